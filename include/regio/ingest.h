@@ -1,0 +1,102 @@
+/* regio: reading establishment tables (CSV, optionally gzip) into an exact district x sector
+ * aggregate.
+ *
+ * Employment is parsed as an exact decimal with at most 3 decimal places into 64-bit fixed point
+ * (thousandths of an employee, "milli") and summed in integers, so the aggregate is exact and does
+ * not depend on the order of rows or files, nor on the thread count. */
+#ifndef REGIO_INGEST_H
+#define REGIO_INGEST_H
+
+#include <stdint.h>
+
+#include "regio/codes.h"
+#include "regio/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Employment fixed point: value = milli / REGIO_MILLI. */
+#define REGIO_MILLI 1000
+
+/* Why a row was skipped. X(enum suffix, name in output, description) */
+#define REGIO_SKIP_REASONS(X)                                                                      \
+  X(SECTOR_DIGITS, "sector_digits", "sector code length differs from --sector-digits")            \
+  X(EMPTY_CODE, "empty_code", "district or sector code is empty")                                 \
+  X(BAD_CODE, "bad_code", "code too long or has control bytes or invalid UTF-8")                  \
+  X(SECTOR_TOO_SHORT, "sector_too_short", "sector code shorter than the finest sector level")     \
+  X(BAD_EMPLOYEES, "bad_employees", "employees not a non-negative decimal with <= 3 places")      \
+  X(BAD_ESTABLISHMENTS, "bad_establishments", "establishments not a non-negative integer")        \
+  X(TOO_MANY_FIELDS, "too_many_fields", "row has more fields than the header")
+
+typedef enum regio_skip_reason {
+#define REGIO_X_SKIP(id, name, text) REGIO_SKIP_##id,
+  REGIO_SKIP_REASONS(REGIO_X_SKIP)
+#undef REGIO_X_SKIP
+      REGIO_SKIP_COUNT
+} regio_skip_reason_t;
+
+const char *regio_skip_reason_name(regio_skip_reason_t reason);
+const char *regio_skip_reason_text(regio_skip_reason_t reason);
+
+typedef enum regio_bad_row_policy {
+  REGIO_BAD_ROW_FAIL = 0, /* stop at the first bad row (in file order) with its message */
+  REGIO_BAD_ROW_SKIP = 1  /* skip bad rows, count them by reason */
+} regio_bad_row_policy_t;
+
+#define REGIO_MAX_DISTRICT_COLS 8
+
+typedef struct regio_ingest_opts {
+  char delimiter;                                   /* 0 = detect from the header */
+  const char *district_cols[REGIO_MAX_DISTRICT_COLS]; /* values concatenated in this order */
+  int n_district_cols;
+  const char *sector_col;
+  const char *employees_col;
+  const char *establishments_col; /* NULL: each row is one establishment */
+  int sector_digits;              /* 0 = keep all lengths */
+  int min_sector_len;             /* rows with shorter sector codes are bad (finest level); 0 = none */
+  regio_bad_row_policy_t on_bad_row;
+  int checksum; /* compute the SHA-256 of each input file (default 1) */
+} regio_ingest_opts_t;
+
+/* Fills defaults: district, sector, employees; detect delimiter; fail on bad rows; checksum on. */
+void regio_ingest_opts_default(regio_ingest_opts_t *opts);
+
+/* What happened to one input file. */
+typedef struct regio_input_stats {
+  char *path;          /* as given, owned */
+  int64_t bytes;       /* size on disk */
+  char sha256[65];     /* hex, "" when checksums are off */
+  int64_t rows_read;   /* data rows (records) after the header */
+  int64_t rows_used;   /* rows aggregated */
+  int64_t skipped[REGIO_SKIP_COUNT];
+  int64_t first_skipped_line[REGIO_SKIP_COUNT]; /* line of the first row skipped per reason, 0 = none */
+  char delimiter;
+} regio_input_stats_t;
+
+/* The exact aggregate over all input files. */
+typedef struct regio_aggregate {
+  regio_codes_t districts; /* sorted */
+  regio_codes_t sectors;   /* full sector codes as read, sorted */
+  int64_t *employment;     /* [D x S] milli-employees, row-major (district rows), owned */
+  int64_t *district_establishments; /* [D] */
+  int64_t *sector_establishments;   /* [S] */
+  size_t n_inputs;
+  regio_input_stats_t *inputs; /* [n_inputs] */
+} regio_aggregate_t;
+
+/* Reads the files (plain or .gz, by content) and aggregates them. On failure nothing is returned
+ * and ctx holds a message "FILE:LINE: column 'NAME': ...". Uses regio_ctx_threads(ctx) threads. */
+regio_err_t regio_ingest_files(const char *const *paths, size_t n_paths, const regio_ingest_opts_t *opts,
+                               regio_ctx_t *ctx, regio_aggregate_t **out);
+void regio_aggregate_destroy(regio_aggregate_t **agg);
+
+/* Parses an exact non-negative decimal ("12", "3.5", "0.125") into thousandths. Extra decimal
+ * places are accepted only when they are zeros. Returns 0 and sets *milli, or a nonzero reason:
+ * 1 not a number, 2 negative, 3 too many decimal places, 4 out of range. */
+int regio_parse_milli(const char *text, size_t len, int64_t *milli);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,12 @@
+/* regio: batch computation for regional economics. Umbrella header. */
+#ifndef REGIO_REGIO_H
+#define REGIO_REGIO_H
+
+#include "regio/codes.h"
+#include "regio/error.h"
+#include "regio/indices.h"
+#include "regio/ingest.h"
+#include "regio/output.h"
+#include "regio/version.h"
+
+#endif
