@@ -90,7 +90,8 @@ void regio_ctx_error_prefix(regio_ctx_t *ctx, const char *fmt, ...) {
   vsnprintf(prefix, sizeof prefix, fmt, ap);
   va_end(ap);
   char joined[REGIO_MESSAGE_MAX];
-  snprintf(joined, sizeof joined, "%s: %s", prefix, ctx->message);
+  if (snprintf(joined, sizeof joined, "%s: %s", prefix, ctx->message) >= (int)sizeof joined)
+    joined[sizeof joined - 1] = '\0'; /* a truncated message is still better than none */
   memcpy(ctx->message, joined, sizeof joined);
 }
 
