@@ -1,0 +1,250 @@
+/* Checked HDF5 calls and small writing helpers for the result file (see h5_impl.h). */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output/h5_impl.h"
+
+/* Rough size of one chunk of a compressed dataset: big enough that deflate works well and the
+ * per-chunk index overhead is small, small enough to fit HDF5's default 1 MiB chunk cache. */
+#define REGIO_H5_CHUNK_BYTES ((size_t)512 * 1024)
+/* 1-D datasets below this size are stored contiguous and uncompressed. */
+#define REGIO_H5_SMALL_BYTES ((size_t)64 * 1024)
+#define REGIO_H5_DEFLATE_LEVEL 4
+
+typedef struct innermost {
+  char *buf;
+  size_t size;
+} innermost_t;
+
+static herr_t innermost_cb(unsigned n, const H5E_error2_t *e, void *data) {
+  innermost_t *im = data;
+  /* Walking upward, entry 0 is the deepest: where HDF5 first detected the error. */
+  if (n != 0) return 0;
+  const char *desc = e->desc;
+  char minor[128] = "";
+  if (!desc || !*desc) {
+    if (H5Eget_msg(e->min_num, NULL, minor, sizeof minor) < 0) minor[0] = '\0';
+    desc = minor;
+  }
+  snprintf(im->buf, im->size, "%s", desc);
+  return 0;
+}
+
+void regio_h5_innermost_message(char *buf, size_t size) {
+  if (!buf || size == 0) return;
+  buf[0] = '\0';
+  innermost_t im = {buf, size};
+  if (H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost_cb, &im) < 0) buf[0] = '\0';
+  H5Eclear2(H5E_DEFAULT);
+}
+
+/* The HDF5 function named in a stringified call such as "dset = H5Dcreate2(loc, ...)". */
+static void call_name(const char *call_text, char *out, size_t size) {
+  const char *paren = strchr(call_text, '(');
+  const char *end = paren ? paren : call_text + strlen(call_text);
+  while (end > call_text && isspace((unsigned char)end[-1])) end--;
+  const char *start = end;
+  while (start > call_text && (isalnum((unsigned char)start[-1]) || start[-1] == '_')) start--;
+  size_t len = (size_t)(end - start);
+  if (len == 0) {
+    snprintf(out, size, "HDF5 call");
+    return;
+  }
+  if (len >= size) len = size - 1;
+  memcpy(out, start, len);
+  out[len] = '\0';
+}
+
+regio_err_t regio_h5_fail(regio_h5w_t *w, const char *call_text, const char *object, const char *src_file,
+                          int src_line, const char *func) {
+  char name[64];
+  char inner[768];
+  call_name(call_text, name, sizeof name);
+  regio_h5_innermost_message(inner, sizeof inner);
+  return regio_ctx_error(w->ctx, REGIO_ERR_IO, src_file, src_line, func,
+                         "cannot write output file '%s': %s failed for '%s'%s%s", w->path, name,
+                         object ? object : "/", inner[0] ? ": " : "", inner);
+}
+
+void regio_h5_close(hid_t *id) {
+  if (!id || *id < 0) return;
+  H5E_BEGIN_TRY {
+    switch (H5Iget_type(*id)) {
+      case H5I_FILE: H5Fclose(*id); break;
+      case H5I_GROUP: H5Gclose(*id); break;
+      case H5I_DATASET: H5Dclose(*id); break;
+      case H5I_ATTR: H5Aclose(*id); break;
+      case H5I_DATASPACE: H5Sclose(*id); break;
+      case H5I_DATATYPE: H5Tclose(*id); break;
+      case H5I_GENPROP_LST: H5Pclose(*id); break;
+      default: H5Idec_ref(*id); break;
+    }
+  }
+  H5E_END_TRY;
+  *id = -1;
+}
+
+regio_err_t regio_h5_string_type(regio_h5w_t *w, size_t width, const char *object, hid_t *out) {
+  regio_err_t err = REGIO_OK;
+  hid_t type = -1;
+  REGIO_H5_TRY(w, type = H5Tcopy(H5T_C_S1), object);
+  REGIO_H5_TRY(w, H5Tset_size(type, width ? width : 1), object);
+  REGIO_H5_TRY(w, H5Tset_strpad(type, H5T_STR_NULLPAD), object);
+  REGIO_H5_TRY(w, H5Tset_cset(type, H5T_CSET_UTF8), object);
+  *out = type;
+  type = -1;
+cleanup:
+  regio_h5_close(&type);
+  return err;
+}
+
+regio_err_t regio_h5_group(regio_h5w_t *w, hid_t loc, const char *name, const char *object, hid_t *out) {
+  regio_err_t err = REGIO_OK;
+  hid_t gcpl = -1, group = -1;
+  REGIO_H5_TRY(w, gcpl = H5Pcreate(H5P_GROUP_CREATE), object);
+  /* No time stamps: the same result gives a byte-identical file. */
+  REGIO_H5_TRY(w, H5Pset_obj_track_times(gcpl, 0), object);
+  REGIO_H5_TRY(w, group = H5Gcreate2(loc, name, H5P_DEFAULT, gcpl, H5P_DEFAULT), object);
+  *out = group;
+  group = -1;
+cleanup:
+  regio_h5_close(&group);
+  regio_h5_close(&gcpl);
+  return err;
+}
+
+/* Creates and writes one scalar attribute. */
+static regio_err_t attr_scalar(regio_h5w_t *w, hid_t obj, const char *object, const char *name, hid_t file_type,
+                               hid_t mem_type, const void *value) {
+  regio_err_t err = REGIO_OK;
+  hid_t space = -1, attr = -1;
+  char where[512];
+  snprintf(where, sizeof where, "%s (attribute %s)", object, name);
+  REGIO_H5_TRY(w, space = H5Screate(H5S_SCALAR), where);
+  REGIO_H5_TRY(w, attr = H5Acreate2(obj, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT), where);
+  REGIO_H5_TRY(w, H5Awrite(attr, mem_type, value), where);
+cleanup:
+  regio_h5_close(&attr);
+  regio_h5_close(&space);
+  return err;
+}
+
+regio_err_t regio_h5_attr_string(regio_h5w_t *w, hid_t obj, const char *object, const char *name,
+                                 const char *value) {
+  regio_err_t err = REGIO_OK;
+  hid_t type = -1;
+  const char *text = value ? value : "";
+  REGIO_H5_TRY(w, type = H5Tcopy(H5T_C_S1), object);
+  REGIO_H5_TRY(w, H5Tset_size(type, H5T_VARIABLE), object);
+  REGIO_H5_TRY(w, H5Tset_cset(type, H5T_CSET_UTF8), object);
+  REGIO_TRY_GOTO(attr_scalar(w, obj, object, name, type, type, &text));
+cleanup:
+  regio_h5_close(&type);
+  return err;
+}
+
+regio_err_t regio_h5_attr_int(regio_h5w_t *w, hid_t obj, const char *object, const char *name, int value) {
+  return attr_scalar(w, obj, object, name, H5T_STD_I32LE, H5T_NATIVE_INT, &value);
+}
+
+regio_err_t regio_h5_attr_double(regio_h5w_t *w, hid_t obj, const char *object, const char *name,
+                                 double value) {
+  return attr_scalar(w, obj, object, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
+}
+
+int regio_h5_chunk_dims(int rank, const hsize_t *dims, size_t elem_size, hsize_t *chunk) {
+  hsize_t total = 1;
+  for (int i = 0; i < rank; i++) {
+    if (dims[i] == 0) return 0;
+    total *= dims[i];
+  }
+  if (elem_size == 0) elem_size = 1;
+  if (rank == 1 && total * elem_size < REGIO_H5_SMALL_BYTES) return 0;
+  hsize_t target = REGIO_H5_CHUNK_BYTES / elem_size;
+  if (target < 1) target = 1;
+  if (rank == 1) {
+    chunk[0] = dims[0] < target ? dims[0] : target;
+    return 1;
+  }
+  /* Whole rows of sectors, as many rows as fit the target; a very long row is cut. */
+  hsize_t cols = dims[1] < target ? dims[1] : target;
+  hsize_t rows = target / cols;
+  if (rows < 1) rows = 1;
+  if (rows > dims[0]) rows = dims[0];
+  chunk[0] = rows;
+  chunk[1] = cols;
+  for (int i = 2; i < rank; i++) chunk[i] = dims[i];
+  return 1;
+}
+
+regio_err_t regio_h5_dataset(regio_h5w_t *w, hid_t loc, const char *name, const char *object, hid_t file_type,
+                             int rank, const hsize_t *dims, const char *description, hid_t *out,
+                             hsize_t *chunk_rows) {
+  regio_err_t err = REGIO_OK;
+  hid_t space = -1, dcpl = -1, dset = -1;
+  hsize_t chunk[H5S_MAX_RANK];
+  size_t elem_size = H5Tget_size(file_type);
+  REGIO_H5_TRY(w, space = H5Screate_simple(rank, dims, NULL), object);
+  REGIO_H5_TRY(w, dcpl = H5Pcreate(H5P_DATASET_CREATE), object);
+  REGIO_H5_TRY(w, H5Pset_obj_track_times(dcpl, 0), object);
+  int chunked = regio_h5_chunk_dims(rank, dims, elem_size, chunk);
+  if (chunked) {
+    REGIO_H5_TRY(w, H5Pset_chunk(dcpl, rank, chunk), object);
+    REGIO_H5_TRY(w, H5Pset_shuffle(dcpl), object);
+    REGIO_H5_TRY(w, H5Pset_deflate(dcpl, REGIO_H5_DEFLATE_LEVEL), object);
+  }
+  REGIO_H5_TRY(w, dset = H5Dcreate2(loc, name, file_type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), object);
+  if (description) REGIO_TRY_GOTO(regio_h5_attr_string(w, dset, object, "description", description));
+  if (chunk_rows) *chunk_rows = chunked ? chunk[0] : dims[0];
+  *out = dset;
+  dset = -1;
+cleanup:
+  regio_h5_close(&dset);
+  regio_h5_close(&dcpl);
+  regio_h5_close(&space);
+  return err;
+}
+
+regio_err_t regio_h5_dataset_write(regio_h5w_t *w, hid_t loc, const char *name, const char *object,
+                                   hid_t file_type, hid_t mem_type, int rank, const hsize_t *dims,
+                                   const void *data, const char *description, hid_t *out) {
+  regio_err_t err = REGIO_OK;
+  hid_t dset = -1;
+  hsize_t total = 1;
+  for (int i = 0; i < rank; i++) total *= dims[i];
+  REGIO_TRY_GOTO(regio_h5_dataset(w, loc, name, object, file_type, rank, dims, description, &dset, NULL));
+  if (total > 0) {
+    if (!data) {
+      err = REGIO_ERROR(w->ctx, REGIO_ERR_INTERNAL, "cannot write output file '%s': no data for '%s'",
+                        w->path, object);
+      goto cleanup;
+    }
+    REGIO_H5_TRY(w, H5Dwrite(dset, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), object);
+  }
+  if (out) {
+    *out = dset;
+    dset = -1;
+  }
+cleanup:
+  regio_h5_close(&dset);
+  return err;
+}
+
+regio_err_t regio_h5_pack_strings(regio_h5w_t *w, const char *const *strings, size_t n, size_t *width,
+                                  char **chars) {
+  size_t wid = 1;
+  for (size_t i = 0; i < n; i++) {
+    size_t len = strings[i] ? strlen(strings[i]) : 0;
+    if (len > wid) wid = len;
+  }
+  char *buf = calloc(n ? n : 1, wid);
+  REGIO_CHECK(w->ctx, buf, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory for %zu strings",
+              w->path, n);
+  for (size_t i = 0; i < n; i++)
+    if (strings[i]) memcpy(buf + i * wid, strings[i], strlen(strings[i]));
+  *width = wid;
+  *chars = buf;
+  return REGIO_OK;
+}

@@ -1,0 +1,629 @@
+/* The HDF5 result file, schema version 1 (docs/SCHEMA.md).
+ *
+ * The file is written to a temporary path, closed, fsync'ed and renamed over the final path, so a
+ * reader never sees a partial file and a failed run leaves an existing file untouched. Object time
+ * stamps are off, so the same result gives a byte-identical file. HDF5 (serial build) is not
+ * thread-safe: call this from one thread at a time. */
+#include <errno.h>
+#include <fcntl.h>
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "output/h5_impl.h"
+#include "regio/output.h"
+#include "regio/version.h"
+
+static const char *const skip_reason_names[REGIO_SKIP_COUNT] = {
+#define REGIO_X_NAME(id, name, text) name,
+    REGIO_SKIP_REASONS(REGIO_X_NAME)
+#undef REGIO_X_NAME
+};
+static const char *const skip_reason_texts[REGIO_SKIP_COUNT] = {
+#define REGIO_X_TEXT(id, name, text) text,
+    REGIO_SKIP_REASONS(REGIO_X_TEXT)
+#undef REGIO_X_TEXT
+};
+
+#define DESC_DISTRICT_CODE                                                                         \
+  "District codes, sorted bytewise (fixed-length NUL-padded UTF-8); the dimension scale of every " \
+  "district axis."
+#define DESC_DISTRICT_EMPLOYMENT                                                                   \
+  "Total employment of each district (E_d), in employees; summed exactly in thousandths and "     \
+  "stored as float64 = milli / 1000."
+#define DESC_DISTRICT_ESTABLISHMENTS "Number of establishments in each district."
+#define DESC_SECTOR_CODE                                                                           \
+  "Sector codes at this level (the full codes cut to the level's prefix length, or the full "     \
+  "codes), sorted bytewise; the dimension scale of the sector axis of this level."
+#define DESC_SECTOR_EMPLOYMENT                                                                     \
+  "National employment of each sector at this level (E_s), in employees; summed exactly in "      \
+  "thousandths and stored as float64 = milli / 1000."
+#define DESC_SECTOR_ESTABLISHMENTS "Number of establishments in each sector at this level."
+#define DESC_EMPLOYMENT                                                                            \
+  "Employment by district (rows) and sector (columns) at this level (E_ds), in employees; "       \
+  "summed exactly in thousandths and stored as float64 = milli / 1000."
+#define DESC_LQ                                                                                    \
+  "Location quotient LQ = (E_ds / E_d) / (E_s / E) by district (rows) and sector (columns), "     \
+  "dimensionless; NaN where a denominator is zero (E_d = 0 or E_s = 0)."
+#define DESC_ENTROPY                                                                               \
+  "Shannon entropy (log base 2, 0 log 0 = 0) of each district's employment shares over the "     \
+  "sectors of the fine level, in bits; NaN for a district with zero employment."
+#define DESC_UNRELATED                                                                             \
+  "Unrelated variety: entropy (log base 2) of each district's employment shares over the sector " \
+  "groups of the coarse level, in bits; NaN for a district with zero employment."
+#define DESC_RELATED                                                                               \
+  "Related variety: sum over coarse groups g of P_g * H_g, H_g the entropy (log base 2) of the "  \
+  "fine-level shares inside g (Frenken, Van Oort & Verburg 2007), in bits; entropy = unrelated + " \
+  "related. NaN for a district with zero employment."
+
+/* ---- validation ------------------------------------------------------------------------------- */
+
+#define BAD_RESULT(...) REGIO_ERROR(ctx, REGIO_ERR_INTERNAL, __VA_ARGS__)
+
+static int level_name_ok(const char *name) {
+  size_t len = strnlen(name, sizeof((regio_level_t *)0)->name);
+  if (len == 0 || len >= sizeof((regio_level_t *)0)->name) return 0;
+  if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) return 0;
+  return strchr(name, '/') == NULL;
+}
+
+/* Catches a malformed result (a bug upstream) before anything is created. */
+static regio_err_t check_result(const regio_result_t *res, const char *path, regio_ctx_t *ctx) {
+  const regio_aggregate_t *agg = res->agg;
+  if (!agg) return BAD_RESULT("cannot write output file '%s': the result has no aggregate", path);
+  size_t n_districts = agg->districts.count;
+  if (n_districts > 0 && (!agg->districts.chars || !res->district_employment || !agg->district_establishments))
+    return BAD_RESULT("cannot write output file '%s': the result lacks district codes or totals", path);
+  if (res->n_levels < 0 || res->n_levels > REGIO_MAX_LEVELS)
+    return BAD_RESULT("cannot write output file '%s': %d sector levels (at most %d)", path, res->n_levels,
+                      REGIO_MAX_LEVELS);
+  for (int i = 0; i < res->n_levels; i++) {
+    const regio_level_t *lvl = &res->levels[i];
+    if (!level_name_ok(lvl->name))
+      return BAD_RESULT("cannot write output file '%s': sector level %d has an unusable name", path, i);
+    for (int j = 0; j < i; j++)
+      if (strcmp(res->levels[j].name, lvl->name) == 0)
+        return BAD_RESULT("cannot write output file '%s': two sector levels named '%s'", path, lvl->name);
+    size_t n_sectors = lvl->sectors.count;
+    if (n_sectors > 0 && (!lvl->sectors.chars || !lvl->sector_employment))
+      return BAD_RESULT("cannot write output file '%s': level '%s' lacks sector codes or totals", path,
+                        lvl->name);
+    if (n_districts > 0 && n_sectors > 0 && (!lvl->employment || !lvl->lq))
+      return BAD_RESULT("cannot write output file '%s': level '%s' lacks its employment or LQ matrix", path,
+                        lvl->name);
+  }
+  const regio_variety_t *v = &res->variety;
+  if (res->n_levels > 0) {
+    if (v->fine_level < 0 || v->fine_level >= res->n_levels)
+      return BAD_RESULT("cannot write output file '%s': variety fine level %d out of range", path, v->fine_level);
+    if (n_districts > 0 && !v->entropy)
+      return BAD_RESULT("cannot write output file '%s': the result has no entropy", path);
+    if (v->unrelated || v->related) {
+      if (v->coarse_level < 0 || v->coarse_level >= res->n_levels)
+        return BAD_RESULT("cannot write output file '%s': variety coarse level %d out of range", path,
+                          v->coarse_level);
+      if (n_districts > 0 && (!v->unrelated || !v->related))
+        return BAD_RESULT("cannot write output file '%s': the result has only half of the variety decomposition",
+                          path);
+    }
+  }
+  if (agg->n_inputs > 0 && !agg->inputs)
+    return BAD_RESULT("cannot write output file '%s': the result lacks its input statistics", path);
+  return REGIO_OK;
+}
+
+/* ---- small pieces ----------------------------------------------------------------------------- */
+
+static regio_err_t codes_dataset(regio_h5w_t *w, hid_t loc, const char *name, const char *object,
+                                 const regio_codes_t *codes, const char *description, hid_t *out) {
+  regio_err_t err = REGIO_OK;
+  hid_t type = -1;
+  hsize_t dims[1] = {codes->count};
+  REGIO_TRY_GOTO(regio_h5_string_type(w, codes->width, object, &type));
+  REGIO_TRY_GOTO(regio_h5_dataset_write(w, loc, name, object, type, type, 1, dims, codes->chars, description, out));
+cleanup:
+  regio_h5_close(&type);
+  return err;
+}
+
+static regio_err_t strings_dataset(regio_h5w_t *w, hid_t loc, const char *name, const char *object,
+                                   const char *const *strings, size_t n, const char *description, hid_t *out) {
+  regio_err_t err = REGIO_OK;
+  char *chars = NULL;
+  size_t width = 1;
+  regio_codes_t packed;
+  REGIO_TRY_GOTO(regio_h5_pack_strings(w, strings, n, &width, &chars));
+  packed.count = n;
+  packed.width = width;
+  packed.chars = chars;
+  REGIO_TRY_GOTO(codes_dataset(w, loc, name, object, &packed, description, out));
+cleanup:
+  free(chars);
+  return err;
+}
+
+/* A 1-D float64 dataset of milli values / 1000. */
+static regio_err_t milli_dataset(regio_h5w_t *w, hid_t loc, const char *name, const char *object,
+                                 const int64_t *milli, size_t n, const char *description, hid_t *out) {
+  regio_err_t err = REGIO_OK;
+  double *values = malloc((n ? n : 1) * sizeof *values);
+  hsize_t dims[1] = {n};
+  if (!values) {
+    err = REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory for '%s'", w->path,
+                      object);
+    goto cleanup;
+  }
+  for (size_t i = 0; i < n; i++) values[i] = (double)milli[i] / (double)REGIO_MILLI;
+  REGIO_TRY_GOTO(regio_h5_dataset_write(w, loc, name, object, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, values,
+                                        description, out));
+  REGIO_TRY_GOTO(regio_h5_attr_string(w, *out, object, "units", "employees"));
+cleanup:
+  free(values);
+  return err;
+}
+
+static regio_err_t attach(regio_h5w_t *w, hid_t dset, const char *object, hid_t scale, unsigned dim,
+                          const char *label) {
+  regio_err_t err = REGIO_OK;
+  REGIO_H5_TRY(w, H5DSattach_scale(dset, scale, dim), object);
+  REGIO_H5_TRY(w, H5DSset_label(dset, dim, label), object);
+cleanup:
+  return err;
+}
+
+/* ---- districts -------------------------------------------------------------------------------- */
+
+static regio_err_t write_districts(regio_h5w_t *w, const regio_result_t *res, hid_t *district_scale) {
+  regio_err_t err = REGIO_OK;
+  const regio_aggregate_t *agg = res->agg;
+  size_t n = agg->districts.count;
+  hsize_t dims[1] = {n};
+  hid_t group = -1, scale = -1, dset = -1;
+  REGIO_TRY_GOTO(regio_h5_group(w, w->file, "districts", "/districts", &group));
+  REGIO_TRY_GOTO(regio_h5_attr_double(w, group, "/districts", "total_employment",
+                                      (double)res->total_employment / (double)REGIO_MILLI));
+  REGIO_TRY_GOTO(codes_dataset(w, group, "code", "/districts/code", &agg->districts, DESC_DISTRICT_CODE, &scale));
+  REGIO_H5_TRY(w, H5DSset_scale(scale, "district"), "/districts/code");
+
+  REGIO_TRY_GOTO(milli_dataset(w, group, "employment", "/districts/employment", res->district_employment, n,
+                               DESC_DISTRICT_EMPLOYMENT, &dset));
+  REGIO_TRY_GOTO(attach(w, dset, "/districts/employment", scale, 0, "district"));
+  regio_h5_close(&dset);
+
+  REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "establishments", "/districts/establishments", H5T_STD_I64LE,
+                                        H5T_NATIVE_INT64, 1, dims, agg->district_establishments,
+                                        DESC_DISTRICT_ESTABLISHMENTS, &dset));
+  REGIO_TRY_GOTO(attach(w, dset, "/districts/establishments", scale, 0, "district"));
+  *district_scale = scale;
+  scale = -1;
+cleanup:
+  regio_h5_close(&dset);
+  regio_h5_close(&scale);
+  regio_h5_close(&group);
+  return err;
+}
+
+/* ---- levels ----------------------------------------------------------------------------------- */
+
+/* Establishments per sector of a level, summed from the full sector codes. Returns 0 when a full
+ * code has no sector at this level (then the dataset is left out). */
+static int level_establishments(const regio_aggregate_t *agg, const regio_level_t *lvl, int64_t *out) {
+  if (!agg->sector_establishments) return 0;
+  memset(out, 0, lvl->sectors.count * sizeof *out);
+  for (size_t j = 0; j < agg->sectors.count; j++) {
+    size_t len = regio_codes_len(&agg->sectors, j);
+    if (lvl->prefix > 0 && len > (size_t)lvl->prefix) len = (size_t)lvl->prefix;
+    size_t k = regio_codes_find(&lvl->sectors, regio_codes_at(&agg->sectors, j), len);
+    if (k == (size_t)-1) return 0;
+    out[k] += agg->sector_establishments[j];
+  }
+  return 1;
+}
+
+/* The employment matrix, converted to float64 one block of chunk rows at a time so that no second
+ * full matrix is allocated. */
+static regio_err_t write_employment_matrix(regio_h5w_t *w, hid_t loc, const char *object, const int64_t *milli,
+                                           size_t n_districts, size_t n_sectors, hid_t *out) {
+  regio_err_t err = REGIO_OK;
+  hsize_t dims[2] = {n_districts, n_sectors};
+  hsize_t block_rows = 0;
+  hid_t dset = -1, file_space = -1, mem_space = -1;
+  double *block = NULL;
+  REGIO_TRY_GOTO(regio_h5_dataset(w, loc, "employment", object, H5T_IEEE_F64LE, 2, dims, DESC_EMPLOYMENT, &dset,
+                                  &block_rows));
+  REGIO_TRY_GOTO(regio_h5_attr_string(w, dset, object, "units", "employees"));
+  if (n_districts > 0 && n_sectors > 0) {
+    if (block_rows < 1) block_rows = 1;
+    block = malloc((size_t)block_rows * n_sectors * sizeof *block);
+    if (!block) {
+      err = REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory for '%s'", w->path,
+                        object);
+      goto cleanup;
+    }
+    REGIO_H5_TRY(w, file_space = H5Dget_space(dset), object);
+    for (size_t row = 0; row < n_districts; row += (size_t)block_rows) {
+      size_t rows = n_districts - row < (size_t)block_rows ? n_districts - row : (size_t)block_rows;
+      const int64_t *src = milli + row * n_sectors;
+      for (size_t k = 0; k < rows * n_sectors; k++) block[k] = (double)src[k] / (double)REGIO_MILLI;
+      hsize_t start[2] = {row, 0}, count[2] = {rows, n_sectors};
+      REGIO_H5_TRY(w, H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, count, NULL), object);
+      REGIO_H5_TRY(w, mem_space = H5Screate_simple(2, count, NULL), object);
+      REGIO_H5_TRY(w, H5Dwrite(dset, H5T_NATIVE_DOUBLE, mem_space, file_space, H5P_DEFAULT, block), object);
+      regio_h5_close(&mem_space);
+    }
+  }
+  *out = dset;
+  dset = -1;
+cleanup:
+  free(block);
+  regio_h5_close(&mem_space);
+  regio_h5_close(&file_space);
+  regio_h5_close(&dset);
+  return err;
+}
+
+static regio_err_t write_level(regio_h5w_t *w, const regio_result_t *res, const regio_level_t *lvl, hid_t levels,
+                               hid_t district_scale) {
+  regio_err_t err = REGIO_OK;
+  const regio_aggregate_t *agg = res->agg;
+  size_t n_districts = agg->districts.count, n_sectors = lvl->sectors.count;
+  hid_t group = -1, sectors = -1, scale = -1, dset = -1;
+  int64_t *establishments = NULL;
+  char base[64], object[128];
+  snprintf(base, sizeof base, "/levels/%s", lvl->name);
+
+  REGIO_TRY_GOTO(regio_h5_group(w, levels, lvl->name, base, &group));
+  REGIO_TRY_GOTO(regio_h5_attr_int(w, group, base, "prefix", lvl->prefix));
+  snprintf(object, sizeof object, "%s/sectors", base);
+  REGIO_TRY_GOTO(regio_h5_group(w, group, "sectors", object, &sectors));
+
+  snprintf(object, sizeof object, "%s/sectors/code", base);
+  REGIO_TRY_GOTO(codes_dataset(w, sectors, "code", object, &lvl->sectors, DESC_SECTOR_CODE, &scale));
+  REGIO_H5_TRY(w, H5DSset_scale(scale, "sector"), object);
+
+  snprintf(object, sizeof object, "%s/sectors/employment", base);
+  REGIO_TRY_GOTO(
+      milli_dataset(w, sectors, "employment", object, lvl->sector_employment, n_sectors, DESC_SECTOR_EMPLOYMENT, &dset));
+  REGIO_TRY_GOTO(attach(w, dset, object, scale, 0, "sector"));
+  regio_h5_close(&dset);
+
+  establishments = malloc((n_sectors ? n_sectors : 1) * sizeof *establishments);
+  if (!establishments) {
+    err = REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory", w->path);
+    goto cleanup;
+  }
+  if (level_establishments(agg, lvl, establishments)) {
+    hsize_t dims[1] = {n_sectors};
+    snprintf(object, sizeof object, "%s/sectors/establishments", base);
+    REGIO_TRY_GOTO(regio_h5_dataset_write(w, sectors, "establishments", object, H5T_STD_I64LE, H5T_NATIVE_INT64, 1,
+                                          dims, establishments, DESC_SECTOR_ESTABLISHMENTS, &dset));
+    REGIO_TRY_GOTO(attach(w, dset, object, scale, 0, "sector"));
+    regio_h5_close(&dset);
+  }
+
+  snprintf(object, sizeof object, "%s/employment", base);
+  REGIO_TRY_GOTO(write_employment_matrix(w, group, object, lvl->employment, n_districts, n_sectors, &dset));
+  REGIO_TRY_GOTO(attach(w, dset, object, district_scale, 0, "district"));
+  REGIO_TRY_GOTO(attach(w, dset, object, scale, 1, "sector"));
+  regio_h5_close(&dset);
+
+  hsize_t dims[2] = {n_districts, n_sectors};
+  snprintf(object, sizeof object, "%s/lq", base);
+  REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "lq", object, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dims, lvl->lq,
+                                        DESC_LQ, &dset));
+  REGIO_TRY_GOTO(attach(w, dset, object, district_scale, 0, "district"));
+  REGIO_TRY_GOTO(attach(w, dset, object, scale, 1, "sector"));
+cleanup:
+  free(establishments);
+  regio_h5_close(&dset);
+  regio_h5_close(&scale);
+  regio_h5_close(&sectors);
+  regio_h5_close(&group);
+  return err;
+}
+
+/* ---- variety ---------------------------------------------------------------------------------- */
+
+static regio_err_t variety_attrs(regio_h5w_t *w, hid_t obj, const char *object, const regio_result_t *res,
+                                 int decomposed) {
+  regio_err_t err = REGIO_OK;
+  REGIO_TRY_GOTO(regio_h5_attr_string(w, obj, object, "fine_level", res->levels[res->variety.fine_level].name));
+  if (decomposed)
+    REGIO_TRY_GOTO(
+        regio_h5_attr_string(w, obj, object, "coarse_level", res->levels[res->variety.coarse_level].name));
+  REGIO_TRY_GOTO(regio_h5_attr_int(w, obj, object, "log_base", 2));
+cleanup:
+  return err;
+}
+
+static regio_err_t write_variety(regio_h5w_t *w, const regio_result_t *res, hid_t district_scale) {
+  regio_err_t err = REGIO_OK;
+  const regio_variety_t *v = &res->variety;
+  int decomposed = v->unrelated != NULL;
+  hsize_t dims[1] = {res->agg->districts.count};
+  hid_t group = -1, dset = -1;
+  static const char *const names[3] = {"entropy", "unrelated", "related"};
+  static const char *const objects[3] = {"/variety/entropy", "/variety/unrelated", "/variety/related"};
+  static const char *const descriptions[3] = {DESC_ENTROPY, DESC_UNRELATED, DESC_RELATED};
+  const double *values[3] = {v->entropy, v->unrelated, v->related};
+
+  REGIO_TRY_GOTO(regio_h5_group(w, w->file, "variety", "/variety", &group));
+  REGIO_TRY_GOTO(variety_attrs(w, group, "/variety", res, decomposed));
+  if (!decomposed)
+    REGIO_TRY_GOTO(regio_h5_attr_string(w, group, "/variety", "note",
+                                        "Only one sector level was computed, so the entropy is not decomposed into "
+                                        "unrelated and related variety (that needs a coarse and a fine level)."));
+  for (int i = 0; i < (decomposed ? 3 : 1); i++) {
+    REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, names[i], objects[i], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1,
+                                          dims, values[i], descriptions[i], &dset));
+    REGIO_TRY_GOTO(variety_attrs(w, dset, objects[i], res, decomposed));
+    REGIO_TRY_GOTO(attach(w, dset, objects[i], district_scale, 0, "district"));
+    regio_h5_close(&dset);
+  }
+cleanup:
+  regio_h5_close(&dset);
+  regio_h5_close(&group);
+  return err;
+}
+
+/* ---- provenance ------------------------------------------------------------------------------- */
+
+static regio_err_t write_inputs(regio_h5w_t *w, const regio_aggregate_t *agg, hid_t provenance, hid_t reason_scale) {
+  regio_err_t err = REGIO_OK;
+  size_t n = agg->n_inputs, r = REGIO_SKIP_COUNT;
+  hid_t group = -1, scale = -1, dset = -1;
+  const char **paths = NULL, **sums = NULL;
+  int64_t *column = NULL, *table = NULL;
+  hsize_t dims1[1] = {n}, dims2[2] = {n, r};
+
+  paths = calloc(n ? n : 1, sizeof *paths);
+  sums = calloc(n ? n : 1, sizeof *sums);
+  column = calloc(n ? n : 1, sizeof *column);
+  table = calloc(n ? n * r : 1, sizeof *table);
+  if (!paths || !sums || !column || !table) {
+    err = REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory", w->path);
+    goto cleanup;
+  }
+  for (size_t i = 0; i < n; i++) {
+    paths[i] = agg->inputs[i].path;
+    sums[i] = agg->inputs[i].sha256;
+  }
+
+  REGIO_TRY_GOTO(regio_h5_group(w, provenance, "inputs", "/provenance/inputs", &group));
+  REGIO_TRY_GOTO(strings_dataset(w, group, "path", "/provenance/inputs/path", paths, n,
+                                 "Input files as given, in the order read; the dimension scale of the input axis.",
+                                 &scale));
+  REGIO_H5_TRY(w, H5DSset_scale(scale, "input"), "/provenance/inputs/path");
+
+  REGIO_TRY_GOTO(strings_dataset(w, group, "sha256", "/provenance/inputs/sha256", sums, n,
+                                 "SHA-256 of each input file as 64 lower-case hex digits; empty when checksums were "
+                                 "off.",
+                                 &dset));
+  REGIO_TRY_GOTO(attach(w, dset, "/provenance/inputs/sha256", scale, 0, "input"));
+  regio_h5_close(&dset);
+
+  static const char *const names[3] = {"bytes", "rows_read", "rows_used"};
+  static const char *const objects[3] = {"/provenance/inputs/bytes", "/provenance/inputs/rows_read",
+                                         "/provenance/inputs/rows_used"};
+  static const char *const descriptions[3] = {
+      "Size of each input file on disk, in bytes.",
+      "Data rows (records after the header) read from each input file.",
+      "Rows of each input file that were aggregated (rows_read minus the rows skipped)."};
+  for (int k = 0; k < 3; k++) {
+    for (size_t i = 0; i < n; i++) {
+      const regio_input_stats_t *in = &agg->inputs[i];
+      column[i] = k == 0 ? in->bytes : k == 1 ? in->rows_read : in->rows_used;
+    }
+    REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, names[k], objects[k], H5T_STD_I64LE, H5T_NATIVE_INT64, 1, dims1,
+                                          column, descriptions[k], &dset));
+    REGIO_TRY_GOTO(attach(w, dset, objects[k], scale, 0, "input"));
+    regio_h5_close(&dset);
+  }
+
+  for (int k = 0; k < 2; k++) {
+    const char *name = k == 0 ? "rows_skipped" : "first_skipped_line";
+    const char *object = k == 0 ? "/provenance/inputs/rows_skipped" : "/provenance/inputs/first_skipped_line";
+    const char *description =
+        k == 0 ? "Rows skipped by input file (rows) and reason (columns, named in /provenance/skip_reasons)."
+               : "Line number (1 = the header) of the first row skipped by input file (rows) and reason (columns, "
+                 "named in /provenance/skip_reasons); 0 when none was skipped for that reason.";
+    for (size_t i = 0; i < n; i++)
+      for (size_t j = 0; j < r; j++)
+        table[i * r + j] = k == 0 ? agg->inputs[i].skipped[j] : agg->inputs[i].first_skipped_line[j];
+    REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, name, object, H5T_STD_I64LE, H5T_NATIVE_INT64, 2, dims2, table,
+                                          description, &dset));
+    REGIO_TRY_GOTO(attach(w, dset, object, scale, 0, "input"));
+    REGIO_TRY_GOTO(attach(w, dset, object, reason_scale, 1, "skip_reason"));
+    regio_h5_close(&dset);
+  }
+cleanup:
+  free(paths);
+  free(sums);
+  free(column);
+  free(table);
+  regio_h5_close(&dset);
+  regio_h5_close(&scale);
+  regio_h5_close(&group);
+  return err;
+}
+
+static regio_err_t write_provenance(regio_h5w_t *w, const regio_result_t *res) {
+  regio_err_t err = REGIO_OK;
+  hid_t group = -1, reasons = -1, dset = -1;
+  char hdf5_version[64];
+  unsigned major = 0, minor = 0, release = 0;
+  REGIO_H5_TRY(w, H5get_libversion(&major, &minor, &release), "/provenance");
+  snprintf(hdf5_version, sizeof hdf5_version, "%u.%u.%u", major, minor, release);
+
+  REGIO_TRY_GOTO(regio_h5_group(w, w->file, "provenance", "/provenance", &group));
+  REGIO_TRY_GOTO(regio_h5_attr_string(w, group, "/provenance", "regio_version", REGIO_VERSION_STRING));
+  REGIO_TRY_GOTO(regio_h5_attr_int(w, group, "/provenance", "schema_version", REGIO_SCHEMA_VERSION));
+  REGIO_TRY_GOTO(regio_h5_attr_string(w, group, "/provenance", "command_line", res->command_line));
+  REGIO_TRY_GOTO(regio_h5_attr_string(w, group, "/provenance", "config", res->config_ini));
+  REGIO_TRY_GOTO(regio_h5_attr_string(w, group, "/provenance", "hdf5_version", hdf5_version));
+
+  REGIO_TRY_GOTO(strings_dataset(w, group, "skip_reasons", "/provenance/skip_reasons", skip_reason_names,
+                                 REGIO_SKIP_COUNT,
+                                 "Names of the reasons for skipping an input row, in the order of the last axis of "
+                                 "inputs/rows_skipped and inputs/first_skipped_line.",
+                                 &reasons));
+  REGIO_H5_TRY(w, H5DSset_scale(reasons, "skip_reason"), "/provenance/skip_reasons");
+  REGIO_TRY_GOTO(strings_dataset(w, group, "skip_reason_descriptions", "/provenance/skip_reason_descriptions",
+                                 skip_reason_texts, REGIO_SKIP_COUNT,
+                                 "What each skip reason means, in the order of skip_reasons.", &dset));
+  REGIO_TRY_GOTO(attach(w, dset, "/provenance/skip_reason_descriptions", reasons, 0, "skip_reason"));
+  regio_h5_close(&dset);
+  REGIO_TRY_GOTO(write_inputs(w, res->agg, group, reasons));
+cleanup:
+  regio_h5_close(&dset);
+  regio_h5_close(&reasons);
+  regio_h5_close(&group);
+  return err;
+}
+
+/* ---- the file --------------------------------------------------------------------------------- */
+
+static regio_err_t write_contents(regio_h5w_t *w, const regio_result_t *res) {
+  regio_err_t err = REGIO_OK;
+  hid_t district_scale = -1, levels = -1;
+  double steps = (double)res->n_levels + 3.0;
+
+  REGIO_TRY_GOTO(regio_h5_attr_int(w, w->file, "/", "schema_version", REGIO_SCHEMA_VERSION));
+  REGIO_TRY_GOTO(regio_h5_attr_string(w, w->file, "/", "generator", "regio " REGIO_VERSION_STRING));
+  REGIO_TRY_GOTO(write_districts(w, res, &district_scale));
+  regio_ctx_progress(w->ctx, "output", 1.0 / steps);
+
+  REGIO_TRY_GOTO(regio_h5_group(w, w->file, "levels", "/levels", &levels));
+  for (int i = 0; i < res->n_levels; i++) {
+    REGIO_TRY_GOTO(write_level(w, res, &res->levels[i], levels, district_scale));
+    regio_ctx_progress(w->ctx, "output", (2.0 + i) / steps);
+  }
+  if (res->n_levels > 0) REGIO_TRY_GOTO(write_variety(w, res, district_scale));
+  REGIO_TRY_GOTO(write_provenance(w, res));
+cleanup:
+  regio_h5_close(&levels);
+  regio_h5_close(&district_scale);
+  return err;
+}
+
+/* Directory part of a path ("." when it has none). */
+static void directory_of(const char *path, char *out, size_t size) {
+  const char *slash = strrchr(path, '/');
+  if (!slash) {
+    snprintf(out, size, ".");
+  } else if (slash == path) {
+    snprintf(out, size, "/");
+  } else {
+    size_t len = (size_t)(slash - path);
+    if (len >= size) len = size - 1;
+    memcpy(out, path, len);
+    out[len] = '\0';
+  }
+}
+
+/* Checks up front what HDF5 would otherwise report as a long error stack. */
+static regio_err_t check_paths(const char *path, const char *temp_path, regio_ctx_t *ctx) {
+  struct stat st;
+  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+    return REGIO_ERROR(ctx, REGIO_ERR_IO, "cannot write output file '%s': it is a directory", path);
+  char dir[4096];
+  directory_of(temp_path, dir, sizeof dir);
+  if (stat(dir, &st) != 0)
+    return REGIO_ERROR(ctx, REGIO_ERR_IO, "cannot create output file '%s': %s", temp_path, strerror(errno));
+  if (!S_ISDIR(st.st_mode))
+    return REGIO_ERROR(ctx, REGIO_ERR_IO, "cannot create output file '%s': '%s' is not a directory", temp_path, dir);
+  if (access(dir, W_OK | X_OK) != 0)
+    return REGIO_ERROR(ctx, REGIO_ERR_IO, "cannot create output file '%s': %s", temp_path, strerror(errno));
+  if (lstat(temp_path, &st) == 0)
+    return REGIO_ERROR(ctx, REGIO_ERR_IO, "cannot create output file '%s': %s", temp_path, strerror(EEXIST));
+  return REGIO_OK;
+}
+
+/* Flushes a closed file (or directory) to disk. */
+static int fsync_path(const char *path, int directory) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC | (directory ? O_DIRECTORY : 0));
+  if (fd < 0) return -1;
+  int rc = fsync(fd);
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return rc;
+}
+
+regio_err_t regio_output_write(const regio_result_t *res, const char *path, const char *temp_path,
+                               regio_ctx_t *ctx) {
+  REGIO_CHECK(ctx, path && *path, REGIO_ERR_USAGE, "no output file given");
+  REGIO_CHECK(ctx, res, REGIO_ERR_INTERNAL, "cannot write output file '%s': no result", path);
+  REGIO_TRY(check_result(res, path, ctx));
+
+  regio_err_t err = REGIO_OK;
+  char *temp_owned = NULL;
+  int created = 0, auto_saved = 0;
+  H5E_auto2_t old_func = NULL;
+  void *old_data = NULL;
+  hid_t fcpl = -1, fapl = -1;
+  regio_h5w_t w = {ctx, path, -1};
+
+  if (!temp_path) {
+    size_t size = strlen(path) + 32;
+    temp_owned = malloc(size);
+    REGIO_CHECK(ctx, temp_owned, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory", path);
+    snprintf(temp_owned, size, "%s.tmp.%ld", path, (long)getpid());
+    temp_path = temp_owned;
+  }
+  REGIO_TRY_GOTO(check_paths(path, temp_path, ctx));
+
+  /* HDF5 would print its error stack to stderr; the innermost message goes into ours instead. */
+  if (H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data) >= 0) auto_saved = 1;
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+
+  REGIO_H5_TRY(&w, fcpl = H5Pcreate(H5P_FILE_CREATE), "/");
+  REGIO_H5_TRY(&w, H5Pset_obj_track_times(fcpl, 0), "/"); /* the root group's time stamps */
+  REGIO_H5_TRY(&w, fapl = H5Pcreate(H5P_FILE_ACCESS), "/");
+  /* Closing the file closes whatever is still open in it, also on the way out of an error. */
+  REGIO_H5_TRY(&w, H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG), "/");
+  w.file = H5Fcreate(temp_path, H5F_ACC_EXCL, fcpl, fapl);
+  if (w.file < 0) {
+    char inner[768];
+    regio_h5_innermost_message(inner, sizeof inner);
+    err = REGIO_ERROR(ctx, REGIO_ERR_IO, "cannot create output file '%s'%s%s", temp_path, inner[0] ? ": " : "",
+                      inner);
+    goto cleanup;
+  }
+  created = 1;
+
+  REGIO_TRY_GOTO(write_contents(&w, res));
+  hid_t file = w.file;
+  w.file = -1;
+  REGIO_H5_TRY(&w, H5Fclose(file), "/");
+
+  if (fsync_path(temp_path, 0) != 0) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_IO, "cannot write output file '%s': fsync of '%s' failed: %s", path, temp_path,
+                      strerror(errno));
+    goto cleanup;
+  }
+  if (rename(temp_path, path) != 0) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_IO, "cannot write output file '%s': cannot rename '%s' to it: %s", path,
+                      temp_path, strerror(errno));
+    goto cleanup;
+  }
+  created = 0;
+  /* Make the rename itself durable; some file systems refuse fsync on a directory, which is fine. */
+  char dir[4096];
+  directory_of(path, dir, sizeof dir);
+  (void)fsync_path(dir, 1);
+  regio_ctx_progress(ctx, "output", 1.0);
+
+cleanup:
+  regio_h5_close(&w.file);
+  regio_h5_close(&fapl);
+  regio_h5_close(&fcpl);
+  if (created && err != REGIO_OK) unlink(temp_path);
+  if (auto_saved) H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
+  free(temp_owned);
+  return err;
+}
