@@ -1,0 +1,813 @@
+#!/usr/bin/env python3
+"""Independent check of a `regio run` result file.
+
+    verify_run.py OUT.h5 [run options] FILE...
+
+Re-reads the input tables with Python's csv and gzip modules, aggregates employment exactly (integer
+thousandths), recomputes the sector levels, location quotients and variety (entropy decomposition)
+with numpy in extended precision, and compares everything with the HDF5 file written by regio.
+Accepts the options of `regio run` that change the result (--district-col, --sector-col,
+--employees-col, --establishments-col, --delimiter, --sector-digits, --sector-levels,
+--variety-levels, --on-bad-row, --no-checksum, --config) and ignores --threads.
+
+Exit status: 0 when everything matches, 1 on any mismatch (each one is printed), 2 on usage errors.
+Shares no code with regio: it is the "independent implementation" the tests compare against.
+
+How the input is read (the parts the spec leaves to the reader are marked *):
+  * Files are plain or gzip (by content, magic 1f 8b). Bytes are decoded as latin-1 so that every
+    code is compared, sorted, cut to prefixes and measured byte by byte; a UTF-8 BOM is dropped.
+  * The delimiter, unless given, is the most frequent of , ; TAB | in the header line outside
+    quotes (ties in that order).
+  * Fields follow RFC 4180: double quotes, doubled quotes inside, delimiters and newlines inside
+    quotes; CRLF or LF line ends. The line of a record is the physical line where it starts.
+  * (*) An empty physical line is not a record (it is neither read nor skipped).
+  * A record with more fields than the header: too_many_fields. Fewer: missing fields are empty.
+  * (*) Checks, in this order; the first failing one gives the reason: too_many_fields; the sector
+    code: empty (empty_code), length in bytes != --sector-digits (sector_digits, a filter that is
+    never an error), bad_code, shorter than the longest prefix level (sector_too_short); the
+    district: any of its columns empty (empty_code), bad_code after concatenation; then
+    bad_employees, bad_establishments. bad_code: longer than 64 bytes, a control byte (< 0x20 or
+    0x7f) or invalid UTF-8.
+  * Employees: digits with an optional decimal point and decimals ((*) "5." and ".5" are accepted,
+    "." and "" are not); decimal places beyond the third must be zeros; the value in thousandths
+    must fit in int64. No sign, exponent, separators or spaces.
+  * Establishments: (*) the same syntax, and the value must be whole ("3.0" is 3, "3.5" is bad).
+"""
+
+import argparse
+import configparser
+import csv
+import gzip
+import hashlib
+import io
+import itertools
+import math
+import os
+import re
+import sys
+import time
+
+import h5py
+import numpy as np
+
+SKIP_REASONS = [
+    "sector_digits",
+    "empty_code",
+    "bad_code",
+    "sector_too_short",
+    "bad_employees",
+    "bad_establishments",
+    "too_many_fields",
+]
+R = {name: i for i, name in enumerate(SKIP_REASONS)}
+CODE_MAX = 64
+INT64_MAX = 2**63 - 1
+CANDIDATE_DELIMITERS = [",", ";", "\t", "|"]
+LQ_RTOL = 1e-12
+VARIETY_RTOL = 1e-12
+VARIETY_ATOL = 1e-14  # entropies are O(1) bits; allows for rounding of values that are almost 0
+IDENTITY_ATOL = 1e-12
+
+csv.field_size_limit(1 << 30)
+
+
+class Failures:
+    def __init__(self):
+        self.items = []
+
+    def add(self, msg):
+        self.items.append(msg)
+        print("MISMATCH: " + msg, flush=True)
+
+    def check(self, cond, msg):
+        if not cond:
+            self.add(msg)
+        return cond
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# options
+
+
+def split_list(text):
+    return [t.strip() for t in text.split(",") if t.strip() != ""]
+
+
+def parse_level(tok):
+    if tok == "full":
+        return "full"
+    if not re.fullmatch(r"[0-9]+", tok) or int(tok) <= 0:
+        raise SystemExit("verify_run.py: bad level %r" % tok)
+    return int(tok)
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description="Check a regio run result against an independent computation.")
+    p.add_argument("out")
+    p.add_argument("files", nargs="*")
+    p.add_argument("--district-col")
+    p.add_argument("--sector-col")
+    p.add_argument("--employees-col")
+    p.add_argument("--establishments-col")
+    p.add_argument("--delimiter")
+    p.add_argument("--sector-digits", type=int)
+    p.add_argument("--sector-levels")
+    p.add_argument("--variety-levels")
+    p.add_argument("--on-bad-row", choices=["fail", "skip"])
+    p.add_argument("--no-checksum", action="store_true", default=None)
+    p.add_argument("--config")
+    p.add_argument("--threads")  # does not change the result
+    p.add_argument("-o", "--output", help="ignored (the result file is the first argument)")
+    a = p.parse_intermixed_args(argv)
+    if not a.files:
+        p.error("no input files")
+
+    # --config FILE.ini, section [run], keys = long option names; the command line wins.
+    if a.config:
+        cp = configparser.ConfigParser(interpolation=None)
+        with open(a.config, encoding="utf-8") as f:
+            cp.read_file(f)
+        if cp.has_section("run"):
+            for key, value in cp.items("run"):
+                attr = key.replace("-", "_")
+                if attr == "no_checksum":
+                    if a.no_checksum is None:
+                        a.no_checksum = value.strip().lower() in ("1", "true", "yes", "on")
+                elif attr == "checksum":
+                    if a.no_checksum is None:
+                        a.no_checksum = value.strip().lower() in ("0", "false", "no", "off")
+                elif attr in ("district_col", "sector_col", "employees_col", "establishments_col",
+                              "delimiter", "sector_levels", "variety_levels", "on_bad_row"):
+                    if getattr(a, attr) is None:
+                        setattr(a, attr, value.strip())
+                elif attr == "sector_digits":
+                    if a.sector_digits is None:
+                        a.sector_digits = int(value)
+                elif attr in ("threads", "output", "o"):
+                    pass
+                else:
+                    log("note: config key %r not understood by verify_run.py (ignored)" % key)
+
+    a.district_cols = split_list(a.district_col or "district")
+    a.sector_col = a.sector_col or "sector"
+    a.employees_col = a.employees_col or "employees"
+    a.on_bad_row = a.on_bad_row or "fail"
+    a.no_checksum = bool(a.no_checksum)
+    a.sector_digits = a.sector_digits or 0
+    if a.delimiter is not None:
+        d = a.delimiter
+        d = {"tab": "\t", "\\t": "\t", "TAB": "\t"}.get(d, d)
+        if len(d) != 1:
+            p.error("--delimiter must be one character")
+        a.delimiter = d
+
+    # Levels: prefix lengths (ints) or "full".
+    if a.sector_levels:
+        levels = [parse_level(t) for t in split_list(a.sector_levels)]
+    else:
+        levels = ["full"]
+    variety = None
+    if a.variety_levels:
+        variety = [parse_level(t) for t in split_list(a.variety_levels)]
+        if len(variety) != 2:
+            p.error("--variety-levels needs FINE,COARSE")
+        for v in variety:
+            if v not in levels:
+                levels.append(v)
+    levels = sorted(set(levels), key=level_key)
+    if variety is None:
+        variety = [levels[-1], levels[0]]  # finest, coarsest
+    a.levels = levels
+    a.variety = variety
+    a.prefix_levels = [l for l in levels if l != "full"]
+    a.min_sector_len = max(a.prefix_levels) if a.prefix_levels else 0
+    return a
+
+
+def level_key(l):
+    return (1, 0) if l == "full" else (0, l)
+
+
+def level_name(l):
+    return "full" if l == "full" else str(l)
+
+
+# --------------------------------------------------------------------------------------------------
+# reading
+
+
+class InputStats:
+    def __init__(self, path):
+        self.path = path
+        self.bytes = 0
+        self.sha256 = ""
+        self.rows_read = 0
+        self.rows_used = 0
+        self.skipped = [0] * len(SKIP_REASONS)
+        self.first_line = [0] * len(SKIP_REASONS)
+        self.delimiter = None
+
+
+def detect_delimiter(header):
+    counts = {d: 0 for d in CANDIDATE_DELIMITERS}
+    inq = False
+    for ch in header:
+        if ch == '"':
+            inq = not inq
+        elif not inq and ch in counts:
+            counts[ch] += 1
+    best = max(CANDIDATE_DELIMITERS, key=lambda d: (counts[d], -CANDIDATE_DELIMITERS.index(d)))
+    return best if counts[best] > 0 else ","
+
+
+def sha256_and_size(path):
+    h = hashlib.sha256()
+    n = 0
+    with open(path, "rb") as f:
+        while True:
+            b = f.read(1 << 22)
+            if not b:
+                break
+            h.update(b)
+            n += len(b)
+    return h.hexdigest(), n
+
+
+EMP_RE = re.compile(r"([0-9]*)(?:\.([0-9]*))?\Z")
+
+
+def parse_milli(text):
+    """Employees text -> thousandths, or None when not a valid value."""
+    m = EMP_RE.match(text)
+    if not m:
+        return None
+    ip, fp = m.group(1), m.group(2) or ""
+    if ip == "" and fp == "":
+        return None  # "", "."
+    if len(fp) > 3:
+        if fp[3:].strip("0"):
+            return None
+        fp = fp[:3]
+    v = int(ip or "0") * 1000 + int(fp.ljust(3, "0"))
+    return v if v <= INT64_MAX else None
+
+
+def parse_count(text):
+    """Establishments: a whole number, written like employees ("3", "3.0" and "3." are 3)."""
+    v = parse_milli(text)
+    if v is None or v % 1000:
+        return None
+    return v // 1000
+
+
+def code_problem(code):
+    """None if a non-empty code is acceptable, else the skip reason."""
+    if len(code) > CODE_MAX:
+        return "bad_code"
+    for ch in code:
+        o = ord(ch)
+        if o < 0x20 or o == 0x7F:
+            return "bad_code"
+    if max(code) >= "\x80":
+        try:
+            code.encode("latin-1").decode("utf-8")
+        except UnicodeDecodeError:
+            return "bad_code"
+    return None
+
+
+class BadRowFailure(Exception):
+    pass
+
+
+def read_inputs(opts, fail):
+    """Returns (cell, dist_est, stats, first_bad) where cell maps (district, sector) -> milli."""
+    cell = {}
+    dist_est = {}
+    all_stats = []
+    first_bad = None
+    code_cache = {}
+    emp_cache = {}
+    est_cache = {}
+    skip_mode = opts.on_bad_row == "skip"
+    for path in opts.files:
+        st = InputStats(path)
+        all_stats.append(st)
+        if opts.no_checksum:
+            st.bytes = os.path.getsize(path)
+        else:
+            st.sha256, st.bytes = sha256_and_size(path)
+        with open(path, "rb") as f:
+            magic = f.read(2)
+        raw = gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
+        with raw:
+            text = io.TextIOWrapper(raw, encoding="latin-1", newline="")
+            lines = iter(text)
+            first = next(lines, "")
+            if first.startswith("\xef\xbb\xbf"):
+                first = first[3:]
+            delim = opts.delimiter or detect_delimiter(first.rstrip("\r\n"))
+            st.delimiter = delim
+            reader = csv.reader(itertools.chain([first], lines), delimiter=delim, quotechar='"',
+                                doublequote=True, skipinitialspace=False, strict=False)
+            header = next(reader, None)
+            if header is None:
+                fail.add("%s: no header line" % path)
+                continue
+            nh = len(header)
+            cols = {}
+            for i, name in enumerate(header):
+                cols.setdefault(name, i)
+
+            def col(name, what):
+                key = name.encode("utf-8").decode("latin-1")
+                if key not in cols:
+                    raise SystemExit("verify_run.py: %s: no column %r (%s); columns: %s"
+                                     % (path, name, what, ", ".join(header)))
+                return cols[key]
+
+            di = [col(c, "district") for c in opts.district_cols]
+            si = col(opts.sector_col, "sector")
+            ei = col(opts.employees_col, "employees")
+            ki = col(opts.establishments_col, "establishments") if opts.establishments_col else None
+            need = max(di + [si, ei] + ([ki] if ki is not None else [])) + 1
+            one_district = len(di) == 1
+            d0 = di[0]
+            digits = opts.sector_digits
+            min_len = opts.min_sector_len
+
+            rows_read = 0
+            rows_used = 0
+            skipped = st.skipped
+            prev_line = reader.line_num
+            for row in reader:
+                start_line = prev_line + 1
+                prev_line = reader.line_num
+                n = len(row)
+                if n == 0:
+                    continue  # empty physical line: not a record
+                rows_read += 1
+                reason = None
+                if n > nh:
+                    reason = "too_many_fields"
+                else:
+                    if n < need:
+                        row = row + [""] * (need - n)
+                    sector = row[si]
+                    if sector == "":
+                        reason = "empty_code"
+                    elif digits and len(sector) != digits:
+                        reason = "sector_digits"
+                    else:
+                        p = code_cache.get(sector, 0)
+                        if p == 0:
+                            p = code_cache[sector] = code_problem(sector)
+                        if p is not None:
+                            reason = p
+                        elif len(sector) < min_len:
+                            reason = "sector_too_short"
+                        else:
+                            if one_district:
+                                district = row[d0]
+                                empty = district == ""
+                            else:
+                                parts = [row[i] for i in di]
+                                district = "".join(parts)
+                                empty = "" in parts
+                            if empty:
+                                reason = "empty_code"
+                            else:
+                                p = code_cache.get(district, 0)
+                                if p == 0:
+                                    p = code_cache[district] = code_problem(district)
+                            if reason is None and p is not None:
+                                reason = p
+                            if reason is None:
+                                etext = row[ei]
+                                milli = emp_cache.get(etext, -1)
+                                if milli == -1:
+                                    milli = emp_cache[etext] = parse_milli(etext)
+                                if milli is None:
+                                    reason = "bad_employees"
+                                else:
+                                    if ki is None:
+                                        est = 1
+                                    else:
+                                        ktext = row[ki]
+                                        est = est_cache.get(ktext, -1)
+                                        if est == -1:
+                                            est = est_cache[ktext] = parse_count(ktext)
+                                    if est is None:
+                                        reason = "bad_establishments"
+                                    else:
+                                        key = (district, sector)
+                                        cell[key] = cell.get(key, 0) + milli
+                                        dist_est[district] = dist_est.get(district, 0) + est
+                                        rows_used += 1
+                                        continue
+                r = R[reason]
+                skipped[r] += 1
+                if not st.first_line[r]:
+                    st.first_line[r] = start_line
+                if reason != "sector_digits" and not skip_mode and first_bad is None:
+                    first_bad = (path, start_line, reason, row)
+            st.rows_read = rows_read
+            st.rows_used = rows_used
+    return cell, dist_est, all_stats, first_bad
+
+
+# --------------------------------------------------------------------------------------------------
+# computing
+
+
+def compute(opts, cell, dist_est):
+    districts = sorted({d for d, _ in cell})
+    sectors = sorted({s for _, s in cell})
+    dix = {d: i for i, d in enumerate(districts)}
+    six = {s: i for i, s in enumerate(sectors)}
+    D, S = len(districts), len(sectors)
+    full = np.zeros((D, S), dtype=np.int64)
+    for (d, s), m in cell.items():
+        full[dix[d], six[s]] = m  # each (d, s) once; sums were exact Python ints
+    if cell and max(cell.values()) > INT64_MAX:
+        raise SystemExit("verify_run.py: a cell exceeds int64 thousandths")
+    est = np.array([dist_est[d] for d in districts], dtype=np.int64)
+    res = {"districts": districts, "district_milli": full.sum(axis=1), "district_est": est, "levels": {}}
+    for lev in opts.levels:
+        if lev == "full":
+            codes, mat = sectors, full
+        else:
+            cut = [s[:lev] for s in sectors]
+            # sectors are sorted bytewise, so equal prefixes are contiguous
+            starts = [i for i in range(S) if i == 0 or cut[i] != cut[i - 1]]
+            codes = [cut[i] for i in starts]
+            mat = np.add.reduceat(full, starts, axis=1) if S else np.zeros((D, 0), np.int64)
+        res["levels"][level_name(lev)] = {"codes": codes, "milli": mat, "sector_milli": mat.sum(axis=0)}
+    E = int(full.sum())
+    res["total_milli"] = E
+
+    L = np.longdouble
+    for name, lv in res["levels"].items():
+        m = lv["milli"].astype(L)
+        ed = res["district_milli"].astype(L)[:, None]
+        es = lv["sector_milli"].astype(L)[None, :]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lq = (m / ed) / (es / L(E))
+        bad = (res["district_milli"][:, None] == 0) | (lv["sector_milli"][None, :] == 0)
+        lq = np.where(bad, np.nan, lq)
+        lv["lq"] = lq
+
+    fine, coarse = opts.variety
+    F = res["levels"][level_name(fine)]
+    ed_i = res["district_milli"]
+    ed = ed_i.astype(L)[:, None]
+    zero = ed_i == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        Fm = F["milli"].astype(L)
+        p = Fm / ed
+        terms = np.where(F["milli"] > 0, -p * np.log2(np.where(p > 0, p, 1)), L(0))
+        entropy = terms.sum(axis=1)
+        entropy = np.where(zero, np.nan, entropy)
+        res["entropy"] = entropy
+        res["unrelated"] = res["related"] = None
+        if len(opts.levels) > 1:
+            C = res["levels"][level_name(coarse)]
+            # group of each fine code: its coarse prefix (or itself when coarse is "full")
+            cidx = {c: i for i, c in enumerate(C["codes"])}
+            group = np.array([cidx[c if coarse == "full" else c[:coarse]] for c in F["codes"]], dtype=np.int64)
+            G = C["milli"].astype(L)
+            P = G / ed
+            unrel = np.where(C["milli"] > 0, -P * np.log2(np.where(P > 0, P, 1)), L(0)).sum(axis=1)
+            Eg = G[:, group] if len(group) else np.zeros_like(Fm)
+            q = np.where(F["milli"] > 0, Fm / np.where(Eg > 0, Eg, 1), L(1))
+            rel = -(np.where(F["milli"] > 0, Fm * np.log2(q), L(0)).sum(axis=1)) / ed[:, 0]
+            res["unrelated"] = np.where(zero, np.nan, unrel)
+            res["related"] = np.where(zero, np.nan, rel)
+    return res
+
+
+# --------------------------------------------------------------------------------------------------
+# comparing
+
+
+def as_str(v):
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace")
+    if isinstance(v, np.ndarray) and v.shape == ():
+        return as_str(v[()])
+    if isinstance(v, np.generic):
+        return as_str(v.item())
+    return str(v)
+
+
+def codes_of(h5, path, fail):
+    if path not in h5:
+        fail.add("%s missing" % path)
+        return None
+    ds = h5[path]
+    tid = ds.id.get_type()
+    if not isinstance(tid, h5py.h5t.TypeStringID) or tid.is_variable_str():
+        fail.add("%s: expected fixed-length strings, got %s" % (path, ds.dtype))
+        return None
+    fail.check(tid.get_strpad() == h5py.h5t.STR_NULLPAD, "%s: strings are not NUL-padded" % path)
+    if ds.ndim != 1:
+        fail.add("%s: expected 1-D, shape %s" % (path, ds.shape))
+        return None
+    raw = ds[()]
+    return [bytes(x) for x in raw.tolist()]
+
+
+def check_codes(h5, path, expected, fail):
+    got = codes_of(h5, path, fail)
+    if got is None:
+        return False
+    exp = [c.encode("latin-1") for c in expected]
+    if got != exp:
+        miss = sorted(set(exp) - set(got))[:5]
+        extra = sorted(set(got) - set(exp))[:5]
+        first = next((i for i, (a, b) in enumerate(zip(got, exp)) if a != b), min(len(got), len(exp)))
+        fail.add("%s: %d codes, expected %d; first difference at index %d; missing %s; unexpected %s"
+                 % (path, len(got), len(exp), first, miss, extra))
+        return False
+    fail.check(all(got[i] < got[i + 1] for i in range(len(got) - 1)), "%s: not sorted/unique" % path)
+    return True
+
+
+def dataset(h5, path, shape, kind, fail):
+    if path not in h5:
+        fail.add("%s missing" % path)
+        return None
+    ds = h5[path]
+    if not isinstance(ds, h5py.Dataset):
+        fail.add("%s is not a dataset" % path)
+        return None
+    if tuple(ds.shape) != tuple(shape):
+        fail.add("%s: shape %s, expected %s" % (path, ds.shape, tuple(shape)))
+        return None
+    if kind == "f8" and ds.dtype != np.float64:
+        fail.add("%s: dtype %s, expected float64" % (path, ds.dtype))
+    if kind == "i8" and ds.dtype != np.int64:
+        fail.add("%s: dtype %s, expected int64" % (path, ds.dtype))
+    return ds[()]
+
+
+def milli_to_f8(m):
+    m = np.asarray(m, dtype=np.int64)
+    if m.size and np.abs(m).max() >= 2**53:
+        # beyond 2^53 the int->double conversion rounds; do it exactly with Python ints
+        return np.array([x / 1000 for x in m.ravel().tolist()], dtype=np.float64).reshape(m.shape)
+    return m.astype(np.float64) / 1000.0
+
+
+def compare_exact(path, got, exp_milli, fail, stats):
+    exp = milli_to_f8(exp_milli)
+    if got is None:
+        return
+    stats["exact_values"] += exp.size
+    if not np.array_equal(got, exp):
+        bad = np.argwhere(got != exp)
+        i = tuple(bad[0])
+        fail.add("%s: %d of %d values differ from the exact sums; first at %s: %r, expected %r"
+                 % (path, len(bad), exp.size, list(map(int, i)), float(got[i]), float(exp[i])))
+
+
+def compare_close(path, got, exp, rtol, atol, fail, stats, key):
+    """exp in longdouble (NaN allowed). NaN positions must agree; elsewhere |d| <= rtol|e| + atol."""
+    if got is None:
+        return
+    stats["close_values"] += exp.size
+    gn, en = np.isnan(got), np.isnan(exp.astype(np.float64))
+    if not np.array_equal(gn, en):
+        bad = np.argwhere(gn != en)
+        i = tuple(bad[0])
+        fail.add("%s: NaN positions differ at %d places; first at %s: %r, expected %r"
+                 % (path, len(bad), list(map(int, i)), float(got[i]), float(exp[i])))
+        return
+    ok = ~en
+    if not ok.any():
+        return
+    g = got[ok].astype(np.longdouble)
+    e = exp[ok]
+    diff = np.abs(g - e)
+    rel = np.where(e != 0, diff / np.abs(np.where(e != 0, e, 1)), np.where(diff == 0, 0, np.inf))
+    stats[key + "_max_rel"] = max(stats.get(key + "_max_rel", 0.0), float(rel.max()))
+    stats[key + "_max_abs"] = max(stats.get(key + "_max_abs", 0.0), float(diff.max()))
+    badmask = diff > rtol * np.abs(e) + atol
+    if badmask.any():
+        idx_all = np.argwhere(ok)
+        j = int(np.argmax(np.where(badmask, rel, -1)))
+        i = tuple(idx_all[j])
+        fail.add("%s: %d values outside rtol %g (atol %g); worst at %s: %.17g, expected %.17g (rel %.3g)"
+                 % (path, int(badmask.sum()), rtol, atol, list(map(int, i)), float(got[i]), float(exp[i]),
+                    float(rel[j])))
+
+
+def attr_str(obj, name, fail, where):
+    if name not in obj.attrs:
+        fail.add("%s: attribute %s missing" % (where, name))
+        return None
+    return as_str(obj.attrs[name])
+
+
+def compare(h5, opts, res, stats_in, fail):
+    st = {"exact_values": 0, "close_values": 0}
+    D = len(res["districts"])
+    check_codes(h5, "/districts/code", res["districts"], fail)
+    compare_exact("/districts/employment", dataset(h5, "/districts/employment", (D,), "f8", fail),
+                  res["district_milli"], fail, st)
+    est = dataset(h5, "/districts/establishments", (D,), "i8", fail)
+    if est is not None:
+        st["exact_values"] += D
+        if not np.array_equal(est, res["district_est"]):
+            i = int(np.argmax(est != res["district_est"]))
+            fail.add("/districts/establishments: differs at %d (%r): %d, expected %d"
+                     % (i, res["districts"][i], int(est[i]), int(res["district_est"][i])))
+
+    exp_levels = sorted(res["levels"])
+    if "levels" not in h5:
+        fail.add("/levels missing")
+    else:
+        got_levels = sorted(h5["levels"].keys())
+        fail.check(got_levels == exp_levels, "/levels has %s, expected %s" % (got_levels, exp_levels))
+    for name, lv in res["levels"].items():
+        base = "/levels/%s" % name
+        if base not in h5:
+            continue
+        S = len(lv["codes"])
+        check_codes(h5, base + "/sectors/code", lv["codes"], fail)
+        compare_exact(base + "/sectors/employment", dataset(h5, base + "/sectors/employment", (S,), "f8", fail),
+                      lv["sector_milli"], fail, st)
+        compare_exact(base + "/employment", dataset(h5, base + "/employment", (D, S), "f8", fail),
+                      lv["milli"], fail, st)
+        compare_close(base + "/lq", dataset(h5, base + "/lq", (D, S), "f8", fail), lv["lq"], LQ_RTOL, 0.0,
+                      fail, st, "lq")
+
+    # variety
+    fine, coarse = opts.variety
+    if "variety" not in h5:
+        fail.add("/variety missing")
+    else:
+        v = h5["variety"]
+        fl = attr_str(v, "fine_level", fail, "/variety")
+        fail.check(fl is None or fl == level_name(fine), "/variety fine_level %r, expected %r" % (fl, level_name(fine)))
+        ent = dataset(h5, "/variety/entropy", (D,), "f8", fail)
+        compare_close("/variety/entropy", ent, res["entropy"], VARIETY_RTOL, VARIETY_ATOL, fail, st, "variety")
+        if res["unrelated"] is None:
+            fail.check("unrelated" not in v and "related" not in v,
+                       "/variety/unrelated|related present although there is one level only")
+        else:
+            cl = attr_str(v, "coarse_level", fail, "/variety")
+            fail.check(cl is None or cl == level_name(coarse),
+                       "/variety coarse_level %r, expected %r" % (cl, level_name(coarse)))
+            un = dataset(h5, "/variety/unrelated", (D,), "f8", fail)
+            re_ = dataset(h5, "/variety/related", (D,), "f8", fail)
+            compare_close("/variety/unrelated", un, res["unrelated"], VARIETY_RTOL, VARIETY_ATOL, fail, st, "variety")
+            compare_close("/variety/related", re_, res["related"], VARIETY_RTOL, VARIETY_ATOL, fail, st, "variety")
+            if ent is not None and un is not None and re_ is not None:
+                ok = ~np.isnan(ent)
+                fail.check(np.array_equal(np.isnan(ent), np.isnan(un)) and np.array_equal(np.isnan(ent), np.isnan(re_)),
+                           "/variety: NaN positions of entropy, unrelated and related differ")
+                gap = np.abs(ent[ok] - (un[ok] + re_[ok]))
+                st["identity_max_abs"] = float(gap.max()) if gap.size else 0.0
+                if gap.size and gap.max() > IDENTITY_ATOL:
+                    i = int(np.flatnonzero(ok)[int(np.argmax(gap))])
+                    fail.add("/variety: entropy != unrelated + related at district %d (%r): %.17g vs %.17g + %.17g"
+                             % (i, res["districts"][i], ent[i], un[i], re_[i]))
+
+    # provenance
+    F = len(opts.files)
+    if "provenance" not in h5:
+        fail.add("/provenance missing")
+        return st
+    pv = h5["provenance"]
+    for a in ("command_line", "config", "regio_version"):
+        attr_str(pv, a, fail, "/provenance")
+    config = as_str(pv.attrs["config"]) if "config" in pv.attrs else None
+    if config is not None:
+        check_config_attr(config, opts, fail)
+    reasons = codes_of(h5, "/provenance/skip_reasons", fail)
+    if reasons is not None:
+        reasons = [r.decode("utf-8", "replace") for r in reasons]
+        fail.check(reasons == SKIP_REASONS, "/provenance/skip_reasons %s, expected %s" % (reasons, SKIP_REASONS))
+    if "inputs" not in pv:
+        fail.add("/provenance/inputs missing")
+        return st
+    paths = codes_of(h5, "/provenance/inputs/path", fail)
+    if paths is not None:
+        if len(paths) != F:
+            fail.add("/provenance/inputs/path: %d files, expected %d" % (len(paths), F))
+        else:
+            for got, s in zip(paths, stats_in):
+                g = got.decode("utf-8", "replace")
+                fail.check(g == s.path or os.path.realpath(g) == os.path.realpath(s.path),
+                           "/provenance/inputs/path %r, expected %r" % (g, s.path))
+    for name, attr in (("bytes", "bytes"), ("rows_read", "rows_read"), ("rows_used", "rows_used")):
+        got = dataset(h5, "/provenance/inputs/" + name, (F,), "i8", fail)
+        if got is not None:
+            exp = [getattr(s, attr) for s in stats_in]
+            fail.check(got.tolist() == exp, "/provenance/inputs/%s %s, expected %s" % (name, got.tolist(), exp))
+    sha = codes_of(h5, "/provenance/inputs/sha256", fail)
+    if sha is not None:
+        got = [x.decode("ascii", "replace") for x in sha]
+        exp = [s.sha256 for s in stats_in]
+        fail.check(got == exp, "/provenance/inputs/sha256 %s, expected %s" % (got, exp))
+    if reasons is not None:
+        sk = dataset(h5, "/provenance/inputs/rows_skipped", (F, len(reasons)), "i8", fail)
+        if sk is not None:
+            for f, s in enumerate(stats_in):
+                for j, rname in enumerate(reasons):
+                    exp = s.skipped[R[rname]] if rname in R else 0
+                    fail.check(int(sk[f, j]) == exp, "/provenance/inputs/rows_skipped[%s][%s] = %d, expected %d"
+                               % (s.path, rname, int(sk[f, j]), exp))
+    return st
+
+
+def check_config_attr(config, opts, fail):
+    """The effective configuration as INI text: the keys it has must agree with our options."""
+    cp = configparser.ConfigParser(interpolation=None)
+    try:
+        cp.read_string(config)
+    except configparser.Error as e:
+        fail.add("/provenance config attribute is not INI text: %s" % e)
+        return
+    if not cp.has_section("run"):
+        fail.add("/provenance config attribute has no [run] section")
+        return
+    norm = lambda s: s.replace(" ", "")
+    expect = {
+        "district-col": ",".join(opts.district_cols),
+        "sector-col": opts.sector_col,
+        "employees-col": opts.employees_col,
+        "on-bad-row": opts.on_bad_row,
+    }
+    if opts.establishments_col:
+        expect["establishments-col"] = opts.establishments_col
+    if opts.sector_digits:
+        expect["sector-digits"] = str(opts.sector_digits)
+    for k, v in expect.items():
+        if cp.has_option("run", k):
+            g = cp.get("run", k)
+            fail.check(norm(g) == norm(v), "/provenance config: %s = %r, expected %r" % (k, g, v))
+
+
+# --------------------------------------------------------------------------------------------------
+
+
+def main(argv):
+    t0 = time.time()
+    opts = parse_args(argv)
+    fail = Failures()
+    cell, dist_est, stats_in, first_bad = read_inputs(opts, fail)
+    t1 = time.time()
+    rows = sum(s.rows_read for s in stats_in)
+    used = sum(s.rows_used for s in stats_in)
+    log("verify_run: read %d file(s), %d rows, %d used, %.1f s" % (len(stats_in), rows, used, t1 - t0))
+    for s in stats_in:
+        sk = ", ".join("%s %d (first line %d)" % (n, s.skipped[i], s.first_line[i])
+                       for i, n in enumerate(SKIP_REASONS) if s.skipped[i])
+        log("  %s: delimiter %r, rows %d, used %d%s" % (s.path, s.delimiter, s.rows_read, s.rows_used,
+                                                         ", skipped: " + sk if sk else ""))
+    if first_bad is not None:
+        path, line, reason, row = first_bad
+        fail.add("with --on-bad-row fail regio should have failed: %s:%d is a bad row (%s): %r"
+                 % (path, line, reason, row[:12]))
+    if not os.path.exists(opts.out):
+        fail.add("result file %s does not exist" % opts.out)
+        return finish(fail)
+    res = compute(opts, cell, dist_est)
+    with h5py.File(opts.out, "r") as h5:
+        st = compare(h5, opts, res, stats_in, fail)
+    log("verify_run: %d districts; levels %s (%s sectors); variety fine %s coarse %s"
+        % (len(res["districts"]), ", ".join(res["levels"]),
+           ", ".join(str(len(lv["codes"])) for lv in res["levels"].values()),
+           level_name(opts.variety[0]), level_name(opts.variety[1]) if len(opts.levels) > 1 else "-"))
+    log("verify_run: total employment %s; %d values compared exactly, %d with tolerance"
+        % (fmt_milli(res["total_milli"]), st["exact_values"], st["close_values"]))
+    log("verify_run: LQ max rel err %.3g (rtol %g); variety max rel err %.3g, max abs err %.3g (rtol %g, atol %g);"
+        " identity max |H - (UV + RV)| %.3g (atol %g)"
+        % (st.get("lq_max_rel", 0.0), LQ_RTOL, st.get("variety_max_rel", 0.0), st.get("variety_max_abs", 0.0),
+           VARIETY_RTOL, VARIETY_ATOL, st.get("identity_max_abs", 0.0), IDENTITY_ATOL))
+    log("verify_run: provenance: %d inputs, %s, skip counts per reason, rows read/used"
+        % (len(stats_in), "sha256 off" if opts.no_checksum else "sha256 checked"))
+    log("verify_run: %.1f s in all" % (time.time() - t0))
+    return finish(fail)
+
+
+def fmt_milli(m):
+    return "%d.%03d" % divmod(m, 1000)
+
+
+def finish(fail):
+    if fail.items:
+        print("verify_run: FAILED, %d mismatch(es)" % len(fail.items), flush=True)
+        return 1
+    print("verify_run: OK", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
