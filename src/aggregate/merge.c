@@ -1,0 +1,117 @@
+/* Merging the per-thread partial aggregates into the global, sorted aggregate. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "aggregate/tables_impl.h"
+
+typedef struct code_ref {
+  const char *text;
+  uint32_t len;
+} code_ref_t;
+
+/* Bytewise order, a prefix before its extensions: the order of memcmp on NUL-padded slots. */
+static int code_ref_cmp(const void *a, const void *b) {
+  const code_ref_t *x = a, *y = b;
+  size_t n = x->len < y->len ? x->len : y->len;
+  int c = memcmp(x->text, y->text, n);
+  if (c) return c;
+  return (x->len > y->len) - (x->len < y->len);
+}
+
+/* Sorted union of the codes in all partials' dictionaries (select: 0 districts, 1 sectors). */
+static regio_err_t union_codes(regio_partial_t *const *partials, int n, int select, regio_codes_t *out,
+                               uint32_t **local_to_global, regio_ctx_t *ctx) {
+  size_t total = 0;
+  for (int t = 0; t < n; t++) total += select ? partials[t]->sectors.count : partials[t]->districts.count;
+  code_ref_t *refs = malloc((total ? total : 1) * sizeof *refs);
+  REGIO_CHECK(ctx, refs, REGIO_ERR_NOMEM, "out of memory merging %zu codes", total);
+  size_t k = 0, width = 1;
+  for (int t = 0; t < n; t++) {
+    const regio_dict_t *d = select ? &partials[t]->sectors : &partials[t]->districts;
+    for (size_t i = 0; i < d->count; i++) {
+      refs[k].text = d->arena + d->entries[i].offset;
+      refs[k].len = d->entries[i].len;
+      if (refs[k].len > width) width = refs[k].len;
+      k++;
+    }
+  }
+  qsort(refs, total, sizeof *refs, code_ref_cmp);
+  size_t unique = 0;
+  for (size_t i = 0; i < total; i++)
+    if (unique == 0 || code_ref_cmp(&refs[unique - 1], &refs[i]) != 0) refs[unique++] = refs[i];
+  regio_err_t err = regio_codes_init(out, unique, width, ctx);
+  if (err) {
+    free(refs);
+    return err;
+  }
+  for (size_t i = 0; i < unique; i++) memcpy(out->chars + i * width, refs[i].text, refs[i].len);
+  free(refs);
+
+  for (int t = 0; t < n; t++) {
+    const regio_dict_t *d = select ? &partials[t]->sectors : &partials[t]->districts;
+    local_to_global[t] = malloc((d->count ? d->count : 1) * sizeof(uint32_t));
+    REGIO_CHECK(ctx, local_to_global[t], REGIO_ERR_NOMEM, "out of memory merging codes");
+    for (size_t i = 0; i < d->count; i++) {
+      size_t g = regio_codes_find(out, d->arena + d->entries[i].offset, d->entries[i].len);
+      REGIO_CHECK(ctx, g != (size_t)-1, REGIO_ERR_INTERNAL, "code lost while merging");
+      local_to_global[t][i] = (uint32_t)g;
+    }
+  }
+  return REGIO_OK;
+}
+
+regio_err_t regio_partials_merge(regio_partial_t *const *partials, int n, regio_aggregate_t *agg, regio_ctx_t *ctx) {
+  regio_err_t err = REGIO_OK;
+  uint32_t **district_map = calloc((size_t)n, sizeof *district_map);
+  uint32_t **sector_map = calloc((size_t)n, sizeof *sector_map);
+  if (!district_map || !sector_map) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory merging partial aggregates");
+    goto done;
+  }
+  if ((err = union_codes(partials, n, 0, &agg->districts, district_map, ctx))) goto done;
+  if ((err = union_codes(partials, n, 1, &agg->sectors, sector_map, ctx))) goto done;
+
+  size_t D = agg->districts.count, S = agg->sectors.count;
+  if (S && D > SIZE_MAX / sizeof(int64_t) / S) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "%zu districts x %zu sectors do not fit in memory", D, S);
+    goto done;
+  }
+  size_t cells = D * S;
+  agg->employment = calloc(cells ? cells : 1, sizeof(int64_t));
+  agg->district_establishments = calloc(D ? D : 1, sizeof(int64_t));
+  agg->sector_establishments = calloc(S ? S : 1, sizeof(int64_t));
+  if (!agg->employment || !agg->district_establishments || !agg->sector_establishments) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM,
+                      "out of memory for the %zu x %zu employment matrix (%.1f MiB)", D, S,
+                      (double)D * (double)S * 8.0 / 1048576.0);
+    goto done;
+  }
+  for (int t = 0; t < n; t++) {
+    const regio_cells_t *c = &partials[t]->cells;
+    for (size_t i = 0; i <= c->mask; i++) {
+      uint64_t key = c->keys[i];
+      if (key == REGIO_CELL_EMPTY) continue;
+      size_t d = district_map[t][key >> 32], s = sector_map[t][key & 0xffffffffu];
+      int overflow = __builtin_add_overflow(agg->employment[d * S + s], c->employment[i], &agg->employment[d * S + s]);
+      overflow |= __builtin_add_overflow(agg->district_establishments[d], c->establishments[i],
+                                         &agg->district_establishments[d]);
+      overflow |= __builtin_add_overflow(agg->sector_establishments[s], c->establishments[i],
+                                         &agg->sector_establishments[s]);
+      if (overflow) {
+        err = REGIO_ERROR(ctx, REGIO_ERR_INPUT,
+                          "employment or establishment sum exceeds the 64-bit fixed-point range "
+                          "(district %.*s)",
+                          (int)regio_codes_len(&agg->districts, d), regio_codes_at(&agg->districts, d));
+        goto done;
+      }
+    }
+  }
+done:
+  for (int t = 0; t < n; t++) {
+    if (district_map) free(district_map[t]);
+    if (sector_map) free(sector_map[t]);
+  }
+  free(district_map);
+  free(sector_map);
+  return err;
+}

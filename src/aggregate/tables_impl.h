@@ -1,0 +1,127 @@
+/* Internal: the per-thread partial aggregates that the reader fills, row by row.
+ *
+ * Each reading thread owns one regio_partial_t: code dictionaries (district and sector strings ->
+ * dense local ids) and a cell table keyed by (local district id, local sector id) holding exact
+ * integer sums. Nothing is shared between threads while reading; regio_partials_merge() turns the
+ * partials into the sorted, global aggregate. Integer sums make the merged result independent of
+ * how rows were spread over threads. */
+#ifndef REGIO_AGGREGATE_TABLES_IMPL_H
+#define REGIO_AGGREGATE_TABLES_IMPL_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "regio/ingest.h"
+
+typedef struct regio_dict_entry {
+  uint64_t hash;
+  uint32_t offset; /* into the arena */
+  uint32_t len;
+} regio_dict_entry_t;
+
+/* Open-addressing string dictionary: code -> id (ids are dense, in order of first appearance). */
+typedef struct regio_dict {
+  uint32_t *slots; /* id + 1, 0 = empty */
+  size_t mask;     /* slot count - 1 (power of two) */
+  regio_dict_entry_t *entries;
+  size_t count, entries_cap;
+  char *arena;
+  size_t arena_len, arena_cap;
+} regio_dict_t;
+
+/* Open-addressing cell table: key = district id << 32 | sector id. */
+typedef struct regio_cells {
+  uint64_t *keys; /* REGIO_CELL_EMPTY = empty */
+  int64_t *employment;
+  int64_t *establishments;
+  size_t mask, count;
+} regio_cells_t;
+
+#define REGIO_CELL_EMPTY UINT64_MAX
+
+typedef struct regio_partial {
+  regio_dict_t districts;
+  regio_dict_t sectors;
+  regio_cells_t cells;
+  int failed; /* out of memory or overflow inside the tables */
+} regio_partial_t;
+
+int regio_partial_init(regio_partial_t *p);
+void regio_partial_free(regio_partial_t *p);
+
+/* Slow paths (growth); return 0 on success, -1 out of memory. */
+int regio_dict_grow(regio_dict_t *d);
+int regio_dict_push(regio_dict_t *d, uint64_t hash, const char *code, size_t len, size_t slot);
+int regio_cells_grow(regio_cells_t *c);
+
+/* A fast hash for short codes (<= REGIO_CODE_MAX bytes): 8-byte words mixed by multiplication. */
+static inline uint64_t regio_hash_code(const char *s, size_t len) {
+  uint64_t h = 0x9E3779B97F4A7C15ull ^ (len * 0xff51afd7ed558ccdull);
+  size_t i = 0;
+  for (; i + 8 <= len; i += 8) {
+    uint64_t w;
+    memcpy(&w, s + i, 8);
+    h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 29;
+  }
+  if (i < len) {
+    uint64_t w = 0;
+    memcpy(&w, s + i, len - i);
+    h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 29;
+  }
+  h *= 0x94d049bb133111ebull;
+  h ^= h >> 32;
+  return h;
+}
+
+/* Returns the id of code, adding it when new; -1 when out of memory. */
+static inline int64_t regio_dict_intern(regio_dict_t *d, const char *code, size_t len) {
+  uint64_t h = regio_hash_code(code, len);
+  size_t slot = (size_t)h & d->mask;
+  for (;;) {
+    uint32_t v = d->slots[slot];
+    if (v == 0) break;
+    const regio_dict_entry_t *e = &d->entries[v - 1];
+    if (e->hash == h && e->len == len && memcmp(d->arena + e->offset, code, len) == 0) return v - 1;
+    slot = (slot + 1) & d->mask;
+  }
+  if (regio_dict_push(d, h, code, len, slot) != 0) return -1;
+  return (int64_t)d->count - 1;
+}
+
+static inline uint64_t regio_cell_hash(uint64_t key) {
+  key *= 0x9E3779B97F4A7C15ull;
+  return key ^ (key >> 31);
+}
+
+/* Adds (employment, establishments) to the cell; returns 0, or -1 out of memory, -2 overflow. */
+static inline int regio_cells_add(regio_cells_t *c, uint32_t district, uint32_t sector, int64_t employment,
+                                  int64_t establishments) {
+  uint64_t key = (uint64_t)district << 32 | sector;
+  size_t slot = (size_t)regio_cell_hash(key) & c->mask;
+  for (;;) {
+    uint64_t k = c->keys[slot];
+    if (k == key) break;
+    if (k == REGIO_CELL_EMPTY) {
+      if ((c->count + 1) * 4 > (c->mask + 1) * 3) {
+        if (regio_cells_grow(c) != 0) return -1;
+        return regio_cells_add(c, district, sector, employment, establishments);
+      }
+      c->keys[slot] = key;
+      c->count++;
+      break;
+    }
+    slot = (slot + 1) & c->mask;
+  }
+  if (__builtin_add_overflow(c->employment[slot], employment, &c->employment[slot])) return -2;
+  if (__builtin_add_overflow(c->establishments[slot], establishments, &c->establishments[slot])) return -2;
+  return 0;
+}
+
+/* Builds the global aggregate (sorted codes, dense [D x S] employment, establishment totals)
+ * from the partials. */
+regio_err_t regio_partials_merge(regio_partial_t *const *partials, int n_partials, regio_aggregate_t *agg,
+                                 regio_ctx_t *ctx);
+
+#endif

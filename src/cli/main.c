@@ -1,0 +1,577 @@
+/* The regio program: parses options, calls the library, prints. */
+#include <errno.h>
+#include <getopt.h>
+#include <ini.h>
+#include <libgen.h>
+#include <omp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "regio/regio.h"
+
+#define MAX_INPUTS 4096
+
+/* Everything `regio run` can be told, from the command line or a config file. */
+typedef struct run_options {
+  char *inputs[MAX_INPUTS];
+  int n_inputs;
+  char *output;
+  char *district_cols; /* comma-separated */
+  char *sector_col, *employees_col, *establishments_col;
+  char delimiter; /* 0 = detect */
+  int sector_digits;
+  char *sector_levels;  /* "2,6" or NULL */
+  char *variety_levels; /* "6,2" or NULL */
+  int on_bad_row_skip;
+  int threads;
+  int checksum;
+  int quiet;
+} run_options_t;
+
+static const char *usage_text =
+    "usage: regio run [options] FILE... -o OUT.h5\n"
+    "       regio info OUT.h5\n"
+    "       regio gen --preset demo|kr|narrow|wide [--seed N] [--rows N] -o FILE[.gz]\n"
+    "       regio --help | --version\n"
+    "\n"
+    "regio run reads establishment tables (CSV, plain or gzip), aggregates employment exactly into\n"
+    "district x sector matrices, computes location quotients and variety, and writes HDF5.\n"
+    "\n"
+    "Options of regio run:\n"
+    "  -o, --output FILE          the HDF5 file to write (written to a temporary name, then renamed)\n"
+    "  --district-col A[,B...]    district column(s); several are concatenated (default: district)\n"
+    "  --sector-col NAME          sector code column (default: sector)\n"
+    "  --employees-col NAME       employees column, exact decimal, <= 3 places (default: employees)\n"
+    "  --establishments-col NAME  establishment count column (default: each row is one establishment)\n"
+    "  --delimiter C              , ; | tab (or comma, semicolon, pipe, tab); default: detected\n"
+    "  --sector-digits N          keep only rows whose sector code has exactly N characters\n"
+    "  --sector-levels N1,N2,...  sector levels as code prefix lengths (default: full codes)\n"
+    "  --variety-levels FINE,COARSE  levels of the variety decomposition (default: finest, coarsest)\n"
+    "  --on-bad-row fail|skip     stop at the first bad row (default) or skip and count bad rows\n"
+    "  --threads N                threads (default: all cores); results do not depend on it\n"
+    "  --no-checksum              do not record the SHA-256 of the inputs\n"
+    "  --config FILE              read options from an INI file ([run] section); the command line\n"
+    "                             overrides it\n"
+    "  -q, --quiet                no progress line and no summary on stderr\n"
+    "\n"
+    "Exit codes: 0 success, 2 usage, 3 bad input data, 4 numerical, 5 file/output error,\n"
+    "6 out of memory, 7 internal error, 130/143 interrupted (SIGINT/SIGTERM).\n";
+
+/* ------------------------------------------------------------------------------------------- */
+/* The temporary output file, removed by the signal handler. */
+static char temp_output[4096];
+
+static void on_signal(int sig) {
+  if (temp_output[0]) unlink(temp_output);
+  _exit(128 + sig);
+}
+
+static void install_signal_handlers(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* Progress on stderr when it is a terminal. */
+typedef struct progress_state {
+  int shown;
+  char phase[32];
+  int percent;
+} progress_state_t;
+
+static void show_progress(void *user, const char *phase, double fraction) {
+  progress_state_t *p = user;
+  int percent = (int)(fraction * 100.0);
+  if (p->shown && strcmp(phase, p->phase) == 0 && percent == p->percent) return;
+  snprintf(p->phase, sizeof p->phase, "%s", phase);
+  p->percent = percent;
+  fprintf(stderr, "\rregio: %-10s %3d%%", phase, percent);
+  fflush(stderr);
+  p->shown = 1;
+}
+
+static void end_progress(progress_state_t *p) {
+  if (p->shown) fprintf(stderr, "\r%40s\r", "");
+  p->shown = 0;
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* Option values */
+
+static int set_string(char **slot, const char *value) {
+  free(*slot);
+  *slot = strdup(value);
+  return *slot != NULL;
+}
+
+static int parse_delimiter(const char *value, char *out) {
+  if (!strcmp(value, "tab") || !strcmp(value, "\\t") || !strcmp(value, "\t")) *out = '\t';
+  else if (!strcmp(value, "comma") || !strcmp(value, ",")) *out = ',';
+  else if (!strcmp(value, "semicolon") || !strcmp(value, ";")) *out = ';';
+  else if (!strcmp(value, "pipe") || !strcmp(value, "|")) *out = '|';
+  else if (!strcmp(value, "auto")) *out = 0;
+  else if (strlen(value) == 1 && value[0] != '"' && value[0] != '\n' && value[0] != '\r') *out = value[0];
+  else return 0;
+  return 1;
+}
+
+static const char *delimiter_name(char d) {
+  switch (d) {
+  case 0: return "auto";
+  case ',': return "comma";
+  case ';': return "semicolon";
+  case '\t': return "tab";
+  case '|': return "pipe";
+  default: {
+    static char one[2];
+    one[0] = d;
+    return one;
+  }
+  }
+}
+
+static int parse_int(const char *value, int lo, int hi, int *out) {
+  char *end;
+  errno = 0;
+  long v = strtol(value, &end, 10);
+  if (errno || end == value || *end || v < lo || v > hi) return 0;
+  *out = (int)v;
+  return 1;
+}
+
+static int parse_bool(const char *value, int *out) {
+  if (!strcmp(value, "true") || !strcmp(value, "yes") || !strcmp(value, "1") || !strcmp(value, "on")) *out = 1;
+  else if (!strcmp(value, "false") || !strcmp(value, "no") || !strcmp(value, "0") || !strcmp(value, "off")) *out = 0;
+  else return 0;
+  return 1;
+}
+
+/* Parses "2,6" into ascending prefix lengths; returns the count or -1. */
+static int parse_level_list(const char *text, int *levels, int max) {
+  int n = 0;
+  const char *p = text;
+  while (*p) {
+    char *end;
+    errno = 0;
+    long v = strtol(p, &end, 10);
+    if (errno || end == p || v < 1 || v > REGIO_CODE_MAX || n == max) return -1;
+    levels[n++] = (int)v;
+    if (*end == ',') end++;
+    else if (*end) return -1;
+    p = end;
+  }
+  return n;
+}
+
+/* Applies one option by its long name; returns NULL or an error text. */
+static const char *apply_option(run_options_t *o, const char *name, const char *value) {
+  static char message[512];
+  int levels[REGIO_MAX_LEVELS + 1];
+  if (!strcmp(name, "output")) return set_string(&o->output, value) ? NULL : "out of memory";
+  if (!strcmp(name, "input")) {
+    if (o->n_inputs == MAX_INPUTS) return "too many input files";
+    o->inputs[o->n_inputs] = strdup(value);
+    return o->inputs[o->n_inputs++] ? NULL : "out of memory";
+  }
+  if (!strcmp(name, "district-col")) return set_string(&o->district_cols, value) ? NULL : "out of memory";
+  if (!strcmp(name, "sector-col")) return set_string(&o->sector_col, value) ? NULL : "out of memory";
+  if (!strcmp(name, "employees-col")) return set_string(&o->employees_col, value) ? NULL : "out of memory";
+  if (!strcmp(name, "establishments-col"))
+    return set_string(&o->establishments_col, value) ? NULL : "out of memory";
+  if (!strcmp(name, "delimiter"))
+    return parse_delimiter(value, &o->delimiter) ? NULL : "expected one character, or comma, semicolon, tab, pipe";
+  if (!strcmp(name, "sector-digits"))
+    return parse_int(value, 1, REGIO_CODE_MAX, &o->sector_digits) ? NULL : "expected a whole number from 1 to 64";
+  if (!strcmp(name, "sector-levels")) {
+    if (parse_level_list(value, levels, REGIO_MAX_LEVELS) < 1) {
+      snprintf(message, sizeof message, "expected prefix lengths separated by commas (at most %d), like 2,6",
+               REGIO_MAX_LEVELS);
+      return message;
+    }
+    return set_string(&o->sector_levels, value) ? NULL : "out of memory";
+  }
+  if (!strcmp(name, "variety-levels")) {
+    if (parse_level_list(value, levels, 3) != 2) return "expected two prefix lengths FINE,COARSE, like 5,2";
+    if (levels[0] <= levels[1]) return "the fine level (first) must be longer than the coarse level (second)";
+    return set_string(&o->variety_levels, value) ? NULL : "out of memory";
+  }
+  if (!strcmp(name, "on-bad-row")) {
+    if (!strcmp(value, "fail")) o->on_bad_row_skip = 0;
+    else if (!strcmp(value, "skip")) o->on_bad_row_skip = 1;
+    else return "expected fail or skip";
+    return NULL;
+  }
+  if (!strcmp(name, "threads"))
+    return parse_int(value, 1, 4096, &o->threads) ? NULL : "expected a whole number of threads from 1 to 4096";
+  if (!strcmp(name, "checksum")) return parse_bool(value, &o->checksum) ? NULL : "expected true or false";
+  if (!strcmp(name, "quiet")) return parse_bool(value, &o->quiet) ? NULL : "expected true or false";
+  snprintf(message, sizeof message, "unknown option '%s'", name);
+  return message;
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* Config file */
+
+typedef struct config_state {
+  run_options_t *options;
+  const char *path;
+  char error[768];
+} config_state_t;
+
+static int on_config_entry(void *user, const char *section, const char *name, const char *value) {
+  config_state_t *c = user;
+  if (strcmp(section, "run") != 0) {
+    snprintf(c->error, sizeof c->error, "unknown section [%s] (expected [run])", section);
+    return 0;
+  }
+  const char *problem = apply_option(c->options, name, value);
+  if (problem) {
+    snprintf(c->error, sizeof c->error, "%s = %s: %s", name, value, problem);
+    return 0;
+  }
+  return 1;
+}
+
+static int load_config(run_options_t *o, const char *path) {
+  config_state_t c = {.options = o, .path = path};
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    fprintf(stderr, "regio: cannot open config file '%s': %s\n", path, strerror(errno));
+    return REGIO_ERR_USAGE;
+  }
+  int line = ini_parse_file(f, on_config_entry, &c);
+  fclose(f);
+  if (line != 0) {
+    fprintf(stderr, "regio: %s:%d: %s\n", path, line, c.error[0] ? c.error : "not an INI line (expected key = value)");
+    return REGIO_ERR_USAGE;
+  }
+  return 0;
+}
+
+/* The effective configuration as INI text: `regio run --config` on it reproduces the run. */
+static char *effective_config(const run_options_t *o) {
+  char *text = NULL;
+  size_t size = 0;
+  FILE *f = open_memstream(&text, &size);
+  if (!f) return NULL;
+  fprintf(f, "# regio %s: the effective configuration of this run; reproduce it with\n", REGIO_VERSION_STRING);
+  fprintf(f, "# regio run --config THIS_FILE (paths are relative to the directory it ran in)\n[run]\n");
+  for (int i = 0; i < o->n_inputs; i++) fprintf(f, "input = %s\n", o->inputs[i]);
+  fprintf(f, "output = %s\n", o->output);
+  fprintf(f, "district-col = %s\n", o->district_cols);
+  fprintf(f, "sector-col = %s\n", o->sector_col);
+  fprintf(f, "employees-col = %s\n", o->employees_col);
+  if (o->establishments_col) fprintf(f, "establishments-col = %s\n", o->establishments_col);
+  fprintf(f, "delimiter = %s\n", delimiter_name(o->delimiter));
+  if (o->sector_digits) fprintf(f, "sector-digits = %d\n", o->sector_digits);
+  if (o->sector_levels) fprintf(f, "sector-levels = %s\n", o->sector_levels);
+  if (o->variety_levels) fprintf(f, "variety-levels = %s\n", o->variety_levels);
+  fprintf(f, "on-bad-row = %s\n", o->on_bad_row_skip ? "skip" : "fail");
+  fprintf(f, "checksum = %s\n", o->checksum ? "true" : "false");
+  fclose(f);
+  return text;
+}
+
+static void free_options(run_options_t *o) {
+  for (int i = 0; i < o->n_inputs; i++) free(o->inputs[i]);
+  free(o->output);
+  free(o->district_cols);
+  free(o->sector_col);
+  free(o->employees_col);
+  free(o->establishments_col);
+  free(o->sector_levels);
+  free(o->variety_levels);
+}
+
+/* ------------------------------------------------------------------------------------------- */
+
+/* Checks before reading anything that the output can be written where asked. */
+static int check_output_path(const char *path) {
+  struct stat st;
+  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+    fprintf(stderr, "regio: output '%s' is an existing directory; give a file name\n", path);
+    return REGIO_ERR_IO;
+  }
+  char *copy = strdup(path);
+  if (!copy) return REGIO_ERR_NOMEM;
+  const char *dir = dirname(copy);
+  int rc = 0;
+  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    fprintf(stderr, "regio: cannot write output '%s': directory '%s' does not exist\n", path, dir);
+    rc = REGIO_ERR_IO;
+  } else if (access(dir, W_OK) != 0) {
+    fprintf(stderr, "regio: cannot write output '%s': directory '%s' is not writable (%s)\n", path, dir,
+            strerror(errno));
+    rc = REGIO_ERR_IO;
+  }
+  free(copy);
+  return rc;
+}
+
+static int fail_with(regio_ctx_t *ctx, regio_err_t err) {
+  fprintf(stderr, "regio: error: %s\n", regio_ctx_message(ctx));
+  if (err == REGIO_ERR_INTERNAL) fprintf(stderr, "regio: (raised at %s)\n", regio_ctx_origin(ctx));
+  return (int)err;
+}
+
+static void print_summary(const regio_result_t *res, double seconds) {
+  const regio_aggregate_t *agg = res->agg;
+  for (size_t f = 0; f < agg->n_inputs; f++) {
+    const regio_input_stats_t *in = &agg->inputs[f];
+    int64_t skipped = 0;
+    for (int r = 0; r < REGIO_SKIP_COUNT; r++) skipped += in->skipped[r];
+    fprintf(stderr, "regio: %s: %lld rows read, %lld used, %lld skipped\n", in->path, (long long)in->rows_read,
+            (long long)in->rows_used, (long long)skipped);
+    for (int r = 0; r < REGIO_SKIP_COUNT; r++)
+      if (in->skipped[r])
+        fprintf(stderr, "regio:   skipped %lld rows: %s (%s; first at line %lld)\n", (long long)in->skipped[r],
+                regio_skip_reason_name((regio_skip_reason_t)r), regio_skip_reason_text((regio_skip_reason_t)r),
+                (long long)in->first_skipped_line[r]);
+  }
+  fprintf(stderr, "regio: %zu districts;", agg->districts.count);
+  for (int i = 0; i < res->n_levels; i++)
+    fprintf(stderr, " level %s: %zu sectors;", res->levels[i].name, res->levels[i].sectors.count);
+  fprintf(stderr, " total employment %.3f; %.2f s\n", (double)res->total_employment / REGIO_MILLI, seconds);
+}
+
+int cli_run_main(int argc, char **argv, const char *command_line) {
+  run_options_t o;
+  memset(&o, 0, sizeof o);
+  o.checksum = 1;
+  enum { OPT_CONFIG = 1000, OPT_NO_CHECKSUM, OPT_NAMED };
+  static const struct option long_options[] = {
+      {"output", required_argument, 0, 'o'},
+      {"district-col", required_argument, 0, OPT_NAMED},
+      {"sector-col", required_argument, 0, OPT_NAMED},
+      {"employees-col", required_argument, 0, OPT_NAMED},
+      {"establishments-col", required_argument, 0, OPT_NAMED},
+      {"delimiter", required_argument, 0, OPT_NAMED},
+      {"sector-digits", required_argument, 0, OPT_NAMED},
+      {"sector-levels", required_argument, 0, OPT_NAMED},
+      {"variety-levels", required_argument, 0, OPT_NAMED},
+      {"on-bad-row", required_argument, 0, OPT_NAMED},
+      {"threads", required_argument, 0, OPT_NAMED},
+      {"config", required_argument, 0, OPT_CONFIG},
+      {"no-checksum", no_argument, 0, OPT_NO_CHECKSUM},
+      {"quiet", no_argument, 0, 'q'},
+      {"help", no_argument, 0, 'h'},
+      {0, 0, 0, 0},
+  };
+  int rc = 0;
+
+  /* the config file first, so that the command line overrides it */
+  for (int i = 1; i < argc; i++) {
+    const char *path = NULL;
+    if (!strcmp(argv[i], "--config") && i + 1 < argc) path = argv[i + 1];
+    else if (!strncmp(argv[i], "--config=", 9)) path = argv[i] + 9;
+    if (path && (rc = load_config(&o, path))) goto done;
+  }
+  int config_inputs = o.n_inputs;
+
+  optind = 1;
+  opterr = 0;
+  int c, index = 0;
+  while ((c = getopt_long(argc, argv, ":o:qh", long_options, &index)) != -1) {
+    const char *problem = NULL;
+    switch (c) {
+    case 'o': problem = apply_option(&o, "output", optarg); break;
+    case 'q': o.quiet = 1; break;
+    case 'h': fputs(usage_text, stdout); goto done;
+    case OPT_CONFIG: break;
+    case OPT_NO_CHECKSUM: o.checksum = 0; break;
+    case OPT_NAMED: problem = apply_option(&o, long_options[index].name, optarg); break;
+    case ':':
+      fprintf(stderr, "regio run: option '%s' needs a value\n", argv[optind - 1]);
+      rc = REGIO_ERR_USAGE;
+      goto done;
+    default:
+      fprintf(stderr, "regio run: unknown option '%s' (see regio --help)\n", argv[optind - 1]);
+      rc = REGIO_ERR_USAGE;
+      goto done;
+    }
+    if (problem) {
+      fprintf(stderr, "regio run: --%s %s: %s\n", c == 'o' ? "output" : long_options[index].name, optarg, problem);
+      rc = REGIO_ERR_USAGE;
+      goto done;
+    }
+  }
+  if (optind < argc) { /* inputs on the command line replace those of the config file */
+    for (int i = 0; i < config_inputs; i++) free(o.inputs[i]);
+    o.n_inputs = 0;
+    for (int i = optind; i < argc; i++) apply_option(&o, "input", argv[i]);
+  }
+  if (o.n_inputs == 0) {
+    fprintf(stderr, "regio run: no input files (see regio --help)\n");
+    rc = REGIO_ERR_USAGE;
+    goto done;
+  }
+  if (!o.output) {
+    fprintf(stderr, "regio run: no output file: give -o OUT.h5\n");
+    rc = REGIO_ERR_USAGE;
+    goto done;
+  }
+  if (!o.district_cols) o.district_cols = strdup("district");
+  if (!o.sector_col) o.sector_col = strdup("sector");
+  if (!o.employees_col) o.employees_col = strdup("employees");
+
+  regio_ingest_opts_t ingest;
+  regio_ingest_opts_default(&ingest);
+  char *district_cols = strdup(o.district_cols);
+  ingest.n_district_cols = 0;
+  for (char *save = NULL, *tok = strtok_r(district_cols, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    if (ingest.n_district_cols == REGIO_MAX_DISTRICT_COLS) {
+      fprintf(stderr, "regio run: --district-col: at most %d columns\n", REGIO_MAX_DISTRICT_COLS);
+      free(district_cols);
+      rc = REGIO_ERR_USAGE;
+      goto done;
+    }
+    ingest.district_cols[ingest.n_district_cols++] = tok;
+  }
+  if (ingest.n_district_cols == 0) {
+    fprintf(stderr, "regio run: --district-col: no column name given\n");
+    free(district_cols);
+    rc = REGIO_ERR_USAGE;
+    goto done;
+  }
+  ingest.sector_col = o.sector_col;
+  ingest.employees_col = o.employees_col;
+  ingest.establishments_col = o.establishments_col;
+  ingest.delimiter = o.delimiter;
+  ingest.sector_digits = o.sector_digits;
+  ingest.on_bad_row = o.on_bad_row_skip ? REGIO_BAD_ROW_SKIP : REGIO_BAD_ROW_FAIL;
+  ingest.checksum = o.checksum;
+
+  regio_indices_opts_t indices;
+  memset(&indices, 0, sizeof indices);
+  if (o.sector_levels) indices.n_levels = parse_level_list(o.sector_levels, indices.levels, REGIO_MAX_LEVELS);
+  if (o.variety_levels) {
+    int pair[3];
+    parse_level_list(o.variety_levels, pair, 3);
+    indices.variety_fine = pair[0];
+    indices.variety_coarse = pair[1];
+  }
+  for (int i = 0; i < indices.n_levels; i++)
+    if (indices.levels[i] > ingest.min_sector_len) ingest.min_sector_len = indices.levels[i];
+  if (indices.variety_fine > ingest.min_sector_len) ingest.min_sector_len = indices.variety_fine;
+  if (o.sector_digits && ingest.min_sector_len > o.sector_digits) {
+    fprintf(stderr, "regio run: --sector-levels/--variety-levels ask for level %d but --sector-digits %d keeps only "
+                    "%d-character codes\n",
+            ingest.min_sector_len, o.sector_digits, o.sector_digits);
+    free(district_cols);
+    rc = REGIO_ERR_USAGE;
+    goto done;
+  }
+
+  if ((rc = check_output_path(o.output))) {
+    free(district_cols);
+    goto done;
+  }
+
+  regio_ctx_t *ctx = NULL;
+  if (regio_ctx_create(&ctx) != REGIO_OK) {
+    free(district_cols);
+    rc = REGIO_ERR_NOMEM;
+    goto done;
+  }
+  regio_ctx_set_threads(ctx, o.threads);
+  progress_state_t progress = {0};
+  if (!o.quiet && isatty(STDERR_FILENO)) regio_ctx_set_progress(ctx, show_progress, &progress);
+
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  regio_aggregate_t *agg = NULL;
+  regio_result_t *res = NULL;
+  regio_err_t err = regio_ingest_files((const char *const *)o.inputs, (size_t)o.n_inputs, &ingest, ctx, &agg);
+  if (!err) err = regio_indices_compute(&agg, &indices, ctx, &res);
+  if (!err) {
+    res->command_line = strdup(command_line);
+    res->config_ini = effective_config(&o);
+    if (!res->command_line || !res->config_ini) err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+  }
+  if (!err) {
+    snprintf(temp_output, sizeof temp_output, "%s.tmp.%ld", o.output, (long)getpid());
+    regio_ctx_progress(ctx, "writing", 0.0);
+    err = regio_output_write(res, o.output, temp_output, ctx);
+    temp_output[0] = '\0';
+  }
+  end_progress(&progress);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  if (err) {
+    rc = fail_with(ctx, err);
+  } else if (!o.quiet) {
+    print_summary(res, (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
+    fprintf(stderr, "regio: wrote %s\n", o.output);
+  }
+  regio_result_destroy(&res);
+  regio_aggregate_destroy(&agg);
+  regio_ctx_destroy(&ctx);
+  free(district_cols);
+done:
+  free_options(&o);
+  return rc;
+}
+
+/* The command line as one shell-quoted string, for provenance. */
+static char *join_command_line(int argc, char **argv) {
+  char *text = NULL;
+  size_t size = 0;
+  FILE *f = open_memstream(&text, &size);
+  if (!f) return NULL;
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    int plain = *a != '\0';
+    for (const char *p = a; *p; p++)
+      if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=,:+@%", *p)) plain = 0;
+    if (i) fputc(' ', f);
+    if (plain) {
+      fputs(a, f);
+    } else {
+      fputc('\'', f);
+      for (const char *p = a; *p; p++) {
+        if (*p == '\'') fputs("'\\''", f);
+        else fputc(*p, f);
+      }
+      fputc('\'', f);
+    }
+  }
+  fclose(f);
+  return text;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fputs(usage_text, stderr);
+    return REGIO_ERR_USAGE;
+  }
+  const char *command = argv[1];
+  if (!strcmp(command, "--help") || !strcmp(command, "-h") || !strcmp(command, "help")) {
+    fputs(usage_text, stdout);
+    return 0;
+  }
+  if (!strcmp(command, "--version") || !strcmp(command, "version")) {
+    printf("regio %s\n", REGIO_VERSION_STRING);
+    return 0;
+  }
+  install_signal_handlers();
+  if (!strcmp(command, "run")) {
+    char *command_line = join_command_line(argc, argv);
+    int rc = cli_run_main(argc - 1, argv + 1, command_line ? command_line : "regio run");
+    free(command_line);
+    return rc;
+  }
+  if (!strcmp(command, "info")) return cli_info_main(argc - 1, argv + 1);
+  if (!strcmp(command, "gen")) return cli_gen_main(argc - 1, argv + 1);
+  fprintf(stderr, "regio: unknown command '%s' (see regio --help)\n", command);
+  return REGIO_ERR_USAGE;
+}

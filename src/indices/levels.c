@@ -1,0 +1,252 @@
+/* Sector levels, location quotients and variety for every district. */
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "indices/indices_impl.h"
+#include "regio/indices.h"
+
+static int cmp_int(const void *a, const void *b) {
+  int x = *(const int *)a, y = *(const int *)b;
+  return (x > y) - (x < y);
+}
+
+/* The level's sector codes (prefixes of the sorted full codes) and the map full -> level index. */
+static regio_err_t build_level_codes(const regio_codes_t *full, int prefix, regio_codes_t *codes, size_t *map,
+                                     regio_ctx_t *ctx) {
+  const size_t S = full->count;
+  size_t n = 0;
+  for (size_t s = 0; s < S; s++) {
+    size_t len = regio_codes_len(full, s);
+    REGIO_CHECK(ctx, prefix == REGIO_LEVEL_FULL || len >= (size_t)prefix, REGIO_ERR_INTERNAL,
+                "sector code shorter than level %d survived reading", prefix);
+    if (s == 0 || prefix == REGIO_LEVEL_FULL ||
+        memcmp(regio_codes_at(full, s), regio_codes_at(full, s - 1), (size_t)prefix) != 0)
+      n++;
+    map[s] = n - 1;
+  }
+  size_t width = prefix == REGIO_LEVEL_FULL ? full->width : (size_t)prefix;
+  REGIO_TRY(regio_codes_init(codes, n, width, ctx));
+  for (size_t s = 0; s < S; s++) {
+    size_t len = prefix == REGIO_LEVEL_FULL ? regio_codes_len(full, s) : (size_t)prefix;
+    memcpy(codes->chars + map[s] * width, regio_codes_at(full, s), len);
+  }
+  return REGIO_OK;
+}
+
+static regio_err_t build_level(regio_result_t *res, regio_level_t *level, int prefix, int may_steal,
+                               regio_ctx_t *ctx) {
+  regio_aggregate_t *agg = res->agg;
+  const size_t D = agg->districts.count, S_full = agg->sectors.count;
+  const int T = regio_ctx_threads(ctx);
+  level->prefix = prefix;
+  if (prefix == REGIO_LEVEL_FULL)
+    snprintf(level->name, sizeof level->name, "full");
+  else
+    snprintf(level->name, sizeof level->name, "%d", prefix);
+
+  size_t *map = malloc((S_full ? S_full : 1) * sizeof *map);
+  REGIO_CHECK(ctx, map, REGIO_ERR_NOMEM, "out of memory");
+  regio_err_t err = build_level_codes(&agg->sectors, prefix, &level->sectors, map, ctx);
+  if (err) {
+    free(map);
+    return err;
+  }
+  const size_t S = level->sectors.count;
+  if (may_steal && S == S_full && agg->employment) {
+    level->employment = agg->employment; /* the map is the identity */
+    agg->employment = NULL;
+  } else {
+    const int64_t *full = agg->employment ? agg->employment : res->levels[res->n_levels - 1].employment;
+    /* the finest level may already hold the full matrix (stolen): it has the identity map */
+    level->employment = calloc((D * S) > 0 ? D * S : 1, sizeof(int64_t));
+    if (!level->employment) {
+      free(map);
+      return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the level %s matrix (%zu x %zu)", level->name, D, S);
+    }
+#pragma omp parallel for num_threads(T) schedule(static)
+    for (size_t d = 0; d < D; d++) {
+      const int64_t *row = full + d * S_full;
+      int64_t *out = level->employment + d * S;
+      for (size_t s = 0; s < S_full; s++) out[map[s]] += row[s];
+    }
+  }
+  free(map);
+
+  level->sector_employment = calloc(S ? S : 1, sizeof(int64_t));
+  level->lq = malloc(((D * S) > 0 ? D * S : 1) * sizeof(double));
+  REGIO_CHECK(ctx, level->sector_employment && level->lq, REGIO_ERR_NOMEM, "out of memory for level %s", level->name);
+  for (size_t d = 0; d < D; d++) {
+    const int64_t *row = level->employment + d * S;
+    for (size_t s = 0; s < S; s++) level->sector_employment[s] += row[s]; /* <= E: no overflow */
+  }
+#pragma omp parallel for num_threads(T) schedule(static)
+  for (size_t d = 0; d < D; d++)
+    regio_lq_row(level->employment + d * S, res->district_employment[d], level->sector_employment,
+                 res->total_employment, S, level->lq + d * S);
+  return REGIO_OK;
+}
+
+static regio_err_t compute_variety(regio_result_t *res, regio_ctx_t *ctx) {
+  regio_variety_t *v = &res->variety;
+  const size_t D = res->agg->districts.count;
+  const regio_level_t *fine = &res->levels[v->fine_level];
+  const regio_level_t *coarse = v->coarse_level >= 0 ? &res->levels[v->coarse_level] : NULL;
+  v->entropy = malloc((D ? D : 1) * sizeof(double));
+  REGIO_CHECK(ctx, v->entropy, REGIO_ERR_NOMEM, "out of memory");
+  size_t *group_start = NULL;
+  if (coarse) {
+    v->unrelated = malloc((D ? D : 1) * sizeof(double));
+    v->related = malloc((D ? D : 1) * sizeof(double));
+    group_start = calloc(coarse->sectors.count + 1, sizeof *group_start);
+    REGIO_CHECK(ctx, v->unrelated && v->related && group_start, REGIO_ERR_NOMEM, "out of memory");
+    /* fine codes are sorted, so each coarse group is a contiguous run of fine sectors */
+    size_t g = 0;
+    for (size_t s = 0; s < fine->sectors.count; s++) {
+      while (g < coarse->sectors.count &&
+             memcmp(regio_codes_at(&fine->sectors, s), regio_codes_at(&coarse->sectors, g), (size_t)coarse->prefix) != 0) {
+        group_start[++g] = s;
+      }
+    }
+    while (g < coarse->sectors.count) group_start[++g] = fine->sectors.count;
+  }
+  const int T = regio_ctx_threads(ctx);
+  const size_t Sf = fine->sectors.count, Sc = coarse ? coarse->sectors.count : 0;
+#pragma omp parallel for num_threads(T) schedule(static)
+  for (size_t d = 0; d < D; d++)
+    regio_variety_row(fine->employment + d * Sf, Sf, coarse ? coarse->employment + d * Sc : NULL, Sc, group_start,
+                      res->district_employment[d], &v->entropy[d], coarse ? &v->unrelated[d] : NULL,
+                      coarse ? &v->related[d] : NULL);
+  free(group_start);
+  return REGIO_OK;
+}
+
+regio_err_t regio_indices_compute(regio_aggregate_t **aggp, const regio_indices_opts_t *opts, regio_ctx_t *ctx,
+                                  regio_result_t **out) {
+  *out = NULL;
+  regio_result_t *res = calloc(1, sizeof *res);
+  if (!res) {
+    regio_aggregate_destroy(aggp);
+    return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+  }
+  res->agg = *aggp;
+  *aggp = NULL;
+  res->variety.coarse_level = -1;
+  regio_err_t err = REGIO_OK;
+  regio_aggregate_t *agg = res->agg;
+  const size_t D = agg->districts.count, S = agg->sectors.count;
+
+  /* levels: the requested ones plus the variety levels, ascending, unique */
+  int prefixes[REGIO_MAX_LEVELS + 2];
+  int n = 0;
+  for (int i = 0; i < opts->n_levels; i++) prefixes[n++] = opts->levels[i];
+  if (opts->variety_fine > 0) prefixes[n++] = opts->variety_fine;
+  if (opts->variety_coarse > 0) prefixes[n++] = opts->variety_coarse;
+  qsort(prefixes, (size_t)n, sizeof *prefixes, cmp_int);
+  int unique = 0;
+  for (int i = 0; i < n; i++)
+    if (unique == 0 || prefixes[unique - 1] != prefixes[i]) prefixes[unique++] = prefixes[i];
+  if (unique > REGIO_MAX_LEVELS) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_USAGE, "at most %d sector levels", REGIO_MAX_LEVELS);
+    goto fail;
+  }
+  for (int i = 0; i < unique; i++) {
+    if (prefixes[i] < 1 || prefixes[i] > REGIO_CODE_MAX) {
+      err = REGIO_ERROR(ctx, REGIO_ERR_USAGE, "sector level %d: a level is a code prefix length between 1 and %d",
+                        prefixes[i], REGIO_CODE_MAX);
+      goto fail;
+    }
+  }
+  if (opts->variety_fine > 0 && opts->variety_coarse > 0 && opts->variety_fine <= opts->variety_coarse) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_USAGE, "--variety-levels %d,%d: the fine level must be longer than the coarse one",
+                      opts->variety_fine, opts->variety_coarse);
+    goto fail;
+  }
+  if (D == 0 || S == 0) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "no rows were aggregated: nothing to compute (see the skipped rows)");
+    goto fail;
+  }
+
+  /* district and national totals, exact */
+  res->district_employment = calloc(D, sizeof(int64_t));
+  if (!res->district_employment) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+    goto fail;
+  }
+  for (size_t d = 0; d < D; d++) {
+    int64_t sum = 0;
+    for (size_t s = 0; s < S; s++) {
+      if (__builtin_add_overflow(sum, agg->employment[d * S + s], &sum)) {
+        err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "employment of district %.*s exceeds the 64-bit fixed-point range",
+                          (int)regio_codes_len(&agg->districts, d), regio_codes_at(&agg->districts, d));
+        goto fail;
+      }
+    }
+    res->district_employment[d] = sum;
+    if (__builtin_add_overflow(res->total_employment, sum, &res->total_employment)) {
+      err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "national employment exceeds the 64-bit fixed-point range");
+      goto fail;
+    }
+  }
+  if (res->total_employment == 0) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_INPUT,
+                      "total employment is zero in all %zu districts: location quotients and variety are undefined", D);
+    goto fail;
+  }
+
+  /* finest first (it may take over the aggregate's matrix), then the coarser ones from it */
+  regio_ctx_progress(ctx, "indices", 0.0);
+  if (unique == 0) {
+    res->n_levels = 1;
+    if ((err = build_level(res, &res->levels[0], REGIO_LEVEL_FULL, 1, ctx))) goto fail;
+  } else {
+    int finest_index = unique - 1;
+    res->n_levels = unique;
+    if ((err = build_level(res, &res->levels[finest_index], prefixes[finest_index], 1, ctx))) goto fail;
+    for (int i = 0; i < finest_index; i++) {
+      if ((err = build_level(res, &res->levels[i], prefixes[i], 0, ctx))) goto fail;
+    }
+  }
+
+  /* variety levels */
+  int fine = res->n_levels - 1, coarse = res->n_levels > 1 ? 0 : -1;
+  for (int i = 0; i < res->n_levels; i++) {
+    if (opts->variety_fine > 0 && res->levels[i].prefix == opts->variety_fine) fine = i;
+    if (opts->variety_coarse > 0 && res->levels[i].prefix == opts->variety_coarse) coarse = i;
+  }
+  if (coarse >= fine) coarse = -1;
+  res->variety.fine_level = fine;
+  res->variety.coarse_level = coarse;
+  if ((err = compute_variety(res, ctx))) goto fail;
+  regio_ctx_progress(ctx, "indices", 1.0);
+  /* the full matrix is no longer needed once the levels are built */
+  free(agg->employment);
+  agg->employment = NULL;
+  *out = res;
+  return REGIO_OK;
+fail:
+  regio_result_destroy(&res);
+  return err;
+}
+
+void regio_result_destroy(regio_result_t **p) {
+  if (!p || !*p) return;
+  regio_result_t *res = *p;
+  regio_aggregate_destroy(&res->agg);
+  free(res->district_employment);
+  for (int i = 0; i < REGIO_MAX_LEVELS; i++) {
+    regio_codes_free(&res->levels[i].sectors);
+    free(res->levels[i].employment);
+    free(res->levels[i].sector_employment);
+    free(res->levels[i].lq);
+  }
+  free(res->variety.entropy);
+  free(res->variety.unrelated);
+  free(res->variety.related);
+  free(res->command_line);
+  free(res->config_ini);
+  free(res);
+  *p = NULL;
+}

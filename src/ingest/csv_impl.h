@@ -1,0 +1,31 @@
+/* Internal: CSV pieces shared by the establishment reader and other table readers. */
+#ifndef REGIO_INGEST_CSV_IMPL_H
+#define REGIO_INGEST_CSV_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "regio/error.h"
+
+/* Splits one CSV record (RFC 4180 quoting) starting at text into fields, unescaping doubled
+ * quotes. Stops after the record's end of line (LF or CRLF) or at end. Returns the number of
+ * fields (>= 1) and sets *fields to a malloc'd array of malloc'd NUL-terminated strings and
+ * *consumed to the bytes used; returns -1 on malformed quoting (with *error_at set to the offset
+ * of the problem and *what to a description), -2 out of memory. */
+int regio_csv_split_record(const char *text, size_t len, char delimiter, char ***fields, size_t *consumed,
+                           size_t *error_at, const char **what);
+void regio_csv_free_fields(char **fields, int n);
+
+/* Detects the delimiter of a header line: the most frequent of , ; TAB | outside quotes (ties in
+ * that order); 0 when none occurs. */
+char regio_csv_detect_delimiter(const char *line, size_t len);
+
+/* Describes text for a message: at most max_len bytes, control and non-ASCII bytes as \xNN, and
+ * "..." when cut. Writes a NUL-terminated string of at most out_size bytes. */
+void regio_csv_quote_for_message(const char *text, size_t len, char *out, size_t out_size);
+
+/* 0 when text is valid UTF-8 without control bytes (< 0x20, 0x7f), else 1 control byte, 2
+ * invalid UTF-8. */
+int regio_csv_check_code_bytes(const char *text, size_t len);
+
+#endif

@@ -1,0 +1,1012 @@
+/* Reading establishment tables: CSV (plain or gzip) -> per-thread partial aggregates.
+ *
+ * A file is processed in blocks (windows of a memory mapping, or buffers of inflated gzip data).
+ * Each block is cut into sub-ranges that start exactly on record boundaries, found without
+ * guessing: the threads first count the quote characters of their sub-range, a prefix sum of the
+ * counts tells for every byte whether it lies inside a quoted field (RFC 4180 quotes toggle that
+ * state, doubled quotes toggle it twice), and a sub-range starts after the first line feed that
+ * lies outside quotes. The block ends after the last such line feed; the incomplete record after
+ * it is carried into the next block. The threads then parse their sub-ranges into their own
+ * partial aggregates (exact integer sums), which are merged at the end, so the result does not
+ * depend on the thread count or on the order of rows or files. */
+#include <errno.h>
+#include <fcntl.h>
+#include <omp.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "aggregate/tables_impl.h"
+#include "ingest/csv_impl.h"
+#include "regio/ingest.h"
+
+enum {
+  SUBRANGES_PER_THREAD = 8,
+  BLOCK_BYTES_PER_THREAD = 8 << 20,
+  GZIP_READ_BYTES = 1 << 20,
+};
+/* A single record longer than this is taken for unbalanced quotes. */
+#define REGIO_RECORD_MAX ((size_t)256 << 20)
+
+/* Roles of the columns a row is read for. */
+enum { ROLE_SECTOR = REGIO_MAX_DISTRICT_COLS, ROLE_EMPLOYEES, ROLE_ESTABLISHMENTS, ROLE_COUNT };
+
+typedef struct file_setup {
+  const char *path;
+  const regio_ingest_opts_t *opts;
+  char delimiter;
+  int n_columns;
+  char **column_names; /* [n_columns] */
+  int8_t *role;        /* [n_columns]: role + 1, 0 = not read */
+  int role_field[ROLE_COUNT];
+  uint8_t stops[256]; /* bytes that end an unquoted field */
+} file_setup_t;
+
+typedef struct worker {
+  regio_partial_t partial;
+  int64_t rows_read, rows_used;
+  int64_t skipped[REGIO_SKIP_COUNT];
+  int64_t first_skip_offset[REGIO_SKIP_COUNT];
+  int64_t error_offset; /* INT64_MAX: none */
+  regio_err_t error_code;
+  char error_message[600];
+  char last_district[REGIO_CODE_MAX];
+  size_t last_district_len;
+  uint32_t last_district_id;
+  char scratch[ROLE_COUNT][REGIO_CODE_MAX + 1]; /* unescaped quoted values */
+} worker_t;
+
+typedef struct run_state {
+  const file_setup_t *setup;
+  worker_t *workers;
+  int n_threads;
+  int64_t stop_offset; /* lowest error offset found so far (fail policy); read atomically */
+  EVP_MD_CTX *sha;     /* hashing the raw bytes of a plain file inside the parse phase, or NULL */
+} run_state_t;
+
+static const struct {
+  const char *name, *text;
+} skip_reasons[] = {
+#define REGIO_X_SKIP(id, name, text) {name, text},
+    REGIO_SKIP_REASONS(REGIO_X_SKIP)
+#undef REGIO_X_SKIP
+};
+
+const char *regio_skip_reason_name(regio_skip_reason_t r) {
+  return (r >= 0 && r < REGIO_SKIP_COUNT) ? skip_reasons[r].name : "unknown";
+}
+const char *regio_skip_reason_text(regio_skip_reason_t r) {
+  return (r >= 0 && r < REGIO_SKIP_COUNT) ? skip_reasons[r].text : "unknown";
+}
+
+void regio_ingest_opts_default(regio_ingest_opts_t *opts) {
+  memset(opts, 0, sizeof *opts);
+  opts->district_cols[0] = "district";
+  opts->n_district_cols = 1;
+  opts->sector_col = "sector";
+  opts->employees_col = "employees";
+  opts->on_bad_row = REGIO_BAD_ROW_FAIL;
+  opts->checksum = 1;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Row parsing (the hot path) */
+
+static void worker_reset_file(worker_t *w) {
+  w->rows_read = w->rows_used = 0;
+  for (int r = 0; r < REGIO_SKIP_COUNT; r++) {
+    w->skipped[r] = 0;
+    w->first_skip_offset[r] = INT64_MAX;
+  }
+  w->error_offset = INT64_MAX;
+  w->error_code = REGIO_OK;
+  w->error_message[0] = '\0';
+  w->last_district_len = (size_t)-1;
+}
+
+static void worker_error(worker_t *w, int64_t offset, regio_err_t code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void worker_error(worker_t *w, int64_t offset, regio_err_t code, const char *fmt, ...) {
+  if (offset >= w->error_offset) return;
+  w->error_offset = offset;
+  w->error_code = code;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(w->error_message, sizeof w->error_message, fmt, ap);
+  va_end(ap);
+}
+
+static void lower_stop(run_state_t *run, int64_t offset) {
+  int64_t seen = __atomic_load_n(&run->stop_offset, __ATOMIC_RELAXED);
+  while (offset < seen &&
+         !__atomic_compare_exchange_n(&run->stop_offset, &seen, offset, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+  }
+}
+
+/* A bad row: an error under the fail policy, a counted skip otherwise. Returns 1 to stop. */
+static int bad_row(run_state_t *run, worker_t *w, int64_t offset, regio_skip_reason_t reason, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static int bad_row(run_state_t *run, worker_t *w, int64_t offset, regio_skip_reason_t reason, const char *fmt, ...) {
+  if (run->setup->opts->on_bad_row == REGIO_BAD_ROW_SKIP || reason == REGIO_SKIP_SECTOR_DIGITS) {
+    w->skipped[reason]++;
+    if (offset < w->first_skip_offset[reason]) w->first_skip_offset[reason] = offset;
+    return 0;
+  }
+  if (offset < w->error_offset) {
+    w->error_offset = offset;
+    w->error_code = REGIO_ERR_INPUT;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->error_message, sizeof w->error_message, fmt, ap);
+    va_end(ap);
+    lower_stop(run, offset);
+  }
+  return 1;
+}
+
+static const char *column_name(const file_setup_t *s, int role) {
+  return s->column_names[s->role_field[role]];
+}
+
+/* Copies a quoted value without its doubled quotes into scratch; returns its length, or (size_t)-1
+ * when longer than a code may be. */
+static size_t unescape(const char *text, size_t len, char *scratch) {
+  size_t k = 0;
+  for (size_t i = 0; i < len; i++) {
+    if (k == REGIO_CODE_MAX) return (size_t)-1;
+    scratch[k++] = text[i];
+    if (text[i] == '"') i++;
+  }
+  return k;
+}
+
+/* Checks a code and reports a bad row for it; returns 0 when fine, 1 bad (skipped), 2 stop. */
+static int check_code(run_state_t *run, worker_t *w, int64_t offset, int role, const char *code, size_t len) {
+  const file_setup_t *s = run->setup;
+  char shown[256];
+  if (len == 0) {
+    return 1 + bad_row(run, w, offset, REGIO_SKIP_EMPTY_CODE, "column '%s' (field %d): empty code",
+                       column_name(s, role), s->role_field[role] + 1);
+  }
+  if (len > REGIO_CODE_MAX) {
+    regio_csv_quote_for_message(code, len, shown, sizeof shown);
+    return 1 + bad_row(run, w, offset, REGIO_SKIP_BAD_CODE, "column '%s' (field %d): code \"%s\" is longer than %d bytes",
+                       column_name(s, role), s->role_field[role] + 1, shown, REGIO_CODE_MAX);
+  }
+  int bytes = regio_csv_check_code_bytes(code, len);
+  if (bytes) {
+    regio_csv_quote_for_message(code, len, shown, sizeof shown);
+    return 1 + bad_row(run, w, offset, REGIO_SKIP_BAD_CODE, "column '%s' (field %d): code \"%s\" %s",
+                       column_name(s, role), s->role_field[role] + 1, shown,
+                       bytes == 1 ? "contains a control byte" : "is not valid UTF-8");
+  }
+  return 0;
+}
+
+/* Parses the records that start in [begin, end) of buf; buf[end - 1] is a line feed. base is the
+ * stream offset of buf[0]. Stops early at a structural error, or at a bad row under the fail
+ * policy, or when another thread found an error earlier in the file. */
+static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t begin, size_t end, int64_t base) {
+  const file_setup_t *s = run->setup;
+  const regio_ingest_opts_t *o = s->opts;
+  const char delim = s->delimiter;
+  const uint8_t *stops = s->stops;
+  const int n_columns = s->n_columns;
+  const int8_t *role = s->role;
+  const int n_district = o->n_district_cols;
+  const int has_estab = o->establishments_col != NULL;
+  const char *p = buf + begin;
+  const char *const limit = buf + end;
+
+  while (p < limit) {
+    const char *record = p;
+    const int64_t offset = base + (int64_t)(record - buf);
+    if (*p == '\n') { /* blank line */
+      p++;
+      continue;
+    }
+    if (*p == '\r' && p[1] == '\n') {
+      p += 2;
+      continue;
+    }
+    if (offset > __atomic_load_n(&run->stop_offset, __ATOMIC_RELAXED)) return;
+
+    const char *value[ROLE_COUNT];
+    size_t value_len[ROLE_COUNT];
+    uint8_t value_escaped[ROLE_COUNT];
+    for (int r = 0; r < ROLE_COUNT; r++) {
+      value[r] = "";
+      value_len[r] = 0;
+      value_escaped[r] = 0;
+    }
+    int field = 0;
+    for (;;) {
+      const char *start;
+      size_t len;
+      int escaped = 0;
+      int end_of_record;
+      if (*p == '"') {
+        const char *open = p;
+        start = ++p;
+        for (;;) {
+          const char *q = memchr(p, '"', (size_t)(limit - p));
+          if (!q) {
+            worker_error(w, base + (open - buf), REGIO_ERR_INPUT, "field %d: quoted field is never closed", field + 1);
+            lower_stop(run, base + (open - buf));
+            return;
+          }
+          if (q + 1 < limit && q[1] == '"') {
+            escaped = 1;
+            p = q + 2;
+            continue;
+          }
+          len = (size_t)(q - start);
+          p = q + 1;
+          break;
+        }
+        if (*p == delim) {
+          p++;
+          end_of_record = 0;
+        } else if (*p == '\n') {
+          p++;
+          end_of_record = 1;
+        } else if (*p == '\r' && p[1] == '\n') {
+          p += 2;
+          end_of_record = 1;
+        } else {
+          char shown[128];
+          regio_csv_quote_for_message(p, (size_t)(limit - p) < 20 ? (size_t)(limit - p) : 20, shown, sizeof shown);
+          worker_error(w, offset, REGIO_ERR_INPUT, "field %d: unexpected text \"%s\" after a closing quote", field + 1,
+                       shown);
+          lower_stop(run, offset);
+          return;
+        }
+      } else {
+        start = p;
+        while (!stops[(uint8_t)*p]) p++;
+        len = (size_t)(p - start);
+        if (*p == '"') {
+          char shown[128];
+          regio_csv_quote_for_message(start, len + 1, shown, sizeof shown);
+          worker_error(w, offset, REGIO_ERR_INPUT,
+                       "field %d: quote inside an unquoted field (\"%s\"); quote the whole field and double "
+                       "the inner quotes",
+                       field + 1, shown);
+          lower_stop(run, offset);
+          return;
+        }
+        if (*p == delim) {
+          end_of_record = 0;
+        } else {
+          end_of_record = 1;
+          if (len && start[len - 1] == '\r') len--;
+        }
+        p++;
+      }
+      if (field < n_columns) {
+        int r = role[field];
+        if (r) {
+          value[r - 1] = start;
+          value_len[r - 1] = len;
+          value_escaped[r - 1] = (uint8_t)escaped;
+        }
+      }
+      field++;
+      if (end_of_record) break;
+    }
+
+    w->rows_read++;
+    if (field > n_columns) {
+      if (bad_row(run, w, offset, REGIO_SKIP_TOO_MANY_FIELDS, "row has %d fields, the header has %d", field, n_columns))
+        return;
+      continue;
+    }
+    for (int r = 0; r < ROLE_COUNT; r++) {
+      if (value_escaped[r]) {
+        size_t k = unescape(value[r], value_len[r], w->scratch[r]);
+        if (k != (size_t)-1) {
+          value[r] = w->scratch[r];
+          value_len[r] = k;
+        }
+      }
+    }
+
+    /* sector: empty, then the --sector-digits filter, then validity */
+    const char *sector = value[ROLE_SECTOR];
+    size_t sector_len = value_len[ROLE_SECTOR];
+    if (sector_len == 0) {
+      if (bad_row(run, w, offset, REGIO_SKIP_EMPTY_CODE, "column '%s' (field %d): empty code", column_name(s, ROLE_SECTOR),
+                  s->role_field[ROLE_SECTOR] + 1))
+        return;
+      continue;
+    }
+    if (o->sector_digits > 0 && sector_len != (size_t)o->sector_digits) {
+      bad_row(run, w, offset, REGIO_SKIP_SECTOR_DIGITS, "sector digits");
+      continue;
+    }
+    int verdict = check_code(run, w, offset, ROLE_SECTOR, sector, sector_len);
+    if (verdict) {
+      if (verdict == 2) return;
+      continue;
+    }
+    if (o->min_sector_len > 0 && sector_len < (size_t)o->min_sector_len) {
+      char shown[256];
+      regio_csv_quote_for_message(sector, sector_len, shown, sizeof shown);
+      if (bad_row(run, w, offset, REGIO_SKIP_SECTOR_TOO_SHORT,
+                  "column '%s' (field %d): code \"%s\" is shorter than the finest sector level (%d characters)",
+                  column_name(s, ROLE_SECTOR), s->role_field[ROLE_SECTOR] + 1, shown, o->min_sector_len))
+        return;
+      continue;
+    }
+
+    /* district: the columns' values concatenated */
+    char district_buf[REGIO_CODE_MAX * REGIO_MAX_DISTRICT_COLS];
+    const char *district;
+    size_t district_len;
+    if (n_district == 1) {
+      district = value[0];
+      district_len = value_len[0];
+    } else {
+      district_len = 0;
+      for (int k = 0; k < n_district; k++) {
+        if (value_len[k] == 0) {
+          district_len = 0;
+          verdict = 1 + bad_row(run, w, offset, REGIO_SKIP_EMPTY_CODE, "column '%s' (field %d): empty code",
+                                column_name(s, k), s->role_field[k] + 1);
+          break;
+        }
+        size_t take = value_len[k] < REGIO_CODE_MAX ? value_len[k] : REGIO_CODE_MAX + 1 - (district_len > 0);
+        if (district_len + take > sizeof district_buf) take = sizeof district_buf - district_len;
+        memcpy(district_buf + district_len, value[k], take);
+        district_len += take;
+      }
+      if (verdict) {
+        if (verdict == 2) return;
+        continue;
+      }
+      district = district_buf;
+    }
+    verdict = check_code(run, w, offset, 0, district, district_len);
+    if (verdict) {
+      if (verdict == 2) return;
+      continue;
+    }
+
+    int64_t employees;
+    int why = regio_parse_milli(value[ROLE_EMPLOYEES], value_len[ROLE_EMPLOYEES], &employees);
+    if (why) {
+      static const char *const problems[] = {"", "is not a number", "is negative", "has more than 3 decimal places",
+                                             "is out of range"};
+      char shown[256];
+      regio_csv_quote_for_message(value[ROLE_EMPLOYEES], value_len[ROLE_EMPLOYEES], shown, sizeof shown);
+      if (bad_row(run, w, offset, REGIO_SKIP_BAD_EMPLOYEES, "column '%s' (field %d): \"%s\" %s",
+                  column_name(s, ROLE_EMPLOYEES), s->role_field[ROLE_EMPLOYEES] + 1, shown,
+                  value_len[ROLE_EMPLOYEES] == 0 ? "is empty, expected a number" : problems[why]))
+        return;
+      continue;
+    }
+    int64_t establishments = 1;
+    if (has_estab) {
+      int64_t milli;
+      why = regio_parse_milli(value[ROLE_ESTABLISHMENTS], value_len[ROLE_ESTABLISHMENTS], &milli);
+      if (why || milli % REGIO_MILLI != 0) {
+        char shown[256];
+        regio_csv_quote_for_message(value[ROLE_ESTABLISHMENTS], value_len[ROLE_ESTABLISHMENTS], shown, sizeof shown);
+        if (bad_row(run, w, offset, REGIO_SKIP_BAD_ESTABLISHMENTS,
+                    "column '%s' (field %d): \"%s\" is not a non-negative whole number", column_name(s, ROLE_ESTABLISHMENTS),
+                    s->role_field[ROLE_ESTABLISHMENTS] + 1, shown))
+          return;
+        continue;
+      }
+      establishments = milli / REGIO_MILLI;
+    }
+
+    uint32_t district_id;
+    if (district_len == w->last_district_len && memcmp(district, w->last_district, district_len) == 0) {
+      district_id = w->last_district_id;
+    } else {
+      int64_t id = regio_dict_intern(&w->partial.districts, district, district_len);
+      if (id < 0) goto out_of_memory;
+      district_id = (uint32_t)id;
+      memcpy(w->last_district, district, district_len);
+      w->last_district_len = district_len;
+      w->last_district_id = district_id;
+    }
+    int64_t sector_id = regio_dict_intern(&w->partial.sectors, sector, sector_len);
+    if (sector_id < 0) goto out_of_memory;
+    int added = regio_cells_add(&w->partial.cells, district_id, (uint32_t)sector_id, employees, establishments);
+    if (added == -1) goto out_of_memory;
+    if (added == -2) {
+      worker_error(w, offset, REGIO_ERR_INPUT, "employment sum exceeds the 64-bit fixed-point range");
+      lower_stop(run, offset);
+      return;
+    }
+    w->rows_used++;
+  }
+  return;
+out_of_memory:
+  worker_error(w, 0, REGIO_ERR_NOMEM, "out of memory while aggregating");
+  lower_stop(run, 0);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Blocks */
+
+static size_t count_quotes(const char *p, size_t n) {
+  size_t count = 0;
+  for (size_t i = 0; i < n; i++) count += p[i] == '"';
+  return count;
+}
+
+/* First record start at or after pos, given the quote parity of buf[0, pos). */
+static size_t first_record_start(const char *buf, size_t pos, size_t len, int parity) {
+  if (pos == 0) return 0;
+  while (pos < len) {
+    if (buf[pos - 1] == '\n' && !parity) return pos;
+    parity ^= buf[pos] == '"';
+    pos++;
+  }
+  return len;
+}
+
+/* Processes buf[0, len) which starts on a record boundary at stream offset base. Parses the
+ * complete records and returns the bytes consumed (the start of the incomplete last record, or
+ * len at the end of the stream). Sets *unbalanced when the stream ends inside a quoted field. */
+static size_t process_block(run_state_t *run, const char *buf, size_t len, int at_end, int64_t base,
+                            size_t *tail_start, int *unbalanced) {
+  const int T = run->n_threads;
+  const int K = T * SUBRANGES_PER_THREAD;
+  size_t bounds[K + 1];
+  size_t quotes[K];
+  size_t starts[K + 1];
+  for (int k = 0; k <= K; k++) bounds[k] = len / (size_t)K * (size_t)k;
+  bounds[K] = len;
+
+#pragma omp parallel for num_threads(T) schedule(static)
+  for (int k = 0; k < K; k++) quotes[k] = count_quotes(buf + bounds[k], bounds[k + 1] - bounds[k]);
+
+  int parity[K + 1];
+  parity[0] = 0;
+  for (int k = 0; k < K; k++) parity[k + 1] = parity[k] ^ (int)(quotes[k] & 1);
+
+  /* The complete part ends after the last line feed outside quotes. */
+  size_t complete = 0;
+  {
+    int back = parity[K];
+    for (size_t i = len; i > 0; i--) {
+      char c = buf[i - 1];
+      if (c == '"') back ^= 1;
+      else if (c == '\n' && !back) {
+        complete = i;
+        break;
+      }
+    }
+  }
+  *unbalanced = at_end && parity[K];
+  *tail_start = complete;
+
+#pragma omp parallel for num_threads(T) schedule(static)
+  for (int k = 0; k < K; k++) {
+    size_t b = bounds[k] < complete ? bounds[k] : complete;
+    starts[k] = b >= complete ? complete : first_record_start(buf, b, complete, parity[k]);
+  }
+  starts[K] = complete;
+
+  /* the raw bytes of a plain file are hashed here, beside the parsing, exactly once */
+  EVP_MD_CTX *sha = run->sha;
+  size_t hash_len = at_end ? len : complete;
+#pragma omp parallel num_threads(T)
+  {
+    if (sha && hash_len) {
+#pragma omp single nowait
+      EVP_DigestUpdate(sha, buf, hash_len);
+    }
+    worker_t *w = &run->workers[omp_get_thread_num()];
+#pragma omp for schedule(dynamic, 1)
+    for (int k = 0; k < K; k++)
+      if (starts[k] < starts[k + 1]) parse_range(run, w, buf, starts[k], starts[k + 1], base);
+  }
+  return complete;
+}
+
+/* Parses a last record that has no line feed: copied with one appended. */
+static void process_final_record(run_state_t *run, const char *text, size_t len, int64_t base) {
+  char *copy = malloc(len + 2);
+  if (!copy) {
+    worker_error(&run->workers[0], 0, REGIO_ERR_NOMEM, "out of memory");
+    return;
+  }
+  memcpy(copy, text, len);
+  copy[len] = '\n';
+  copy[len + 1] = '\0';
+  parse_range(run, &run->workers[0], copy, 0, len + 1, base);
+  free(copy);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Files */
+
+typedef struct source {
+  const char *path;
+  int fd;
+  int gzip;
+  int64_t size;
+  /* plain: the mapping */
+  const char *map;
+  /* gzip */
+  z_stream z;
+  int z_open, z_done;
+  unsigned char *zin;
+  EVP_MD_CTX *sha;
+  int64_t compressed_read;
+} source_t;
+
+static regio_err_t io_error(regio_ctx_t *ctx, const char *what, const char *path, int err) {
+  return REGIO_ERROR(ctx, REGIO_ERR_IO, "%s '%s': %s", what, path, strerror(err));
+}
+
+static regio_err_t source_open(source_t *src, const char *path, regio_ctx_t *ctx) {
+  memset(src, 0, sizeof *src);
+  src->path = path;
+  src->fd = open(path, O_RDONLY);
+  if (src->fd < 0) return io_error(ctx, "cannot open input", path, errno);
+  struct stat st;
+  if (fstat(src->fd, &st) != 0) return io_error(ctx, "cannot stat input", path, errno);
+  REGIO_CHECK(ctx, !S_ISDIR(st.st_mode), REGIO_ERR_IO, "input '%s' is a directory, not a file", path);
+  REGIO_CHECK(ctx, S_ISREG(st.st_mode), REGIO_ERR_IO, "input '%s' is not a regular file", path);
+  src->size = st.st_size;
+  REGIO_CHECK(ctx, src->size > 0, REGIO_ERR_INPUT, "%s: empty file (expected a header row)", path);
+  unsigned char magic[2] = {0, 0};
+  ssize_t got = pread(src->fd, magic, 2, 0);
+  if (got < 0) return io_error(ctx, "cannot read input", path, errno);
+  src->gzip = got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+  if (!src->gzip) {
+    void *map = mmap(NULL, (size_t)src->size, PROT_READ, MAP_PRIVATE, src->fd, 0);
+    if (map == MAP_FAILED) return io_error(ctx, "cannot map input", path, errno);
+    madvise(map, (size_t)src->size, MADV_SEQUENTIAL | MADV_WILLNEED);
+    src->map = map;
+  } else {
+    src->zin = malloc(GZIP_READ_BYTES);
+    REGIO_CHECK(ctx, src->zin, REGIO_ERR_NOMEM, "out of memory");
+    if (inflateInit2(&src->z, 15 + 16) != Z_OK) return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "cannot start gzip inflate");
+    src->z_open = 1;
+  }
+  return REGIO_OK;
+}
+
+static void source_close(source_t *src) {
+  if (src->map) munmap((void *)src->map, (size_t)src->size);
+  if (src->z_open) inflateEnd(&src->z);
+  free(src->zin);
+  if (src->fd >= 0) close(src->fd);
+  src->fd = -1;
+  src->map = NULL;
+  src->z_open = 0;
+  src->zin = NULL;
+}
+
+/* Inflates into out[0, cap); returns bytes produced, sets *eof at the end of the data. Handles
+ * concatenated gzip members. */
+static regio_err_t source_inflate(source_t *src, unsigned char *out, size_t cap, size_t *produced, int *eof,
+                                  regio_ctx_t *ctx) {
+  *produced = 0;
+  *eof = 0;
+  src->z.next_out = out;
+  src->z.avail_out = (uInt)cap;
+  while (src->z.avail_out > 0) {
+    if (src->z.avail_in == 0) {
+      ssize_t got = read(src->fd, src->zin, GZIP_READ_BYTES);
+      if (got < 0) return io_error(ctx, "cannot read input", src->path, errno);
+      if (got == 0) {
+        if (!src->z_done)
+          return REGIO_ERROR(ctx, REGIO_ERR_INPUT,
+                             "%s: truncated gzip file (the compressed stream ends early after %lld bytes)", src->path,
+                             (long long)src->compressed_read);
+        *eof = 1;
+        break;
+      }
+      if (src->sha) EVP_DigestUpdate(src->sha, src->zin, (size_t)got);
+      src->compressed_read += got;
+      src->z.next_in = src->zin;
+      src->z.avail_in = (uInt)got;
+    }
+    if (src->z_done) { /* another member follows */
+      if (inflateReset(&src->z) != Z_OK) return REGIO_ERROR(ctx, REGIO_ERR_INTERNAL, "inflateReset failed");
+      src->z_done = 0;
+    }
+    int rc = inflate(&src->z, Z_NO_FLUSH);
+    if (rc == Z_STREAM_END) {
+      src->z_done = 1;
+    } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+      return REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%s: corrupt gzip data near compressed byte %lld: %s", src->path,
+                         (long long)(src->compressed_read - src->z.avail_in), src->z.msg ? src->z.msg : "inflate error");
+    }
+  }
+  *produced = cap - src->z.avail_out;
+  return REGIO_OK;
+}
+
+/* Line numbers (1-based) of sorted stream offsets, by counting line feeds from the start. */
+static void lines_of_offsets(const char *path, const int64_t *offsets, int64_t *lines, int n) {
+  for (int i = 0; i < n; i++) lines[i] = 0;
+  gzFile gz = gzopen(path, "rb");
+  if (!gz) return;
+  gzbuffer(gz, 1 << 20);
+  char *buf = malloc(1 << 20);
+  int64_t pos = 0, line = 1;
+  int next = 0;
+  while (buf && next < n) {
+    int got = gzread(gz, buf, 1 << 20);
+    if (got <= 0) break;
+    for (int i = 0; i < got && next < n; i++) {
+      while (next < n && offsets[next] == pos + i) lines[next++] = line;
+      if (buf[i] == '\n') line++;
+    }
+    pos += got;
+  }
+  free(buf);
+  gzclose(gz);
+}
+
+static int64_t line_of_offset(const char *path, int64_t offset) {
+  int64_t line;
+  lines_of_offsets(path, &offset, &line, 1);
+  return line;
+}
+
+/* Parses the header: delimiter, column names, roles. text starts at the beginning of the stream. */
+static regio_err_t setup_header(file_setup_t *s, const char *text, size_t len, size_t *header_bytes, regio_ctx_t *ctx) {
+  const regio_ingest_opts_t *o = s->opts;
+  size_t skip = 0;
+  if (len >= 3 && (unsigned char)text[0] == 0xEF && (unsigned char)text[1] == 0xBB && (unsigned char)text[2] == 0xBF)
+    skip = 3;
+  const char *line = text + skip;
+  size_t line_len = len - skip;
+  REGIO_CHECK(ctx, line_len > 0 && line[0] != '\n' && line[0] != '\r', REGIO_ERR_INPUT,
+              "%s:1: the header row is empty (expected column names)", s->path);
+  s->delimiter = o->delimiter ? o->delimiter : regio_csv_detect_delimiter(line, line_len);
+  if (!s->delimiter) {
+    char shown[256];
+    const char *nl = memchr(line, '\n', line_len);
+    regio_csv_quote_for_message(line, nl ? (size_t)(nl - line) : line_len, shown, sizeof shown);
+    return REGIO_ERROR(ctx, REGIO_ERR_INPUT,
+                       "%s:1: cannot detect the delimiter: the header \"%s\" contains none of , ; TAB | "
+                       "(give --delimiter)",
+                       s->path, shown);
+  }
+  size_t consumed = 0, error_at = 0;
+  const char *what = NULL;
+  int n = regio_csv_split_record(line, line_len, s->delimiter, &s->column_names, &consumed, &error_at, &what);
+  REGIO_CHECK(ctx, n != -2, REGIO_ERR_NOMEM, "out of memory");
+  REGIO_CHECK(ctx, n >= 0, REGIO_ERR_INPUT, "%s:1: header row: %s", s->path, what);
+  s->n_columns = n;
+  *header_bytes = skip + consumed;
+  for (int i = 0; i < n; i++) {
+    REGIO_CHECK(ctx, regio_csv_check_code_bytes(s->column_names[i], strlen(s->column_names[i])) == 0, REGIO_ERR_INPUT,
+                "%s:1: header field %d is not valid UTF-8 text or contains control bytes (binary file?)", s->path, i + 1);
+  }
+
+  s->role = calloc((size_t)n, sizeof *s->role);
+  REGIO_CHECK(ctx, s->role, REGIO_ERR_NOMEM, "out of memory");
+  const char *wanted[ROLE_COUNT] = {0};
+  for (int k = 0; k < o->n_district_cols; k++) wanted[k] = o->district_cols[k];
+  wanted[ROLE_SECTOR] = o->sector_col;
+  wanted[ROLE_EMPLOYEES] = o->employees_col;
+  wanted[ROLE_ESTABLISHMENTS] = o->establishments_col;
+  for (int r = 0; r < ROLE_COUNT; r++) {
+    s->role_field[r] = -1;
+    if (!wanted[r]) continue;
+    int found = -1;
+    for (int i = 0; i < n; i++) {
+      if (strcmp(s->column_names[i], wanted[r]) != 0) continue;
+      REGIO_CHECK(ctx, found < 0, REGIO_ERR_INPUT, "%s:1: column '%s' appears twice in the header (fields %d and %d)",
+                  s->path, wanted[r], found + 1, i + 1);
+      found = i;
+    }
+    if (found < 0) {
+      char list[1024];
+      size_t k = 0;
+      for (int i = 0; i < n && k + 4 < sizeof list; i++) {
+        int w = snprintf(list + k, sizeof list - k, "%s'%s'", i ? ", " : "", s->column_names[i]);
+        if (w < 0) break;
+        k += (size_t)w;
+      }
+      if (k >= sizeof list) k = sizeof list - 1;
+      list[k] = '\0';
+      return REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%s:1: no column '%s' in the header (delimiter '%s'); the columns are: %s",
+                         s->path, wanted[r], s->delimiter == '\t' ? "\\t" : (char[]){s->delimiter, 0}, list);
+    }
+    REGIO_CHECK(ctx, s->role[found] == 0, REGIO_ERR_USAGE, "column '%s' is chosen for two roles", wanted[r]);
+    s->role[found] = (int8_t)(r + 1);
+    s->role_field[r] = found;
+  }
+  memset(s->stops, 0, sizeof s->stops);
+  s->stops[(uint8_t)s->delimiter] = 1;
+  s->stops['\n'] = 1;
+  s->stops['"'] = 1;
+  return REGIO_OK;
+}
+
+static void setup_free(file_setup_t *s) {
+  regio_csv_free_fields(s->column_names, s->n_columns);
+  free(s->role);
+  memset(s, 0, sizeof *s);
+}
+
+/* Locates and reports the first error of the file in file order. */
+static regio_err_t report_worker_error(run_state_t *run, regio_ctx_t *ctx) {
+  worker_t *first = NULL;
+  for (int t = 0; t < run->n_threads; t++) {
+    worker_t *w = &run->workers[t];
+    if (w->error_code != REGIO_OK && (!first || w->error_offset < first->error_offset)) first = w;
+  }
+  if (!first) return REGIO_OK;
+  if (first->error_code == REGIO_ERR_NOMEM)
+    return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "%s: %s", run->setup->path, first->error_message);
+  return REGIO_ERROR(ctx, first->error_code, "%s:%lld: %s", run->setup->path,
+                     (long long)line_of_offset(run->setup->path, first->error_offset), first->error_message);
+}
+
+/* Runs the block loop over one plain (memory-mapped) file. */
+static regio_err_t read_plain(run_state_t *run, source_t *src, file_setup_t *s, size_t block_bytes, regio_ctx_t *ctx) {
+  const size_t size = (size_t)src->size;
+  size_t header_bytes = 0;
+  REGIO_TRY(setup_header(s, src->map, size, &header_bytes, ctx));
+  if (run->sha) EVP_DigestUpdate(run->sha, src->map, header_bytes);
+  size_t pos = header_bytes, window = block_bytes, tail = 0;
+  int unbalanced = 0;
+  while (pos < size) {
+    size_t len = size - pos < window ? size - pos : window;
+    int at_end = pos + len == size;
+    size_t used = process_block(run, src->map + pos, len, at_end, (int64_t)pos, &tail, &unbalanced);
+    REGIO_TRY(report_worker_error(run, ctx));
+    if (at_end) {
+      if (unbalanced) break;
+      if (used < len) process_final_record(run, src->map + pos + used, len - used, (int64_t)(pos + used));
+      REGIO_TRY(report_worker_error(run, ctx));
+      return REGIO_OK;
+    }
+    if (used == 0) { /* one record longer than the window */
+      if (window >= REGIO_RECORD_MAX) break;
+      window *= 2;
+      continue;
+    }
+    pos += used;
+    window = block_bytes;
+    regio_ctx_progress(ctx, "reading", (double)pos / (double)size);
+  }
+  return REGIO_ERROR(ctx, REGIO_ERR_INPUT,
+                     "%s:%lld: unbalanced quotes: a quoted field opened in the row starting on this line is never "
+                     "closed, or an unquoted field contains a quote",
+                     s->path, (long long)line_of_offset(s->path, (int64_t)(pos + tail)));
+}
+
+/* Runs the block loop over a gzip file: inflate into a buffer, parse its complete records, carry
+ * the incomplete last record to the front of the buffer. */
+static regio_err_t read_gzip(run_state_t *run, source_t *src, file_setup_t *s, size_t block_bytes, regio_ctx_t *ctx) {
+  size_t cap = block_bytes;
+  char *buf = malloc(cap);
+  REGIO_CHECK(ctx, buf, REGIO_ERR_NOMEM, "out of memory for a %zu-byte read buffer", cap);
+  regio_err_t err = REGIO_OK;
+  size_t filled = 0, tail = 0;
+  int eof = 0, unbalanced = 0, header_done = 0;
+  int64_t base = 0; /* stream offset of buf[0] */
+  size_t used = 0; /* bytes of buf consumed: complete records */
+  for (;;) {
+    if (!eof && filled < cap) {
+      size_t produced = 0;
+      if ((err = source_inflate(src, (unsigned char *)buf + filled, cap - filled, &produced, &eof, ctx))) goto done;
+      filled += produced;
+    }
+    used = 0;
+    if (!header_done) {
+      int quoted = 0, complete = eof;
+      for (size_t i = 0; i < filled && !complete; i++) {
+        if (buf[i] == '"') quoted = !quoted;
+        else if (buf[i] == '\n' && !quoted) complete = 1;
+      }
+      if (!complete) goto grow;
+      if (filled == 0) {
+        err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%s: empty file (expected a header row)", s->path);
+        goto done;
+      }
+      if ((err = setup_header(s, buf, filled, &used, ctx))) goto done;
+      header_done = 1;
+    }
+    if (filled > used) {
+      used += process_block(run, buf + used, filled - used, eof, base + (int64_t)used, &tail, &unbalanced);
+      if ((err = report_worker_error(run, ctx))) goto done;
+    }
+    if (eof) {
+      if (unbalanced) break;
+      if (used < filled) process_final_record(run, buf + used, filled - used, base + (int64_t)used);
+      err = report_worker_error(run, ctx);
+      goto done;
+    }
+    if (used == 0) goto grow;
+    memmove(buf, buf + used, filled - used);
+    filled -= used;
+    base += (int64_t)used;
+    regio_ctx_progress(ctx, "reading", (double)src->compressed_read / (double)src->size);
+    continue;
+  grow:
+    if (cap >= REGIO_RECORD_MAX) break;
+    {
+      char *bigger = realloc(buf, cap * 2);
+      if (!bigger) {
+        err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+        goto done;
+      }
+      buf = bigger;
+      cap *= 2;
+    }
+  }
+  err = REGIO_ERROR(ctx, REGIO_ERR_INPUT,
+                    "%s:%lld: unbalanced quotes: a quoted field opened in the row starting on this line is never "
+                    "closed, or an unquoted field contains a quote",
+                    s->path, (long long)line_of_offset(s->path, base + (int64_t)used));
+done:
+  free(buf);
+  return err;
+}
+
+static void hex_digest(EVP_MD_CTX *sha, char out[65]) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_DigestFinal_ex(sha, digest, &n);
+  for (unsigned int i = 0; i < n && i < 32; i++) snprintf(out + 2 * i, 3, "%02x", digest[i]);
+  out[64] = '\0';
+}
+
+static regio_err_t read_file(run_state_t *run, const char *path, const regio_ingest_opts_t *opts,
+                             regio_input_stats_t *stats, regio_ctx_t *ctx) {
+  file_setup_t setup;
+  memset(&setup, 0, sizeof setup);
+  setup.path = path;
+  setup.opts = opts;
+  run->setup = &setup;
+  run->stop_offset = INT64_MAX;
+  for (int t = 0; t < run->n_threads; t++) worker_reset_file(&run->workers[t]);
+
+  source_t src;
+  regio_err_t err = source_open(&src, path, ctx);
+  EVP_MD_CTX *sha = NULL;
+  if (!err && opts->checksum) {
+    sha = EVP_MD_CTX_new();
+    if (!sha || EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1)
+      err = REGIO_ERROR(ctx, REGIO_ERR_INTERNAL, "cannot start SHA-256");
+  }
+  if (!err) {
+    size_t block_bytes = (size_t)run->n_threads * BLOCK_BYTES_PER_THREAD;
+    if (src.gzip) {
+      src.sha = sha;
+      run->sha = NULL;
+      err = read_gzip(run, &src, &setup, block_bytes, ctx);
+    } else {
+      run->sha = sha;
+      err = read_plain(run, &src, &setup, block_bytes, ctx);
+    }
+  }
+  if (!err && sha && src.gzip) {
+    /* hash the rest of the compressed file (bytes after the end of the gzip data, if any) */
+    unsigned char chunk[65536];
+    ssize_t got;
+    while ((got = read(src.fd, chunk, sizeof chunk)) > 0) EVP_DigestUpdate(sha, chunk, (size_t)got);
+  }
+  if (!err) {
+    stats->bytes = src.size;
+    stats->delimiter = setup.delimiter;
+    if (sha) hex_digest(sha, stats->sha256);
+    int64_t first[REGIO_SKIP_COUNT];
+    for (int r = 0; r < REGIO_SKIP_COUNT; r++) first[r] = INT64_MAX;
+    for (int t = 0; t < run->n_threads; t++) {
+      worker_t *w = &run->workers[t];
+      stats->rows_read += w->rows_read;
+      stats->rows_used += w->rows_used;
+      for (int r = 0; r < REGIO_SKIP_COUNT; r++) {
+        stats->skipped[r] += w->skipped[r];
+        if (w->first_skip_offset[r] < first[r]) first[r] = w->first_skip_offset[r];
+      }
+    }
+    /* line numbers of the first skipped row per reason, in one pass */
+    int64_t sorted[REGIO_SKIP_COUNT], lines[REGIO_SKIP_COUNT];
+    int n = 0;
+    for (int r = 0; r < REGIO_SKIP_COUNT; r++)
+      if (first[r] != INT64_MAX) sorted[n++] = first[r];
+    for (int i = 1; i < n; i++)
+      for (int j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
+        int64_t x = sorted[j];
+        sorted[j] = sorted[j - 1];
+        sorted[j - 1] = x;
+      }
+    if (n) lines_of_offsets(path, sorted, lines, n);
+    for (int r = 0; r < REGIO_SKIP_COUNT; r++)
+      for (int i = 0; i < n; i++)
+        if (first[r] == sorted[i]) stats->first_skipped_line[r] = lines[i];
+  }
+  if (sha) EVP_MD_CTX_free(sha);
+  run->sha = NULL;
+  source_close(&src);
+  setup_free(&setup);
+  run->setup = NULL;
+  return err;
+}
+
+regio_err_t regio_ingest_files(const char *const *paths, size_t n_paths, const regio_ingest_opts_t *opts,
+                               regio_ctx_t *ctx, regio_aggregate_t **out) {
+  *out = NULL;
+  REGIO_CHECK(ctx, n_paths > 0, REGIO_ERR_USAGE, "no input files");
+  REGIO_CHECK(ctx, opts->n_district_cols >= 1 && opts->n_district_cols <= REGIO_MAX_DISTRICT_COLS, REGIO_ERR_USAGE,
+              "between 1 and %d district columns are supported", REGIO_MAX_DISTRICT_COLS);
+  REGIO_CHECK(ctx, opts->delimiter != '"' && opts->delimiter != '\n' && opts->delimiter != '\r', REGIO_ERR_USAGE,
+              "the delimiter cannot be a quote or a line break");
+  REGIO_CHECK(ctx, opts->sector_digits >= 0 && opts->sector_digits <= REGIO_CODE_MAX, REGIO_ERR_USAGE,
+              "--sector-digits must be between 1 and %d", REGIO_CODE_MAX);
+
+  const int T = regio_ctx_threads(ctx);
+  regio_aggregate_t *agg = calloc(1, sizeof *agg);
+  run_state_t run;
+  memset(&run, 0, sizeof run);
+  run.n_threads = T;
+  run.workers = calloc((size_t)T, sizeof *run.workers);
+  regio_err_t err = REGIO_OK;
+  if (!agg || !run.workers) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+    goto fail;
+  }
+  agg->inputs = calloc(n_paths, sizeof *agg->inputs);
+  if (!agg->inputs) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+    goto fail;
+  }
+  agg->n_inputs = n_paths;
+  for (int t = 0; t < T; t++) {
+    if (regio_partial_init(&run.workers[t].partial) != 0) {
+      err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+      goto fail;
+    }
+  }
+  for (size_t f = 0; f < n_paths; f++) {
+    agg->inputs[f].path = strdup(paths[f]);
+    if (!agg->inputs[f].path) {
+      err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+      goto fail;
+    }
+    if ((err = read_file(&run, paths[f], opts, &agg->inputs[f], ctx))) goto fail;
+  }
+  regio_ctx_progress(ctx, "merging", 1.0);
+  {
+    regio_partial_t *partials[T];
+    for (int t = 0; t < T; t++) partials[t] = &run.workers[t].partial;
+    err = regio_partials_merge(partials, T, agg, ctx);
+  }
+fail:
+  if (run.workers)
+    for (int t = 0; t < T; t++) regio_partial_free(&run.workers[t].partial);
+  free(run.workers);
+  if (err) {
+    regio_aggregate_destroy(&agg);
+    return err;
+  }
+  *out = agg;
+  return REGIO_OK;
+}
+
+void regio_aggregate_destroy(regio_aggregate_t **p) {
+  if (!p || !*p) return;
+  regio_aggregate_t *agg = *p;
+  regio_codes_free(&agg->districts);
+  regio_codes_free(&agg->sectors);
+  free(agg->employment);
+  free(agg->district_establishments);
+  free(agg->sector_establishments);
+  for (size_t f = 0; f < agg->n_inputs; f++) free(agg->inputs[f].path);
+  free(agg->inputs);
+  free(agg);
+  *p = NULL;
+}
