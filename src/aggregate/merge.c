@@ -89,13 +89,14 @@ regio_err_t regio_partials_merge(regio_partial_t *const *partials, int n, regio_
   for (int t = 0; t < n; t++) {
     const regio_cells_t *c = &partials[t]->cells;
     for (size_t i = 0; i <= c->mask; i++) {
-      uint64_t key = c->keys[i];
+      const regio_cell_t *cell = &c->slots[i];
+      uint64_t key = cell->key;
       if (key == REGIO_CELL_EMPTY) continue;
       size_t d = district_map[t][key >> 32], s = sector_map[t][key & 0xffffffffu];
-      int overflow = __builtin_add_overflow(agg->employment[d * S + s], c->employment[i], &agg->employment[d * S + s]);
-      overflow |= __builtin_add_overflow(agg->district_establishments[d], c->establishments[i],
+      int overflow = __builtin_add_overflow(agg->employment[d * S + s], cell->employment, &agg->employment[d * S + s]);
+      overflow |= __builtin_add_overflow(agg->district_establishments[d], cell->establishments,
                                          &agg->district_establishments[d]);
-      overflow |= __builtin_add_overflow(agg->sector_establishments[s], c->establishments[i],
+      overflow |= __builtin_add_overflow(agg->sector_establishments[s], cell->establishments,
                                          &agg->sector_establishments[s]);
       if (overflow) {
         err = REGIO_ERROR(ctx, REGIO_ERR_INPUT,

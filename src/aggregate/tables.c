@@ -1,6 +1,7 @@
 /* Per-thread partial aggregates: growth paths. The hot paths are inline in tables_impl.h. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "aggregate/tables_impl.h"
 
@@ -64,17 +65,21 @@ int regio_dict_push(regio_dict_t *d, uint64_t hash, const char *code, size_t len
   return 0;
 }
 
+/* Large tables are accessed at random: back them with huge pages where the kernel allows, which
+ * removes most TLB misses. */
+static void *table_alloc(size_t bytes) {
+  const size_t huge = (size_t)2 << 20;
+  if (bytes < huge) return malloc(bytes);
+  void *p = NULL;
+  if (posix_memalign(&p, huge, (bytes + huge - 1) / huge * huge) != 0) return NULL;
+  madvise(p, (bytes + huge - 1) / huge * huge, MADV_HUGEPAGE);
+  return p;
+}
+
 static int cells_alloc(regio_cells_t *c, size_t n_slots) {
-  c->keys = malloc(n_slots * sizeof *c->keys);
-  c->employment = calloc(n_slots, sizeof *c->employment);
-  c->establishments = calloc(n_slots, sizeof *c->establishments);
-  if (!c->keys || !c->employment || !c->establishments) {
-    free(c->keys);
-    free(c->employment);
-    free(c->establishments);
-    return -1;
-  }
-  memset(c->keys, 0xff, n_slots * sizeof *c->keys);
+  c->slots = table_alloc(n_slots * sizeof *c->slots);
+  if (!c->slots) return -1;
+  for (size_t i = 0; i < n_slots; i++) c->slots[i] = (regio_cell_t){REGIO_CELL_EMPTY, 0, 0};
   c->mask = n_slots - 1;
   c->count = 0;
   return 0;
@@ -84,18 +89,14 @@ int regio_cells_grow(regio_cells_t *c) {
   regio_cells_t bigger;
   if (cells_alloc(&bigger, (c->mask + 1) * 2) != 0) return -1;
   for (size_t i = 0; i <= c->mask; i++) {
-    uint64_t key = c->keys[i];
-    if (key == REGIO_CELL_EMPTY) continue;
-    size_t slot = (size_t)regio_cell_hash(key) & bigger.mask;
-    while (bigger.keys[slot] != REGIO_CELL_EMPTY) slot = (slot + 1) & bigger.mask;
-    bigger.keys[slot] = key;
-    bigger.employment[slot] = c->employment[i];
-    bigger.establishments[slot] = c->establishments[i];
+    const regio_cell_t *cell = &c->slots[i];
+    if (cell->key == REGIO_CELL_EMPTY) continue;
+    size_t slot = (size_t)regio_cell_hash(cell->key) & bigger.mask;
+    while (bigger.slots[slot].key != REGIO_CELL_EMPTY) slot = (slot + 1) & bigger.mask;
+    bigger.slots[slot] = *cell;
     bigger.count++;
   }
-  free(c->keys);
-  free(c->employment);
-  free(c->establishments);
+  free(c->slots);
   *c = bigger;
   return 0;
 }
@@ -113,8 +114,6 @@ int regio_partial_init(regio_partial_t *p) {
 void regio_partial_free(regio_partial_t *p) {
   dict_free(&p->districts);
   dict_free(&p->sectors);
-  free(p->cells.keys);
-  free(p->cells.employment);
-  free(p->cells.establishments);
+  free(p->cells.slots);
   memset(p, 0, sizeof *p);
 }

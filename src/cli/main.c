@@ -325,7 +325,11 @@ static int fail_with(regio_ctx_t *ctx, regio_err_t err) {
   return (int)err;
 }
 
-static void print_summary(const regio_result_t *res, double seconds) {
+static double seconds_between(struct timespec a, struct timespec b) {
+  return (double)(b.tv_sec - a.tv_sec) + 1e-9 * (double)(b.tv_nsec - a.tv_nsec);
+}
+
+static void print_summary(const regio_result_t *res, const double *phase_seconds) {
   const regio_aggregate_t *agg = res->agg;
   for (size_t f = 0; f < agg->n_inputs; f++) {
     const regio_input_stats_t *in = &agg->inputs[f];
@@ -342,7 +346,9 @@ static void print_summary(const regio_result_t *res, double seconds) {
   fprintf(stderr, "regio: %zu districts;", agg->districts.count);
   for (int i = 0; i < res->n_levels; i++)
     fprintf(stderr, " level %s: %zu sectors;", res->levels[i].name, res->levels[i].sectors.count);
-  fprintf(stderr, " total employment %.3f; %.2f s\n", (double)res->total_employment / REGIO_MILLI, seconds);
+  fprintf(stderr, " total employment %.3f\n", (double)res->total_employment / REGIO_MILLI);
+  fprintf(stderr, "regio: time: read+aggregate %.3f s, indices %.3f s, write %.3f s, total %.3f s\n",
+          phase_seconds[0], phase_seconds[1], phase_seconds[2], phase_seconds[0] + phase_seconds[1] + phase_seconds[2]);
 }
 
 int cli_run_main(int argc, char **argv, const char *command_line) {
@@ -488,12 +494,15 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
   progress_state_t progress = {0};
   if (!o.quiet && isatty(STDERR_FILENO)) regio_ctx_set_progress(ctx, show_progress, &progress);
 
-  struct timespec t0, t1;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
+  struct timespec t[4];
+  clock_gettime(CLOCK_MONOTONIC, &t[0]);
+  t[1] = t[2] = t[3] = t[0];
   regio_aggregate_t *agg = NULL;
   regio_result_t *res = NULL;
   regio_err_t err = regio_ingest_files((const char *const *)o.inputs, (size_t)o.n_inputs, &ingest, ctx, &agg);
+  clock_gettime(CLOCK_MONOTONIC, &t[1]);
   if (!err) err = regio_indices_compute(&agg, &indices, ctx, &res);
+  clock_gettime(CLOCK_MONOTONIC, &t[2]);
   if (!err) {
     res->command_line = strdup(command_line);
     res->config_ini = effective_config(&o);
@@ -506,11 +515,12 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
     temp_output[0] = '\0';
   }
   end_progress(&progress);
-  clock_gettime(CLOCK_MONOTONIC, &t1);
+  clock_gettime(CLOCK_MONOTONIC, &t[3]);
   if (err) {
     rc = fail_with(ctx, err);
   } else if (!o.quiet) {
-    print_summary(res, (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
+    double phases[3] = {seconds_between(t[0], t[1]), seconds_between(t[1], t[2]), seconds_between(t[2], t[3])};
+    print_summary(res, phases);
     fprintf(stderr, "regio: wrote %s\n", o.output);
   }
   regio_result_destroy(&res);
