@@ -752,6 +752,30 @@ static regio_err_t report_worker_error(run_state_t *run, regio_ctx_t *ctx) {
                      (long long)line_of_offset(run->setup->path, first->error_offset), first->error_message);
 }
 
+/* The error for a stream whose quotes do not balance: text is the record where the imbalance
+ * starts. A stray quote in an unquoted field on its first line is named precisely. */
+static regio_err_t unbalanced_error(const file_setup_t *s, const char *text, size_t len, int64_t offset,
+                                    regio_ctx_t *ctx) {
+  const long long line = (long long)line_of_offset(s->path, offset);
+  const char *nl = memchr(text, '\n', len);
+  size_t line_len = nl ? (size_t)(nl - text) + 1 : len;
+  char **fields = NULL;
+  size_t consumed = 0, error_at = 0;
+  const char *what = NULL;
+  int n = regio_csv_split_record(text, line_len, s->delimiter, &fields, &consumed, &error_at, &what);
+  if (n >= 0) regio_csv_free_fields(fields, n);
+  if (n == -1 && what && strstr(what, "unquoted")) {
+    char shown[256];
+    size_t from = error_at > 20 ? error_at - 20 : 0;
+    regio_csv_quote_for_message(text + from, error_at - from + 1, shown, sizeof shown);
+    return REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%s:%lld: %s, at \"%s\"", s->path, line, what, shown);
+  }
+  return REGIO_ERROR(ctx, REGIO_ERR_INPUT,
+                     "%s:%lld: unbalanced quotes: a quoted field opened in the row starting on this line is never "
+                     "closed",
+                     s->path, line);
+}
+
 /* Runs the block loop over one plain (memory-mapped) file. */
 static regio_err_t read_plain(run_state_t *run, source_t *src, file_setup_t *s, size_t block_bytes, regio_ctx_t *ctx) {
   const size_t size = (size_t)src->size;
@@ -780,10 +804,7 @@ static regio_err_t read_plain(run_state_t *run, source_t *src, file_setup_t *s, 
     window = block_bytes;
     regio_ctx_progress(ctx, "reading", (double)pos / (double)size);
   }
-  return REGIO_ERROR(ctx, REGIO_ERR_INPUT,
-                     "%s:%lld: unbalanced quotes: a quoted field opened in the row starting on this line is never "
-                     "closed, or an unquoted field contains a quote",
-                     s->path, (long long)line_of_offset(s->path, (int64_t)(pos + tail)));
+  return unbalanced_error(s, src->map + pos + tail, size - pos - tail, (int64_t)(pos + tail), ctx);
 }
 
 /* Runs the block loop over a gzip file: inflate into a buffer, parse its complete records, carry
@@ -846,10 +867,7 @@ static regio_err_t read_gzip(run_state_t *run, source_t *src, file_setup_t *s, s
       cap *= 2;
     }
   }
-  err = REGIO_ERROR(ctx, REGIO_ERR_INPUT,
-                    "%s:%lld: unbalanced quotes: a quoted field opened in the row starting on this line is never "
-                    "closed, or an unquoted field contains a quote",
-                    s->path, (long long)line_of_offset(s->path, base + (int64_t)used));
+  err = unbalanced_error(s, buf + used, filled - used, base + (int64_t)used, ctx);
 done:
   free(buf);
   return err;
@@ -882,7 +900,7 @@ static regio_err_t read_file(run_state_t *run, const char *path, const regio_ing
       err = REGIO_ERROR(ctx, REGIO_ERR_INTERNAL, "cannot start SHA-256");
   }
   if (!err) {
-    size_t block_bytes = (size_t)run->n_threads * BLOCK_BYTES_PER_THREAD;
+    size_t block_bytes = opts->block_bytes ? opts->block_bytes : (size_t)run->n_threads * BLOCK_BYTES_PER_THREAD;
     if (src.gzip) {
       src.sha = sha;
       run->sha = NULL;
