@@ -1,0 +1,637 @@
+/* The synthetic economy behind the generated tables: presets, regions, districts, sector groups
+ * and sectors, and the laws rows are drawn from. Built once per run from the seed (stream 0). */
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gen/gen_impl.h"
+
+/* ---- Presets ---------------------------------------------------------------------------------- */
+
+typedef struct preset_def {
+  regio_gen_preset_info_t info;
+  regio_gen_layout_t layout;
+} preset_def_t;
+
+#define EST_COLUMNS "establishment_id,name,region,district,sector,employees"
+#define NARROW_COLUMNS "district,sector,employees,establishments"
+#define WIDE_COLUMNS                                                                               \
+  "establishment_id,name,region,region_name,district,district_name,sector,sector_label,employees," \
+  "annual_payroll,legal_form"
+
+static const preset_def_t PRESETS[] = {
+    {{"demo", "small establishment table (60 districts, 120 sectors) for examples and tests", EST_COLUMNS,
+      20000, 6, 6, 60, 12, 120},
+     REGIO_GEN_LAYOUT_ESTABLISHMENTS},
+    {{"kr", "national establishment table like Korea's census (3,500 districts, 1,200 KSIC-like sectors)",
+      EST_COLUMNS, 6000000, 6, 17, 3500, 77, 1200},
+     REGIO_GEN_LAYOUT_ESTABLISHMENTS},
+    {{"narrow", "benchmark table: district,sector,employees,establishments rows in random order",
+      NARROW_COLUMNS, 50000000, 4, 17, 3500, 77, 1200},
+     REGIO_GEN_LAYOUT_NARROW},
+    {{"wide", "CBP-like wide table, every field quoted, names and labels with commas", WIDE_COLUMNS,
+      20000000, 11, 17, 3500, 77, 1200},
+     REGIO_GEN_LAYOUT_WIDE},
+};
+#define N_PRESETS ((int)(sizeof PRESETS / sizeof PRESETS[0]))
+
+int regio_gen_preset_count(void) { return N_PRESETS; }
+
+const regio_gen_preset_info_t *regio_gen_preset_at(int i) {
+  return i >= 0 && i < N_PRESETS ? &PRESETS[i].info : NULL;
+}
+
+const regio_gen_preset_info_t *regio_gen_preset_find(const char *name) {
+  if (!name) return NULL;
+  for (int i = 0; i < N_PRESETS; i++)
+    if (strcmp(PRESETS[i].info.name, name) == 0) return &PRESETS[i].info;
+  return NULL;
+}
+
+/* ---- Regions: Korean statistical province codes, in the order presets take them ---------------- */
+
+typedef struct region_def {
+  const char *code;
+  const char *name;
+  int metropolitan; /* cities have "-gu" and "-dong" districts, provinces "-si", "-gun", "-eup" */
+} region_def_t;
+
+static const region_def_t REGIONS[] = {
+    {"11", "Seoul", 1},     {"21", "Busan", 1},       {"31", "Gyeonggi", 0},  {"33", "Chungbuk", 0},
+    {"36", "Jeonnam", 0},   {"39", "Jeju", 0},        {"22", "Daegu", 1},     {"23", "Incheon", 1},
+    {"24", "Gwangju", 1},   {"25", "Daejeon", 1},     {"26", "Ulsan", 1},     {"29", "Sejong", 1},
+    {"32", "Gangwon", 0},   {"34", "Chungnam", 0},    {"35", "Jeonbuk", 0},   {"37", "Gyeongbuk", 0},
+    {"38", "Gyeongnam", 0},
+};
+#define N_REGIONS ((int)(sizeof REGIONS / sizeof REGIONS[0]))
+
+/* ---- Sector groups: KSIC-like divisions (labels shortened; codes below them are synthetic) ----- */
+
+enum kind { KIND_PRIMARY, KIND_MANUFACTURING, KIND_UTILITY, KIND_TRADE, KIND_BUSINESS, KIND_PUBLIC, N_KINDS };
+
+typedef struct group_def {
+  int code;
+  int kind;
+  const char *label;
+  const char *noun; /* for establishment names */
+} group_def_t;
+
+static const group_def_t GROUPS[] = {
+    {1, KIND_PRIMARY, "Agriculture", "Farm"},
+    {2, KIND_PRIMARY, "Forestry", "Forestry"},
+    {3, KIND_PRIMARY, "Fishing and aquaculture", "Fisheries"},
+    {5, KIND_PRIMARY, "Mining of coal, crude petroleum and natural gas", "Energy"},
+    {6, KIND_PRIMARY, "Mining of metal ores", "Mining"},
+    {7, KIND_PRIMARY, "Mining of non-metallic minerals", "Quarry"},
+    {8, KIND_PRIMARY, "Mining support services", "Drilling"},
+    {10, KIND_MANUFACTURING, "Food products", "Foods"},
+    {11, KIND_MANUFACTURING, "Beverages", "Brewery"},
+    {12, KIND_MANUFACTURING, "Tobacco products", "Tobacco"},
+    {13, KIND_MANUFACTURING, "Textiles, except apparel", "Textile"},
+    {14, KIND_MANUFACTURING, "Wearing apparel, accessories and fur", "Fashion"},
+    {15, KIND_MANUFACTURING, "Leather, luggage and footwear", "Leather"},
+    {16, KIND_MANUFACTURING, "Wood and cork products, except furniture", "Timber"},
+    {17, KIND_MANUFACTURING, "Pulp, paper and paper products", "Paper"},
+    {18, KIND_MANUFACTURING, "Printing and recorded media", "Printing"},
+    {19, KIND_MANUFACTURING, "Coke and refined petroleum products", "Refinery"},
+    {20, KIND_MANUFACTURING, "Chemicals, except pharmaceuticals", "Chemical"},
+    {21, KIND_MANUFACTURING, "Pharmaceuticals and medicinal chemicals", "Pharma"},
+    {22, KIND_MANUFACTURING, "Rubber and plastic products", "Plastics"},
+    {23, KIND_MANUFACTURING, "Other non-metallic mineral products", "Ceramics"},
+    {24, KIND_MANUFACTURING, "Basic metals", "Steel"},
+    {25, KIND_MANUFACTURING, "Fabricated metal products, except machinery", "Metal Works"},
+    {26, KIND_MANUFACTURING, "Electronic components, computers and radio equipment", "Electronics"},
+    {27, KIND_MANUFACTURING, "Medical, precision and optical instruments", "Precision"},
+    {28, KIND_MANUFACTURING, "Electrical equipment", "Electric"},
+    {29, KIND_MANUFACTURING, "Other machinery and equipment", "Machinery"},
+    {30, KIND_MANUFACTURING, "Motor vehicles, trailers and semi-trailers", "Motors"},
+    {31, KIND_MANUFACTURING, "Other transport equipment", "Shipbuilding"},
+    {32, KIND_MANUFACTURING, "Furniture", "Furniture"},
+    {33, KIND_MANUFACTURING, "Other manufacturing", "Industries"},
+    {34, KIND_MANUFACTURING, "Repair of industrial machinery", "Repair"},
+    {35, KIND_UTILITY, "Electricity, gas, steam and air conditioning", "Power"},
+    {36, KIND_UTILITY, "Water supply", "Water"},
+    {37, KIND_UTILITY, "Sewage and wastewater treatment", "Environment"},
+    {38, KIND_UTILITY, "Waste collection, treatment and recovery", "Recycling"},
+    {39, KIND_UTILITY, "Remediation activities", "Eco Services"},
+    {41, KIND_UTILITY, "General construction", "Construction"},
+    {42, KIND_UTILITY, "Specialized construction", "Engineering"},
+    {45, KIND_TRADE, "Motor vehicles and parts, sale", "Auto Sales"},
+    {46, KIND_TRADE, "Wholesale trade, except motor vehicles", "Trading"},
+    {47, KIND_TRADE, "Retail trade, except motor vehicles", "Mart"},
+    {49, KIND_TRADE, "Land transport", "Transport"},
+    {50, KIND_TRADE, "Water transport", "Shipping"},
+    {51, KIND_TRADE, "Air transport", "Airlines"},
+    {52, KIND_TRADE, "Warehousing and transport support", "Logistics"},
+    {55, KIND_TRADE, "Accommodation", "Hotel"},
+    {56, KIND_TRADE, "Food and beverage services", "Restaurant"},
+    {58, KIND_BUSINESS, "Publishing", "Publishing"},
+    {59, KIND_BUSINESS, "Motion pictures, video and sound recording", "Studio"},
+    {60, KIND_BUSINESS, "Broadcasting", "Broadcasting"},
+    {61, KIND_BUSINESS, "Postal and telecommunications", "Telecom"},
+    {62, KIND_BUSINESS, "Computer programming, consultancy and related", "Software"},
+    {63, KIND_BUSINESS, "Information services", "Data"},
+    {64, KIND_BUSINESS, "Financial services, except insurance", "Finance"},
+    {65, KIND_BUSINESS, "Insurance and pension funding", "Insurance"},
+    {66, KIND_BUSINESS, "Auxiliary financial services", "Capital"},
+    {68, KIND_BUSINESS, "Real estate", "Realty"},
+    {70, KIND_BUSINESS, "Research and development", "Research"},
+    {71, KIND_BUSINESS, "Professional services", "Partners"},
+    {72, KIND_BUSINESS, "Architecture, engineering and technical services", "Architects"},
+    {73, KIND_BUSINESS, "Other professional, scientific and technical", "Design"},
+    {74, KIND_BUSINESS, "Building and landscape services", "Facility"},
+    {75, KIND_BUSINESS, "Business support services", "Services"},
+    {76, KIND_BUSINESS, "Rental and leasing, except real estate", "Rental"},
+    {84, KIND_PUBLIC, "Public administration and defence", "Office"},
+    {85, KIND_PUBLIC, "Education", "Academy"},
+    {86, KIND_PUBLIC, "Human health", "Clinic"},
+    {87, KIND_PUBLIC, "Social work", "Care Center"},
+    {90, KIND_PUBLIC, "Creative, arts and recreation", "Arts"},
+    {91, KIND_PUBLIC, "Sports and amusement", "Sports"},
+    {94, KIND_PUBLIC, "Membership organizations", "Association"},
+    {95, KIND_TRADE, "Repair of personal and household goods", "Repair Shop"},
+    {96, KIND_TRADE, "Other personal services", "Salon"},
+    {97, KIND_PUBLIC, "Households as employers", "Household"},
+    {98, KIND_PUBLIC, "Households producing for own use", "Homestead"},
+    {99, KIND_PUBLIC, "Extraterritorial organizations", "Mission"},
+};
+#define N_GROUPS ((int)(sizeof GROUPS / sizeof GROUPS[0]))
+
+/* The 12 groups of the demo preset: a cross-section of the economy. */
+static const int DEMO_GROUP_CODES[] = {1, 10, 20, 26, 30, 41, 46, 47, 49, 56, 62, 86};
+
+/* Qualifiers of 5-digit sectors inside a group (sector label = group label + ": " + qualifier). */
+static const char *const QUALIFIERS[] = {
+    "general",        "specialised",      "parts and components", "wholesale",     "retail",
+    "processing",     "repair, maintenance", "household",         "industrial",    "small-scale",
+    "export-oriented", "contract work",   "precision",            "bulk",          "custom-made",
+    "organic",        "recycled, reused", "franchise",            "online",        "mobile",
+    "design",         "rental",           "premium",              "local",         "frozen, chilled",
+    "automated",      "seasonal",         "import",               "luxury",        "basic",
+};
+#define N_QUALIFIERS ((int)(sizeof QUALIFIERS / sizeof QUALIFIERS[0]))
+
+/* Per kind: urbanisation class, size class, weight factor, cluster probability, wage (thousands). */
+static const int KIND_URBAN[N_KINDS] = {0, 1, 1, 1, 2, 1};
+static const int KIND_SIZE[N_KINDS] = {2, 0, 1, 3, 1, 1};
+/* Sector ranks are a weighted random permutation, so trade and personal services tend to be the
+ * largest sectors by establishments, as in every national census. */
+static const double KIND_WEIGHT[N_KINDS] = {0.4, 0.6, 1.0, 4.0, 1.5, 1.2};
+static const double KIND_CLUSTER[N_KINDS] = {0.3, 0.6, 0.12, 0.12, 0.12, 0.12};
+static const double KIND_WAGE[N_KINDS] = {24000, 42000, 40000, 28000, 52000, 36000};
+
+static const double URBAN_EXPONENT[REGIO_GEN_URBAN_CLASSES] = {0.6, 1.0, 1.35};
+static const double SIZE_EXPONENT[REGIO_GEN_SIZE_CLASSES] = {1.0, 1.15, 1.3, 1.45};
+#define SIZE_CAP 20000            /* largest establishment */
+#define DISTRICT_ZIPF 0.9         /* district size ~ rank^-0.9 */
+#define SECTOR_ZIPF 0.9           /* sector weight ~ rank^-0.9 */
+#define MAX_SECTORS_PER_GROUP 81  /* 3-digit suffixes a b c with a, b, c in 1..9 used as below */
+
+/* ---- District names: romanised Korean syllables ------------------------------------------------ */
+
+static const char *const SYLLABLE1[] = {
+    "Jong", "Jung", "Gang", "Yong", "Seong", "Gwang", "Ma",  "Song", "Dong",  "Seo",   "Nam", "Buk", "Su",  "An",
+    "Bu",   "Il",   "Hwa",  "Pyeong", "Cheong", "Mok", "Gim", "Chang", "Won", "Dal",   "Geum", "Sam", "Yeon", "Eun",
+    "Dae",  "Hae",  "Ui",   "O",    "Jin",  "Hyo",  "Gyo",  "Mun",  "Sin",   "Bo",    "Han", "Ha",
+};
+static const char *const SYLLABLE2[] = {
+    "no",  "san", "nam",  "buk", "dong", "seo", "po",  "pa", "ro",  "won", "yang", "cheon", "ju",  "hae", "seong",
+    "jeong", "gok", "rim", "pyeong", "do", "gye", "am", "chon", "gang", "sa", "ho", "mun", "jin", "wol", "ryeong",
+};
+#define N_SYL1 ((uint32_t)(sizeof SYLLABLE1 / sizeof SYLLABLE1[0]))
+#define N_SYL2 ((uint32_t)(sizeof SYLLABLE2 / sizeof SYLLABLE2[0]))
+
+/* ---- Alias tables ------------------------------------------------------------------------------ */
+
+int regio_gen_alias_init(regio_gen_alias_t *table, const double *weights, uint32_t n) {
+  memset(table, 0, sizeof *table);
+  double *scaled = malloc((size_t)n * sizeof *scaled);
+  uint32_t *small = malloc((size_t)n * sizeof *small);
+  uint32_t *large = malloc((size_t)n * sizeof *large);
+  table->threshold = malloc((size_t)n * sizeof *table->threshold);
+  table->alias = malloc((size_t)n * sizeof *table->alias);
+  if (!scaled || !small || !large || !table->threshold || !table->alias) {
+    free(scaled);
+    free(small);
+    free(large);
+    regio_gen_alias_free(table);
+    return -1;
+  }
+  table->n = n;
+  double total = 0;
+  for (uint32_t i = 0; i < n; i++) total += weights[i];
+  assert(total > 0);
+  uint32_t n_small = 0, n_large = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    scaled[i] = weights[i] * n / total;
+    if (scaled[i] < 1.0)
+      small[n_small++] = i;
+    else
+      large[n_large++] = i;
+  }
+  while (n_small > 0 && n_large > 0) {
+    uint32_t s = small[--n_small], l = large[n_large - 1];
+    table->threshold[s] = (uint64_t)(scaled[s] * 4294967296.0);
+    table->alias[s] = l;
+    scaled[l] -= 1.0 - scaled[s];
+    if (scaled[l] < 1.0) {
+      n_large--;
+      small[n_small++] = l;
+    }
+  }
+  /* Left-overs have probability 1 up to rounding. */
+  while (n_large > 0) {
+    uint32_t l = large[--n_large];
+    table->threshold[l] = (uint64_t)1 << 32;
+    table->alias[l] = l;
+  }
+  while (n_small > 0) {
+    uint32_t s = small[--n_small];
+    table->threshold[s] = (uint64_t)1 << 32;
+    table->alias[s] = s;
+  }
+  free(scaled);
+  free(small);
+  free(large);
+  return 0;
+}
+
+void regio_gen_alias_free(regio_gen_alias_t *table) {
+  free(table->threshold);
+  free(table->alias);
+  memset(table, 0, sizeof *table);
+}
+
+/* ---- Building the economy ---------------------------------------------------------------------- */
+
+static const preset_def_t *preset_def_of(const regio_gen_preset_info_t *info) {
+  for (int i = 0; i < N_PRESETS; i++)
+    if (&PRESETS[i].info == info) return &PRESETS[i];
+  return NULL;
+}
+
+/* Fisher-Yates permutation of 0..n-1. */
+static void shuffle_ranks(uint32_t *ranks, uint32_t n, regio_gen_rng_t *rng) {
+  for (uint32_t i = 0; i < n; i++) ranks[i] = i;
+  for (uint32_t i = n; i > 1; i--) {
+    uint32_t j = regio_gen_below(rng, i);
+    uint32_t t = ranks[i - 1];
+    ranks[i - 1] = ranks[j];
+    ranks[j] = t;
+  }
+}
+
+/* Appends text as a quoted CSV field (quotes doubled). */
+static size_t put_quoted(char *out, const char *text) {
+  size_t n = 0;
+  out[n++] = '"';
+  for (const char *p = text; *p; p++) {
+    if (*p == '"') out[n++] = '"';
+    out[n++] = *p;
+  }
+  out[n++] = '"';
+  return n;
+}
+
+static char *dup_text(const char *text, size_t len) {
+  char *copy = malloc(len + 1);
+  if (copy) {
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+  }
+  return copy;
+}
+
+/* Index drawn in proportion to weights (linear search: set-up only). */
+static uint32_t draw_weighted(const double *weights, uint32_t n, double total, regio_gen_rng_t *rng) {
+  double target = regio_gen_unit(rng) * total;
+  for (uint32_t i = 0; i < n; i++) {
+    target -= weights[i];
+    if (target < 0) return i;
+  }
+  return n - 1;
+}
+
+static regio_err_t build_districts(regio_gen_model_t *m, regio_gen_rng_t *rng, regio_ctx_t *ctx) {
+  const regio_gen_preset_info_t *p = m->preset;
+  const int n_regions = p->n_regions, n = p->n_districts;
+  assert(n_regions <= N_REGIONS && n >= n_regions && n <= n_regions * 999);
+  m->n_districts = n;
+  m->districts = calloc((size_t)n, sizeof *m->districts);
+  m->region_names = calloc((size_t)n_regions, sizeof *m->region_names);
+  int *per_region = calloc((size_t)n_regions, sizeof *per_region);
+  int *region_order = calloc((size_t)n_regions, sizeof *region_order);
+  uint32_t *ranks = malloc((size_t)n * sizeof *ranks);
+  if (!m->districts || !m->region_names || !per_region || !region_order || !ranks) {
+    free(per_region);
+    free(region_order);
+    free(ranks);
+    return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory building %d districts", n);
+  }
+  /* Regions in code order. */
+  for (int r = 0; r < n_regions; r++) region_order[r] = r;
+  for (int a = 1; a < n_regions; a++)
+    for (int b = a; b > 0 && strcmp(REGIONS[region_order[b]].code, REGIONS[region_order[b - 1]].code) < 0; b--) {
+      int t = region_order[b];
+      region_order[b] = region_order[b - 1];
+      region_order[b - 1] = t;
+    }
+  for (int r = 0; r < n_regions; r++) m->region_names[r] = REGIONS[region_order[r]].name;
+
+  /* Districts per region: one each, the rest in proportion to random weights in [0.5, 1.5). */
+  double weights[N_REGIONS], total = 0;
+  for (int r = 0; r < n_regions; r++) total += weights[r] = 0.5 + regio_gen_unit(rng);
+  for (int r = 0; r < n_regions; r++) per_region[r] = 1;
+  for (int left = n - n_regions; left > 0; left--) {
+    uint32_t r = draw_weighted(weights, (uint32_t)n_regions, total, rng);
+    if (per_region[r] == 999) {
+      left++;
+      continue;
+    }
+    per_region[r]++;
+  }
+
+  /* Sizes: Zipf over a random ranking of all districts. */
+  shuffle_ranks(ranks, (uint32_t)n, rng);
+  char text[256];
+  int d = 0;
+  for (int r = 0; r < n_regions; r++) {
+    const region_def_t *region = &REGIONS[region_order[r]];
+    const int count = per_region[r];
+    const int step = count <= 99 ? 10 : count <= 199 ? 5 : count <= 499 ? 2 : 1;
+    const int first = d;
+    for (int k = 0; k < count; k++, d++) {
+      regio_gen_district_t *dist = &m->districts[d];
+      const int number = (k + 1) * step;
+      memcpy(dist->region_code, region->code, 3);
+      memcpy(dist->code, region->code, 2);
+      dist->code[2] = (char)('0' + number / 100);
+      dist->code[3] = (char)('0' + number / 10 % 10);
+      dist->code[4] = (char)('0' + number % 10);
+      dist->code[5] = '\0';
+      dist->region = r;
+      dist->size = pow(ranks[d] + 1.0, -DISTRICT_ZIPF);
+
+      /* A name not yet used in the region (a few tries; duplicates are allowed after that, as
+       * real district names repeat across and sometimes within provinces). */
+      char name[64];
+      for (int attempt = 0; attempt < 16; attempt++) {
+        const char *suffix;
+        uint32_t u = regio_gen_below(rng, 100);
+        if (count > 60)
+          suffix = region->metropolitan ? "-dong" : u < 30 ? "-eup" : u < 80 ? "-myeon" : "-dong";
+        else
+          suffix = region->metropolitan ? (u < 90 ? "-gu" : "-gun") : u < 50 ? "-si" : u < 90 ? "-gun" : "-gu";
+        const char *s1 = SYLLABLE1[regio_gen_below(rng, N_SYL1)];
+        const char *s2 = SYLLABLE2[regio_gen_below(rng, N_SYL2)];
+        size_t len = strlen(s1);
+        memcpy(name, s1, len);
+        strcpy(name + len, s2);
+        strcat(name, suffix);
+        char probe[80] = "\"";
+        strcat(strcat(probe, name), ","); /* the start of the quoted district_name field */
+        int used = 0;
+        for (int o = first; o < d && !used; o++) used = strstr(m->districts[o].wide_text, probe) != NULL;
+        if (!used) break;
+      }
+      size_t len = 0;
+      len += put_quoted(text + len, region->code);
+      text[len++] = ',';
+      len += put_quoted(text + len, region->name);
+      text[len++] = ',';
+      len += put_quoted(text + len, dist->code);
+      text[len++] = ',';
+      char full_name[128];
+      strcpy(full_name, name);
+      strcat(full_name, ", ");
+      strcat(full_name, region->name);
+      len += put_quoted(text + len, full_name);
+      dist->wide_text = dup_text(text, len);
+      dist->wide_len = (uint32_t)len;
+      if (!dist->wide_text) {
+        free(per_region);
+        free(region_order);
+        free(ranks);
+        return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory building district names");
+      }
+    }
+  }
+  free(per_region);
+  free(region_order);
+  free(ranks);
+  return REGIO_OK;
+}
+
+typedef struct rank_key {
+  double key;
+  uint32_t index;
+} rank_key_t;
+
+/* Descending key, ties by index (qsort is not stable; the order must not depend on it). */
+static int compare_rank_keys(const void *a, const void *b) {
+  const rank_key_t *x = a, *y = b;
+  if (x->key != y->key) return x->key > y->key ? -1 : 1;
+  return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* The 3-digit suffix of the i-th sector of a group: a (1..9), b (1..3), c (1, 2 or 9 = "other"). */
+static int sector_suffix(int i, int *is_other) {
+  const int a = 1 + i / 9, j = i % 9, b = 1 + j / 3, c = j % 3 == 2 ? 9 : j % 3 + 1;
+  *is_other = c == 9;
+  return a * 100 + b * 10 + c;
+}
+
+static regio_err_t build_sectors(regio_gen_model_t *m, regio_gen_rng_t *rng, regio_ctx_t *ctx) {
+  const regio_gen_preset_info_t *p = m->preset;
+  const int n_groups = p->n_groups, n = p->n_sectors;
+  assert(n_groups <= N_GROUPS && n >= n_groups && n <= n_groups * MAX_SECTORS_PER_GROUP);
+
+  /* Groups in use, in code order. */
+  int used[N_GROUPS];
+  if (n_groups == N_GROUPS) {
+    for (int g = 0; g < N_GROUPS; g++) used[g] = g;
+  } else {
+    const int n_demo = (int)(sizeof DEMO_GROUP_CODES / sizeof DEMO_GROUP_CODES[0]);
+    int k = 0;
+    for (int g = 0; g < N_GROUPS && k < n_groups; g++)
+      for (int i = 0; i < n_demo && i < n_groups; i++)
+        if (GROUPS[g].code == DEMO_GROUP_CODES[i]) used[k++] = g;
+    for (int g = 0; g < N_GROUPS && k < n_groups; g++) {
+      int taken = 0;
+      for (int i = 0; i < k; i++) taken |= used[i] == g;
+      if (!taken) used[k++] = g;
+    }
+    assert(k == n_groups);
+    for (int a = 1; a < k; a++) /* back to code order */
+      for (int b = a; b > 0 && GROUPS[used[b]].code < GROUPS[used[b - 1]].code; b--) {
+        int t = used[b];
+        used[b] = used[b - 1];
+        used[b - 1] = t;
+      }
+  }
+  m->n_groups = n_groups;
+  m->group_nouns = calloc((size_t)n_groups, sizeof *m->group_nouns);
+  m->n_sectors = n;
+  m->sectors = calloc((size_t)n, sizeof *m->sectors);
+  double *weights = malloc(((size_t)n + (size_t)m->n_districts) * sizeof *weights);
+  uint32_t *ranks = malloc((size_t)n * sizeof *ranks);
+  int per_group[N_GROUPS];
+  if (!m->group_nouns || !m->sectors || !weights || !ranks) {
+    free(weights);
+    free(ranks);
+    return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory building %d sectors", n);
+  }
+  for (int g = 0; g < n_groups; g++) m->group_nouns[g] = GROUPS[used[g]].noun;
+
+  /* Sectors per group: manufacturing divisions are finer, as in KSIC. */
+  double total = 0;
+  for (int g = 0; g < n_groups; g++) {
+    weights[g] = (GROUPS[used[g]].kind == KIND_MANUFACTURING ? 2.0 : 1.0) * (0.5 + regio_gen_unit(rng));
+    total += weights[g];
+    per_group[g] = 1;
+  }
+  for (int left = n - n_groups; left > 0; left--) {
+    uint32_t g = draw_weighted(weights, (uint32_t)n_groups, total, rng);
+    if (per_group[g] == MAX_SECTORS_PER_GROUP) {
+      left++;
+      continue;
+    }
+    per_group[g]++;
+  }
+
+  /* Host districts of clusters are drawn in proportion to size^0.3: clusters sit in small towns
+   * as often as in cities (shipyards, steel towns). */
+  double *host_weights = weights + n;
+  double host_total = 0;
+  for (int d = 0; d < m->n_districts; d++) host_total += host_weights[d] = pow(m->districts[d].size, 0.3);
+
+  char text[512];
+  int s = 0;
+  for (int g = 0; g < n_groups; g++) {
+    const group_def_t *group = &GROUPS[used[g]];
+    for (int i = 0; i < per_group[g]; i++, s++) {
+      regio_gen_sector_t *sec = &m->sectors[s];
+      int is_other;
+      const int code = group->code * 1000 + sector_suffix(i, &is_other);
+      for (int k = 4, rest = code; k >= 0; k--, rest /= 10) sec->code[k] = (char)('0' + rest % 10);
+      sec->code[5] = '\0';
+      sec->group = g;
+      sec->kind = group->kind;
+      sec->urban = KIND_URBAN[group->kind];
+      int size_class = KIND_SIZE[group->kind];
+      uint32_t u = regio_gen_below(rng, 10);
+      if (u == 0 && size_class > 0) size_class--;
+      if (u == 1 && size_class < REGIO_GEN_SIZE_CLASSES - 1) size_class++;
+      if (regio_gen_unit(rng) < KIND_CLUSTER[group->kind]) {
+        sec->n_hosts = 1 + (int)regio_gen_below(rng, REGIO_GEN_MAX_HOSTS);
+        for (int h = 0; h < sec->n_hosts; h++)
+          sec->hosts[h] = draw_weighted(host_weights, (uint32_t)m->n_districts, host_total, rng);
+        sec->host_threshold = (uint64_t)((0.35 + 0.4 * regio_gen_unit(rng)) * 4294967296.0);
+        if (size_class > 0) size_class--; /* cluster plants are larger */
+      }
+      sec->size_class = size_class;
+      sec->wage = (uint32_t)(KIND_WAGE[group->kind] * (0.8 + 0.45 * regio_gen_unit(rng)));
+
+      char label[256];
+      strcpy(label, group->label);
+      strcat(label, ": ");
+      strcat(label, is_other ? "other, n.e.c." : QUALIFIERS[(group->code * 7 + i) % N_QUALIFIERS]);
+      size_t len = put_quoted(text, sec->code);
+      text[len++] = ',';
+      len += put_quoted(text + len, label);
+      sec->wide_text = dup_text(text, len);
+      sec->wide_len = (uint32_t)len;
+      if (!sec->wide_text) {
+        free(weights);
+        free(ranks);
+        return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory building sector labels");
+      }
+    }
+  }
+  /* Weighted random permutation (Efraimidis & Spirakis 2006): sort by u^(1/w), descending. */
+  rank_key_t *keys = malloc((size_t)n * sizeof *keys);
+  if (!keys) {
+    free(weights);
+    free(ranks);
+    return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory ranking sectors");
+  }
+  for (int k = 0; k < n; k++) {
+    keys[k].key = log(1.0 - regio_gen_unit(rng)) / KIND_WEIGHT[m->sectors[k].kind];
+    keys[k].index = (uint32_t)k;
+  }
+  qsort(keys, (size_t)n, sizeof *keys, compare_rank_keys);
+  for (int k = 0; k < n; k++) ranks[keys[k].index] = (uint32_t)k;
+  free(keys);
+  for (int k = 0; k < n; k++) weights[k] = pow(ranks[k] + 1.0, -SECTOR_ZIPF);
+  int failed = regio_gen_alias_init(&m->sector_law, weights, (uint32_t)n);
+  free(weights);
+  free(ranks);
+  if (failed) return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory building the sector law");
+  return REGIO_OK;
+}
+
+static regio_err_t build_laws(regio_gen_model_t *m, regio_ctx_t *ctx) {
+  const uint32_t n_d = (uint32_t)m->n_districts;
+  double *weights = malloc((n_d > SIZE_CAP ? n_d : SIZE_CAP) * sizeof *weights);
+  if (!weights) return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory building the district laws");
+  for (int c = 0; c < REGIO_GEN_URBAN_CLASSES; c++) {
+    for (uint32_t d = 0; d < n_d; d++) weights[d] = pow(m->districts[d].size, URBAN_EXPONENT[c]);
+    if (regio_gen_alias_init(&m->district_law[c], weights, n_d)) {
+      free(weights);
+      return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory building the district laws");
+    }
+  }
+  /* Truncated discrete Pareto: P(X >= k) proportional to k^-a - (cap+1)^-a, k = 1..cap. */
+  for (int c = 0; c < REGIO_GEN_SIZE_CLASSES; c++) {
+    const double a = SIZE_EXPONENT[c];
+    for (uint32_t k = 1; k <= SIZE_CAP; k++) weights[k - 1] = pow(k, -a) - pow(k + 1.0, -a);
+    if (regio_gen_alias_init(&m->size_law[c], weights, SIZE_CAP)) {
+      free(weights);
+      return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory building the size laws");
+    }
+  }
+  free(weights);
+  return REGIO_OK;
+}
+
+regio_err_t regio_gen_model_create(const regio_gen_preset_info_t *preset, uint64_t seed, regio_ctx_t *ctx,
+                                   regio_gen_model_t **out) {
+  *out = NULL;
+  const preset_def_t *def = preset_def_of(preset);
+  REGIO_CHECK(ctx, def != NULL, REGIO_ERR_INTERNAL, "preset '%s' is not one of the built-in presets",
+              preset ? preset->name : "(null)");
+  regio_gen_model_t *m = calloc(1, sizeof *m);
+  if (!m) return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory building the synthetic economy");
+  m->preset = preset;
+  m->layout = def->layout;
+  m->seed = seed;
+  regio_gen_rng_t rng = regio_gen_rng_key(seed, 0, 0);
+  regio_err_t err = build_districts(m, &rng, ctx);
+  if (!err) err = build_sectors(m, &rng, ctx);
+  if (!err) err = build_laws(m, ctx);
+  if (err) {
+    regio_gen_model_destroy(&m);
+    return err;
+  }
+  *out = m;
+  return REGIO_OK;
+}
+
+void regio_gen_model_destroy(regio_gen_model_t **model) {
+  if (!model || !*model) return;
+  regio_gen_model_t *m = *model;
+  if (m->districts)
+    for (int d = 0; d < m->n_districts; d++) free(m->districts[d].wide_text);
+  if (m->sectors)
+    for (int s = 0; s < m->n_sectors; s++) free(m->sectors[s].wide_text);
+  free(m->districts);
+  free(m->sectors);
+  free((void *)m->group_nouns);
+  free((void *)m->region_names);
+  regio_gen_alias_free(&m->sector_law);
+  for (int c = 0; c < REGIO_GEN_URBAN_CLASSES; c++) regio_gen_alias_free(&m->district_law[c]);
+  for (int c = 0; c < REGIO_GEN_SIZE_CLASSES; c++) regio_gen_alias_free(&m->size_law[c]);
+  free(m);
+  *model = NULL;
+}
