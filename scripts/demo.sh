@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The demo: installs what is missing, builds, runs regio on the demo establishment table shipped in
+# inputs/, and prints the districts with the highest related variety and location quotients.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+"$root/scripts/build.sh"
+out="${1:-$root/demo.h5}"
+"$root/build/regio" run "$root/inputs/demo_establishments.csv" \
+  --district-col district --sector-col sector --employees-col employees \
+  --sector-levels 2,5 -o "$out"
+"$root/build/regio" info "$out"
