@@ -92,7 +92,7 @@ regio_err_t regio_partials_merge(regio_partial_t *const *partials, int n, regio_
       const regio_cell_t *cell = &c->slots[i];
       uint64_t key = cell->key;
       if (key == REGIO_CELL_EMPTY) continue;
-      size_t d = district_map[t][key >> 32], s = sector_map[t][key & 0xffffffffu];
+      size_t d = district_map[t][regio_cell_district(key)], s = sector_map[t][regio_cell_sector(key)];
       int overflow = __builtin_add_overflow(agg->employment[d * S + s], cell->employment, &agg->employment[d * S + s]);
       overflow |= __builtin_add_overflow(agg->district_establishments[d], cell->establishments,
                                          &agg->district_establishments[d]);

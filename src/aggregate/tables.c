@@ -5,7 +5,7 @@
 
 #include "aggregate/tables_impl.h"
 
-enum { DICT_INITIAL_SLOTS = 1024, CELLS_INITIAL_SLOTS = 1 << 14 };
+enum { DICT_INITIAL_SLOTS = 1024 };
 
 static int dict_init(regio_dict_t *d) {
   memset(d, 0, sizeof *d);
@@ -65,21 +65,31 @@ int regio_dict_push(regio_dict_t *d, uint64_t hash, const char *code, size_t len
   return 0;
 }
 
-/* Large tables are accessed at random: back them with huge pages where the kernel allows, which
- * removes most TLB misses. */
-static void *table_alloc(size_t bytes) {
-  const size_t huge = (size_t)2 << 20;
-  if (bytes < huge) return malloc(bytes);
-  void *p = NULL;
-  if (posix_memalign(&p, huge, (bytes + huge - 1) / huge * huge) != 0) return NULL;
-  madvise(p, (bytes + huge - 1) / huge * huge, MADV_HUGEPAGE);
+/* Cell tables are zero-filled (zero = empty slot). Large ones are mapped anonymously, so their
+ * pages are zeroed lazily by the kernel, and backed by huge pages where allowed, which removes
+ * most TLB misses of the random accesses. */
+enum { CELLS_INITIAL_SLOTS_BIG = 1 << 20 };
+static const size_t MAP_THRESHOLD = (size_t)2 << 20;
+
+static regio_cell_t *cells_map(size_t n_slots) {
+  size_t bytes = n_slots * sizeof(regio_cell_t);
+  if (bytes < MAP_THRESHOLD) return calloc(n_slots, sizeof(regio_cell_t));
+  void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return NULL;
+  madvise(p, bytes, MADV_HUGEPAGE);
   return p;
 }
 
+static void cells_unmap(regio_cell_t *slots, size_t n_slots) {
+  if (!slots) return;
+  size_t bytes = n_slots * sizeof(regio_cell_t);
+  if (bytes < MAP_THRESHOLD) free(slots);
+  else munmap(slots, bytes);
+}
+
 static int cells_alloc(regio_cells_t *c, size_t n_slots) {
-  c->slots = table_alloc(n_slots * sizeof *c->slots);
+  c->slots = cells_map(n_slots);
   if (!c->slots) return -1;
-  for (size_t i = 0; i < n_slots; i++) c->slots[i] = (regio_cell_t){REGIO_CELL_EMPTY, 0, 0};
   c->mask = n_slots - 1;
   c->count = 0;
   return 0;
@@ -96,7 +106,7 @@ int regio_cells_grow(regio_cells_t *c) {
     bigger.slots[slot] = *cell;
     bigger.count++;
   }
-  free(c->slots);
+  cells_unmap(c->slots, c->mask + 1);
   *c = bigger;
   return 0;
 }
@@ -104,7 +114,7 @@ int regio_cells_grow(regio_cells_t *c) {
 int regio_partial_init(regio_partial_t *p) {
   memset(p, 0, sizeof *p);
   if (dict_init(&p->districts) != 0 || dict_init(&p->sectors) != 0 ||
-      cells_alloc(&p->cells, CELLS_INITIAL_SLOTS) != 0) {
+      cells_alloc(&p->cells, CELLS_INITIAL_SLOTS_BIG) != 0) {
     regio_partial_free(p);
     return -1;
   }
@@ -114,6 +124,6 @@ int regio_partial_init(regio_partial_t *p) {
 void regio_partial_free(regio_partial_t *p) {
   dict_free(&p->districts);
   dict_free(&p->sectors);
-  free(p->cells.slots);
+  if (p->cells.slots) cells_unmap(p->cells.slots, p->cells.mask + 1);
   memset(p, 0, sizeof *p);
 }

@@ -32,18 +32,19 @@ typedef struct regio_dict {
 /* One cell: key, employment and establishments side by side, so that a row touches one cache
  * line of the table, not three. */
 typedef struct regio_cell {
-  uint64_t key; /* district id << 32 | sector id; REGIO_CELL_EMPTY = empty */
+  uint64_t key; /* regio_cell_key(district id, sector id); REGIO_CELL_EMPTY = empty */
   int64_t employment;
   int64_t establishments;
 } regio_cell_t;
 
 /* Open-addressing cell table with linear probing. */
 typedef struct regio_cells {
-  regio_cell_t *slots;
+  regio_cell_t *slots; /* zero-initialised; mmap'd when large */
   size_t mask, count;
 } regio_cells_t;
 
-#define REGIO_CELL_EMPTY UINT64_MAX
+/* Keys are stored plus one, so that an all-zero (lazily mapped) table is empty. */
+#define REGIO_CELL_EMPTY 0
 
 typedef struct regio_partial {
   regio_dict_t districts;
@@ -101,10 +102,19 @@ static inline uint64_t regio_cell_hash(uint64_t key) {
   return key ^ (key >> 31);
 }
 
+static inline uint64_t regio_cell_key(uint32_t district, uint32_t sector) {
+  return ((uint64_t)district << 32 | sector) + 1; /* district ids stay below 2^32 - 1 */
+}
+static inline uint32_t regio_cell_district(uint64_t key) { return (uint32_t)((key - 1) >> 32); }
+static inline uint32_t regio_cell_sector(uint64_t key) { return (uint32_t)((key - 1) & 0xffffffffu); }
+
+/* Asks for the cache line of key's home slot, ahead of regio_cells_add. */
+static inline void regio_cells_prefetch(const regio_cells_t *c, uint64_t key) {
+  __builtin_prefetch(&c->slots[(size_t)regio_cell_hash(key) & c->mask], 1, 1);
+}
+
 /* Adds (employment, establishments) to the cell; returns 0, or -1 out of memory, -2 overflow. */
-static inline int regio_cells_add(regio_cells_t *c, uint32_t district, uint32_t sector, int64_t employment,
-                                  int64_t establishments) {
-  uint64_t key = (uint64_t)district << 32 | sector;
+static inline int regio_cells_add(regio_cells_t *c, uint64_t key, int64_t employment, int64_t establishments) {
   size_t slot = (size_t)regio_cell_hash(key) & c->mask;
   regio_cell_t *cell;
   for (;;) {
@@ -113,7 +123,7 @@ static inline int regio_cells_add(regio_cells_t *c, uint32_t district, uint32_t 
     if (cell->key == REGIO_CELL_EMPTY) {
       if ((c->count + 1) * 4 > (c->mask + 1) * 3) {
         if (regio_cells_grow(c) != 0) return -1;
-        return regio_cells_add(c, district, sector, employment, establishments);
+        return regio_cells_add(c, key, employment, establishments);
       }
       cell->key = key;
       c->count++;

@@ -47,8 +47,19 @@ typedef struct file_setup {
   uint8_t stops[256]; /* bytes that end an unquoted field */
 } file_setup_t;
 
+/* Rows waiting to be added to the cell table: the table is large and accessed at random, so each
+ * row's cell is prefetched when the row is parsed and added PENDING_ROWS rows later, which
+ * overlaps the cache misses of consecutive rows. */
+enum { PENDING_ROWS = 16 };
+typedef struct pending_row {
+  uint64_t key;
+  int64_t employment, establishments, offset;
+} pending_row_t;
+
 typedef struct worker {
   regio_partial_t partial;
+  pending_row_t pending[PENDING_ROWS];
+  size_t n_pending; /* rows pushed since the last flush */
   int64_t rows_read, rows_used;
   int64_t skipped[REGIO_SKIP_COUNT];
   int64_t first_skip_offset[REGIO_SKIP_COUNT];
@@ -151,6 +162,26 @@ static int bad_row(run_state_t *run, worker_t *w, int64_t offset, regio_skip_rea
 
 static const char *column_name(const file_setup_t *s, int role) {
   return s->column_names[s->role_field[role]];
+}
+
+/* Adds one pending row to the cells; returns 0, or nonzero after recording an error. */
+static int add_pending(run_state_t *run, worker_t *w, const pending_row_t *row) {
+  int added = regio_cells_add(&w->partial.cells, row->key, row->employment, row->establishments);
+  if (added == 0) return 0;
+  if (added == -1) worker_error(w, 0, REGIO_ERR_NOMEM, "out of memory while aggregating");
+  else worker_error(w, row->offset, REGIO_ERR_INPUT, "employment sum exceeds the 64-bit fixed-point range");
+  lower_stop(run, added == -1 ? 0 : row->offset);
+  return 1;
+}
+
+/* Adds the rows still pending, oldest first. */
+static int flush_pending(run_state_t *run, worker_t *w) {
+  size_t n = w->n_pending < PENDING_ROWS ? w->n_pending : PENDING_ROWS;
+  size_t first = w->n_pending - n;
+  for (size_t i = 0; i < n; i++)
+    if (add_pending(run, w, &w->pending[(first + i) % PENDING_ROWS])) return 1;
+  w->n_pending = 0;
+  return 0;
 }
 
 /* Copies a quoted value without its doubled quotes into scratch; returns its length, or (size_t)-1
@@ -419,15 +450,17 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
     }
     int64_t sector_id = regio_dict_intern(&w->partial.sectors, sector, sector_len);
     if (sector_id < 0) goto out_of_memory;
-    int added = regio_cells_add(&w->partial.cells, district_id, (uint32_t)sector_id, employees, establishments);
-    if (added == -1) goto out_of_memory;
-    if (added == -2) {
-      worker_error(w, offset, REGIO_ERR_INPUT, "employment sum exceeds the 64-bit fixed-point range");
-      lower_stop(run, offset);
-      return;
-    }
+    pending_row_t *slot = &w->pending[w->n_pending % PENDING_ROWS];
+    if (w->n_pending >= PENDING_ROWS && add_pending(run, w, slot)) return;
+    slot->key = regio_cell_key(district_id, (uint32_t)sector_id);
+    slot->employment = employees;
+    slot->establishments = establishments;
+    slot->offset = offset;
+    regio_cells_prefetch(&w->partial.cells, slot->key);
+    w->n_pending++;
     w->rows_used++;
   }
+  flush_pending(run, w);
   return;
 out_of_memory:
   worker_error(w, 0, REGIO_ERR_NOMEM, "out of memory while aggregating");
