@@ -286,8 +286,8 @@ static regio_err_t write_level(regio_h5w_t *w, const regio_result_t *res, const 
   REGIO_H5_TRY(w, H5DSset_scale(scale, "sector"), object);
 
   snprintf(object, sizeof object, "%s/sectors/employment", base);
-  REGIO_TRY_GOTO(
-      milli_dataset(w, sectors, "employment", object, lvl->sector_employment, n_sectors, DESC_SECTOR_EMPLOYMENT, &dset));
+  REGIO_TRY_GOTO(milli_dataset(w, sectors, "employment", object, lvl->sector_employment, n_sectors,
+                               DESC_SECTOR_EMPLOYMENT, &dset));
   REGIO_TRY_GOTO(attach(w, dset, object, scale, 0, "sector"));
   regio_h5_close(&dset);
 
