@@ -138,15 +138,15 @@ int cli_gen_main(int argc, char **argv) {
   if (summary.gzip_level > 0)
     fprintf(stderr,
             "regio gen: wrote '%s': preset %s, seed %" PRIu64 ", %" PRId64 " rows, %d districts x %d sectors, %" PRId64
-            " bytes (gzip level %d of %" PRId64 " bytes of text), %d threads, %.2f s\n",
+            " bytes (gzip level %d of %" PRId64 " bytes of text), %d thread%s, %.2f s\n",
             output, preset, opts.seed, summary.rows, summary.n_districts, summary.n_sectors, summary.file_bytes,
-            summary.gzip_level, summary.text_bytes, summary.threads, seconds);
+            summary.gzip_level, summary.text_bytes, summary.threads, summary.threads == 1 ? "" : "s", seconds);
   else
     fprintf(stderr,
             "regio gen: wrote '%s': preset %s, seed %" PRIu64 ", %" PRId64 " rows, %d districts x %d sectors, %" PRId64
-            " bytes, %d threads, %.2f s\n",
+            " bytes, %d thread%s, %.2f s\n",
             output, preset, opts.seed, summary.rows, summary.n_districts, summary.n_sectors, summary.file_bytes,
-            summary.threads, seconds);
+            summary.threads, summary.threads == 1 ? "" : "s", seconds);
   regio_ctx_destroy(&ctx);
   return 0;
 }

@@ -125,8 +125,8 @@ static regio_err_t open_output(const char *path, const char *temp_path, int *fd_
     return REGIO_OK;
   }
   *fd_out = open(temp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  REGIO_CHECK(ctx, *fd_out >= 0, REGIO_ERR_IO, "cannot create '%s' (temporary file for '%s'): %s", temp_path,
-              path, strerror(errno));
+  REGIO_CHECK(ctx, *fd_out >= 0, REGIO_ERR_IO, "cannot write '%s': %s (creating the temporary file '%s')", path,
+              strerror(errno), temp_path);
   return REGIO_OK;
 }
 
