@@ -267,7 +267,9 @@ static char *effective_config(const run_options_t *o) {
   if (!f) return NULL;
   fprintf(f, "# regio %s: the effective configuration of this run; reproduce it with\n", REGIO_VERSION_STRING);
   fprintf(f, "# regio run --config THIS_FILE (paths are relative to the directory it ran in)\n[run]\n");
-  for (int i = 0; i < o->n_inputs; i++) fprintf(f, "input = %s\n", o->inputs[i]);
+  /* several inputs as one multi-line value (continuation lines are indented), which inih reads as
+   * repeated keys and Python's configparser as one value with a line per file */
+  for (int i = 0; i < o->n_inputs; i++) fprintf(f, i ? "    %s\n" : "input = %s\n", o->inputs[i]);
   fprintf(f, "output = %s\n", o->output);
   fprintf(f, "district-col = %s\n", o->district_cols);
   fprintf(f, "sector-col = %s\n", o->sector_col);
