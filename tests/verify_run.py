@@ -10,6 +10,12 @@ Accepts the options of `regio run` that change the result (--district-col, --sec
 --employees-col, --establishments-col, --delimiter, --sector-digits, --sector-levels,
 --variety-levels, --on-bad-row, --no-checksum, --config) and ignores --threads.
 
+What is compared (docs/SCHEMA.md, schema 1): codes and exact employment of districts and of each
+level's sectors and matrix, establishments per district and per sector, the prefix of each level,
+LQ (rtol 1e-12, NaN positions identical), entropy, unrelated and related variety (rtol 1e-12, atol
+1e-14) and the identity entropy = unrelated + related (1e-12), and the provenance of each input:
+path, size, SHA-256, rows read/used, rows skipped and the first skipped line per reason.
+
 Exit status: 0 when everything matches, 1 on any mismatch (each one is printed), 2 on usage errors.
 Shares no code with regio: it is the "independent implementation" the tests compare against.
 
@@ -285,9 +291,10 @@ class BadRowFailure(Exception):
 
 
 def read_inputs(opts, fail):
-    """Returns (cell, dist_est, stats, first_bad) where cell maps (district, sector) -> milli."""
+    """Returns (cell, (district_est, sector_est), stats, first_bad); cell maps (district, sector) -> milli."""
     cell = {}
     dist_est = {}
+    sect_est = {}
     all_stats = []
     first_bad = None
     code_cache = {}
@@ -407,6 +414,7 @@ def read_inputs(opts, fail):
                                         key = (district, sector)
                                         cell[key] = cell.get(key, 0) + milli
                                         dist_est[district] = dist_est.get(district, 0) + est
+                                        sect_est[sector] = sect_est.get(sector, 0) + est
                                         rows_used += 1
                                         continue
                 r = R[reason]
@@ -417,14 +425,15 @@ def read_inputs(opts, fail):
                     first_bad = (path, start_line, reason, row)
             st.rows_read = rows_read
             st.rows_used = rows_used
-    return cell, dist_est, all_stats, first_bad
+    return cell, (dist_est, sect_est), all_stats, first_bad
 
 
 # --------------------------------------------------------------------------------------------------
 # computing
 
 
-def compute(opts, cell, dist_est):
+def compute(opts, cell, establishments):
+    dist_est, sect_est = establishments
     districts = sorted({d for d, _ in cell})
     sectors = sorted({s for _, s in cell})
     dix = {d: i for i, d in enumerate(districts)}
@@ -436,17 +445,20 @@ def compute(opts, cell, dist_est):
     if cell and max(cell.values()) > INT64_MAX:
         raise SystemExit("verify_run.py: a cell exceeds int64 thousandths")
     est = np.array([dist_est[d] for d in districts], dtype=np.int64)
+    sest = np.array([sect_est[s] for s in sectors], dtype=np.int64)
     res = {"districts": districts, "district_milli": full.sum(axis=1), "district_est": est, "levels": {}}
     for lev in opts.levels:
         if lev == "full":
-            codes, mat = sectors, full
+            codes, mat, lest = sectors, full, sest
         else:
             cut = [s[:lev] for s in sectors]
             # sectors are sorted bytewise, so equal prefixes are contiguous
             starts = [i for i in range(S) if i == 0 or cut[i] != cut[i - 1]]
             codes = [cut[i] for i in starts]
             mat = np.add.reduceat(full, starts, axis=1) if S else np.zeros((D, 0), np.int64)
-        res["levels"][level_name(lev)] = {"codes": codes, "milli": mat, "sector_milli": mat.sum(axis=0)}
+            lest = np.add.reduceat(sest, starts) if S else np.zeros(0, np.int64)
+        res["levels"][level_name(lev)] = {"codes": codes, "milli": mat, "sector_milli": mat.sum(axis=0),
+                                          "sector_est": lest, "prefix": 0 if lev == "full" else lev}
     E = int(full.sum())
     res["total_milli"] = E
 
@@ -619,6 +631,11 @@ def compare(h5, opts, res, stats_in, fail):
     check_codes(h5, "/districts/code", res["districts"], fail)
     compare_exact("/districts/employment", dataset(h5, "/districts/employment", (D,), "f8", fail),
                   res["district_milli"], fail, st)
+    if "districts" in h5:
+        tot = h5["districts"].attrs.get("total_employment")
+        exp_tot = milli_to_f8(np.array([res["total_milli"]]))[0] if res["total_milli"] < 2**63 else None
+        fail.check(tot is not None and float(tot) == exp_tot,
+                   "/districts attribute total_employment %r, expected %r" % (tot, None if exp_tot is None else float(exp_tot)))
     est = dataset(h5, "/districts/establishments", (D,), "i8", fail)
     if est is not None:
         st["exact_values"] += D
@@ -641,6 +658,16 @@ def compare(h5, opts, res, stats_in, fail):
         check_codes(h5, base + "/sectors/code", lv["codes"], fail)
         compare_exact(base + "/sectors/employment", dataset(h5, base + "/sectors/employment", (S,), "f8", fail),
                       lv["sector_milli"], fail, st)
+        pre = h5[base].attrs.get("prefix")
+        fail.check(pre is not None and int(pre) == lv["prefix"], "%s attribute prefix %r, expected %d"
+                   % (base, pre, lv["prefix"]))
+        sest = dataset(h5, base + "/sectors/establishments", (S,), "i8", fail)
+        if sest is not None:
+            st["exact_values"] += S
+            if not np.array_equal(sest, lv["sector_est"]):
+                i = int(np.argmax(sest != lv["sector_est"]))
+                fail.add("%s/sectors/establishments: differs at %d (%r): %d, expected %d"
+                         % (base, i, lv["codes"][i], int(sest[i]), int(lv["sector_est"][i])))
         compare_exact(base + "/employment", dataset(h5, base + "/employment", (D, S), "f8", fail),
                       lv["milli"], fail, st)
         compare_close(base + "/lq", dataset(h5, base + "/lq", (D, S), "f8", fail), lv["lq"], LQ_RTOL, 0.0,
@@ -723,6 +750,13 @@ def compare(h5, opts, res, stats_in, fail):
                     exp = s.skipped[R[rname]] if rname in R else 0
                     fail.check(int(sk[f, j]) == exp, "/provenance/inputs/rows_skipped[%s][%s] = %d, expected %d"
                                % (s.path, rname, int(sk[f, j]), exp))
+        fl = dataset(h5, "/provenance/inputs/first_skipped_line", (F, len(reasons)), "i8", fail)
+        if fl is not None:
+            for f, s in enumerate(stats_in):
+                for j, rname in enumerate(reasons):
+                    exp = s.first_line[R[rname]] if rname in R else 0
+                    fail.check(int(fl[f, j]) == exp, "/provenance/inputs/first_skipped_line[%s][%s] = %d, expected %d"
+                               % (s.path, rname, int(fl[f, j]), exp))
     return st
 
 
@@ -761,7 +795,7 @@ def main(argv):
     t0 = time.time()
     opts = parse_args(argv)
     fail = Failures()
-    cell, dist_est, stats_in, first_bad = read_inputs(opts, fail)
+    cell, establishments, stats_in, first_bad = read_inputs(opts, fail)
     t1 = time.time()
     rows = sum(s.rows_read for s in stats_in)
     used = sum(s.rows_used for s in stats_in)
@@ -778,7 +812,7 @@ def main(argv):
     if not os.path.exists(opts.out):
         fail.add("result file %s does not exist" % opts.out)
         return finish(fail)
-    res = compute(opts, cell, dist_est)
+    res = compute(opts, cell, establishments)
     with h5py.File(opts.out, "r") as h5:
         st = compare(h5, opts, res, stats_in, fail)
     log("verify_run: %d districts; levels %s (%s sectors); variety fine %s coarse %s"
