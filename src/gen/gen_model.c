@@ -55,14 +55,16 @@ typedef struct region_def {
   const char *code;
   const char *name;
   int metropolitan; /* cities have "-gu" and "-dong" districts, provinces "-si", "-gun", "-eup" */
+  int units;        /* about how many eup, myeon and dong it has: its share of the districts */
 } region_def_t;
 
 static const region_def_t REGIONS[] = {
-    {"11", "Seoul", 1},     {"21", "Busan", 1},       {"31", "Gyeonggi", 0},  {"33", "Chungbuk", 0},
-    {"36", "Jeonnam", 0},   {"39", "Jeju", 0},        {"22", "Daegu", 1},     {"23", "Incheon", 1},
-    {"24", "Gwangju", 1},   {"25", "Daejeon", 1},     {"26", "Ulsan", 1},     {"29", "Sejong", 1},
-    {"32", "Gangwon", 0},   {"34", "Chungnam", 0},    {"35", "Jeonbuk", 0},   {"37", "Gyeongbuk", 0},
-    {"38", "Gyeongnam", 0},
+    {"11", "Seoul", 1, 426},    {"21", "Busan", 1, 205},     {"31", "Gyeonggi", 0, 564},
+    {"33", "Chungbuk", 0, 153}, {"36", "Jeonnam", 0, 297},   {"39", "Jeju", 0, 43},
+    {"22", "Daegu", 1, 150},    {"23", "Incheon", 1, 156},   {"24", "Gwangju", 1, 97},
+    {"25", "Daejeon", 1, 82},   {"26", "Ulsan", 1, 56},      {"29", "Sejong", 1, 24},
+    {"32", "Gangwon", 0, 193},  {"34", "Chungnam", 0, 209},  {"35", "Jeonbuk", 0, 243},
+    {"37", "Gyeongbuk", 0, 332}, {"38", "Gyeongnam", 0, 305},
 };
 #define N_REGIONS ((int)(sizeof REGIONS / sizeof REGIONS[0]))
 
@@ -74,87 +76,88 @@ typedef struct group_def {
   int code;
   int kind;
   const char *label;
-  const char *noun; /* for establishment names */
+  const char *noun;  /* for establishment names */
+  double prevalence; /* rough share of establishments, percent (Korean census orders of magnitude) */
 } group_def_t;
 
 static const group_def_t GROUPS[] = {
-    {1, KIND_PRIMARY, "Agriculture", "Farm"},
-    {2, KIND_PRIMARY, "Forestry", "Forestry"},
-    {3, KIND_PRIMARY, "Fishing and aquaculture", "Fisheries"},
-    {5, KIND_PRIMARY, "Mining of coal, crude petroleum and natural gas", "Energy"},
-    {6, KIND_PRIMARY, "Mining of metal ores", "Mining"},
-    {7, KIND_PRIMARY, "Mining of non-metallic minerals", "Quarry"},
-    {8, KIND_PRIMARY, "Mining support services", "Drilling"},
-    {10, KIND_MANUFACTURING, "Food products", "Foods"},
-    {11, KIND_MANUFACTURING, "Beverages", "Brewery"},
-    {12, KIND_MANUFACTURING, "Tobacco products", "Tobacco"},
-    {13, KIND_MANUFACTURING, "Textiles, except apparel", "Textile"},
-    {14, KIND_MANUFACTURING, "Wearing apparel, accessories and fur", "Fashion"},
-    {15, KIND_MANUFACTURING, "Leather, luggage and footwear", "Leather"},
-    {16, KIND_MANUFACTURING, "Wood and cork products, except furniture", "Timber"},
-    {17, KIND_MANUFACTURING, "Pulp, paper and paper products", "Paper"},
-    {18, KIND_MANUFACTURING, "Printing and recorded media", "Printing"},
-    {19, KIND_MANUFACTURING, "Coke and refined petroleum products", "Refinery"},
-    {20, KIND_MANUFACTURING, "Chemicals, except pharmaceuticals", "Chemical"},
-    {21, KIND_MANUFACTURING, "Pharmaceuticals and medicinal chemicals", "Pharma"},
-    {22, KIND_MANUFACTURING, "Rubber and plastic products", "Plastics"},
-    {23, KIND_MANUFACTURING, "Other non-metallic mineral products", "Ceramics"},
-    {24, KIND_MANUFACTURING, "Basic metals", "Steel"},
-    {25, KIND_MANUFACTURING, "Fabricated metal products, except machinery", "Metal Works"},
-    {26, KIND_MANUFACTURING, "Electronic components, computers and radio equipment", "Electronics"},
-    {27, KIND_MANUFACTURING, "Medical, precision and optical instruments", "Precision"},
-    {28, KIND_MANUFACTURING, "Electrical equipment", "Electric"},
-    {29, KIND_MANUFACTURING, "Other machinery and equipment", "Machinery"},
-    {30, KIND_MANUFACTURING, "Motor vehicles, trailers and semi-trailers", "Motors"},
-    {31, KIND_MANUFACTURING, "Other transport equipment", "Shipbuilding"},
-    {32, KIND_MANUFACTURING, "Furniture", "Furniture"},
-    {33, KIND_MANUFACTURING, "Other manufacturing", "Industries"},
-    {34, KIND_MANUFACTURING, "Repair of industrial machinery", "Repair"},
-    {35, KIND_UTILITY, "Electricity, gas, steam and air conditioning", "Power"},
-    {36, KIND_UTILITY, "Water supply", "Water"},
-    {37, KIND_UTILITY, "Sewage and wastewater treatment", "Environment"},
-    {38, KIND_UTILITY, "Waste collection, treatment and recovery", "Recycling"},
-    {39, KIND_UTILITY, "Remediation activities", "Eco Services"},
-    {41, KIND_UTILITY, "General construction", "Construction"},
-    {42, KIND_UTILITY, "Specialized construction", "Engineering"},
-    {45, KIND_TRADE, "Motor vehicles and parts, sale", "Auto Sales"},
-    {46, KIND_TRADE, "Wholesale trade, except motor vehicles", "Trading"},
-    {47, KIND_TRADE, "Retail trade, except motor vehicles", "Mart"},
-    {49, KIND_TRADE, "Land transport", "Transport"},
-    {50, KIND_TRADE, "Water transport", "Shipping"},
-    {51, KIND_TRADE, "Air transport", "Airlines"},
-    {52, KIND_TRADE, "Warehousing and transport support", "Logistics"},
-    {55, KIND_TRADE, "Accommodation", "Hotel"},
-    {56, KIND_TRADE, "Food and beverage services", "Restaurant"},
-    {58, KIND_BUSINESS, "Publishing", "Publishing"},
-    {59, KIND_BUSINESS, "Motion pictures, video and sound recording", "Studio"},
-    {60, KIND_BUSINESS, "Broadcasting", "Broadcasting"},
-    {61, KIND_BUSINESS, "Postal and telecommunications", "Telecom"},
-    {62, KIND_BUSINESS, "Computer programming, consultancy and related", "Software"},
-    {63, KIND_BUSINESS, "Information services", "Data"},
-    {64, KIND_BUSINESS, "Financial services, except insurance", "Finance"},
-    {65, KIND_BUSINESS, "Insurance and pension funding", "Insurance"},
-    {66, KIND_BUSINESS, "Auxiliary financial services", "Capital"},
-    {68, KIND_BUSINESS, "Real estate", "Realty"},
-    {70, KIND_BUSINESS, "Research and development", "Research"},
-    {71, KIND_BUSINESS, "Professional services", "Partners"},
-    {72, KIND_BUSINESS, "Architecture, engineering and technical services", "Architects"},
-    {73, KIND_BUSINESS, "Other professional, scientific and technical", "Design"},
-    {74, KIND_BUSINESS, "Building and landscape services", "Facility"},
-    {75, KIND_BUSINESS, "Business support services", "Services"},
-    {76, KIND_BUSINESS, "Rental and leasing, except real estate", "Rental"},
-    {84, KIND_PUBLIC, "Public administration and defence", "Office"},
-    {85, KIND_PUBLIC, "Education", "Academy"},
-    {86, KIND_PUBLIC, "Human health", "Clinic"},
-    {87, KIND_PUBLIC, "Social work", "Care Center"},
-    {90, KIND_PUBLIC, "Creative, arts and recreation", "Arts"},
-    {91, KIND_PUBLIC, "Sports and amusement", "Sports"},
-    {94, KIND_PUBLIC, "Membership organizations", "Association"},
-    {95, KIND_TRADE, "Repair of personal and household goods", "Repair Shop"},
-    {96, KIND_TRADE, "Other personal services", "Salon"},
-    {97, KIND_PUBLIC, "Households as employers", "Household"},
-    {98, KIND_PUBLIC, "Households producing for own use", "Homestead"},
-    {99, KIND_PUBLIC, "Extraterritorial organizations", "Mission"},
+    {1, KIND_PRIMARY, "Agriculture", "Farm", 1.0},
+    {2, KIND_PRIMARY, "Forestry", "Forestry", 0.1},
+    {3, KIND_PRIMARY, "Fishing and aquaculture", "Fisheries", 0.2},
+    {5, KIND_PRIMARY, "Mining of coal, crude petroleum and natural gas", "Energy", 0.01},
+    {6, KIND_PRIMARY, "Mining of metal ores", "Mining", 0.01},
+    {7, KIND_PRIMARY, "Mining of non-metallic minerals", "Quarry", 0.05},
+    {8, KIND_PRIMARY, "Mining support services", "Drilling", 0.02},
+    {10, KIND_MANUFACTURING, "Food products", "Foods", 1.2},
+    {11, KIND_MANUFACTURING, "Beverages", "Brewery", 0.1},
+    {12, KIND_MANUFACTURING, "Tobacco products", "Tobacco", 0.005},
+    {13, KIND_MANUFACTURING, "Textiles, except apparel", "Textile", 0.6},
+    {14, KIND_MANUFACTURING, "Wearing apparel, accessories and fur", "Fashion", 1.0},
+    {15, KIND_MANUFACTURING, "Leather, luggage and footwear", "Leather", 0.2},
+    {16, KIND_MANUFACTURING, "Wood and cork products, except furniture", "Timber", 0.2},
+    {17, KIND_MANUFACTURING, "Pulp, paper and paper products", "Paper", 0.2},
+    {18, KIND_MANUFACTURING, "Printing and recorded media", "Printing", 0.6},
+    {19, KIND_MANUFACTURING, "Coke and refined petroleum products", "Refinery", 0.01},
+    {20, KIND_MANUFACTURING, "Chemicals, except pharmaceuticals", "Chemical", 0.3},
+    {21, KIND_MANUFACTURING, "Pharmaceuticals and medicinal chemicals", "Pharma", 0.05},
+    {22, KIND_MANUFACTURING, "Rubber and plastic products", "Plastics", 0.6},
+    {23, KIND_MANUFACTURING, "Other non-metallic mineral products", "Ceramics", 0.4},
+    {24, KIND_MANUFACTURING, "Basic metals", "Steel", 0.2},
+    {25, KIND_MANUFACTURING, "Fabricated metal products, except machinery", "Metal Works", 1.5},
+    {26, KIND_MANUFACTURING, "Electronic components, computers and radio equipment", "Electronics", 0.3},
+    {27, KIND_MANUFACTURING, "Medical, precision and optical instruments", "Precision", 0.3},
+    {28, KIND_MANUFACTURING, "Electrical equipment", "Electric", 0.5},
+    {29, KIND_MANUFACTURING, "Other machinery and equipment", "Machinery", 1.2},
+    {30, KIND_MANUFACTURING, "Motor vehicles, trailers and semi-trailers", "Motors", 0.3},
+    {31, KIND_MANUFACTURING, "Other transport equipment", "Shipbuilding", 0.2},
+    {32, KIND_MANUFACTURING, "Furniture", "Furniture", 0.3},
+    {33, KIND_MANUFACTURING, "Other manufacturing", "Industries", 0.5},
+    {34, KIND_MANUFACTURING, "Repair of industrial machinery", "Repair", 0.3},
+    {35, KIND_UTILITY, "Electricity, gas, steam and air conditioning", "Power", 0.1},
+    {36, KIND_UTILITY, "Water supply", "Water", 0.02},
+    {37, KIND_UTILITY, "Sewage and wastewater treatment", "Environment", 0.02},
+    {38, KIND_UTILITY, "Waste collection, treatment and recovery", "Recycling", 0.2},
+    {39, KIND_UTILITY, "Remediation activities", "Eco Services", 0.01},
+    {41, KIND_UTILITY, "General construction", "Construction", 1.0},
+    {42, KIND_UTILITY, "Specialized construction", "Engineering", 3.0},
+    {45, KIND_TRADE, "Motor vehicles and parts, sale", "Auto Sales", 1.5},
+    {46, KIND_TRADE, "Wholesale trade, except motor vehicles", "Trading", 7.0},
+    {47, KIND_TRADE, "Retail trade, except motor vehicles", "Mart", 17.0},
+    {49, KIND_TRADE, "Land transport", "Transport", 9.0},
+    {50, KIND_TRADE, "Water transport", "Shipping", 0.05},
+    {51, KIND_TRADE, "Air transport", "Airlines", 0.01},
+    {52, KIND_TRADE, "Warehousing and transport support", "Logistics", 0.5},
+    {55, KIND_TRADE, "Accommodation", "Hotel", 1.5},
+    {56, KIND_TRADE, "Food and beverage services", "Restaurant", 18.0},
+    {58, KIND_BUSINESS, "Publishing", "Publishing", 0.3},
+    {59, KIND_BUSINESS, "Motion pictures, video and sound recording", "Studio", 0.3},
+    {60, KIND_BUSINESS, "Broadcasting", "Broadcasting", 0.02},
+    {61, KIND_BUSINESS, "Postal and telecommunications", "Telecom", 0.2},
+    {62, KIND_BUSINESS, "Computer programming, consultancy and related", "Software", 0.6},
+    {63, KIND_BUSINESS, "Information services", "Data", 0.2},
+    {64, KIND_BUSINESS, "Financial services, except insurance", "Finance", 0.5},
+    {65, KIND_BUSINESS, "Insurance and pension funding", "Insurance", 0.4},
+    {66, KIND_BUSINESS, "Auxiliary financial services", "Capital", 0.6},
+    {68, KIND_BUSINESS, "Real estate", "Realty", 4.0},
+    {70, KIND_BUSINESS, "Research and development", "Research", 0.2},
+    {71, KIND_BUSINESS, "Professional services", "Partners", 1.0},
+    {72, KIND_BUSINESS, "Architecture, engineering and technical services", "Architects", 0.8},
+    {73, KIND_BUSINESS, "Other professional, scientific and technical", "Design", 0.6},
+    {74, KIND_BUSINESS, "Building and landscape services", "Facility", 0.7},
+    {75, KIND_BUSINESS, "Business support services", "Services", 1.0},
+    {76, KIND_BUSINESS, "Rental and leasing, except real estate", "Rental", 0.3},
+    {84, KIND_PUBLIC, "Public administration and defence", "Office", 0.3},
+    {85, KIND_PUBLIC, "Education", "Academy", 4.0},
+    {86, KIND_PUBLIC, "Human health", "Clinic", 2.5},
+    {87, KIND_PUBLIC, "Social work", "Care Center", 1.2},
+    {90, KIND_PUBLIC, "Creative, arts and recreation", "Arts", 0.6},
+    {91, KIND_PUBLIC, "Sports and amusement", "Sports", 1.6},
+    {94, KIND_PUBLIC, "Membership organizations", "Association", 2.5},
+    {95, KIND_TRADE, "Repair of personal and household goods", "Repair Shop", 2.0},
+    {96, KIND_TRADE, "Other personal services", "Salon", 5.0},
+    {97, KIND_PUBLIC, "Households as employers", "Household", 0.01},
+    {98, KIND_PUBLIC, "Households producing for own use", "Homestead", 0.005},
+    {99, KIND_PUBLIC, "Extraterritorial organizations", "Mission", 0.005},
 };
 #define N_GROUPS ((int)(sizeof GROUPS / sizeof GROUPS[0]))
 
@@ -172,20 +175,17 @@ static const char *const QUALIFIERS[] = {
 };
 #define N_QUALIFIERS ((int)(sizeof QUALIFIERS / sizeof QUALIFIERS[0]))
 
-/* Per kind: urbanisation class, size class, weight factor, cluster probability, wage (thousands). */
+/* Per kind: urbanisation class, size class, cluster probability, wage (thousands). */
 static const int KIND_URBAN[N_KINDS] = {0, 1, 1, 1, 2, 1};
 static const int KIND_SIZE[N_KINDS] = {2, 0, 1, 3, 1, 1};
-/* Sector ranks are a weighted random permutation, so trade and personal services tend to be the
- * largest sectors by establishments, as in every national census. */
-static const double KIND_WEIGHT[N_KINDS] = {0.4, 0.6, 1.0, 4.0, 1.5, 1.2};
 static const double KIND_CLUSTER[N_KINDS] = {0.3, 0.6, 0.12, 0.12, 0.12, 0.12};
 static const double KIND_WAGE[N_KINDS] = {24000, 42000, 40000, 28000, 52000, 36000};
 
 static const double URBAN_EXPONENT[REGIO_GEN_URBAN_CLASSES] = {0.6, 1.0, 1.35};
 static const double SIZE_EXPONENT[REGIO_GEN_SIZE_CLASSES] = {1.0, 1.15, 1.3, 1.45};
 #define SIZE_CAP 20000            /* largest establishment */
-#define DISTRICT_ZIPF 0.9         /* district size ~ rank^-0.9 */
-#define SECTOR_ZIPF 0.9           /* sector weight ~ rank^-0.9 */
+#define DISTRICT_ZIPF 0.9         /* district size ~ (rank + n/50)^-0.9 */
+#define SECTOR_ZIPF 1.0           /* sector weight inside its group ~ rank^-1 */
 #define MAX_SECTORS_PER_GROUP 81  /* 3-digit suffixes a b c with a, b, c in 1..9 used as below */
 
 /* ---- District names: romanised Korean syllables ------------------------------------------------ */
@@ -339,9 +339,11 @@ static regio_err_t build_districts(regio_gen_model_t *m, regio_gen_rng_t *rng, r
     }
   for (int r = 0; r < n_regions; r++) m->region_names[r] = REGIONS[region_order[r]].name;
 
-  /* Districts per region: one each, the rest in proportion to random weights in [0.5, 1.5). */
+  /* Districts per region: one each, the rest in proportion to the region's administrative units
+   * (their square root for small presets, so that every region has a few districts). */
   double weights[N_REGIONS], total = 0;
-  for (int r = 0; r < n_regions; r++) total += weights[r] = 0.5 + regio_gen_unit(rng);
+  for (int r = 0; r < n_regions; r++)
+    total += weights[r] = pow(REGIONS[region_order[r]].units, n >= 1000 ? 1.0 : 0.5) * (0.8 + 0.4 * regio_gen_unit(rng));
   for (int r = 0; r < n_regions; r++) per_region[r] = 1;
   for (int left = n - n_regions; left > 0; left--) {
     uint32_t r = draw_weighted(weights, (uint32_t)n_regions, total, rng);
@@ -352,8 +354,11 @@ static regio_err_t build_districts(regio_gen_model_t *m, regio_gen_rng_t *rng, r
     per_region[r]++;
   }
 
-  /* Sizes: Zipf over a random ranking of all districts. */
+  /* Sizes: a Zipf-Mandelbrot law (rank + q)^-s over a random ranking of all districts; the offset
+   * q = n / 50 flattens the head, so that with 3,500 small districts the largest holds a few per
+   * mille of the establishments rather than a tenth. */
   shuffle_ranks(ranks, (uint32_t)n, rng);
+  const double offset = n / 50.0;
   char text[256];
   int d = 0;
   for (int r = 0; r < n_regions; r++) {
@@ -371,7 +376,7 @@ static regio_err_t build_districts(regio_gen_model_t *m, regio_gen_rng_t *rng, r
       dist->code[4] = (char)('0' + number % 10);
       dist->code[5] = '\0';
       dist->region = r;
-      dist->size = pow(ranks[d] + 1.0, -DISTRICT_ZIPF);
+      dist->size = pow(ranks[d] + 1.0 + offset, -DISTRICT_ZIPF);
 
       /* A name not yet used in the region (a few tries; duplicates are allowed after that, as
        * real district names repeat across and sometimes within provinces). */
@@ -421,18 +426,6 @@ static regio_err_t build_districts(regio_gen_model_t *m, regio_gen_rng_t *rng, r
   free(region_order);
   free(ranks);
   return REGIO_OK;
-}
-
-typedef struct rank_key {
-  double key;
-  uint32_t index;
-} rank_key_t;
-
-/* Descending key, ties by index (qsort is not stable; the order must not depend on it). */
-static int compare_rank_keys(const void *a, const void *b) {
-  const rank_key_t *x = a, *y = b;
-  if (x->key != y->key) return x->key > y->key ? -1 : 1;
-  return x->index < y->index ? -1 : x->index > y->index;
 }
 
 /* The 3-digit suffix of the i-th sector of a group: a (1..9), b (1..3), c (1, 2 or 9 = "other"). */
@@ -510,8 +503,16 @@ static regio_err_t build_sectors(regio_gen_model_t *m, regio_gen_rng_t *rng, reg
   int s = 0;
   for (int g = 0; g < n_groups; g++) {
     const group_def_t *group = &GROUPS[used[g]];
+    /* Establishments: the group's share of the economy (its square root for a preset with a few
+     * groups, so that manufacturing is visible there), split over its sectors by a Zipf law on a
+     * random ranking (one subclass dominates, as Korean restaurants do in division 56). */
+    const double prevalence = n_groups == N_GROUPS ? group->prevalence : sqrt(group->prevalence);
+    shuffle_ranks(ranks, (uint32_t)per_group[g], rng);
+    double harmonic = 0;
+    for (int i = 0; i < per_group[g]; i++) harmonic += pow(i + 1.0, -SECTOR_ZIPF);
     for (int i = 0; i < per_group[g]; i++, s++) {
       regio_gen_sector_t *sec = &m->sectors[s];
+      weights[s] = prevalence * pow(ranks[i] + 1.0, -SECTOR_ZIPF) / harmonic;
       int is_other;
       const int code = group->code * 1000 + sector_suffix(i, &is_other);
       for (int k = 4, rest = code; k >= 0; k--, rest /= 10) sec->code[k] = (char)('0' + rest % 10);
@@ -549,21 +550,6 @@ static regio_err_t build_sectors(regio_gen_model_t *m, regio_gen_rng_t *rng, reg
       }
     }
   }
-  /* Weighted random permutation (Efraimidis & Spirakis 2006): sort by u^(1/w), descending. */
-  rank_key_t *keys = malloc((size_t)n * sizeof *keys);
-  if (!keys) {
-    free(weights);
-    free(ranks);
-    return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory ranking sectors");
-  }
-  for (int k = 0; k < n; k++) {
-    keys[k].key = log(1.0 - regio_gen_unit(rng)) / KIND_WEIGHT[m->sectors[k].kind];
-    keys[k].index = (uint32_t)k;
-  }
-  qsort(keys, (size_t)n, sizeof *keys, compare_rank_keys);
-  for (int k = 0; k < n; k++) ranks[keys[k].index] = (uint32_t)k;
-  free(keys);
-  for (int k = 0; k < n; k++) weights[k] = pow(ranks[k] + 1.0, -SECTOR_ZIPF);
   int failed = regio_gen_alias_init(&m->sector_law, weights, (uint32_t)n);
   free(weights);
   free(ranks);
