@@ -2,22 +2,24 @@
  *
  * A synthetic economy is built from the seed: regions with 2-digit codes, districts with 5-digit
  * codes (2-digit region + 3-digit district, like Korean sigungu or US state + county) whose sizes
- * follow a Zipf law (population-like), and 5-digit sector codes in 2-digit groups (like KSIC
- * subclasses in divisions). Establishments are drawn independently: the sector from Zipf-like
- * sector weights; the district either from one of the sector's host districts (specialised
+ * follow a Zipf-Mandelbrot law (population-like), and 5-digit sector codes in 2-digit groups (like
+ * KSIC subclasses in divisions). Establishments are drawn independently: the sector from the
+ * groups' shares of the economy (rough Korean census orders of magnitude), split inside a group by
+ * a Zipf law; the district either from one of the sector's 1-3 host districts (specialised
  * clusters, about a quarter of sectors and most manufacturing) or in proportion to district size
  * raised to an urbanisation exponent of the sector's kind; the employees from a truncated discrete
- * Pareto law (most establishments have 1-9 employees, a few thousands), with part-time FTE
- * decimals (2.5, 0.75) in about 2% of rows. Text columns (names with commas and doubled quotes,
+ * Pareto law (about 95% of establishments have 1-9 employees, a few thousands, at most 20,000),
+ * with part-time FTE decimals (2.5, 0.75) in about 2% of rows. Text columns (names with commas and doubled quotes,
  * labels) are quoted as RFC 4180 says; lines end in LF; the header row is always written.
  *
  * Presets (regio_gen_preset_at lists them):
- *   demo    6 regions, 60 districts, 12 groups, 120 sectors, 20,000 rows (under 1 MB):
+ *   demo    6 regions, 60 districts, 12 groups, 120 sectors, 20,000 rows (about 0.8 MB):
  *           establishment_id,name,region,district,sector,employees
  *   kr      17 regions, 3,500 districts, 77 groups, 1,200 sectors, 6,000,000 rows; demo's columns
  *   narrow  kr's economy, 50,000,000 rows in random order of district,sector,employees,establishments
- *           (establishments 1..5 per row, employees their sum: a pre-aggregated-like table)
- *   wide    kr's economy, 20,000,000 rows, every field quoted, about 170 bytes a row (CBP-like):
+ *           (establishments 1..5 per row, employees their sum: a pre-aggregated-like table; about
+ *           16 bytes a row, 0.8 GB)
+ *   wide    kr's economy, 20,000,000 rows, every field quoted, about 160 bytes a row (CBP-like):
  *           establishment_id,name,region,region_name,district,district_name,sector,sector_label,
  *           employees,annual_payroll,legal_form
  *
@@ -26,8 +28,9 @@
  * order; with gzip each block is compressed on its own (raw deflate ended by a sync flush, as pigz
  * does) and the blocks are joined under one gzip header and trailer. So the same preset, seed, row
  * count and gzip level give byte-identical files whatever the thread count, and a table with fewer
- * rows is a prefix of one with more. (Identity across machines holds as long as the C library's
- * pow() agrees, which it does for glibc >= 2.28, whose pow is correctly rounded.) */
+ * rows is a prefix of one with more. Across machines the text is identical as long as the C
+ * libraries' pow() agree (the economy's weights use it); compressed bytes also depend on the zlib
+ * version, the text they hold does not. */
 #ifndef REGIO_GEN_H
 #define REGIO_GEN_H
 
