@@ -81,12 +81,12 @@ const regio_gen_preset_info_t *regio_gen_preset_find(const char *name);
 
 /* What regio_gen_write produced. */
 typedef struct regio_gen_summary {
-  int64_t rows;          /* data rows written */
-  int64_t text_bytes;    /* bytes of CSV text (before compression) */
-  int64_t file_bytes;    /* bytes written to the file (== text_bytes when plain) */
-  int gzip_level;        /* 0 = plain */
-  int threads;           /* threads used */
-  int n_districts;       /* districts and sectors of the synthetic economy */
+  int64_t rows;       /* data rows written */
+  int64_t text_bytes; /* bytes of CSV text (before compression) */
+  int64_t file_bytes; /* bytes written to the file (== text_bytes when plain) */
+  int gzip_level;     /* 0 = plain */
+  int threads;        /* threads used */
+  int n_districts;    /* districts and sectors of the synthetic economy */
   int n_sectors;
 } regio_gen_summary_t;
 

@@ -1,11 +1,13 @@
 /* `regio gen`: writes a synthetic establishment table (the library's regio_gen_write). */
 #include <errno.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "regio/error.h"
@@ -55,6 +57,25 @@ static int parse_count(const char *text, uint64_t max, uint64_t *out) {
   return 0;
 }
 
+/* The temporary output file, removed when a signal ends the program (a handler cannot reach it
+ * any other way). */
+static char gen_temp_path[4096];
+
+static void gen_on_signal(int sig) {
+  if (gen_temp_path[0]) unlink(gen_temp_path);
+  _exit(128 + sig);
+}
+
+static void gen_install_signal_handlers(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = gen_on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
+}
+
 static double now_seconds(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -96,15 +117,19 @@ int cli_gen_main(int argc, char **argv) {
     uint64_t v;
     if (strcmp(name, "--preset") == 0) {
       preset = value;
-      if (!regio_gen_preset_find(preset)) return usage_error("unknown preset '%s' (presets: demo, kr, narrow, wide)", preset);
+      if (!regio_gen_preset_find(preset))
+        return usage_error("unknown preset '%s' (presets: demo, kr, narrow, wide)", preset);
     } else if (strcmp(name, "--seed") == 0) {
-      if (parse_count(value, UINT64_MAX, &v)) return usage_error("--seed needs a non-negative integer, not '%s'", value);
+      if (parse_count(value, UINT64_MAX, &v))
+        return usage_error("--seed needs a non-negative integer, not '%s'", value);
       opts.seed = v;
     } else if (strcmp(name, "--rows") == 0) {
-      if (parse_count(value, INT64_MAX, &v) || v == 0) return usage_error("--rows needs a positive integer, not '%s'", value);
+      if (parse_count(value, INT64_MAX, &v) || v == 0)
+        return usage_error("--rows needs a positive integer, not '%s'", value);
       opts.rows = (int64_t)v;
     } else if (strcmp(name, "--threads") == 0) {
-      if (parse_count(value, 4096, &v)) return usage_error("--threads needs an integer 0..4096 (0 = all cores), not '%s'", value);
+      if (parse_count(value, 4096, &v))
+        return usage_error("--threads needs an integer 0..4096 (0 = all cores), not '%s'", value);
       threads = (int)v;
     } else if (strcmp(name, "--gzip-level") == 0) {
       if (parse_count(value, 9, &v)) return usage_error("--gzip-level needs an integer 0..9, not '%s'", value);
@@ -126,10 +151,19 @@ int cli_gen_main(int argc, char **argv) {
   regio_ctx_set_threads(ctx, threads);
   opts.threads = regio_ctx_threads(ctx);
 
+  if ((size_t)snprintf(gen_temp_path, sizeof gen_temp_path, "%s.tmp.%ld", output, (long)getpid()) >=
+      sizeof gen_temp_path) {
+    regio_ctx_destroy(&ctx);
+    return usage_error("output file name too long: '%s'", output);
+  }
+  opts.temp_path = gen_temp_path;
+  gen_install_signal_handlers();
+
   regio_gen_summary_t summary;
   const double start = now_seconds();
   regio_err_t err = regio_gen_write(&opts, output, ctx, &summary);
   const double seconds = now_seconds() - start;
+  gen_temp_path[0] = '\0';
   if (err) {
     fprintf(stderr, "regio gen: %s\n", regio_ctx_message(ctx));
     regio_ctx_destroy(&ctx);

@@ -37,14 +37,10 @@ static inline uint64_t regio_gen_next(regio_gen_rng_t *rng) {
 }
 
 /* Uniform in [0, 1) with 53 random bits. */
-static inline double regio_gen_unit(regio_gen_rng_t *rng) {
-  return (double)(regio_gen_next(rng) >> 11) * 0x1.0p-53;
-}
+static inline double regio_gen_unit(regio_gen_rng_t *rng) { return (double)(regio_gen_next(rng) >> 11) * 0x1.0p-53; }
 
 /* Uniform in [0, n) from the high 32 bits of r (multiply-shift; bias < n / 2^32, irrelevant here). */
-static inline uint32_t regio_gen_below32(uint64_t r, uint32_t n) {
-  return (uint32_t)(((r >> 32) * (uint64_t)n) >> 32);
-}
+static inline uint32_t regio_gen_below32(uint64_t r, uint32_t n) { return (uint32_t)(((r >> 32) * (uint64_t)n) >> 32); }
 
 static inline uint32_t regio_gen_below(regio_gen_rng_t *rng, uint32_t n) {
   return regio_gen_below32(regio_gen_next(rng), n);
@@ -93,7 +89,7 @@ typedef struct regio_gen_sector {
   int kind;     /* economic kind of the group (primary, manufacturing, ...) */
   int urban;    /* urbanisation class */
   int size_class;
-  int n_hosts;  /* cluster host districts, 0 = spread */
+  int n_hosts; /* cluster host districts, 0 = spread */
   uint32_t hosts[REGIO_GEN_MAX_HOSTS];
   uint64_t host_threshold; /* P(host) * 2^32 */
   uint32_t wage;           /* annual wage per employee, thousands */
@@ -108,7 +104,7 @@ typedef struct regio_gen_model {
   int n_districts, n_sectors, n_groups;
   regio_gen_district_t *districts;
   regio_gen_sector_t *sectors;
-  const char **group_nouns; /* [n_groups] business nouns for names (static strings) */
+  const char **group_nouns;  /* [n_groups] business nouns for names (static strings) */
   const char **region_names; /* [n_regions] (static strings) */
   regio_gen_alias_t sector_law;
   regio_gen_alias_t district_law[REGIO_GEN_URBAN_CLASSES];

@@ -21,26 +21,24 @@ typedef struct preset_def {
   "annual_payroll,legal_form"
 
 static const preset_def_t PRESETS[] = {
-    {{"demo", "small establishment table (60 districts, 120 sectors) for examples and tests", EST_COLUMNS,
-      20000, 6, 6, 60, 12, 120},
+    {{"demo", "small establishment table (60 districts, 120 sectors) for examples and tests", EST_COLUMNS, 20000, 6, 6,
+      60, 12, 120},
      REGIO_GEN_LAYOUT_ESTABLISHMENTS},
-    {{"kr", "national establishment table like Korea's census (3,500 districts, 1,200 KSIC-like sectors)",
-      EST_COLUMNS, 6000000, 6, 17, 3500, 77, 1200},
+    {{"kr", "national establishment table like Korea's census (3,500 districts, 1,200 KSIC-like sectors)", EST_COLUMNS,
+      6000000, 6, 17, 3500, 77, 1200},
      REGIO_GEN_LAYOUT_ESTABLISHMENTS},
-    {{"narrow", "benchmark table: district,sector,employees,establishments rows in random order",
-      NARROW_COLUMNS, 50000000, 4, 17, 3500, 77, 1200},
+    {{"narrow", "benchmark table: district,sector,employees,establishments rows in random order", NARROW_COLUMNS,
+      50000000, 4, 17, 3500, 77, 1200},
      REGIO_GEN_LAYOUT_NARROW},
-    {{"wide", "CBP-like wide table, every field quoted, names and labels with commas", WIDE_COLUMNS,
-      20000000, 11, 17, 3500, 77, 1200},
+    {{"wide", "CBP-like wide table, every field quoted, names and labels with commas", WIDE_COLUMNS, 20000000, 11, 17,
+      3500, 77, 1200},
      REGIO_GEN_LAYOUT_WIDE},
 };
 #define N_PRESETS ((int)(sizeof PRESETS / sizeof PRESETS[0]))
 
 int regio_gen_preset_count(void) { return N_PRESETS; }
 
-const regio_gen_preset_info_t *regio_gen_preset_at(int i) {
-  return i >= 0 && i < N_PRESETS ? &PRESETS[i].info : NULL;
-}
+const regio_gen_preset_info_t *regio_gen_preset_at(int i) { return i >= 0 && i < N_PRESETS ? &PRESETS[i].info : NULL; }
 
 const regio_gen_preset_info_t *regio_gen_preset_find(const char *name) {
   if (!name) return NULL;
@@ -59,12 +57,11 @@ typedef struct region_def {
 } region_def_t;
 
 static const region_def_t REGIONS[] = {
-    {"11", "Seoul", 1, 426},    {"21", "Busan", 1, 205},     {"31", "Gyeonggi", 0, 564},
-    {"33", "Chungbuk", 0, 153}, {"36", "Jeonnam", 0, 297},   {"39", "Jeju", 0, 43},
-    {"22", "Daegu", 1, 150},    {"23", "Incheon", 1, 156},   {"24", "Gwangju", 1, 97},
-    {"25", "Daejeon", 1, 82},   {"26", "Ulsan", 1, 56},      {"29", "Sejong", 1, 24},
-    {"32", "Gangwon", 0, 193},  {"34", "Chungnam", 0, 209},  {"35", "Jeonbuk", 0, 243},
-    {"37", "Gyeongbuk", 0, 332}, {"38", "Gyeongnam", 0, 305},
+    {"11", "Seoul", 1, 426},     {"21", "Busan", 1, 205},    {"31", "Gyeonggi", 0, 564}, {"33", "Chungbuk", 0, 153},
+    {"36", "Jeonnam", 0, 297},   {"39", "Jeju", 0, 43},      {"22", "Daegu", 1, 150},    {"23", "Incheon", 1, 156},
+    {"24", "Gwangju", 1, 97},    {"25", "Daejeon", 1, 82},   {"26", "Ulsan", 1, 56},     {"29", "Sejong", 1, 24},
+    {"32", "Gangwon", 0, 193},   {"34", "Chungnam", 0, 209}, {"35", "Jeonbuk", 0, 243},  {"37", "Gyeongbuk", 0, 332},
+    {"38", "Gyeongnam", 0, 305},
 };
 #define N_REGIONS ((int)(sizeof REGIONS / sizeof REGIONS[0]))
 
@@ -166,12 +163,36 @@ static const int DEMO_GROUP_CODES[] = {1, 10, 20, 26, 30, 41, 46, 47, 49, 56, 62
 
 /* Qualifiers of 5-digit sectors inside a group (sector label = group label + ": " + qualifier). */
 static const char *const QUALIFIERS[] = {
-    "general",        "specialised",      "parts and components", "wholesale",     "retail",
-    "processing",     "repair, maintenance", "household",         "industrial",    "small-scale",
-    "export-oriented", "contract work",   "precision",            "bulk",          "custom-made",
-    "organic",        "recycled, reused", "franchise",            "online",        "mobile",
-    "design",         "rental",           "premium",              "local",         "frozen, chilled",
-    "automated",      "seasonal",         "import",               "luxury",        "basic",
+    "general",
+    "specialised",
+    "parts and components",
+    "wholesale",
+    "retail",
+    "processing",
+    "repair, maintenance",
+    "household",
+    "industrial",
+    "small-scale",
+    "export-oriented",
+    "contract work",
+    "precision",
+    "bulk",
+    "custom-made",
+    "organic",
+    "recycled, reused",
+    "franchise",
+    "online",
+    "mobile",
+    "design",
+    "rental",
+    "premium",
+    "local",
+    "frozen, chilled",
+    "automated",
+    "seasonal",
+    "import",
+    "luxury",
+    "basic",
 };
 #define N_QUALIFIERS ((int)(sizeof QUALIFIERS / sizeof QUALIFIERS[0]))
 
@@ -183,21 +204,22 @@ static const double KIND_WAGE[N_KINDS] = {24000, 42000, 40000, 28000, 52000, 360
 
 static const double URBAN_EXPONENT[REGIO_GEN_URBAN_CLASSES] = {0.6, 1.0, 1.35};
 static const double SIZE_EXPONENT[REGIO_GEN_SIZE_CLASSES] = {1.0, 1.15, 1.3, 1.45};
-#define SIZE_CAP 20000            /* largest establishment */
-#define DISTRICT_ZIPF 0.9         /* district size ~ (rank + n/50)^-0.9 */
-#define SECTOR_ZIPF 1.0           /* sector weight inside its group ~ rank^-1 */
-#define MAX_SECTORS_PER_GROUP 81  /* 3-digit suffixes a b c with a, b, c in 1..9 used as below */
+#define SIZE_CAP 20000           /* largest establishment */
+#define DISTRICT_ZIPF 0.9        /* district size ~ (rank + n/50)^-0.9 */
+#define SECTOR_ZIPF 1.0          /* sector weight inside its group ~ rank^-1 */
+#define MAX_SECTORS_PER_GROUP 81 /* 3-digit suffixes a b c with a, b, c in 1..9 used as below */
 
 /* ---- District names: romanised Korean syllables ------------------------------------------------ */
 
 static const char *const SYLLABLE1[] = {
-    "Jong", "Jung", "Gang", "Yong", "Seong", "Gwang", "Ma",  "Song", "Dong",  "Seo",   "Nam", "Buk", "Su",  "An",
-    "Bu",   "Il",   "Hwa",  "Pyeong", "Cheong", "Mok", "Gim", "Chang", "Won", "Dal",   "Geum", "Sam", "Yeon", "Eun",
-    "Dae",  "Hae",  "Ui",   "O",    "Jin",  "Hyo",  "Gyo",  "Mun",  "Sin",   "Bo",    "Han", "Ha",
+    "Jong", "Jung", "Gang", "Yong",   "Seong",  "Gwang", "Ma",  "Song",  "Dong", "Seo", "Nam",  "Buk", "Su",   "An",
+    "Bu",   "Il",   "Hwa",  "Pyeong", "Cheong", "Mok",   "Gim", "Chang", "Won",  "Dal", "Geum", "Sam", "Yeon", "Eun",
+    "Dae",  "Hae",  "Ui",   "O",      "Jin",    "Hyo",   "Gyo", "Mun",   "Sin",  "Bo",  "Han",  "Ha",
 };
 static const char *const SYLLABLE2[] = {
-    "no",  "san", "nam",  "buk", "dong", "seo", "po",  "pa", "ro",  "won", "yang", "cheon", "ju",  "hae", "seong",
-    "jeong", "gok", "rim", "pyeong", "do", "gye", "am", "chon", "gang", "sa", "ho", "mun", "jin", "wol", "ryeong",
+    "no",   "san",   "nam",  "buk",  "dong",  "seo",   "po",  "pa",  "ro",     "won",
+    "yang", "cheon", "ju",   "hae",  "seong", "jeong", "gok", "rim", "pyeong", "do",
+    "gye",  "am",    "chon", "gang", "sa",    "ho",    "mun", "jin", "wol",    "ryeong",
 };
 #define N_SYL1 ((uint32_t)(sizeof SYLLABLE1 / sizeof SYLLABLE1[0]))
 #define N_SYL2 ((uint32_t)(sizeof SYLLABLE2 / sizeof SYLLABLE2[0]))
@@ -343,7 +365,8 @@ static regio_err_t build_districts(regio_gen_model_t *m, regio_gen_rng_t *rng, r
    * (their square root for small presets, so that every region has a few districts). */
   double weights[N_REGIONS], total = 0;
   for (int r = 0; r < n_regions; r++)
-    total += weights[r] = pow(REGIONS[region_order[r]].units, n >= 1000 ? 1.0 : 0.5) * (0.8 + 0.4 * regio_gen_unit(rng));
+    total += weights[r] =
+        pow(REGIONS[region_order[r]].units, n >= 1000 ? 1.0 : 0.5) * (0.8 + 0.4 * regio_gen_unit(rng));
   for (int r = 0; r < n_regions; r++) per_region[r] = 1;
   for (int left = n - n_regions; left > 0; left--) {
     uint32_t r = draw_weighted(weights, (uint32_t)n_regions, total, rng);

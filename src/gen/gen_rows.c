@@ -52,8 +52,7 @@ size_t regio_gen_format_milli(char *out, uint64_t milli) {
 /* Share of rows whose employees carry a part-time FTE fraction, out of 65536 (about 2%). */
 #define FTE_SHARE_65536 1311
 
-static inline uint32_t draw_district(const regio_gen_model_t *m, const regio_gen_sector_t *sec,
-                                     regio_gen_rng_t *rng) {
+static inline uint32_t draw_district(const regio_gen_model_t *m, const regio_gen_sector_t *sec, regio_gen_rng_t *rng) {
   uint64_t r = regio_gen_next(rng);
   if (sec->n_hosts && (uint64_t)(uint32_t)r < sec->host_threshold)
     return sec->hosts[regio_gen_below32(r, (uint32_t)sec->n_hosts)];
@@ -76,14 +75,14 @@ static inline uint64_t add_fte_fraction(uint64_t milli, regio_gen_rng_t *rng) {
 /* ---- Names -------------------------------------------------------------------------------------- */
 
 static const char *const SURNAMES[] = {
-    "Kim", "Lee", "Park", "Choi", "Jung", "Kang", "Cho", "Yoon", "Jang", "Lim", "Han", "Oh",  "Seo", "Shin",
-    "Kwon", "Hwang", "Ahn", "Song", "Jeon", "Hong", "Yoo", "Ko", "Moon", "Yang", "Son", "Bae", "Baek", "Heo",
-    "Nam", "Noh", "Ha",  "Kwak", "Sung", "Cha", "Joo", "Woo", "Koo", "Min", "Ryu", "Na",
+    "Kim",  "Lee",   "Park", "Choi", "Jung", "Kang", "Cho", "Yoon", "Jang", "Lim",  "Han", "Oh",  "Seo",  "Shin",
+    "Kwon", "Hwang", "Ahn",  "Song", "Jeon", "Hong", "Yoo", "Ko",   "Moon", "Yang", "Son", "Bae", "Baek", "Heo",
+    "Nam",  "Noh",   "Ha",   "Kwak", "Sung", "Cha",  "Joo", "Woo",  "Koo",  "Min",  "Ryu", "Na",
 };
 static const char *const BRANDS[] = {
-    "Hanil", "Daehan", "Samil", "Pureun", "Hana", "Saerom", "Mirae", "Cheonji", "Sejin", "Dongbang",
-    "Shinsung", "Kukje", "Taeyang", "Haneul", "Baekdu", "Hallim", "Jinheung", "Sambo", "Blue Ocean",
-    "Green Field", "New Wave", "Sunrise", "Evergreen", "First Star",
+    "Hanil",    "Daehan",   "Samil",      "Pureun",      "Hana",     "Saerom",  "Mirae",     "Cheonji",
+    "Sejin",    "Dongbang", "Shinsung",   "Kukje",       "Taeyang",  "Haneul",  "Baekdu",    "Hallim",
+    "Jinheung", "Sambo",    "Blue Ocean", "Green Field", "New Wave", "Sunrise", "Evergreen", "First Star",
 };
 #define N_SURNAMES ((uint32_t)(sizeof SURNAMES / sizeof SURNAMES[0]))
 #define N_BRANDS ((uint32_t)(sizeof BRANDS / sizeof BRANDS[0]))

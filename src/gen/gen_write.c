@@ -91,11 +91,11 @@ static size_t deflate_block(worker_t *w, size_t len, int last) {
 /* The shared state of one run, touched by the writing thread inside the ordered region only. */
 typedef struct run {
   int fd;
-  int failed;           /* set once, read by all threads (atomic) */
-  int write_errno;      /* first write error */
-  int nomem;            /* a worker could not get memory */
+  int failed;      /* set once, read by all threads (atomic) */
+  int write_errno; /* first write error */
+  int nomem;       /* a worker could not get memory */
   int zlib_failed;
-  uint32_t crc;         /* CRC-32 of the text so far (gzip) */
+  uint32_t crc; /* CRC-32 of the text so far (gzip) */
   int64_t text_bytes;
   int64_t file_bytes;
 } run_t;
@@ -114,8 +114,7 @@ static int has_failed(run_t *run) {
 
 /* Opens the output: the file itself when it exists and is not a regular file (a device, a pipe),
  * otherwise the temporary file. */
-static regio_err_t open_output(const char *path, const char *temp_path, int *fd_out, int *direct,
-                               regio_ctx_t *ctx) {
+static regio_err_t open_output(const char *path, const char *temp_path, int *fd_out, int *direct, regio_ctx_t *ctx) {
   struct stat st;
   *direct = stat(path, &st) == 0 && !S_ISREG(st.st_mode);
   if (*direct) {
@@ -199,10 +198,14 @@ static regio_err_t generate(const regio_gen_model_t *model, int64_t rows, int th
   }
   if (gzip) {
     const uint32_t size = (uint32_t)run->text_bytes; /* ISIZE: length mod 2^32 */
-    const unsigned char trailer[8] = {
-        (unsigned char)run->crc,         (unsigned char)(run->crc >> 8), (unsigned char)(run->crc >> 16),
-        (unsigned char)(run->crc >> 24), (unsigned char)size,            (unsigned char)(size >> 8),
-        (unsigned char)(size >> 16),     (unsigned char)(size >> 24)};
+    const unsigned char trailer[8] = {(unsigned char)run->crc,
+                                      (unsigned char)(run->crc >> 8),
+                                      (unsigned char)(run->crc >> 16),
+                                      (unsigned char)(run->crc >> 24),
+                                      (unsigned char)size,
+                                      (unsigned char)(size >> 8),
+                                      (unsigned char)(size >> 16),
+                                      (unsigned char)(size >> 24)};
     run->write_errno = write_all(run->fd, trailer, sizeof trailer);
     if (run->write_errno) return REGIO_ERR_IO;
     run->file_bytes += sizeof trailer;
@@ -225,8 +228,8 @@ regio_err_t regio_gen_write(const regio_gen_opts_t *opts_in, const char *path, r
   REGIO_CHECK(ctx, opts.gzip_level >= REGIO_GEN_GZIP_AUTO && opts.gzip_level <= 9, REGIO_ERR_USAGE,
               "gzip level %d is not in 0..9", opts.gzip_level);
   const int64_t rows = opts.rows > 0 ? opts.rows : preset->default_rows;
-  const int gzip_level = opts.gzip_level == REGIO_GEN_GZIP_AUTO ? (ends_with(path, ".gz") ? DEFAULT_GZIP_LEVEL : 0)
-                                                                : opts.gzip_level;
+  const int gzip_level =
+      opts.gzip_level == REGIO_GEN_GZIP_AUTO ? (ends_with(path, ".gz") ? DEFAULT_GZIP_LEVEL : 0) : opts.gzip_level;
   int threads = opts.threads > 0 ? opts.threads : regio_ctx_threads(ctx);
   if (threads < 1) threads = 1;
   const int64_t n_blocks = (rows + REGIO_GEN_BLOCK_ROWS - 1) / REGIO_GEN_BLOCK_ROWS;
@@ -262,7 +265,8 @@ regio_err_t regio_gen_write(const regio_gen_opts_t *opts_in, const char *path, r
     else if (err == REGIO_ERR_INTERNAL)
       REGIO_ERROR(ctx, err, "zlib failed to compress a block of '%s'", path);
     /* close() can report a delayed write error (NFS, quota). */
-    if (close(run.fd) != 0 && !err) err = REGIO_ERROR(ctx, REGIO_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
+    if (close(run.fd) != 0 && !err)
+      err = REGIO_ERROR(ctx, REGIO_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
     if (!direct) {
       if (!err && rename(temp_path, path) != 0)
         err = REGIO_ERROR(ctx, REGIO_ERR_IO, "cannot rename '%s' to '%s': %s", temp_path, path, strerror(errno));

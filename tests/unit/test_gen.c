@@ -16,14 +16,14 @@
 
 static int failures = 0;
 
-#define CHECK(cond, ...)                                                                           \
-  do {                                                                                             \
-    if (!(cond)) {                                                                                 \
-      failures++;                                                                                  \
-      fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond);                     \
-      fprintf(stderr, __VA_ARGS__);                                                                \
-      fprintf(stderr, "\n");                                                                       \
-    }                                                                                              \
+#define CHECK(cond, ...)                                                       \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
+      failures++;                                                              \
+      fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
+      fprintf(stderr, __VA_ARGS__);                                            \
+      fprintf(stderr, "\n");                                                   \
+    }                                                                          \
   } while (0)
 
 static char tmpdir[256];
@@ -77,8 +77,8 @@ static int same_bytes(buffer_t a, buffer_t b) {
   return a.data && b.data && a.len == b.len && memcmp(a.data, b.data, a.len) == 0;
 }
 
-static regio_err_t gen(regio_ctx_t *ctx, const char *preset, uint64_t seed, int64_t rows, int threads,
-                       int gzip_level, const char *path, regio_gen_summary_t *summary) {
+static regio_err_t gen(regio_ctx_t *ctx, const char *preset, uint64_t seed, int64_t rows, int threads, int gzip_level,
+                       const char *path, regio_gen_summary_t *summary) {
   regio_gen_opts_t opts;
   regio_gen_opts_default(&opts);
   opts.preset = preset;
@@ -225,8 +225,8 @@ static void test_alias(void) {
   for (int i = 0; i < n; i++) counts[regio_gen_alias_draw(&table, regio_gen_next(&rng))]++;
   for (int k = 0; k < 5; k++) {
     double share = (double)counts[k] / n, expected = weights[k] / 10;
-    CHECK(share > expected - 0.003 && share < expected + 0.003, "alias value %d: share %.4f, expected %.4f", k,
-          share, expected);
+    CHECK(share > expected - 0.003 && share < expected + 0.003, "alias value %d: share %.4f, expected %.4f", k, share,
+          expected);
   }
   regio_gen_alias_free(&table);
 }
@@ -365,8 +365,7 @@ static void test_demo(regio_ctx_t *ctx) {
   buffer_t z1 = read_file(tmp_path("demo1.csv.gz")), z2 = read_file(tmp_path("demo2.csv.gz"));
   CHECK(z2.len > 10 && (unsigned char)z2.data[0] == 0x1f && (unsigned char)z2.data[1] == 0x8b, "gzip magic");
   CHECK(same_bytes(z1, z2), "gzip identical with 1 and 2 threads");
-  CHECK(gz.gzip_level == 6 && gz.file_bytes == (int64_t)z2.len && gz.text_bytes == (int64_t)a.len &&
-            z2.len < a.len / 2,
+  CHECK(gz.gzip_level == 6 && gz.file_bytes == (int64_t)z2.len && gz.text_bytes == (int64_t)a.len && z2.len < a.len / 2,
         "gzip summary: level %d, %" PRId64 " of %" PRId64 " bytes", gz.gzip_level, gz.file_bytes, gz.text_bytes);
   buffer_t inflated = read_gzip(tmp_path("demo2.csv.gz"));
   CHECK(same_bytes(inflated, a), "gzip inflates to the plain table (%zu vs %zu bytes)", inflated.len, a.len);
@@ -478,9 +477,9 @@ static void test_errors(regio_ctx_t *ctx) {
   regio_gen_opts_t opts;
   regio_gen_opts_default(&opts);
   opts.preset = "nope";
-  CHECK(regio_gen_write(&opts, tmp_path("x.csv"), ctx, NULL) == REGIO_ERR_USAGE &&
-            strstr(regio_ctx_message(ctx), "nope"),
-        "unknown preset: %s", regio_ctx_message(ctx));
+  CHECK(
+      regio_gen_write(&opts, tmp_path("x.csv"), ctx, NULL) == REGIO_ERR_USAGE && strstr(regio_ctx_message(ctx), "nope"),
+      "unknown preset: %s", regio_ctx_message(ctx));
   opts.preset = "demo";
   opts.rows = -1;
   CHECK(regio_gen_write(&opts, tmp_path("x.csv"), ctx, NULL) == REGIO_ERR_USAGE, "negative rows");
