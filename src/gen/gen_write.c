@@ -185,7 +185,9 @@ static regio_err_t generate(const regio_gen_model_t *model, int64_t rows, int th
             run->file_bytes += (int64_t)data_len;
           }
         }
-        if (omp_get_thread_num() == 0) regio_ctx_progress(ctx, "gen", (double)(b + 1) / (double)n_blocks);
+        /* The callback runs on the calling thread only (thread 0 of the team). */
+        if (omp_get_thread_num() == 0 && b + 1 < n_blocks)
+          regio_ctx_progress(ctx, "gen", (double)(b + 1) / (double)n_blocks);
       }
     }
     worker_free(&w);
@@ -210,6 +212,7 @@ static regio_err_t generate(const regio_gen_model_t *model, int64_t rows, int th
     if (run->write_errno) return REGIO_ERR_IO;
     run->file_bytes += sizeof trailer;
   }
+  regio_ctx_progress(ctx, "gen", 1.0);
   return REGIO_OK;
 }
 

@@ -256,7 +256,11 @@ static void test_demo(regio_ctx_t *ctx) {
   CHECK(gen(ctx, "demo", 1, 0, 1, REGIO_GEN_GZIP_AUTO, tmp_path("demo1.csv"), &s1) == REGIO_OK, "demo 1 thread");
   regio_ctx_set_progress(ctx, NULL, NULL);
   CHECK(last_progress == 1.0, "progress reached 1 (%g)", last_progress);
+  last_progress = -1;
+  regio_ctx_set_progress(ctx, progress_cb, &last_progress);
   CHECK(gen(ctx, "demo", 1, 0, 2, REGIO_GEN_GZIP_AUTO, tmp_path("demo2.csv"), &s2) == REGIO_OK, "demo 2 threads");
+  regio_ctx_set_progress(ctx, NULL, NULL);
+  CHECK(last_progress == 1.0, "progress reached 1 with 2 threads (%g)", last_progress);
   CHECK(gen(ctx, "demo", 1, 0, 3, REGIO_GEN_GZIP_AUTO, tmp_path("demo3.csv"), &s3) == REGIO_OK, "demo 3 threads");
   buffer_t a = read_file(tmp_path("demo1.csv")), b = read_file(tmp_path("demo2.csv"));
   buffer_t c = read_file(tmp_path("demo3.csv"));
