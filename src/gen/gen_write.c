@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <omp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,16 +145,24 @@ static regio_err_t generate(const regio_gen_model_t *model, int64_t rows, int th
     run->crc = (uint32_t)crc32(0L, Z_NULL, 0);
   }
 
+  /* Blocks are dealt round-robin to the threads and written in block order. The turn is passed
+   * with a mutex and condition variable rather than `omp ordered`, because a thread waiting for its
+   * turn then sleeps instead of spinning: on a loaded machine a spinning waiter steals the core the
+   * writer needs (measured: 2 threads took 4x the CPU time of 1 under OMP_WAIT_POLICY=active). */
+  pthread_mutex_t turn_lock = PTHREAD_MUTEX_INITIALIZER;
+  pthread_cond_t turn_changed = PTHREAD_COND_INITIALIZER;
+  int64_t next_to_write = 0;
+
 #pragma omp parallel num_threads(threads)
   {
+    const int tid = omp_get_thread_num(), team = omp_get_num_threads();
     worker_t w;
     if (worker_init(&w, text_cap, gzip_level)) {
 #pragma omp atomic write
       run->nomem = 1;
       fail(run);
     }
-#pragma omp for ordered schedule(static, 1)
-    for (int64_t b = 0; b < n_blocks; b++) {
+    for (int64_t b = tid; b < n_blocks; b += team) {
       size_t len = 0, out_len = 0;
       uint32_t block_crc = 0;
       if (!has_failed(run)) {
@@ -171,27 +180,33 @@ static regio_err_t generate(const regio_gen_model_t *model, int64_t rows, int th
           }
         }
       }
-#pragma omp ordered
-      {
-        if (!has_failed(run)) {
-          const unsigned char *data = gzip ? w.deflated : (const unsigned char *)w.text;
-          const size_t data_len = gzip ? out_len : len;
-          run->write_errno = write_all(run->fd, data, data_len);
-          if (run->write_errno) {
-            fail(run);
-          } else {
-            if (gzip) run->crc = (uint32_t)crc32_combine(run->crc, block_crc, (z_off_t)len);
-            run->text_bytes += (int64_t)len;
-            run->file_bytes += (int64_t)data_len;
-          }
+      pthread_mutex_lock(&turn_lock);
+      while (next_to_write != b) pthread_cond_wait(&turn_changed, &turn_lock);
+      pthread_mutex_unlock(&turn_lock);
+      /* Our turn: only this thread touches the file and the run's counters until it passes on. */
+      if (!has_failed(run)) {
+        const unsigned char *data = gzip ? w.deflated : (const unsigned char *)w.text;
+        const size_t data_len = gzip ? out_len : len;
+        run->write_errno = write_all(run->fd, data, data_len);
+        if (run->write_errno) {
+          fail(run);
+        } else {
+          if (gzip) run->crc = (uint32_t)crc32_combine(run->crc, block_crc, (z_off_t)len);
+          run->text_bytes += (int64_t)len;
+          run->file_bytes += (int64_t)data_len;
         }
-        /* The callback runs on the calling thread only (thread 0 of the team). */
-        if (omp_get_thread_num() == 0 && b + 1 < n_blocks)
-          regio_ctx_progress(ctx, "gen", (double)(b + 1) / (double)n_blocks);
       }
+      /* The callback runs on the calling thread only (thread 0 of the team). */
+      if (tid == 0 && b + 1 < n_blocks) regio_ctx_progress(ctx, "gen", (double)(b + 1) / (double)n_blocks);
+      pthread_mutex_lock(&turn_lock);
+      next_to_write = b + 1;
+      pthread_cond_broadcast(&turn_changed);
+      pthread_mutex_unlock(&turn_lock);
     }
     worker_free(&w);
   }
+  pthread_mutex_destroy(&turn_lock);
+  pthread_cond_destroy(&turn_changed);
 
   if (run->failed) {
     if (run->nomem) return REGIO_ERR_NOMEM;
