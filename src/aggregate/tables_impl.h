@@ -82,6 +82,31 @@ static inline uint64_t regio_hash_code(const char *s, size_t len) {
   return h;
 }
 
+/* Equality of two short byte strings of length n without a library call: overlapping word loads
+ * cover the typical code lengths (2 to 16 bytes). */
+static inline int regio_bytes_equal(const char *a, const char *b, size_t n) {
+  if (n >= 8) {
+    if (n > 16) return memcmp(a, b, n) == 0;
+    uint64_t a0, b0, a1, b1;
+    memcpy(&a0, a, 8);
+    memcpy(&b0, b, 8);
+    memcpy(&a1, a + n - 8, 8);
+    memcpy(&b1, b + n - 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
+  if (n >= 4) {
+    uint32_t a0, b0, a1, b1;
+    memcpy(&a0, a, 4);
+    memcpy(&b0, b, 4);
+    memcpy(&a1, a + n - 4, 4);
+    memcpy(&b1, b + n - 4, 4);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
+  for (size_t i = 0; i < n; i++)
+    if (a[i] != b[i]) return 0;
+  return 1;
+}
+
 /* Returns the id of code, adding it when new; -1 when out of memory. */
 static inline int64_t regio_dict_intern(regio_dict_t *d, const char *code, size_t len) {
   uint64_t h = regio_hash_code(code, len);
@@ -90,7 +115,7 @@ static inline int64_t regio_dict_intern(regio_dict_t *d, const char *code, size_
     uint32_t v = d->slots[slot];
     if (v == 0) break;
     const regio_dict_entry_t *e = &d->entries[v - 1];
-    if (e->hash == h && e->len == len && memcmp(d->arena + e->offset, code, len) == 0) return v - 1;
+    if (e->hash == h && e->len == len && regio_bytes_equal(d->arena + e->offset, code, len)) return v - 1;
     slot = (slot + 1) & d->mask;
   }
   if (regio_dict_push(d, h, code, len, slot) != 0) return -1;

@@ -28,4 +28,11 @@ void regio_csv_quote_for_message(const char *text, size_t len, char *out, size_t
  * invalid UTF-8. */
 int regio_csv_check_code_bytes(const char *text, size_t len);
 
+/* The same check, with a fast path for printable ASCII (the usual code). */
+static inline int regio_csv_check_code(const char *text, size_t len) {
+  unsigned bad = 0;
+  for (size_t i = 0; i < len; i++) bad |= (unsigned)((unsigned char)text[i] - 0x20u) >= 0x5fu;
+  return bad ? regio_csv_check_code_bytes(text, len) : 0;
+}
+
 #endif

@@ -209,7 +209,7 @@ static int check_code(run_state_t *run, worker_t *w, int64_t offset, int role, c
     return 1 + bad_row(run, w, offset, REGIO_SKIP_BAD_CODE, "column '%s' (field %d): code \"%s\" is longer than %d bytes",
                        column_name(s, role), s->role_field[role] + 1, shown, REGIO_CODE_MAX);
   }
-  int bytes = regio_csv_check_code_bytes(code, len);
+  int bytes = regio_csv_check_code(code, len);
   if (bytes) {
     regio_csv_quote_for_message(code, len, shown, sizeof shown);
     return 1 + bad_row(run, w, offset, REGIO_SKIP_BAD_CODE, "column '%s' (field %d): code \"%s\" %s",
@@ -438,7 +438,7 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
     }
 
     uint32_t district_id;
-    if (district_len == w->last_district_len && memcmp(district, w->last_district, district_len) == 0) {
+    if (district_len == w->last_district_len && regio_bytes_equal(district, w->last_district, district_len)) {
       district_id = w->last_district_id;
     } else {
       int64_t id = regio_dict_intern(&w->partial.districts, district, district_len);
@@ -816,6 +816,7 @@ static regio_err_t read_plain(run_state_t *run, source_t *src, file_setup_t *s, 
   REGIO_TRY(setup_header(s, src->map, size, &header_bytes, ctx));
   if (run->sha) EVP_DigestUpdate(run->sha, src->map, header_bytes);
   size_t pos = header_bytes, window = block_bytes, tail = 0;
+  if (pos == size) return REGIO_OK; /* a header without data rows */
   int unbalanced = 0;
   while (pos < size) {
     size_t len = size - pos < window ? size - pos : window;
