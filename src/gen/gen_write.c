@@ -145,24 +145,30 @@ static regio_err_t generate(const regio_gen_model_t *model, int64_t rows, int th
     run->crc = (uint32_t)crc32(0L, Z_NULL, 0);
   }
 
-  /* Blocks are dealt round-robin to the threads and written in block order. The turn is passed
+  /* Threads take the next block as they become free (a slow or descheduled thread does not hold
+   * the others back) and write blocks in block order; at most one block per thread is in flight.
+   * Block contents depend on the block index only, never on the thread. The turn is passed
    * with a mutex and condition variable rather than `omp ordered`, because a thread waiting for its
    * turn then sleeps instead of spinning: on a loaded machine a spinning waiter steals the core the
    * writer needs (measured: 2 threads took 4x the CPU time of 1 under OMP_WAIT_POLICY=active). */
   pthread_mutex_t turn_lock = PTHREAD_MUTEX_INITIALIZER;
   pthread_cond_t turn_changed = PTHREAD_COND_INITIALIZER;
-  int64_t next_to_write = 0;
+  int64_t next_to_write = 0, next_to_take = 0;
 
 #pragma omp parallel num_threads(threads)
   {
-    const int tid = omp_get_thread_num(), team = omp_get_num_threads();
+    const int tid = omp_get_thread_num();
     worker_t w;
     if (worker_init(&w, text_cap, gzip_level)) {
 #pragma omp atomic write
       run->nomem = 1;
       fail(run);
     }
-    for (int64_t b = tid; b < n_blocks; b += team) {
+    for (;;) {
+      int64_t b;
+#pragma omp atomic capture
+      b = next_to_take++;
+      if (b >= n_blocks) break;
       size_t len = 0, out_len = 0;
       uint32_t block_crc = 0;
       if (!has_failed(run)) {
