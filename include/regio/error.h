@@ -15,13 +15,13 @@ extern "C" {
 
 /* One list for codes, exit codes and messages, so they cannot drift apart.
  * X(name, value, short description) */
-#define REGIO_ERRORS(X)                                                                            \
-  X(REGIO_OK, 0, "success")                                                                        \
-  X(REGIO_ERR_USAGE, 2, "usage error (bad option, option value or configuration)")                 \
-  X(REGIO_ERR_INPUT, 3, "bad input data")                                                          \
-  X(REGIO_ERR_NUMERIC, 4, "numerical error")                                                       \
-  X(REGIO_ERR_IO, 5, "file system or output error")                                                \
-  X(REGIO_ERR_NOMEM, 6, "out of memory")                                                           \
+#define REGIO_ERRORS(X)                                                            \
+  X(REGIO_OK, 0, "success")                                                        \
+  X(REGIO_ERR_USAGE, 2, "usage error (bad option, option value or configuration)") \
+  X(REGIO_ERR_INPUT, 3, "bad input data")                                          \
+  X(REGIO_ERR_NUMERIC, 4, "numerical error")                                       \
+  X(REGIO_ERR_IO, 5, "file system or output error")                                \
+  X(REGIO_ERR_NOMEM, 6, "out of memory")                                           \
   X(REGIO_ERR_INTERNAL, 7, "internal error (a bug in regio: please report it)")
 
 typedef enum regio_err {
@@ -58,11 +58,10 @@ regio_err_t regio_ctx_code(const regio_ctx_t *ctx);
 
 /* Records an error (message formatted printf-style) and returns code. Later errors overwrite
  * earlier ones except when `keep_first` semantics are needed; see regio_ctx_error_prefix. */
-regio_err_t regio_ctx_error(regio_ctx_t *ctx, regio_err_t code, const char *src_file, int src_line,
-                            const char *func, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
-regio_err_t regio_ctx_verror(regio_ctx_t *ctx, regio_err_t code, const char *src_file, int src_line,
-                             const char *func, const char *fmt, va_list ap);
+regio_err_t regio_ctx_error(regio_ctx_t *ctx, regio_err_t code, const char *src_file, int src_line, const char *func,
+                            const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+regio_err_t regio_ctx_verror(regio_ctx_t *ctx, regio_err_t code, const char *src_file, int src_line, const char *func,
+                             const char *fmt, va_list ap);
 /* Prepends "text: " to the current message (adds context on the way up). */
 void regio_ctx_error_prefix(regio_ctx_t *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void regio_ctx_clear(regio_ctx_t *ctx);
@@ -76,10 +75,10 @@ void regio_ctx_clear(regio_ctx_t *ctx);
 #define REGIO_ERROR(ctx, code, ...) regio_ctx_error((ctx), (code), __FILE__, __LINE__, __func__, __VA_ARGS__)
 
 /* Propagates a non-zero regio_err_t. */
-#define REGIO_TRY(expr)                                                                            \
-  do {                                                                                             \
-    regio_err_t regio_try_err_ = (expr);                                                           \
-    if (regio_try_err_ != REGIO_OK) return regio_try_err_;                                         \
+#define REGIO_TRY(expr)                                    \
+  do {                                                     \
+    regio_err_t regio_try_err_ = (expr);                   \
+    if (regio_try_err_ != REGIO_OK) return regio_try_err_; \
   } while (0)
 
 #ifdef __cplusplus

@@ -21,12 +21,12 @@ extern "C" {
 
 /* One level of the sector classification: sector codes cut to `prefix` characters. */
 typedef struct regio_level {
-  int prefix;               /* prefix length, or REGIO_LEVEL_FULL */
-  char name[16];            /* "2", "6", or "full": the HDF5 group /levels/<name> */
-  regio_codes_t sectors;    /* sorted */
-  int64_t *employment;      /* [D x S] milli-employees, owned */
+  int prefix;                 /* prefix length, or REGIO_LEVEL_FULL */
+  char name[16];              /* "2", "6", or "full": the HDF5 group /levels/<name> */
+  regio_codes_t sectors;      /* sorted */
+  int64_t *employment;        /* [D x S] milli-employees, owned */
   int64_t *sector_employment; /* [S] national, milli */
-  double *lq;               /* [D x S] location quotients, NaN where E_d = 0 or E_s = 0 */
+  double *lq;                 /* [D x S] location quotients, NaN where E_d = 0 or E_s = 0 */
 } regio_level_t;
 
 /* Shannon entropy (log base 2, 0 log 0 = 0) and its decomposition (Frenken, Van Oort & Verburg
@@ -34,15 +34,15 @@ typedef struct regio_level {
  * related variety (sum over coarse groups g of P_g * H_g, H_g the entropy of the fine shares
  * inside g). NaN for a district with zero employment. */
 typedef struct regio_variety {
-  int fine_level;   /* index into regio_result_t.levels */
-  int coarse_level; /* index, or -1 when there is one level only (no decomposition) */
+  int fine_level;    /* index into regio_result_t.levels */
+  int coarse_level;  /* index, or -1 when there is one level only (no decomposition) */
   double *entropy;   /* [D] */
   double *unrelated; /* [D] or NULL */
   double *related;   /* [D] or NULL */
 } regio_variety_t;
 
 typedef struct regio_result {
-  regio_aggregate_t *agg;     /* owned */
+  regio_aggregate_t *agg;       /* owned */
   int64_t *district_employment; /* [D] milli */
   int64_t total_employment;     /* milli */
   int n_levels;
@@ -61,8 +61,8 @@ typedef struct regio_indices_opts {
 
 /* Builds the levels, location quotients and variety from an aggregate. Takes ownership of *agg
  * (set to NULL) on success and on failure. */
-regio_err_t regio_indices_compute(regio_aggregate_t **agg, const regio_indices_opts_t *opts,
-                                  regio_ctx_t *ctx, regio_result_t **out);
+regio_err_t regio_indices_compute(regio_aggregate_t **agg, const regio_indices_opts_t *opts, regio_ctx_t *ctx,
+                                  regio_result_t **out);
 void regio_result_destroy(regio_result_t **res);
 
 /* Location quotient LQ = (E_ds / E_d) / (E_s / E) for one district row; NaN where a denominator

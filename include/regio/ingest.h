@@ -20,13 +20,13 @@ extern "C" {
 #define REGIO_MILLI 1000
 
 /* Why a row was skipped. X(enum suffix, name in output, description) */
-#define REGIO_SKIP_REASONS(X)                                                                      \
-  X(SECTOR_DIGITS, "sector_digits", "sector code length differs from --sector-digits")            \
-  X(EMPTY_CODE, "empty_code", "district or sector code is empty")                                 \
-  X(BAD_CODE, "bad_code", "code too long or has control bytes or invalid UTF-8")                  \
-  X(SECTOR_TOO_SHORT, "sector_too_short", "sector code shorter than the finest sector level")     \
-  X(BAD_EMPLOYEES, "bad_employees", "employees not a non-negative decimal with <= 3 places")      \
-  X(BAD_ESTABLISHMENTS, "bad_establishments", "establishments not a non-negative integer")        \
+#define REGIO_SKIP_REASONS(X)                                                                 \
+  X(SECTOR_DIGITS, "sector_digits", "sector code length differs from --sector-digits")        \
+  X(EMPTY_CODE, "empty_code", "district or sector code is empty")                             \
+  X(BAD_CODE, "bad_code", "code too long or has control bytes or invalid UTF-8")              \
+  X(SECTOR_TOO_SHORT, "sector_too_short", "sector code shorter than the finest sector level") \
+  X(BAD_EMPLOYEES, "bad_employees", "employees not a non-negative decimal with <= 3 places")  \
+  X(BAD_ESTABLISHMENTS, "bad_establishments", "establishments not a non-negative integer")    \
   X(TOO_MANY_FIELDS, "too_many_fields", "row has more fields than the header")
 
 typedef enum regio_skip_reason {
@@ -47,7 +47,7 @@ typedef enum regio_bad_row_policy {
 #define REGIO_MAX_DISTRICT_COLS 8
 
 typedef struct regio_ingest_opts {
-  char delimiter;                                   /* 0 = detect from the header */
+  char delimiter;                                     /* 0 = detect from the header */
   const char *district_cols[REGIO_MAX_DISTRICT_COLS]; /* values concatenated in this order */
   int n_district_cols;
   const char *sector_col;
@@ -56,7 +56,7 @@ typedef struct regio_ingest_opts {
   int sector_digits;              /* 0 = keep all lengths */
   int min_sector_len;             /* rows with shorter sector codes are bad (finest level); 0 = none */
   regio_bad_row_policy_t on_bad_row;
-  int checksum; /* compute the SHA-256 of each input file (default 1) */
+  int checksum;       /* compute the SHA-256 of each input file (default 1) */
   size_t block_bytes; /* bytes parsed per block by all threads together; 0 = default (8 MiB per
                          thread). Small values exercise block and chunk boundaries in tests. */
 } regio_ingest_opts_t;
@@ -66,11 +66,11 @@ void regio_ingest_opts_default(regio_ingest_opts_t *opts);
 
 /* What happened to one input file. */
 typedef struct regio_input_stats {
-  char *path;          /* as given, owned */
-  int64_t bytes;       /* size on disk */
-  char sha256[65];     /* hex, "" when checksums are off */
-  int64_t rows_read;   /* data rows (records) after the header */
-  int64_t rows_used;   /* rows aggregated */
+  char *path;        /* as given, owned */
+  int64_t bytes;     /* size on disk */
+  char sha256[65];   /* hex, "" when checksums are off */
+  int64_t rows_read; /* data rows (records) after the header */
+  int64_t rows_used; /* rows aggregated */
   int64_t skipped[REGIO_SKIP_COUNT];
   int64_t first_skipped_line[REGIO_SKIP_COUNT]; /* line of the first row skipped per reason, 0 = none */
   char delimiter;
@@ -78,9 +78,9 @@ typedef struct regio_input_stats {
 
 /* The exact aggregate over all input files. */
 typedef struct regio_aggregate {
-  regio_codes_t districts; /* sorted */
-  regio_codes_t sectors;   /* full sector codes as read, sorted */
-  int64_t *employment;     /* [D x S] milli-employees, row-major (district rows), owned */
+  regio_codes_t districts;          /* sorted */
+  regio_codes_t sectors;            /* full sector codes as read, sorted */
+  int64_t *employment;              /* [D x S] milli-employees, row-major (district rows), owned */
   int64_t *district_establishments; /* [D] */
   int64_t *sector_establishments;   /* [S] */
   size_t n_inputs;

@@ -16,8 +16,7 @@ extern "C" {
  * leaves no partial file and an existing file at path stays intact. On failure the temporary file
  * is removed. A program that handles signals chooses temp_path itself so that its handler can
  * remove it. */
-regio_err_t regio_output_write(const regio_result_t *res, const char *path, const char *temp_path,
-                               regio_ctx_t *ctx);
+regio_err_t regio_output_write(const regio_result_t *res, const char *path, const char *temp_path, regio_ctx_t *ctx);
 
 #ifdef __cplusplus
 }

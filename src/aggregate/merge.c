@@ -81,8 +81,7 @@ regio_err_t regio_partials_merge(regio_partial_t *const *partials, int n, regio_
   agg->district_establishments = calloc(D ? D : 1, sizeof(int64_t));
   agg->sector_establishments = calloc(S ? S : 1, sizeof(int64_t));
   if (!agg->employment || !agg->district_establishments || !agg->sector_establishments) {
-    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM,
-                      "out of memory for the %zu x %zu employment matrix (%.1f MiB)", D, S,
+    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the %zu x %zu employment matrix (%.1f MiB)", D, S,
                       (double)D * (double)S * 8.0 / 1048576.0);
     goto done;
   }
@@ -96,8 +95,8 @@ regio_err_t regio_partials_merge(regio_partial_t *const *partials, int n, regio_
       int overflow = __builtin_add_overflow(agg->employment[d * S + s], cell->employment, &agg->employment[d * S + s]);
       overflow |= __builtin_add_overflow(agg->district_establishments[d], cell->establishments,
                                          &agg->district_establishments[d]);
-      overflow |= __builtin_add_overflow(agg->sector_establishments[s], cell->establishments,
-                                         &agg->sector_establishments[s]);
+      overflow |=
+          __builtin_add_overflow(agg->sector_establishments[s], cell->establishments, &agg->sector_establishments[s]);
       if (overflow) {
         err = REGIO_ERROR(ctx, REGIO_ERR_INPUT,
                           "employment or establishment sum exceeds the 64-bit fixed-point range "

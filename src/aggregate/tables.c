@@ -83,8 +83,10 @@ static regio_cell_t *cells_map(size_t n_slots) {
 static void cells_unmap(regio_cell_t *slots, size_t n_slots) {
   if (!slots) return;
   size_t bytes = n_slots * sizeof(regio_cell_t);
-  if (bytes < MAP_THRESHOLD) free(slots);
-  else munmap(slots, bytes);
+  if (bytes < MAP_THRESHOLD)
+    free(slots);
+  else
+    munmap(slots, bytes);
 }
 
 static int cells_alloc(regio_cells_t *c, size_t n_slots) {

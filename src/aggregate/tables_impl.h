@@ -130,8 +130,12 @@ static inline uint64_t regio_cell_hash(uint64_t key) {
 static inline uint64_t regio_cell_key(uint32_t district, uint32_t sector) {
   return ((uint64_t)district << 32 | sector) + 1; /* district ids stay below 2^32 - 1 */
 }
-static inline uint32_t regio_cell_district(uint64_t key) { return (uint32_t)((key - 1) >> 32); }
-static inline uint32_t regio_cell_sector(uint64_t key) { return (uint32_t)((key - 1) & 0xffffffffu); }
+static inline uint32_t regio_cell_district(uint64_t key) {
+  return (uint32_t)((key - 1) >> 32);
+}
+static inline uint32_t regio_cell_sector(uint64_t key) {
+  return (uint32_t)((key - 1) & 0xffffffffu);
+}
 
 /* Asks for the cache line of key's home slot, ahead of regio_cells_add. */
 static inline void regio_cells_prefetch(const regio_cells_t *c, uint64_t key) {

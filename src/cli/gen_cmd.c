@@ -1,7 +1,7 @@
 /* `regio gen`: writes a synthetic establishment table (the library's regio_gen_write). */
 #include <errno.h>
-#include <signal.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -414,8 +414,8 @@ static int summarize(info_t *in) {
 
   level_list_t list = {.count = 0};
   hsize_t idx = 0;
-  if (!exists(in, "/levels") || H5Literate_by_name(in->file, "/levels", H5_INDEX_NAME, H5_ITER_INC, &idx,
-                                                   collect_level, &list, H5P_DEFAULT) < 0) {
+  if (!exists(in, "/levels") || H5Literate_by_name(in->file, "/levels", H5_INDEX_NAME, H5_ITER_INC, &idx, collect_level,
+                                                   &list, H5P_DEFAULT) < 0) {
     rc = fail(in, "/levels");
     goto done;
   }
@@ -451,11 +451,11 @@ static int summarize(info_t *in) {
     attr_string(in, "/variety", "coarse_level", coarse, sizeof coarse);
     attr_number(in, "/variety", "log_base", H5T_NATIVE_INT, &log_base);
     if (coarse[0])
-      printf("variety:           fine level %s, coarse level %s (entropy = unrelated + related, log base %d)\n",
-             fine, coarse, log_base);
+      printf("variety:           fine level %s, coarse level %s (entropy = unrelated + related, log base %d)\n", fine,
+             coarse, log_base);
     else
-      printf("variety:           entropy at level %s only (log base %d; one sector level, no decomposition)\n",
-             fine, log_base);
+      printf("variety:           entropy at level %s only (log base %d; one sector level, no decomposition)\n", fine,
+             log_base);
     rc = print_top_related(in, districts, district_width, n_districts);
     if (rc != 0) goto done;
   } else {

@@ -116,28 +116,35 @@ static int set_string(char **slot, const char *value) {
 }
 
 static int parse_delimiter(const char *value, char *out) {
-  if (!strcmp(value, "tab") || !strcmp(value, "\\t") || !strcmp(value, "\t")) *out = '\t';
-  else if (!strcmp(value, "comma") || !strcmp(value, ",")) *out = ',';
-  else if (!strcmp(value, "semicolon") || !strcmp(value, ";")) *out = ';';
-  else if (!strcmp(value, "pipe") || !strcmp(value, "|")) *out = '|';
-  else if (!strcmp(value, "auto")) *out = 0;
-  else if (strlen(value) == 1 && value[0] != '"' && value[0] != '\n' && value[0] != '\r') *out = value[0];
-  else return 0;
+  if (!strcmp(value, "tab") || !strcmp(value, "\\t") || !strcmp(value, "\t"))
+    *out = '\t';
+  else if (!strcmp(value, "comma") || !strcmp(value, ","))
+    *out = ',';
+  else if (!strcmp(value, "semicolon") || !strcmp(value, ";"))
+    *out = ';';
+  else if (!strcmp(value, "pipe") || !strcmp(value, "|"))
+    *out = '|';
+  else if (!strcmp(value, "auto"))
+    *out = 0;
+  else if (strlen(value) == 1 && value[0] != '"' && value[0] != '\n' && value[0] != '\r')
+    *out = value[0];
+  else
+    return 0;
   return 1;
 }
 
 static const char *delimiter_name(char d) {
   switch (d) {
-  case 0: return "auto";
-  case ',': return "comma";
-  case ';': return "semicolon";
-  case '\t': return "tab";
-  case '|': return "pipe";
-  default: {
-    static char one[2];
-    one[0] = d;
-    return one;
-  }
+    case 0: return "auto";
+    case ',': return "comma";
+    case ';': return "semicolon";
+    case '\t': return "tab";
+    case '|': return "pipe";
+    default: {
+      static char one[2];
+      one[0] = d;
+      return one;
+    }
   }
 }
 
@@ -151,9 +158,12 @@ static int parse_int(const char *value, int lo, int hi, int *out) {
 }
 
 static int parse_bool(const char *value, int *out) {
-  if (!strcmp(value, "true") || !strcmp(value, "yes") || !strcmp(value, "1") || !strcmp(value, "on")) *out = 1;
-  else if (!strcmp(value, "false") || !strcmp(value, "no") || !strcmp(value, "0") || !strcmp(value, "off")) *out = 0;
-  else return 0;
+  if (!strcmp(value, "true") || !strcmp(value, "yes") || !strcmp(value, "1") || !strcmp(value, "on"))
+    *out = 1;
+  else if (!strcmp(value, "false") || !strcmp(value, "no") || !strcmp(value, "0") || !strcmp(value, "off"))
+    *out = 0;
+  else
+    return 0;
   return 1;
 }
 
@@ -167,8 +177,10 @@ static int parse_level_list(const char *text, int *levels, int max) {
     long v = strtol(p, &end, 10);
     if (errno || end == p || v < 1 || v > REGIO_CODE_MAX || n == max) return -1;
     levels[n++] = (int)v;
-    if (*end == ',') end++;
-    else if (*end) return -1;
+    if (*end == ',')
+      end++;
+    else if (*end)
+      return -1;
     p = end;
   }
   return n;
@@ -187,8 +199,7 @@ static const char *apply_option(run_options_t *o, const char *name, const char *
   if (!strcmp(name, "district-col")) return set_string(&o->district_cols, value) ? NULL : "out of memory";
   if (!strcmp(name, "sector-col")) return set_string(&o->sector_col, value) ? NULL : "out of memory";
   if (!strcmp(name, "employees-col")) return set_string(&o->employees_col, value) ? NULL : "out of memory";
-  if (!strcmp(name, "establishments-col"))
-    return set_string(&o->establishments_col, value) ? NULL : "out of memory";
+  if (!strcmp(name, "establishments-col")) return set_string(&o->establishments_col, value) ? NULL : "out of memory";
   if (!strcmp(name, "delimiter"))
     return parse_delimiter(value, &o->delimiter) ? NULL : "expected one character, or comma, semicolon, tab, pipe";
   if (!strcmp(name, "sector-digits"))
@@ -207,9 +218,12 @@ static const char *apply_option(run_options_t *o, const char *name, const char *
     return set_string(&o->variety_levels, value) ? NULL : "out of memory";
   }
   if (!strcmp(name, "on-bad-row")) {
-    if (!strcmp(value, "fail")) o->on_bad_row_skip = 0;
-    else if (!strcmp(value, "skip")) o->on_bad_row_skip = 1;
-    else return "expected fail or skip";
+    if (!strcmp(value, "fail"))
+      o->on_bad_row_skip = 0;
+    else if (!strcmp(value, "skip"))
+      o->on_bad_row_skip = 1;
+    else
+      return "expected fail or skip";
     return NULL;
   }
   if (!strcmp(name, "threads"))
@@ -349,8 +363,8 @@ static void print_summary(const regio_result_t *res, const double *phase_seconds
   for (int i = 0; i < res->n_levels; i++)
     fprintf(stderr, " level %s: %zu sectors;", res->levels[i].name, res->levels[i].sectors.count);
   fprintf(stderr, " total employment %.3f\n", (double)res->total_employment / REGIO_MILLI);
-  fprintf(stderr, "regio: time: read+aggregate %.3f s, indices %.3f s, write %.3f s, total %.3f s\n",
-          phase_seconds[0], phase_seconds[1], phase_seconds[2], phase_seconds[0] + phase_seconds[1] + phase_seconds[2]);
+  fprintf(stderr, "regio: time: read+aggregate %.3f s, indices %.3f s, write %.3f s, total %.3f s\n", phase_seconds[0],
+          phase_seconds[1], phase_seconds[2], phase_seconds[0] + phase_seconds[1] + phase_seconds[2]);
 }
 
 int cli_run_main(int argc, char **argv, const char *command_line) {
@@ -381,8 +395,10 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
   /* the config file first, so that the command line overrides it */
   for (int i = 1; i < argc; i++) {
     const char *path = NULL;
-    if (!strcmp(argv[i], "--config") && i + 1 < argc) path = argv[i + 1];
-    else if (!strncmp(argv[i], "--config=", 9)) path = argv[i] + 9;
+    if (!strcmp(argv[i], "--config") && i + 1 < argc)
+      path = argv[i + 1];
+    else if (!strncmp(argv[i], "--config=", 9))
+      path = argv[i] + 9;
     if (path && (rc = load_config(&o, path))) goto done;
   }
   int config_inputs = o.n_inputs;
@@ -393,20 +409,20 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
   while ((c = getopt_long(argc, argv, ":o:qh", long_options, &index)) != -1) {
     const char *problem = NULL;
     switch (c) {
-    case 'o': problem = apply_option(&o, "output", optarg); break;
-    case 'q': o.quiet = 1; break;
-    case 'h': fputs(usage_text, stdout); goto done;
-    case OPT_CONFIG: break;
-    case OPT_NO_CHECKSUM: o.checksum = 0; break;
-    case OPT_NAMED: problem = apply_option(&o, long_options[index].name, optarg); break;
-    case ':':
-      fprintf(stderr, "regio run: option '%s' needs a value\n", argv[optind - 1]);
-      rc = REGIO_ERR_USAGE;
-      goto done;
-    default:
-      fprintf(stderr, "regio run: unknown option '%s' (see regio --help)\n", argv[optind - 1]);
-      rc = REGIO_ERR_USAGE;
-      goto done;
+      case 'o': problem = apply_option(&o, "output", optarg); break;
+      case 'q': o.quiet = 1; break;
+      case 'h': fputs(usage_text, stdout); goto done;
+      case OPT_CONFIG: break;
+      case OPT_NO_CHECKSUM: o.checksum = 0; break;
+      case OPT_NAMED: problem = apply_option(&o, long_options[index].name, optarg); break;
+      case ':':
+        fprintf(stderr, "regio run: option '%s' needs a value\n", argv[optind - 1]);
+        rc = REGIO_ERR_USAGE;
+        goto done;
+      default:
+        fprintf(stderr, "regio run: unknown option '%s' (see regio --help)\n", argv[optind - 1]);
+        rc = REGIO_ERR_USAGE;
+        goto done;
     }
     if (problem) {
       fprintf(stderr, "regio run: --%s %s: %s\n", c == 'o' ? "output" : long_options[index].name, optarg, problem);
@@ -473,8 +489,9 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
     if (indices.levels[i] > ingest.min_sector_len) ingest.min_sector_len = indices.levels[i];
   if (indices.variety_fine > ingest.min_sector_len) ingest.min_sector_len = indices.variety_fine;
   if (o.sector_digits && ingest.min_sector_len > o.sector_digits) {
-    fprintf(stderr, "regio run: --sector-levels/--variety-levels ask for level %d but --sector-digits %d keeps only "
-                    "%d-character codes\n",
+    fprintf(stderr,
+            "regio run: --sector-levels/--variety-levels ask for level %d but --sector-digits %d keeps only "
+            "%d-character codes\n",
             ingest.min_sector_len, o.sector_digits, o.sector_digits);
     free(district_cols);
     rc = REGIO_ERR_USAGE;
@@ -551,8 +568,10 @@ static char *join_command_line(int argc, char **argv) {
     } else {
       fputc('\'', f);
       for (const char *p = a; *p; p++) {
-        if (*p == '\'') fputs("'\\''", f);
-        else fputc(*p, f);
+        if (*p == '\'')
+          fputs("'\\''", f);
+        else
+          fputc(*p, f);
       }
       fputc('\'', f);
     }

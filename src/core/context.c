@@ -20,8 +20,7 @@ struct regio_ctx {
 const char *regio_err_string(regio_err_t code) {
   switch (code) {
 #define REGIO_X_CASE(name, value, text) \
-  case name:                            \
-    return text;
+  case name: return text;
     REGIO_ERRORS(REGIO_X_CASE)
 #undef REGIO_X_CASE
   }
@@ -48,7 +47,9 @@ void regio_ctx_set_threads(regio_ctx_t *ctx, int n) {
   if (ctx->threads < 1) ctx->threads = 1;
 }
 
-int regio_ctx_threads(const regio_ctx_t *ctx) { return ctx->threads; }
+int regio_ctx_threads(const regio_ctx_t *ctx) {
+  return ctx->threads;
+}
 
 void regio_ctx_set_progress(regio_ctx_t *ctx, regio_progress_fn fn, void *user) {
   ctx->progress = fn;
@@ -59,12 +60,18 @@ void regio_ctx_progress(regio_ctx_t *ctx, const char *phase, double fraction) {
   if (ctx && ctx->progress) ctx->progress(ctx->progress_user, phase, fraction);
 }
 
-const char *regio_ctx_message(const regio_ctx_t *ctx) { return ctx->message; }
-const char *regio_ctx_origin(const regio_ctx_t *ctx) { return ctx->origin; }
-regio_err_t regio_ctx_code(const regio_ctx_t *ctx) { return ctx->code; }
+const char *regio_ctx_message(const regio_ctx_t *ctx) {
+  return ctx->message;
+}
+const char *regio_ctx_origin(const regio_ctx_t *ctx) {
+  return ctx->origin;
+}
+regio_err_t regio_ctx_code(const regio_ctx_t *ctx) {
+  return ctx->code;
+}
 
-regio_err_t regio_ctx_verror(regio_ctx_t *ctx, regio_err_t code, const char *src_file, int src_line,
-                             const char *func, const char *fmt, va_list ap) {
+regio_err_t regio_ctx_verror(regio_ctx_t *ctx, regio_err_t code, const char *src_file, int src_line, const char *func,
+                             const char *fmt, va_list ap) {
   if (!ctx) return code;
   ctx->code = code;
   vsnprintf(ctx->message, sizeof ctx->message, fmt, ap);
@@ -73,8 +80,8 @@ regio_err_t regio_ctx_verror(regio_ctx_t *ctx, regio_err_t code, const char *src
   return code;
 }
 
-regio_err_t regio_ctx_error(regio_ctx_t *ctx, regio_err_t code, const char *src_file, int src_line,
-                            const char *func, const char *fmt, ...) {
+regio_err_t regio_ctx_error(regio_ctx_t *ctx, regio_err_t code, const char *src_file, int src_line, const char *func,
+                            const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   regio_ctx_verror(ctx, code, src_file, src_line, func, fmt, ap);

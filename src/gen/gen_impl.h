@@ -37,10 +37,14 @@ static inline uint64_t regio_gen_next(regio_gen_rng_t *rng) {
 }
 
 /* Uniform in [0, 1) with 53 random bits. */
-static inline double regio_gen_unit(regio_gen_rng_t *rng) { return (double)(regio_gen_next(rng) >> 11) * 0x1.0p-53; }
+static inline double regio_gen_unit(regio_gen_rng_t *rng) {
+  return (double)(regio_gen_next(rng) >> 11) * 0x1.0p-53;
+}
 
 /* Uniform in [0, n) from the high 32 bits of r (multiply-shift; bias < n / 2^32, irrelevant here). */
-static inline uint32_t regio_gen_below32(uint64_t r, uint32_t n) { return (uint32_t)(((r >> 32) * (uint64_t)n) >> 32); }
+static inline uint32_t regio_gen_below32(uint64_t r, uint32_t n) {
+  return (uint32_t)(((r >> 32) * (uint64_t)n) >> 32);
+}
 
 static inline uint32_t regio_gen_below(regio_gen_rng_t *rng, uint32_t n) {
   return regio_gen_below32(regio_gen_next(rng), n);

@@ -36,9 +36,13 @@ static const preset_def_t PRESETS[] = {
 };
 #define N_PRESETS ((int)(sizeof PRESETS / sizeof PRESETS[0]))
 
-int regio_gen_preset_count(void) { return N_PRESETS; }
+int regio_gen_preset_count(void) {
+  return N_PRESETS;
+}
 
-const regio_gen_preset_info_t *regio_gen_preset_at(int i) { return i >= 0 && i < N_PRESETS ? &PRESETS[i].info : NULL; }
+const regio_gen_preset_info_t *regio_gen_preset_at(int i) {
+  return i >= 0 && i < N_PRESETS ? &PRESETS[i].info : NULL;
+}
 
 const regio_gen_preset_info_t *regio_gen_preset_find(const char *name) {
   if (!name) return NULL;

@@ -36,8 +36,7 @@ static regio_err_t build_level_codes(const regio_codes_t *full, int prefix, regi
   return REGIO_OK;
 }
 
-static regio_err_t build_level(regio_result_t *res, regio_level_t *level, int prefix, int may_steal,
-                               regio_ctx_t *ctx) {
+static regio_err_t build_level(regio_result_t *res, regio_level_t *level, int prefix, int may_steal, regio_ctx_t *ctx) {
   regio_aggregate_t *agg = res->agg;
   const size_t D = agg->districts.count, S_full = agg->sectors.count;
   const int T = regio_ctx_threads(ctx);
@@ -105,8 +104,8 @@ static regio_err_t compute_variety(regio_result_t *res, regio_ctx_t *ctx) {
     /* fine codes are sorted, so each coarse group is a contiguous run of fine sectors */
     size_t g = 0;
     for (size_t s = 0; s < fine->sectors.count; s++) {
-      while (g < coarse->sectors.count &&
-             memcmp(regio_codes_at(&fine->sectors, s), regio_codes_at(&coarse->sectors, g), (size_t)coarse->prefix) != 0) {
+      while (g < coarse->sectors.count && memcmp(regio_codes_at(&fine->sectors, s), regio_codes_at(&coarse->sectors, g),
+                                                 (size_t)coarse->prefix) != 0) {
         group_start[++g] = s;
       }
     }

@@ -59,8 +59,8 @@ int regio_csv_split_record(const char *text, size_t len, char delimiter, char **
       }
       flen = i - start;
       i++; /* closing quote */
-      if (i < len && text[i] != delimiter && text[i] != '\n' && !(text[i] == '\r' && i + 1 < len && text[i + 1] == '\n') &&
-          !(text[i] == '\r' && i + 1 == len)) {
+      if (i < len && text[i] != delimiter && text[i] != '\n' &&
+          !(text[i] == '\r' && i + 1 < len && text[i + 1] == '\n') && !(text[i] == '\r' && i + 1 == len)) {
         regio_csv_free_fields(fields, n);
         *error_at = i;
         *what = "unexpected text after a closing quote";
@@ -160,8 +160,7 @@ int regio_csv_check_code_bytes(const char *text, size_t len) {
       if ((s[i + k] & 0xC0) != 0x80) return 2;
       cp = (cp << 6) | (s[i + k] & 0x3F);
     }
-    if ((extra == 2 && cp < 0x800) || (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
+    if ((extra == 2 && cp < 0x800) || (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
       return 2;
     i += extra + 1;
   }

@@ -6,7 +6,7 @@
 int regio_parse_milli(const char *text, size_t len, int64_t *milli) {
   if (len == 0) return 1;
   size_t i = 0;
-  if (text[0] == '-' ) {
+  if (text[0] == '-') {
     /* "-0", "-0.0" are still negative signs on a count: reject all signs alike */
     return (len > 1 && text[1] >= '0' && text[1] <= '9') ? 2 : 1;
   }

@@ -168,8 +168,10 @@ static const char *column_name(const file_setup_t *s, int role) {
 static int add_pending(run_state_t *run, worker_t *w, const pending_row_t *row) {
   int added = regio_cells_add(&w->partial.cells, row->key, row->employment, row->establishments);
   if (added == 0) return 0;
-  if (added == -1) worker_error(w, 0, REGIO_ERR_NOMEM, "out of memory while aggregating");
-  else worker_error(w, row->offset, REGIO_ERR_INPUT, "employment sum exceeds the 64-bit fixed-point range");
+  if (added == -1)
+    worker_error(w, 0, REGIO_ERR_NOMEM, "out of memory while aggregating");
+  else
+    worker_error(w, row->offset, REGIO_ERR_INPUT, "employment sum exceeds the 64-bit fixed-point range");
   lower_stop(run, added == -1 ? 0 : row->offset);
   return 1;
 }
@@ -206,8 +208,9 @@ static int check_code(run_state_t *run, worker_t *w, int64_t offset, int role, c
   }
   if (len > REGIO_CODE_MAX) {
     regio_csv_quote_for_message(code, len, shown, sizeof shown);
-    return 1 + bad_row(run, w, offset, REGIO_SKIP_BAD_CODE, "column '%s' (field %d): code \"%s\" is longer than %d bytes",
-                       column_name(s, role), s->role_field[role] + 1, shown, REGIO_CODE_MAX);
+    return 1 + bad_row(run, w, offset, REGIO_SKIP_BAD_CODE,
+                       "column '%s' (field %d): code \"%s\" is longer than %d bytes", column_name(s, role),
+                       s->role_field[role] + 1, shown, REGIO_CODE_MAX);
   }
   int bytes = regio_csv_check_code(code, len);
   if (bytes) {
@@ -351,8 +354,8 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
     const char *sector = value[ROLE_SECTOR];
     size_t sector_len = value_len[ROLE_SECTOR];
     if (sector_len == 0) {
-      if (bad_row(run, w, offset, REGIO_SKIP_EMPTY_CODE, "column '%s' (field %d): empty code", column_name(s, ROLE_SECTOR),
-                  s->role_field[ROLE_SECTOR] + 1))
+      if (bad_row(run, w, offset, REGIO_SKIP_EMPTY_CODE, "column '%s' (field %d): empty code",
+                  column_name(s, ROLE_SECTOR), s->role_field[ROLE_SECTOR] + 1))
         return;
       continue;
     }
@@ -429,8 +432,8 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
         char shown[256];
         regio_csv_quote_for_message(value[ROLE_ESTABLISHMENTS], value_len[ROLE_ESTABLISHMENTS], shown, sizeof shown);
         if (bad_row(run, w, offset, REGIO_SKIP_BAD_ESTABLISHMENTS,
-                    "column '%s' (field %d): \"%s\" is not a non-negative whole number", column_name(s, ROLE_ESTABLISHMENTS),
-                    s->role_field[ROLE_ESTABLISHMENTS] + 1, shown))
+                    "column '%s' (field %d): \"%s\" is not a non-negative whole number",
+                    column_name(s, ROLE_ESTABLISHMENTS), s->role_field[ROLE_ESTABLISHMENTS] + 1, shown))
           return;
         continue;
       }
@@ -490,8 +493,8 @@ static size_t first_record_start(const char *buf, size_t pos, size_t len, int pa
 /* Processes buf[0, len) which starts on a record boundary at stream offset base. Parses the
  * complete records and returns the bytes consumed (the start of the incomplete last record, or
  * len at the end of the stream). Sets *unbalanced when the stream ends inside a quoted field. */
-static size_t process_block(run_state_t *run, const char *buf, size_t len, int at_end, int64_t base,
-                            size_t *tail_start, int *unbalanced) {
+static size_t process_block(run_state_t *run, const char *buf, size_t len, int at_end, int64_t base, size_t *tail_start,
+                            int *unbalanced) {
   const int T = run->n_threads;
   const int K = T * SUBRANGES_PER_THREAD;
   size_t bounds[K + 1];
@@ -513,7 +516,8 @@ static size_t process_block(run_state_t *run, const char *buf, size_t len, int a
     int back = parity[K];
     for (size_t i = len; i > 0; i--) {
       char c = buf[i - 1];
-      if (c == '"') back ^= 1;
+      if (c == '"')
+        back ^= 1;
       else if (c == '\n' && !back) {
         complete = i;
         break;
@@ -657,7 +661,8 @@ static regio_err_t source_inflate(source_t *src, unsigned char *out, size_t cap,
       src->z_done = 1;
     } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
       return REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%s: corrupt gzip data near compressed byte %lld: %s", src->path,
-                         (long long)(src->compressed_read - src->z.avail_in), src->z.msg ? src->z.msg : "inflate error");
+                         (long long)(src->compressed_read - src->z.avail_in),
+                         src->z.msg ? src->z.msg : "inflate error");
     }
   }
   *produced = cap - src->z.avail_out;
@@ -721,7 +726,8 @@ static regio_err_t setup_header(file_setup_t *s, const char *text, size_t len, s
   *header_bytes = skip + consumed;
   for (int i = 0; i < n; i++) {
     REGIO_CHECK(ctx, regio_csv_check_code_bytes(s->column_names[i], strlen(s->column_names[i])) == 0, REGIO_ERR_INPUT,
-                "%s:1: header field %d is not valid UTF-8 text or contains control bytes (binary file?)", s->path, i + 1);
+                "%s:1: header field %d is not valid UTF-8 text or contains control bytes (binary file?)", s->path,
+                i + 1);
   }
 
   s->role = calloc((size_t)n, sizeof *s->role);
@@ -751,8 +757,9 @@ static regio_err_t setup_header(file_setup_t *s, const char *text, size_t len, s
       }
       if (k >= sizeof list) k = sizeof list - 1;
       list[k] = '\0';
-      return REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%s:1: no column '%s' in the header (delimiter '%s'); the columns are: %s",
-                         s->path, wanted[r], s->delimiter == '\t' ? "\\t" : (char[]){s->delimiter, 0}, list);
+      return REGIO_ERROR(ctx, REGIO_ERR_INPUT,
+                         "%s:1: no column '%s' in the header (delimiter '%s'); the columns are: %s", s->path, wanted[r],
+                         s->delimiter == '\t' ? "\\t" : (char[]){s->delimiter, 0}, list);
     }
     REGIO_CHECK(ctx, s->role[found] == 0, REGIO_ERR_USAGE, "column '%s' is chosen for two roles", wanted[r]);
     s->role[found] = (int8_t)(r + 1);
@@ -851,7 +858,7 @@ static regio_err_t read_gzip(run_state_t *run, source_t *src, file_setup_t *s, s
   size_t filled = 0, tail = 0;
   int eof = 0, unbalanced = 0, header_done = 0;
   int64_t base = 0; /* stream offset of buf[0] */
-  size_t used = 0; /* bytes of buf consumed: complete records */
+  size_t used = 0;  /* bytes of buf consumed: complete records */
   for (;;) {
     if (!eof && filled < cap) {
       size_t produced = 0;
@@ -862,8 +869,10 @@ static regio_err_t read_gzip(run_state_t *run, source_t *src, file_setup_t *s, s
     if (!header_done) {
       int quoted = 0, complete = eof;
       for (size_t i = 0; i < filled && !complete; i++) {
-        if (buf[i] == '"') quoted = !quoted;
-        else if (buf[i] == '\n' && !quoted) complete = 1;
+        if (buf[i] == '"')
+          quoted = !quoted;
+        else if (buf[i] == '\n' && !quoted)
+          complete = 1;
       }
       if (!complete) goto grow;
       if (filled == 0) {

@@ -21,8 +21,8 @@ typedef struct regio_h5w {
 
 /* Records a failed HDF5 call as REGIO_ERR_IO in w->ctx and returns REGIO_ERR_IO. call_text is the
  * stringified call (the function name is taken from it), object the HDF5 path being written. */
-regio_err_t regio_h5_fail(regio_h5w_t *w, const char *call_text, const char *object, const char *src_file,
-                          int src_line, const char *func);
+regio_err_t regio_h5_fail(regio_h5w_t *w, const char *call_text, const char *object, const char *src_file, int src_line,
+                          const char *func);
 
 /* Copies the innermost message of HDF5's current error stack into buf ("" when the stack is
  * empty) and clears the stack. */
@@ -30,19 +30,19 @@ void regio_h5_innermost_message(char *buf, size_t size);
 
 /* Checks one HDF5 call (herr_t or hid_t result). The enclosing function declares
  * `regio_err_t err` and a `cleanup:` label that releases what it holds. */
-#define REGIO_H5_TRY(w, expr, object)                                                              \
-  do {                                                                                             \
-    if ((expr) < 0) {                                                                              \
-      err = regio_h5_fail((w), #expr, (object), __FILE__, __LINE__, __func__);                     \
-      goto cleanup;                                                                                \
-    }                                                                                              \
+#define REGIO_H5_TRY(w, expr, object)                                          \
+  do {                                                                         \
+    if ((expr) < 0) {                                                          \
+      err = regio_h5_fail((w), #expr, (object), __FILE__, __LINE__, __func__); \
+      goto cleanup;                                                            \
+    }                                                                          \
   } while (0)
 
 /* Propagates a regio_err_t to the enclosing function's `cleanup:` label. */
-#define REGIO_TRY_GOTO(expr)                                                                       \
-  do {                                                                                             \
-    err = (expr);                                                                                  \
-    if (err != REGIO_OK) goto cleanup;                                                             \
+#define REGIO_TRY_GOTO(expr)           \
+  do {                                 \
+    err = (expr);                      \
+    if (err != REGIO_OK) goto cleanup; \
   } while (0)
 
 /* Closes any HDF5 identifier (group, dataset, attribute, dataspace, datatype, property list,
@@ -57,11 +57,9 @@ regio_err_t regio_h5_group(regio_h5w_t *w, hid_t loc, const char *name, const ch
 
 /* Scalar attributes on obj (whose HDF5 path is `object`). Strings are variable-length UTF-8 (h5py
  * reads them as str); integers are stored as 32-bit, doubles as IEEE float64. NULL value = "". */
-regio_err_t regio_h5_attr_string(regio_h5w_t *w, hid_t obj, const char *object, const char *name,
-                                 const char *value);
+regio_err_t regio_h5_attr_string(regio_h5w_t *w, hid_t obj, const char *object, const char *name, const char *value);
 regio_err_t regio_h5_attr_int(regio_h5w_t *w, hid_t obj, const char *object, const char *name, int value);
-regio_err_t regio_h5_attr_double(regio_h5w_t *w, hid_t obj, const char *object, const char *name,
-                                 double value);
+regio_err_t regio_h5_attr_double(regio_h5w_t *w, hid_t obj, const char *object, const char *name, double value);
 
 /* Chunk dimensions for a dataset of rank 1 or 2 with elements of elem_size bytes: about 512 KiB
  * per chunk, whole rows when they fit, clamped to dims. Returns 0 (contiguous layout) when a
@@ -72,19 +70,17 @@ int regio_h5_chunk_dims(int rank, const hsize_t *dims, size_t elem_size, hsize_t
  * compressed (shuffle + deflate) when regio_h5_chunk_dims says so, no time stamps, and a
  * `description` attribute. *chunk_rows receives the rows per chunk (dims[0] when contiguous) if
  * not NULL. */
-regio_err_t regio_h5_dataset(regio_h5w_t *w, hid_t loc, const char *name, const char *object, hid_t file_type,
-                             int rank, const hsize_t *dims, const char *description, hid_t *out,
-                             hsize_t *chunk_rows);
+regio_err_t regio_h5_dataset(regio_h5w_t *w, hid_t loc, const char *name, const char *object, hid_t file_type, int rank,
+                             const hsize_t *dims, const char *description, hid_t *out, hsize_t *chunk_rows);
 
 /* Creates a dataset as above and writes all of it from data (mem_type; not read when the dataset
  * is empty). *out receives the open dataset when out is not NULL, else it is closed. */
-regio_err_t regio_h5_dataset_write(regio_h5w_t *w, hid_t loc, const char *name, const char *object,
-                                   hid_t file_type, hid_t mem_type, int rank, const hsize_t *dims,
-                                   const void *data, const char *description, hid_t *out);
+regio_err_t regio_h5_dataset_write(regio_h5w_t *w, hid_t loc, const char *name, const char *object, hid_t file_type,
+                                   hid_t mem_type, int rank, const hsize_t *dims, const void *data,
+                                   const char *description, hid_t *out);
 
 /* Packs n C strings (NULL = "") into n fixed slots of *width bytes, NUL-padded; *width is the
  * longest string, at least 1. *chars is malloc'ed (caller frees). */
-regio_err_t regio_h5_pack_strings(regio_h5w_t *w, const char *const *strings, size_t n, size_t *width,
-                                  char **chars);
+regio_err_t regio_h5_pack_strings(regio_h5w_t *w, const char *const *strings, size_t n, size_t *width, char **chars);
 
 #endif

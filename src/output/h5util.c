@@ -57,15 +57,15 @@ static void call_name(const char *call_text, char *out, size_t size) {
   out[len] = '\0';
 }
 
-regio_err_t regio_h5_fail(regio_h5w_t *w, const char *call_text, const char *object, const char *src_file,
-                          int src_line, const char *func) {
+regio_err_t regio_h5_fail(regio_h5w_t *w, const char *call_text, const char *object, const char *src_file, int src_line,
+                          const char *func) {
   char name[64];
   char inner[768];
   call_name(call_text, name, sizeof name);
   regio_h5_innermost_message(inner, sizeof inner);
   return regio_ctx_error(w->ctx, REGIO_ERR_IO, src_file, src_line, func,
-                         "cannot write output file '%s': %s failed for '%s'%s%s", w->path, name,
-                         object ? object : "/", inner[0] ? ": " : "", inner);
+                         "cannot write output file '%s': %s failed for '%s'%s%s", w->path, name, object ? object : "/",
+                         inner[0] ? ": " : "", inner);
 }
 
 void regio_h5_close(hid_t *id) {
@@ -131,8 +131,7 @@ cleanup:
   return err;
 }
 
-regio_err_t regio_h5_attr_string(regio_h5w_t *w, hid_t obj, const char *object, const char *name,
-                                 const char *value) {
+regio_err_t regio_h5_attr_string(regio_h5w_t *w, hid_t obj, const char *object, const char *name, const char *value) {
   regio_err_t err = REGIO_OK;
   hid_t type = -1;
   const char *text = value ? value : "";
@@ -149,8 +148,7 @@ regio_err_t regio_h5_attr_int(regio_h5w_t *w, hid_t obj, const char *object, con
   return attr_scalar(w, obj, object, name, H5T_STD_I32LE, H5T_NATIVE_INT, &value);
 }
 
-regio_err_t regio_h5_attr_double(regio_h5w_t *w, hid_t obj, const char *object, const char *name,
-                                 double value) {
+regio_err_t regio_h5_attr_double(regio_h5w_t *w, hid_t obj, const char *object, const char *name, double value) {
   return attr_scalar(w, obj, object, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
 }
 
@@ -179,9 +177,8 @@ int regio_h5_chunk_dims(int rank, const hsize_t *dims, size_t elem_size, hsize_t
   return 1;
 }
 
-regio_err_t regio_h5_dataset(regio_h5w_t *w, hid_t loc, const char *name, const char *object, hid_t file_type,
-                             int rank, const hsize_t *dims, const char *description, hid_t *out,
-                             hsize_t *chunk_rows) {
+regio_err_t regio_h5_dataset(regio_h5w_t *w, hid_t loc, const char *name, const char *object, hid_t file_type, int rank,
+                             const hsize_t *dims, const char *description, hid_t *out, hsize_t *chunk_rows) {
   regio_err_t err = REGIO_OK;
   hid_t space = -1, dcpl = -1, dset = -1;
   hsize_t chunk[H5S_MAX_RANK];
@@ -207,9 +204,9 @@ cleanup:
   return err;
 }
 
-regio_err_t regio_h5_dataset_write(regio_h5w_t *w, hid_t loc, const char *name, const char *object,
-                                   hid_t file_type, hid_t mem_type, int rank, const hsize_t *dims,
-                                   const void *data, const char *description, hid_t *out) {
+regio_err_t regio_h5_dataset_write(regio_h5w_t *w, hid_t loc, const char *name, const char *object, hid_t file_type,
+                                   hid_t mem_type, int rank, const hsize_t *dims, const void *data,
+                                   const char *description, hid_t *out) {
   regio_err_t err = REGIO_OK;
   hid_t dset = -1;
   hsize_t total = 1;
@@ -217,8 +214,7 @@ regio_err_t regio_h5_dataset_write(regio_h5w_t *w, hid_t loc, const char *name, 
   REGIO_TRY_GOTO(regio_h5_dataset(w, loc, name, object, file_type, rank, dims, description, &dset, NULL));
   if (total > 0) {
     if (!data) {
-      err = REGIO_ERROR(w->ctx, REGIO_ERR_INTERNAL, "cannot write output file '%s': no data for '%s'",
-                        w->path, object);
+      err = REGIO_ERROR(w->ctx, REGIO_ERR_INTERNAL, "cannot write output file '%s': no data for '%s'", w->path, object);
       goto cleanup;
     }
     REGIO_H5_TRY(w, H5Dwrite(dset, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), object);
@@ -232,16 +228,14 @@ cleanup:
   return err;
 }
 
-regio_err_t regio_h5_pack_strings(regio_h5w_t *w, const char *const *strings, size_t n, size_t *width,
-                                  char **chars) {
+regio_err_t regio_h5_pack_strings(regio_h5w_t *w, const char *const *strings, size_t n, size_t *width, char **chars) {
   size_t wid = 1;
   for (size_t i = 0; i < n; i++) {
     size_t len = strings[i] ? strlen(strings[i]) : 0;
     if (len > wid) wid = len;
   }
   char *buf = calloc(n ? n : 1, wid);
-  REGIO_CHECK(w->ctx, buf, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory for %zu strings",
-              w->path, n);
+  REGIO_CHECK(w->ctx, buf, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory for %zu strings", w->path, n);
   for (size_t i = 0; i < n; i++)
     if (strings[i]) memcpy(buf + i * wid, strings[i], strlen(strings[i]));
   *width = wid;

@@ -32,31 +32,31 @@ static const char *const skip_reason_texts[REGIO_SKIP_COUNT] = {
 #define DESC_DISTRICT_CODE                                                                         \
   "District codes, sorted bytewise (fixed-length NUL-padded UTF-8); the dimension scale of every " \
   "district axis."
-#define DESC_DISTRICT_EMPLOYMENT                                                                   \
-  "Total employment of each district (E_d), in employees; summed exactly in thousandths and "     \
+#define DESC_DISTRICT_EMPLOYMENT                                                              \
+  "Total employment of each district (E_d), in employees; summed exactly in thousandths and " \
   "stored as float64 = milli / 1000."
 #define DESC_DISTRICT_ESTABLISHMENTS "Number of establishments in each district."
-#define DESC_SECTOR_CODE                                                                           \
-  "Sector codes at this level (the full codes cut to the level's prefix length, or the full "     \
+#define DESC_SECTOR_CODE                                                                      \
+  "Sector codes at this level (the full codes cut to the level's prefix length, or the full " \
   "codes), sorted bytewise; the dimension scale of the sector axis of this level."
-#define DESC_SECTOR_EMPLOYMENT                                                                     \
-  "National employment of each sector at this level (E_s), in employees; summed exactly in "      \
+#define DESC_SECTOR_EMPLOYMENT                                                               \
+  "National employment of each sector at this level (E_s), in employees; summed exactly in " \
   "thousandths and stored as float64 = milli / 1000."
 #define DESC_SECTOR_ESTABLISHMENTS "Number of establishments in each sector at this level."
-#define DESC_EMPLOYMENT                                                                            \
-  "Employment by district (rows) and sector (columns) at this level (E_ds), in employees; "       \
+#define DESC_EMPLOYMENT                                                                     \
+  "Employment by district (rows) and sector (columns) at this level (E_ds), in employees; " \
   "summed exactly in thousandths and stored as float64 = milli / 1000."
-#define DESC_LQ                                                                                    \
-  "Location quotient LQ = (E_ds / E_d) / (E_s / E) by district (rows) and sector (columns), "     \
+#define DESC_LQ                                                                               \
+  "Location quotient LQ = (E_ds / E_d) / (E_s / E) by district (rows) and sector (columns), " \
   "dimensionless; NaN where a denominator is zero (E_d = 0 or E_s = 0)."
-#define DESC_ENTROPY                                                                               \
-  "Shannon entropy (log base 2, 0 log 0 = 0) of each district's employment shares over the "     \
+#define DESC_ENTROPY                                                                         \
+  "Shannon entropy (log base 2, 0 log 0 = 0) of each district's employment shares over the " \
   "sectors of the fine level, in bits; NaN for a district with zero employment."
-#define DESC_UNRELATED                                                                             \
+#define DESC_UNRELATED                                                                            \
   "Unrelated variety: entropy (log base 2) of each district's employment shares over the sector " \
   "groups of the coarse level, in bits; NaN for a district with zero employment."
 #define DESC_RELATED                                                                               \
-  "Related variety: sum over coarse groups g of P_g * H_g, H_g the entropy (log base 2) of the "  \
+  "Related variety: sum over coarse groups g of P_g * H_g, H_g the entropy (log base 2) of the "   \
   "fine-level shares inside g (Frenken, Van Oort & Verburg 2007), in bits; entropy = unrelated + " \
   "related. NaN for a district with zero employment."
 
@@ -90,11 +90,9 @@ static regio_err_t check_result(const regio_result_t *res, const char *path, reg
         return BAD_RESULT("cannot write output file '%s': two sector levels named '%s'", path, lvl->name);
     size_t n_sectors = lvl->sectors.count;
     if (n_sectors > 0 && (!lvl->sectors.chars || !lvl->sector_employment))
-      return BAD_RESULT("cannot write output file '%s': level '%s' lacks sector codes or totals", path,
-                        lvl->name);
+      return BAD_RESULT("cannot write output file '%s': level '%s' lacks sector codes or totals", path, lvl->name);
     if (n_districts > 0 && n_sectors > 0 && (!lvl->employment || !lvl->lq))
-      return BAD_RESULT("cannot write output file '%s': level '%s' lacks its employment or LQ matrix", path,
-                        lvl->name);
+      return BAD_RESULT("cannot write output file '%s': level '%s' lacks its employment or LQ matrix", path, lvl->name);
   }
   const regio_variety_t *v = &res->variety;
   if (res->n_levels > 0) {
@@ -104,11 +102,9 @@ static regio_err_t check_result(const regio_result_t *res, const char *path, reg
       return BAD_RESULT("cannot write output file '%s': the result has no entropy", path);
     if (v->unrelated || v->related) {
       if (v->coarse_level < 0 || v->coarse_level >= res->n_levels)
-        return BAD_RESULT("cannot write output file '%s': variety coarse level %d out of range", path,
-                          v->coarse_level);
+        return BAD_RESULT("cannot write output file '%s': variety coarse level %d out of range", path, v->coarse_level);
       if (n_districts > 0 && (!v->unrelated || !v->related))
-        return BAD_RESULT("cannot write output file '%s': the result has only half of the variety decomposition",
-                          path);
+        return BAD_RESULT("cannot write output file '%s': the result has only half of the variety decomposition", path);
     }
   }
   if (agg->n_inputs > 0 && !agg->inputs)
@@ -147,14 +143,14 @@ cleanup:
 }
 
 /* A 1-D float64 dataset of milli values / 1000. */
-static regio_err_t milli_dataset(regio_h5w_t *w, hid_t loc, const char *name, const char *object,
-                                 const int64_t *milli, size_t n, const char *description, hid_t *out) {
+static regio_err_t milli_dataset(regio_h5w_t *w, hid_t loc, const char *name, const char *object, const int64_t *milli,
+                                 size_t n, const char *description, hid_t *out) {
   regio_err_t err = REGIO_OK;
   double *values = malloc((n ? n : 1) * sizeof *values);
   hsize_t dims[1] = {n};
   if (!values) {
-    err = REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory for '%s'", w->path,
-                      object);
+    err =
+        REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory for '%s'", w->path, object);
     goto cleanup;
   }
   for (size_t i = 0; i < n; i++) values[i] = (double)milli[i] / (double)REGIO_MILLI;
@@ -233,8 +229,8 @@ static regio_err_t write_employment_matrix(regio_h5w_t *w, hid_t loc, const char
   hsize_t block_rows = 0;
   hid_t dset = -1, file_space = -1, mem_space = -1;
   double *block = NULL;
-  REGIO_TRY_GOTO(regio_h5_dataset(w, loc, "employment", object, H5T_IEEE_F64LE, 2, dims, DESC_EMPLOYMENT, &dset,
-                                  &block_rows));
+  REGIO_TRY_GOTO(
+      regio_h5_dataset(w, loc, "employment", object, H5T_IEEE_F64LE, 2, dims, DESC_EMPLOYMENT, &dset, &block_rows));
   REGIO_TRY_GOTO(regio_h5_attr_string(w, dset, object, "units", "employees"));
   if (n_districts > 0 && n_sectors > 0) {
     if (block_rows < 1) block_rows = 1;
@@ -333,8 +329,7 @@ static regio_err_t variety_attrs(regio_h5w_t *w, hid_t obj, const char *object, 
   regio_err_t err = REGIO_OK;
   REGIO_TRY_GOTO(regio_h5_attr_string(w, obj, object, "fine_level", res->levels[res->variety.fine_level].name));
   if (decomposed)
-    REGIO_TRY_GOTO(
-        regio_h5_attr_string(w, obj, object, "coarse_level", res->levels[res->variety.coarse_level].name));
+    REGIO_TRY_GOTO(regio_h5_attr_string(w, obj, object, "coarse_level", res->levels[res->variety.coarse_level].name));
   REGIO_TRY_GOTO(regio_h5_attr_int(w, obj, object, "log_base", 2));
 cleanup:
   return err;
@@ -358,8 +353,8 @@ static regio_err_t write_variety(regio_h5w_t *w, const regio_result_t *res, hid_
                                         "Only one sector level was computed, so the entropy is not decomposed into "
                                         "unrelated and related variety (that needs a coarse and a fine level)."));
   for (int i = 0; i < (decomposed ? 3 : 1); i++) {
-    REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, names[i], objects[i], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1,
-                                          dims, values[i], descriptions[i], &dset));
+    REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, names[i], objects[i], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims,
+                                          values[i], descriptions[i], &dset));
     REGIO_TRY_GOTO(variety_attrs(w, dset, objects[i], res, decomposed));
     REGIO_TRY_GOTO(attach(w, dset, objects[i], district_scale, 0, "district"));
     regio_h5_close(&dset);
@@ -410,8 +405,7 @@ static regio_err_t write_inputs(regio_h5w_t *w, const regio_aggregate_t *agg, hi
   static const char *const objects[3] = {"/provenance/inputs/bytes", "/provenance/inputs/rows_read",
                                          "/provenance/inputs/rows_used"};
   static const char *const descriptions[3] = {
-      "Size of each input file on disk, in bytes.",
-      "Data rows (records after the header) read from each input file.",
+      "Size of each input file on disk, in bytes.", "Data rows (records after the header) read from each input file.",
       "Rows of each input file that were aggregated (rows_read minus the rows skipped)."};
   for (int k = 0; k < 3; k++) {
     for (size_t i = 0; i < n; i++) {
@@ -554,8 +548,7 @@ static int fsync_path(const char *path, int directory) {
   return rc;
 }
 
-regio_err_t regio_output_write(const regio_result_t *res, const char *path, const char *temp_path,
-                               regio_ctx_t *ctx) {
+regio_err_t regio_output_write(const regio_result_t *res, const char *path, const char *temp_path, regio_ctx_t *ctx) {
   REGIO_CHECK(ctx, path && *path, REGIO_ERR_USAGE, "no output file given");
   REGIO_CHECK(ctx, res, REGIO_ERR_INTERNAL, "cannot write output file '%s': no result", path);
   REGIO_TRY(check_result(res, path, ctx));
@@ -590,8 +583,7 @@ regio_err_t regio_output_write(const regio_result_t *res, const char *path, cons
   if (w.file < 0) {
     char inner[768];
     regio_h5_innermost_message(inner, sizeof inner);
-    err = REGIO_ERROR(ctx, REGIO_ERR_IO, "cannot create output file '%s'%s%s", temp_path, inner[0] ? ": " : "",
-                      inner);
+    err = REGIO_ERROR(ctx, REGIO_ERR_IO, "cannot create output file '%s'%s%s", temp_path, inner[0] ? ": " : "", inner);
     goto cleanup;
   }
   created = 1;
@@ -607,8 +599,8 @@ regio_err_t regio_output_write(const regio_result_t *res, const char *path, cons
     goto cleanup;
   }
   if (rename(temp_path, path) != 0) {
-    err = REGIO_ERROR(ctx, REGIO_ERR_IO, "cannot write output file '%s': cannot rename '%s' to it: %s", path,
-                      temp_path, strerror(errno));
+    err = REGIO_ERROR(ctx, REGIO_ERR_IO, "cannot write output file '%s': cannot rename '%s' to it: %s", path, temp_path,
+                      strerror(errno));
     goto cleanup;
   }
   created = 0;
