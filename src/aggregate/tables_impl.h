@@ -61,25 +61,36 @@ int regio_dict_grow(regio_dict_t *d);
 int regio_dict_push(regio_dict_t *d, uint64_t hash, const char *code, size_t len, size_t slot);
 int regio_cells_grow(regio_cells_t *c);
 
-/* A fast hash for short codes (<= REGIO_CODE_MAX bytes): 8-byte words mixed by multiplication. */
+/* A fast hash for short codes (<= REGIO_CODE_MAX bytes). Words are read with overlapping loads
+ * that stay inside the code, never with a byte-wise copy into a word, which would stall on
+ * store forwarding. */
+static inline uint64_t regio_hash_mix(uint64_t h, uint64_t w) {
+  h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+  return h ^ (h >> 29);
+}
+
 static inline uint64_t regio_hash_code(const char *s, size_t len) {
   uint64_t h = 0x9E3779B97F4A7C15ull ^ (len * 0xff51afd7ed558ccdull);
-  size_t i = 0;
-  for (; i + 8 <= len; i += 8) {
+  if (len >= 8) {
+    size_t i = 0;
     uint64_t w;
-    memcpy(&w, s + i, 8);
-    h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 29;
-  }
-  if (i < len) {
-    uint64_t w = 0;
-    memcpy(&w, s + i, len - i);
-    h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 29;
+    for (; i + 8 < len; i += 8) {
+      memcpy(&w, s + i, 8);
+      h = regio_hash_mix(h, w);
+    }
+    memcpy(&w, s + len - 8, 8); /* the last (possibly overlapping) word */
+    h = regio_hash_mix(h, w);
+  } else if (len >= 4) {
+    uint32_t lo, hi;
+    memcpy(&lo, s, 4);
+    memcpy(&hi, s + len - 4, 4);
+    h = regio_hash_mix(h, (uint64_t)hi << 32 | lo);
+  } else if (len > 0) {
+    const unsigned char *u = (const unsigned char *)s;
+    h = regio_hash_mix(h, (uint64_t)u[0] << 16 | (uint64_t)u[len / 2] << 8 | u[len - 1]);
   }
   h *= 0x94d049bb133111ebull;
-  h ^= h >> 32;
-  return h;
+  return h ^ (h >> 32);
 }
 
 /* Equality of two short byte strings of length n without a library call: overlapping word loads
