@@ -27,12 +27,12 @@ static void dict_free(regio_dict_t *d) {
 
 int regio_dict_grow(regio_dict_t *d) {
   size_t n_slots = (d->mask + 1) * 2;
-  uint32_t *slots = calloc(n_slots, sizeof *slots);
+  regio_dict_slot_t *slots = calloc(n_slots, sizeof *slots);
   if (!slots) return -1;
   for (size_t i = 0; i < d->count; i++) {
     size_t slot = (size_t)d->entries[i].hash & (n_slots - 1);
-    while (slots[slot]) slot = (slot + 1) & (n_slots - 1);
-    slots[slot] = (uint32_t)(i + 1);
+    while (slots[slot].id_plus_one) slot = (slot + 1) & (n_slots - 1);
+    slots[slot] = (regio_dict_slot_t){d->entries[i].hash, (uint32_t)(i + 1), d->entries[i].offset};
   }
   free(d->slots);
   d->slots = slots;
@@ -41,9 +41,9 @@ int regio_dict_grow(regio_dict_t *d) {
 }
 
 int regio_dict_push(regio_dict_t *d, uint64_t hash, const char *code, size_t len, size_t slot) {
-  if (d->count >= UINT32_MAX - 1) return -1;
-  if (d->arena_len + len > d->arena_cap) {
-    size_t cap = d->arena_cap * 2 + len;
+  if (d->count >= UINT32_MAX - 1 || len > 255 || d->arena_len + len + 1 > UINT32_MAX) return -1;
+  if (d->arena_len + len + 1 > d->arena_cap) {
+    size_t cap = d->arena_cap * 2 + len + 1;
     char *arena = realloc(d->arena, cap);
     if (!arena) return -1;
     d->arena = arena;
@@ -56,10 +56,12 @@ int regio_dict_push(regio_dict_t *d, uint64_t hash, const char *code, size_t len
     d->entries = entries;
     d->entries_cap = cap;
   }
-  memcpy(d->arena + d->arena_len, code, len);
-  d->entries[d->count] = (regio_dict_entry_t){hash, (uint32_t)d->arena_len, (uint32_t)len};
-  d->arena_len += len;
-  d->slots[slot] = (uint32_t)(d->count + 1);
+  d->arena[d->arena_len] = (char)(unsigned char)len; /* the length byte, then the code */
+  uint32_t offset = (uint32_t)d->arena_len + 1;
+  memcpy(d->arena + offset, code, len);
+  d->entries[d->count] = (regio_dict_entry_t){hash, offset, (uint32_t)len};
+  d->arena_len += len + 1;
+  d->slots[slot] = (regio_dict_slot_t){hash, (uint32_t)(d->count + 1), offset};
   d->count++;
   if (d->count * 2 > d->mask + 1) return regio_dict_grow(d);
   return 0;

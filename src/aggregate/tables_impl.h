@@ -19,9 +19,17 @@ typedef struct regio_dict_entry {
   uint32_t len;
 } regio_dict_entry_t;
 
+/* A slot of the dictionary's hash index: the full hash and where the code is, so that a lookup
+ * touches the slot and the code's bytes, nothing else. */
+typedef struct regio_dict_slot {
+  uint64_t hash;
+  uint32_t id_plus_one; /* 0 = empty */
+  uint32_t offset;      /* of the code in the arena; the byte before it holds its length */
+} regio_dict_slot_t;
+
 /* Open-addressing string dictionary: code -> id (ids are dense, in order of first appearance). */
 typedef struct regio_dict {
-  uint32_t *slots; /* id + 1, 0 = empty */
+  regio_dict_slot_t *slots;
   size_t mask;     /* slot count - 1 (power of two) */
   regio_dict_entry_t *entries;
   size_t count, entries_cap;
@@ -123,10 +131,11 @@ static inline int64_t regio_dict_intern(regio_dict_t *d, const char *code, size_
   uint64_t h = regio_hash_code(code, len);
   size_t slot = (size_t)h & d->mask;
   for (;;) {
-    uint32_t v = d->slots[slot];
-    if (v == 0) break;
-    const regio_dict_entry_t *e = &d->entries[v - 1];
-    if (e->hash == h && e->len == len && regio_bytes_equal(d->arena + e->offset, code, len)) return v - 1;
+    const regio_dict_slot_t *e = &d->slots[slot];
+    if (e->id_plus_one == 0) break;
+    if (e->hash == h && (unsigned char)d->arena[e->offset - 1] == len &&
+        regio_bytes_equal(d->arena + e->offset, code, len))
+      return e->id_plus_one - 1;
     slot = (slot + 1) & d->mask;
   }
   if (regio_dict_push(d, h, code, len, slot) != 0) return -1;

@@ -484,7 +484,7 @@ static size_t count_quotes(const char *p, size_t n) {
     uint64_t x = w ^ quotes;
     /* high bit set in each byte of x that is zero, exactly (no carries between bytes) */
     uint64_t zero = ~(((x & low7) + low7) | x | low7);
-    count += (size_t)__builtin_popcountll(zero);
+    count += (size_t)(((zero >> 7) * ones) >> 56); /* sum of the 0/1 bytes, at most 8 */
   }
   for (; i < n; i++) count += p[i] == '"';
   return count;
