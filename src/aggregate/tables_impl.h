@@ -159,7 +159,7 @@ static inline uint32_t regio_cell_sector(uint64_t key) {
 
 /* Asks for the cache line of key's home slot, ahead of regio_cells_add. */
 static inline void regio_cells_prefetch(const regio_cells_t *c, uint64_t key) {
-  __builtin_prefetch(&c->slots[(size_t)regio_cell_hash(key) & c->mask], 1, 1);
+  __builtin_prefetch(&c->slots[(size_t)regio_cell_hash(key) & c->mask], 1, 3);
 }
 
 /* Adds (employment, establishments) to the cell; returns 0, or -1 out of memory, -2 overflow. */
