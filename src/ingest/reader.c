@@ -50,7 +50,7 @@ typedef struct file_setup {
 /* Rows waiting to be added to the cell table: the table is large and accessed at random, so each
  * row's cell is prefetched when the row is parsed and added PENDING_ROWS rows later, which
  * overlaps the cache misses of consecutive rows. */
-enum { PENDING_ROWS = 32 };
+enum { PENDING_ROWS = 16 };
 typedef struct pending_row {
   uint64_t key;
   int64_t employment, establishments, offset;
