@@ -115,17 +115,18 @@ char regio_csv_detect_delimiter(const char *line, size_t len) {
 
 void regio_csv_quote_for_message(const char *text, size_t len, char *out, size_t out_size) {
   const size_t max_len = 60;
-  size_t k = 0;
-  for (size_t i = 0; i < len && i < max_len; i++) {
+  if (out_size == 0) return;
+  /* room for the longest escape (4) and "..." (3) and the NUL */
+  size_t k = 0, i = 0;
+  for (; i < len && i < max_len && k + 8 <= out_size; i++) {
     unsigned char c = (unsigned char)text[i];
-    if (k + 8 >= out_size) break;
     if (c < 0x20 || c == 0x7f || c >= 0x80) {
       k += (size_t)snprintf(out + k, out_size - k, "\\x%02X", c);
     } else {
       out[k++] = (char)c;
     }
   }
-  if (len > max_len && k + 4 < out_size) {
+  if (i < len && k + 4 <= out_size) { /* cut: say so */
     memcpy(out + k, "...", 3);
     k += 3;
   }

@@ -186,6 +186,15 @@ static int flush_pending(run_state_t *run, worker_t *w) {
   return 0;
 }
 
+/* "column 'NAME' (field N)" for a field of the row, for messages. */
+static const char *field_label(const file_setup_t *s, int field, char *out, size_t size) {
+  if (field < s->n_columns)
+    snprintf(out, size, "column '%s' (field %d)", s->column_names[field], field + 1);
+  else
+    snprintf(out, size, "field %d (beyond the header's %d columns)", field + 1, s->n_columns);
+  return out;
+}
+
 /* Copies a quoted value without its doubled quotes into scratch; returns its length, or (size_t)-1
  * when longer than a code may be. */
 static size_t unescape(const char *text, size_t len, char *scratch) {
@@ -270,7 +279,9 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
         for (;;) {
           const char *q = memchr(p, '"', (size_t)(limit - p));
           if (!q) {
-            worker_error(w, base + (open - buf), REGIO_ERR_INPUT, "field %d: quoted field is never closed", field + 1);
+            char label[320];
+            worker_error(w, base + (open - buf), REGIO_ERR_INPUT, "%s: quoted field is never closed",
+                         field_label(s, field, label, sizeof label));
             lower_stop(run, base + (open - buf));
             return;
           }
@@ -295,8 +306,9 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
         } else {
           char shown[128];
           regio_csv_quote_for_message(p, (size_t)(limit - p) < 20 ? (size_t)(limit - p) : 20, shown, sizeof shown);
-          worker_error(w, offset, REGIO_ERR_INPUT, "field %d: unexpected text \"%s\" after a closing quote", field + 1,
-                       shown);
+          char label[320];
+          worker_error(w, offset, REGIO_ERR_INPUT, "%s: unexpected text \"%s\" after a closing quote",
+                       field_label(s, field, label, sizeof label), shown);
           lower_stop(run, offset);
           return;
         }
@@ -307,10 +319,11 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
         if (*p == '"') {
           char shown[128];
           regio_csv_quote_for_message(start, len + 1, shown, sizeof shown);
+          char label[320];
           worker_error(w, offset, REGIO_ERR_INPUT,
-                       "field %d: quote inside an unquoted field (\"%s\"); quote the whole field and double "
+                       "%s: quote inside an unquoted field (\"%s\"); quote the whole field and double "
                        "the inner quotes",
-                       field + 1, shown);
+                       field_label(s, field, label, sizeof label), shown);
           lower_stop(run, offset);
           return;
         }
@@ -386,16 +399,19 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
       district = value[0];
       district_len = value_len[0];
     } else {
+      /* each part is checked on its own, so that a message names the column at fault */
       district_len = 0;
-      for (int k = 0; k < n_district; k++) {
-        if (value_len[k] == 0) {
-          district_len = 0;
-          verdict = 1 + bad_row(run, w, offset, REGIO_SKIP_EMPTY_CODE, "column '%s' (field %d): empty code",
-                                column_name(s, k), s->role_field[k] + 1);
+      for (int k = 0; k < n_district && !verdict; k++) {
+        verdict = check_code(run, w, offset, k, value[k], value_len[k]);
+        if (verdict) break;
+        size_t take = value_len[k];
+        if (district_len + take > REGIO_CODE_MAX) {
+          verdict = 1 + bad_row(run, w, offset, REGIO_SKIP_BAD_CODE,
+                                "district code joined from %d columns is longer than %d bytes (column '%s' adds "
+                                "%zu)",
+                                n_district, REGIO_CODE_MAX, column_name(s, k), take);
           break;
         }
-        size_t take = value_len[k] < REGIO_CODE_MAX ? value_len[k] : REGIO_CODE_MAX + 1 - (district_len > 0);
-        if (district_len + take > sizeof district_buf) take = sizeof district_buf - district_len;
         memcpy(district_buf + district_len, value[k], take);
         district_len += take;
       }
@@ -405,10 +421,12 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
       }
       district = district_buf;
     }
-    verdict = check_code(run, w, offset, 0, district, district_len);
-    if (verdict) {
-      if (verdict == 2) return;
-      continue;
+    if (n_district == 1) {
+      verdict = check_code(run, w, offset, 0, district, district_len);
+      if (verdict) {
+        if (verdict == 2) return;
+        continue;
+      }
     }
 
     int64_t employees;

@@ -52,6 +52,12 @@ int main(void) {
   VALUE("10.05", 10050);                                     /* 10 * 1000 + 050 */
   VALUE("999.999", 999999);
 
+  /* not a number, whatever its size or sign: the syntax is judged before the range */
+  REASON("99999999999999999999x", 1);
+  REASON("-12a", 1);
+  REASON("--5", 1);
+  REASON("-99999999999999999999", 2); /* a number, negative */
+
   /* len, not the NUL, ends the text */
   {
     int64_t milli = UNTOUCHED;
