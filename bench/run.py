@@ -118,6 +118,9 @@ def main():
             f.write(f"| {label} | {t:.3f} | {gbs:.2f} | {mrs:.1f} | {note} |\n")
         f.write(f"\n2 threads / 1 thread speed-up (no checksum): {speedup:.2f}x. "
                 f"Peak resident memory of the whole 2-thread run: {rss / 1024:.0f} MiB.\n")
+        notes = os.path.join(ROOT, "bench", "NOTES.md")
+        if os.path.exists(notes):
+            f.write("\n" + open(notes).read())
     print(open(args.out).read())
 
 
