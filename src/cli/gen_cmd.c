@@ -57,25 +57,6 @@ static int parse_count(const char *text, uint64_t max, uint64_t *out) {
   return 0;
 }
 
-/* The temporary output file, removed when a signal ends the program (a handler cannot reach it
- * any other way). */
-static char gen_temp_path[4096];
-
-static void gen_on_signal(int sig) {
-  if (gen_temp_path[0]) unlink(gen_temp_path);
-  _exit(128 + sig);
-}
-
-static void gen_install_signal_handlers(void) {
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = gen_on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
-  sigaction(SIGHUP, &sa, NULL);
-}
-
 static double now_seconds(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -151,19 +132,18 @@ int cli_gen_main(int argc, char **argv) {
   regio_ctx_set_threads(ctx, threads);
   opts.threads = regio_ctx_threads(ctx);
 
-  if ((size_t)snprintf(gen_temp_path, sizeof gen_temp_path, "%s.tmp.%ld", output, (long)getpid()) >=
-      sizeof gen_temp_path) {
+  if ((size_t)snprintf(cli_temp_output, sizeof cli_temp_output, "%s.tmp.%ld", output, (long)getpid()) >=
+      sizeof cli_temp_output) {
     regio_ctx_destroy(&ctx);
     return usage_error("output file name too long: '%s'", output);
   }
-  opts.temp_path = gen_temp_path;
-  gen_install_signal_handlers();
-
+  opts.temp_path = cli_temp_output;
+  
   regio_gen_summary_t summary;
   const double start = now_seconds();
   regio_err_t err = regio_gen_write(&opts, output, ctx, &summary);
   const double seconds = now_seconds() - start;
-  gen_temp_path[0] = '\0';
+  cli_temp_output[0] = '\0';
   if (err) {
     fprintf(stderr, "regio gen: %s\n", regio_ctx_message(ctx));
     regio_ctx_destroy(&ctx);

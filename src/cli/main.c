@@ -64,11 +64,11 @@ static const char *usage_text =
     "6 out of memory, 7 internal error, 130/143 interrupted (SIGINT/SIGTERM).\n";
 
 /* ------------------------------------------------------------------------------------------- */
-/* The temporary output file, removed by the signal handler. */
-static char temp_output[4096];
+/* The temporary output file of the running command, removed by the signal handler. */
+char cli_temp_output[CLI_TEMP_PATH_MAX];
 
 static void on_signal(int sig) {
-  if (temp_output[0]) unlink(temp_output);
+  if (cli_temp_output[0]) unlink(cli_temp_output);
   _exit(128 + sig);
 }
 
@@ -528,10 +528,10 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
     if (!res->command_line || !res->config_ini) err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
   }
   if (!err) {
-    snprintf(temp_output, sizeof temp_output, "%s.tmp.%ld", o.output, (long)getpid());
+    snprintf(cli_temp_output, sizeof cli_temp_output, "%s.tmp.%ld", o.output, (long)getpid());
     regio_ctx_progress(ctx, "writing", 0.0);
-    err = regio_output_write(res, o.output, temp_output, ctx);
-    temp_output[0] = '\0';
+    err = regio_output_write(res, o.output, cli_temp_output, ctx);
+    cli_temp_output[0] = '\0';
   }
   end_progress(&progress);
   clock_gettime(CLOCK_MONOTONIC, &t[3]);
