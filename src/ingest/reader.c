@@ -44,7 +44,8 @@ typedef struct file_setup {
   char **column_names; /* [n_columns] */
   int8_t *role;        /* [n_columns]: role + 1, 0 = not read */
   int role_field[ROLE_COUNT];
-  uint8_t stops[256]; /* bytes that end an unquoted field */
+  uint8_t stops[256];    /* byte classes for scanning unquoted fields (see setup_header) */
+  uint32_t needed_roles; /* bit r: role r has a column */
 } file_setup_t;
 
 /* Rows waiting to be added to the cell table: the table is large and accessed at random, so each
@@ -208,7 +209,8 @@ static size_t unescape(const char *text, size_t len, char *scratch) {
 }
 
 /* Checks a code and reports a bad row for it; returns 0 when fine, 1 bad (skipped), 2 stop. */
-static int check_code(run_state_t *run, worker_t *w, int64_t offset, int role, const char *code, size_t len) {
+static int check_code(run_state_t *run, worker_t *w, int64_t offset, int role, const char *code, size_t len,
+                      int unusual) {
   const file_setup_t *s = run->setup;
   char shown[256];
   if (len == 0) {
@@ -221,7 +223,7 @@ static int check_code(run_state_t *run, worker_t *w, int64_t offset, int role, c
                        "column '%s' (field %d): code \"%s\" is longer than %d bytes", column_name(s, role),
                        s->role_field[role] + 1, shown, REGIO_CODE_MAX);
   }
-  int bytes = regio_csv_check_code(code, len);
+  int bytes = unusual ? regio_csv_check_code(code, len) : 0;
   if (bytes) {
     regio_csv_quote_for_message(code, len, shown, sizeof shown);
     return 1 + bad_row(run, w, offset, REGIO_SKIP_BAD_CODE, "column '%s' (field %d): code \"%s\" %s",
@@ -261,21 +263,19 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
 
     const char *value[ROLE_COUNT];
     size_t value_len[ROLE_COUNT];
-    uint8_t value_escaped[ROLE_COUNT];
-    for (int r = 0; r < ROLE_COUNT; r++) {
-      value[r] = "";
-      value_len[r] = 0;
-      value_escaped[r] = 0;
-    }
+    /* bit r: role r's field was present / was quoted with doubled quotes / may hold bytes other
+     * than printable ASCII (a quoted field, or a control or non-ASCII byte seen while scanning) */
+    uint32_t seen = 0, escaped_roles = 0, unusual_roles = 0;
     int field = 0;
     for (;;) {
       const char *start;
       size_t len;
-      int escaped = 0;
+      int escaped = 0, unusual = 0;
       int end_of_record;
       if (*p == '"') {
         const char *open = p;
         start = ++p;
+        unusual = 1;
         for (;;) {
           const char *q = memchr(p, '"', (size_t)(limit - p));
           if (!q) {
@@ -314,7 +314,17 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
         }
       } else {
         start = p;
-        while (!stops[(uint8_t)*p]) p++;
+        for (;;) { /* class 0: plain byte, 1: ends the field, 2: control or non-ASCII byte */
+          uint8_t c = stops[(uint8_t)*p];
+          if (c == 0) {
+            p++;
+          } else if (c == 2) {
+            unusual = 1;
+            p++;
+          } else {
+            break;
+          }
+        }
         len = (size_t)(p - start);
         if (*p == '"') {
           char shown[128];
@@ -340,11 +350,18 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
         if (r) {
           value[r - 1] = start;
           value_len[r - 1] = len;
-          value_escaped[r - 1] = (uint8_t)escaped;
+          seen |= 1u << (r - 1);
+          escaped_roles |= (uint32_t)escaped << (r - 1);
+          unusual_roles |= (uint32_t)unusual << (r - 1);
         }
       }
       field++;
       if (end_of_record) break;
+    }
+    for (uint32_t missing = s->needed_roles & ~seen; missing; missing &= missing - 1) {
+      int r = __builtin_ctz(missing); /* a field missing at the end of the row is empty */
+      value[r] = "";
+      value_len[r] = 0;
     }
 
     w->rows_read++;
@@ -353,13 +370,12 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
         return;
       continue;
     }
-    for (int r = 0; r < ROLE_COUNT; r++) {
-      if (value_escaped[r]) {
-        size_t k = unescape(value[r], value_len[r], w->scratch[r]);
-        if (k != (size_t)-1) {
-          value[r] = w->scratch[r];
-          value_len[r] = k;
-        }
+    for (uint32_t todo = escaped_roles; todo; todo &= todo - 1) {
+      int r = __builtin_ctz(todo);
+      size_t k = unescape(value[r], value_len[r], w->scratch[r]);
+      if (k != (size_t)-1) {
+        value[r] = w->scratch[r];
+        value_len[r] = k;
       }
     }
 
@@ -376,7 +392,7 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
       bad_row(run, w, offset, REGIO_SKIP_SECTOR_DIGITS, "sector digits");
       continue;
     }
-    int verdict = check_code(run, w, offset, ROLE_SECTOR, sector, sector_len);
+    int verdict = check_code(run, w, offset, ROLE_SECTOR, sector, sector_len, (unusual_roles >> ROLE_SECTOR) & 1);
     if (verdict) {
       if (verdict == 2) return;
       continue;
@@ -402,7 +418,7 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
       /* each part is checked on its own, so that a message names the column at fault */
       district_len = 0;
       for (int k = 0; k < n_district && !verdict; k++) {
-        verdict = check_code(run, w, offset, k, value[k], value_len[k]);
+        verdict = check_code(run, w, offset, k, value[k], value_len[k], (unusual_roles >> k) & 1);
         if (verdict) break;
         size_t take = value_len[k];
         if (district_len + take > REGIO_CODE_MAX) {
@@ -422,7 +438,7 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
       district = district_buf;
     }
     if (n_district == 1) {
-      verdict = check_code(run, w, offset, 0, district, district_len);
+      verdict = check_code(run, w, offset, 0, district, district_len, unusual_roles & 1);
       if (verdict) {
         if (verdict == 2) return;
         continue;
@@ -444,8 +460,19 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
     }
     int64_t establishments = 1;
     if (has_estab) {
-      int64_t milli;
-      why = regio_parse_milli(value[ROLE_ESTABLISHMENTS], value_len[ROLE_ESTABLISHMENTS], &milli);
+      int64_t milli = -1, whole = -1;
+      const char *count = value[ROLE_ESTABLISHMENTS];
+      size_t count_len = value_len[ROLE_ESTABLISHMENTS];
+      if (count_len > 0 && count_len <= 9) { /* the usual small whole number */
+        int64_t v = 0;
+        size_t i = 0;
+        for (; i < count_len && (unsigned)(count[i] - '0') < 10u; i++) v = v * 10 + (count[i] - '0');
+        if (i == count_len) {
+          whole = v;
+          milli = v * REGIO_MILLI;
+        }
+      }
+      why = milli >= 0 ? 0 : regio_parse_milli(count, count_len, &milli);
       if (why || milli % REGIO_MILLI != 0) {
         char shown[256];
         regio_csv_quote_for_message(value[ROLE_ESTABLISHMENTS], value_len[ROLE_ESTABLISHMENTS], shown, sizeof shown);
@@ -455,7 +482,7 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
           return;
         continue;
       }
-      establishments = milli / REGIO_MILLI;
+      establishments = whole >= 0 ? whole : milli / REGIO_MILLI;
     }
 
     uint32_t district_id;
@@ -794,10 +821,14 @@ static regio_err_t setup_header(file_setup_t *s, const char *text, size_t len, s
     s->role[found] = (int8_t)(r + 1);
     s->role_field[r] = found;
   }
-  memset(s->stops, 0, sizeof s->stops);
+  /* byte classes of the unquoted-field scan: 1 ends the field, 2 needs a closer look in a code */
+  for (int c = 0; c < 256; c++) s->stops[c] = (c < 0x20 || c >= 0x7f) ? 2 : 0;
   s->stops[(uint8_t)s->delimiter] = 1;
   s->stops['\n'] = 1;
   s->stops['"'] = 1;
+  s->needed_roles = 0;
+  for (int r = 0; r < ROLE_COUNT; r++)
+    if (s->role_field[r] >= 0) s->needed_roles |= 1u << r;
   return REGIO_OK;
 }
 
