@@ -126,9 +126,14 @@ static inline int regio_bytes_equal(const char *a, const char *b, size_t n) {
   return 1;
 }
 
-/* Returns the id of code, adding it when new; -1 when out of memory. */
-static inline int64_t regio_dict_intern(regio_dict_t *d, const char *code, size_t len) {
-  uint64_t h = regio_hash_code(code, len);
+/* Asks for the cache line of the slot where a code of hash h starts its search. */
+static inline void regio_dict_prefetch(const regio_dict_t *d, uint64_t h) {
+  __builtin_prefetch(&d->slots[(size_t)h & d->mask], 0, 3);
+}
+
+/* Returns the id of code, whose hash is h = regio_hash_code(code, len), adding it when new; -1
+ * when out of memory. */
+static inline int64_t regio_dict_intern_hashed(regio_dict_t *d, const char *code, size_t len, uint64_t h) {
   size_t slot = (size_t)h & d->mask;
   for (;;) {
     const regio_dict_slot_t *e = &d->slots[slot];
@@ -140,6 +145,10 @@ static inline int64_t regio_dict_intern(regio_dict_t *d, const char *code, size_
   }
   if (regio_dict_push(d, h, code, len, slot) != 0) return -1;
   return (int64_t)d->count - 1;
+}
+
+static inline int64_t regio_dict_intern(regio_dict_t *d, const char *code, size_t len) {
+  return regio_dict_intern_hashed(d, code, len, regio_hash_code(code, len));
 }
 
 static inline uint64_t regio_cell_hash(uint64_t key) {

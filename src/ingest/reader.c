@@ -57,19 +57,29 @@ typedef struct pending_row {
   int64_t employment, establishments, offset;
 } pending_row_t;
 
+/* Rows whose codes wait to be looked up in the dictionaries: the dictionary slots are prefetched
+ * when the row is parsed and read STAGED_ROWS rows later. Codes are pointers into the block being
+ * parsed, which stays in place while its range is parsed. */
+enum { STAGED_ROWS = 8 };
+typedef struct staged_row {
+  const char *district, *sector;
+  size_t district_len, sector_len;
+  uint64_t district_hash, sector_hash;
+  int64_t employment, establishments, offset;
+} staged_row_t;
+
 typedef struct worker {
   regio_partial_t partial;
   pending_row_t pending[PENDING_ROWS];
   size_t n_pending; /* rows pushed since the last flush */
+  staged_row_t staged[STAGED_ROWS];
+  size_t n_staged;
   int64_t rows_read, rows_used;
   int64_t skipped[REGIO_SKIP_COUNT];
   int64_t first_skip_offset[REGIO_SKIP_COUNT];
   int64_t error_offset; /* INT64_MAX: none */
   regio_err_t error_code;
   char error_message[600];
-  char last_district[REGIO_CODE_MAX];
-  size_t last_district_len;
-  uint32_t last_district_id;
   char scratch[ROLE_COUNT][REGIO_CODE_MAX + 1]; /* unescaped quoted values */
 } worker_t;
 
@@ -118,7 +128,6 @@ static void worker_reset_file(worker_t *w) {
   w->error_offset = INT64_MAX;
   w->error_code = REGIO_OK;
   w->error_message[0] = '\0';
-  w->last_district_len = (size_t)-1;
 }
 
 static void worker_error(worker_t *w, int64_t offset, regio_err_t code, const char *fmt, ...)
@@ -184,6 +193,45 @@ static int flush_pending(run_state_t *run, worker_t *w) {
   for (size_t i = 0; i < n; i++)
     if (add_pending(run, w, &w->pending[(first + i) % PENDING_ROWS])) return 1;
   w->n_pending = 0;
+  return 0;
+}
+
+/* Queues a row with known ids for the cell table (prefetching its cell); returns nonzero after an
+ * error. */
+static int push_pending(run_state_t *run, worker_t *w, uint32_t district_id, uint32_t sector_id, int64_t employment,
+                        int64_t establishments, int64_t offset) {
+  pending_row_t *slot = &w->pending[w->n_pending % PENDING_ROWS];
+  if (w->n_pending >= PENDING_ROWS && add_pending(run, w, slot)) return 1;
+  slot->key = regio_cell_key(district_id, sector_id);
+  slot->employment = employment;
+  slot->establishments = establishments;
+  slot->offset = offset;
+  regio_cells_prefetch(&w->partial.cells, slot->key);
+  w->n_pending++;
+  return 0;
+}
+
+/* Looks up a staged row's codes and queues it for the cell table. */
+static int resolve_staged(run_state_t *run, worker_t *w, const staged_row_t *row) {
+  int64_t district_id = regio_dict_intern_hashed(&w->partial.districts, row->district, row->district_len,
+                                                 row->district_hash);
+  int64_t sector_id = regio_dict_intern_hashed(&w->partial.sectors, row->sector, row->sector_len, row->sector_hash);
+  if (district_id < 0 || sector_id < 0) {
+    worker_error(w, 0, REGIO_ERR_NOMEM, "out of memory while aggregating");
+    lower_stop(run, 0);
+    return 1;
+  }
+  return push_pending(run, w, (uint32_t)district_id, (uint32_t)sector_id, row->employment, row->establishments,
+                      row->offset);
+}
+
+/* Resolves the rows still staged, oldest first. */
+static int flush_staged(run_state_t *run, worker_t *w) {
+  size_t n = w->n_staged < STAGED_ROWS ? w->n_staged : STAGED_ROWS;
+  size_t first = w->n_staged - n;
+  for (size_t i = 0; i < n; i++)
+    if (resolve_staged(run, w, &w->staged[(first + i) % STAGED_ROWS])) return 1;
+  w->n_staged = 0;
   return 0;
 }
 
@@ -485,34 +533,30 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
       establishments = whole >= 0 ? whole : milli / REGIO_MILLI;
     }
 
-    uint32_t district_id;
-    if (district_len == w->last_district_len && regio_bytes_equal(district, w->last_district, district_len)) {
-      district_id = w->last_district_id;
-    } else {
-      int64_t id = regio_dict_intern(&w->partial.districts, district, district_len);
-      if (id < 0) goto out_of_memory;
-      district_id = (uint32_t)id;
-      memcpy(w->last_district, district, district_len);
-      w->last_district_len = district_len;
-      w->last_district_id = district_id;
-    }
-    int64_t sector_id = regio_dict_intern(&w->partial.sectors, sector, sector_len);
-    if (sector_id < 0) goto out_of_memory;
-    pending_row_t *slot = &w->pending[w->n_pending % PENDING_ROWS];
-    if (w->n_pending >= PENDING_ROWS && add_pending(run, w, slot)) return;
-    slot->key = regio_cell_key(district_id, (uint32_t)sector_id);
-    slot->employment = employees;
-    slot->establishments = establishments;
-    slot->offset = offset;
-    regio_cells_prefetch(&w->partial.cells, slot->key);
-    w->n_pending++;
+    staged_row_t row = {district,
+                        sector,
+                        district_len,
+                        sector_len,
+                        regio_hash_code(district, district_len),
+                        regio_hash_code(sector, sector_len),
+                        employees,
+                        establishments,
+                        offset};
     w->rows_used++;
+    if (district == district_buf || ((escaped_roles >> ROLE_SECTOR) & 1) || (escaped_roles & 1)) {
+      /* a code in this row's scratch memory: look it up now */
+      if (resolve_staged(run, w, &row)) return;
+      continue;
+    }
+    staged_row_t *slot = &w->staged[w->n_staged % STAGED_ROWS];
+    if (w->n_staged >= STAGED_ROWS && resolve_staged(run, w, slot)) return;
+    *slot = row;
+    regio_dict_prefetch(&w->partial.districts, row.district_hash);
+    regio_dict_prefetch(&w->partial.sectors, row.sector_hash);
+    w->n_staged++;
   }
+  if (flush_staged(run, w)) return;
   flush_pending(run, w);
-  return;
-out_of_memory:
-  worker_error(w, 0, REGIO_ERR_NOMEM, "out of memory while aggregating");
-  lower_stop(run, 0);
 }
 
 /* ---------------------------------------------------------------------------------------------
