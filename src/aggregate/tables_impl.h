@@ -147,10 +147,6 @@ static inline int64_t regio_dict_intern_hashed(regio_dict_t *d, const char *code
   return (int64_t)d->count - 1;
 }
 
-static inline int64_t regio_dict_intern(regio_dict_t *d, const char *code, size_t len) {
-  return regio_dict_intern_hashed(d, code, len, regio_hash_code(code, len));
-}
-
 static inline uint64_t regio_cell_hash(uint64_t key) {
   key *= 0x9E3779B97F4A7C15ull;
   return key ^ (key >> 31);

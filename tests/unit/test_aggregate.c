@@ -1,0 +1,166 @@
+/* Unit tests of the per-thread partial aggregates (src/aggregate): the tuned helpers against plain
+ * references (memcmp, a linear search, plain sums), the dictionaries and the cell table through
+ * their growth, and the merge. */
+#include "aggregate/tables_impl.h"
+#include "testing.h"
+
+static uint64_t lcg_state = 12345;
+static uint32_t lcg(void) {
+  lcg_state = lcg_state * 6364136223846793005ull + 1442695040888963407ull;
+  return (uint32_t)(lcg_state >> 33);
+}
+
+/* Exact-size heap copies, so that a read past either end is caught by AddressSanitizer/valgrind. */
+static char *exact_copy(const char *text, size_t len) {
+  char *copy = malloc(len ? len : 1);
+  memcpy(copy, text, len);
+  return copy;
+}
+
+static void test_bytes_equal_and_hash(void) {
+  char a[64], b[64];
+  for (int trial = 0; trial < 200000; trial++) {
+    size_t len = lcg() % 41;
+    for (size_t i = 0; i < len; i++) a[i] = b[i] = (char)('0' + lcg() % 3); /* few letters: many equal */
+    if (len && lcg() % 2) b[lcg() % len] = (char)('0' + lcg() % 3);
+    char *x = exact_copy(a, len), *y = exact_copy(b, len);
+    int reference = memcmp(x, y, len) == 0;
+    CHECK(regio_bytes_equal(x, y, len) == reference);
+    if (reference) CHECK(regio_hash_code(x, len) == regio_hash_code(y, len));
+    free(x);
+    free(y);
+  }
+  /* the hash takes the length into account: "0" and "00" and "000" differ */
+  CHECK(regio_hash_code("0", 1) != regio_hash_code("00", 2));
+  CHECK(regio_hash_code("00", 2) != regio_hash_code("000", 3));
+  CHECK(regio_hash_code("12345678", 8) != regio_hash_code("123456789", 9));
+}
+
+static void test_dictionary(void) {
+  regio_partial_t p;
+  CHECK(regio_partial_init(&p) == 0);
+  /* 20,000 distinct codes of 1 to 12 characters, each interned three times in a shuffled order:
+   * ids must be dense, in order of first appearance, and stable through the growth of the table */
+  enum { N = 20000 };
+  static char codes[N][16];
+  static size_t lens[N];
+  static int64_t first_id[N];
+  for (int i = 0; i < N; i++) {
+    lens[i] = (size_t)snprintf(codes[i], sizeof codes[i], "%d", i * 7919 % 1000003);
+    first_id[i] = -1;
+  }
+  int64_t next = 0;
+  for (int round = 0; round < 3 * N; round++) {
+    int i = (int)(lcg() % N);
+    int64_t id = regio_dict_intern_hashed(&p.districts, codes[i], lens[i], regio_hash_code(codes[i], lens[i]));
+    if (first_id[i] < 0) {
+      CHECK(id == next);
+      first_id[i] = id;
+      next++;
+    } else {
+      CHECK(id == first_id[i]);
+    }
+  }
+  CHECK((int64_t)p.districts.count == next);
+  /* every entry holds its code */
+  for (int i = 0; i < N; i++) {
+    if (first_id[i] < 0) continue;
+    const regio_dict_entry_t *e = &p.districts.entries[first_id[i]];
+    CHECK(e->len == lens[i] && memcmp(p.districts.arena + e->offset, codes[i], lens[i]) == 0);
+  }
+  regio_partial_free(&p);
+}
+
+static void test_cells_against_sums(void) {
+  /* 3 million additions over 600 x 900 possible cells (beyond the initial table size): every cell
+   * must hold the plain sum kept beside it */
+  enum { D = 600, S = 900 };
+  int64_t *want_emp = calloc(D * S, sizeof *want_emp), *want_est = calloc(D * S, sizeof *want_est);
+  regio_partial_t p;
+  CHECK(regio_partial_init(&p) == 0);
+  for (int i = 0; i < 3000000; i++) {
+    uint32_t d = lcg() % D, s = (lcg() % S) * (lcg() % 2) + lcg() % 3; /* skewed */
+    s %= S;
+    int64_t emp = lcg() % 100000, est = 1 + lcg() % 3;
+    want_emp[d * S + s] += emp;
+    want_est[d * S + s] += est;
+    CHECK(regio_cells_add(&p.cells, regio_cell_key(d, s), emp, est) == 0);
+  }
+  size_t occupied = 0, mismatches = 0;
+  for (size_t i = 0; i <= p.cells.mask; i++) {
+    const regio_cell_t *cell = &p.cells.slots[i];
+    if (cell->key == REGIO_CELL_EMPTY) continue;
+    occupied++;
+    size_t d = regio_cell_district(cell->key), s = regio_cell_sector(cell->key);
+    mismatches += cell->employment != want_emp[d * S + s] || cell->establishments != want_est[d * S + s];
+  }
+  size_t expected = 0;
+  for (size_t i = 0; i < (size_t)D * S; i++) expected += want_est[i] != 0;
+  CHECK(occupied == expected);
+  CHECK(occupied == p.cells.count);
+  CHECKF(mismatches == 0, "%zu cells differ from the plain sums", mismatches);
+  /* overflow is reported, not wrapped */
+  CHECK(regio_cells_add(&p.cells, regio_cell_key(1, 1), INT64_MAX, 0) == -2);
+  regio_partial_free(&p);
+  free(want_emp);
+  free(want_est);
+}
+
+static void test_merge(void) {
+  /* two partials that saw the same codes in different orders: the merge sorts the codes and adds
+   * the cells */
+  regio_partial_t a, b;
+  CHECK(regio_partial_init(&a) == 0 && regio_partial_init(&b) == 0);
+  const char *districts[] = {"B", "A", "AA"}, *sectors[] = {"2", "10"};
+  /* a: B/2 = 5, A/10 = 1 ; b (ids in another order): A/10 = 2, AA/2 = 7, B/2 = 1 */
+  int64_t a_b = regio_dict_intern_hashed(&a.districts, "B", 1, regio_hash_code("B", 1));
+  int64_t a_a = regio_dict_intern_hashed(&a.districts, "A", 1, regio_hash_code("A", 1));
+  int64_t a_2 = regio_dict_intern_hashed(&a.sectors, "2", 1, regio_hash_code("2", 1));
+  int64_t a_10 = regio_dict_intern_hashed(&a.sectors, "10", 2, regio_hash_code("10", 2));
+  CHECK(regio_cells_add(&a.cells, regio_cell_key((uint32_t)a_b, (uint32_t)a_2), 5000, 1) == 0);
+  CHECK(regio_cells_add(&a.cells, regio_cell_key((uint32_t)a_a, (uint32_t)a_10), 1000, 1) == 0);
+  int64_t b_a = regio_dict_intern_hashed(&b.districts, "A", 1, regio_hash_code("A", 1));
+  int64_t b_aa = regio_dict_intern_hashed(&b.districts, "AA", 2, regio_hash_code("AA", 2));
+  int64_t b_b = regio_dict_intern_hashed(&b.districts, "B", 1, regio_hash_code("B", 1));
+  int64_t b_10 = regio_dict_intern_hashed(&b.sectors, "10", 2, regio_hash_code("10", 2));
+  int64_t b_2 = regio_dict_intern_hashed(&b.sectors, "2", 1, regio_hash_code("2", 1));
+  CHECK(regio_cells_add(&b.cells, regio_cell_key((uint32_t)b_a, (uint32_t)b_10), 2000, 1) == 0);
+  CHECK(regio_cells_add(&b.cells, regio_cell_key((uint32_t)b_aa, (uint32_t)b_2), 7000, 2) == 0);
+  CHECK(regio_cells_add(&b.cells, regio_cell_key((uint32_t)b_b, (uint32_t)b_2), 1000, 1) == 0);
+  (void)districts;
+  (void)sectors;
+  regio_partial_t *both[] = {&a, &b};
+  regio_aggregate_t agg;
+  memset(&agg, 0, sizeof agg);
+  regio_ctx_t *ctx = NULL;
+  CHECK(regio_ctx_create(&ctx) == REGIO_OK);
+  CHECK(regio_partials_merge(both, 2, &agg, ctx) == REGIO_OK);
+  /* sorted bytewise, a prefix first: districts A, AA, B; sectors 10, 2 */
+  CHECK(agg.districts.count == 3 && agg.sectors.count == 2);
+  CHECK(strcmp(regio_codes_at(&agg.districts, 0), "A") == 0);
+  CHECK(strncmp(regio_codes_at(&agg.districts, 1), "AA", 2) == 0);
+  CHECK(strcmp(regio_codes_at(&agg.districts, 2), "B") == 0);
+  CHECK(strncmp(regio_codes_at(&agg.sectors, 0), "10", 2) == 0 && strcmp(regio_codes_at(&agg.sectors, 1), "2") == 0);
+  /* [A, AA, B] x [10, 2] in thousandths: A/10 = 1000 + 2000, AA/2 = 7000, B/2 = 5000 + 1000 */
+  const int64_t want[6] = {3000, 0, 0, 7000, 0, 6000};
+  for (int i = 0; i < 6; i++) CHECKF(agg.employment[i] == want[i], "cell %d: %lld", i, (long long)agg.employment[i]);
+  CHECK(agg.district_establishments[0] == 2 && agg.district_establishments[1] == 2 &&
+        agg.district_establishments[2] == 2);
+  CHECK(agg.sector_establishments[0] == 2 && agg.sector_establishments[1] == 4);
+  regio_codes_free(&agg.districts);
+  regio_codes_free(&agg.sectors);
+  free(agg.employment);
+  free(agg.district_establishments);
+  free(agg.sector_establishments);
+  regio_ctx_destroy(&ctx);
+  regio_partial_free(&a);
+  regio_partial_free(&b);
+}
+
+int main(void) {
+  test_bytes_equal_and_hash();
+  test_dictionary();
+  test_cells_against_sums();
+  test_merge();
+  return test_summary("test_aggregate");
+}
