@@ -126,8 +126,10 @@ static inline int regio_bytes_equal(const char *a, const char *b, size_t n) {
   return 1;
 }
 
-/* Asks for the cache line of the slot where a code of hash h starts its search. */
-static inline void regio_dict_prefetch(const regio_dict_t *d, uint64_t h) {
+/* Asks for the cache line of the slot where a code of hash h starts its search. The prefetch
+ * helpers are always inlined: a function whose only effect is a prefetch looks free of side
+ * effects to GCC, which then drops calls to it when it does not inline it. */
+__attribute__((always_inline)) static inline void regio_dict_prefetch(const regio_dict_t *d, uint64_t h) {
   __builtin_prefetch(&d->slots[(size_t)h & d->mask], 0, 3);
 }
 
@@ -163,7 +165,7 @@ static inline uint32_t regio_cell_sector(uint64_t key) {
 }
 
 /* Asks for the cache line of key's home slot, ahead of regio_cells_add. */
-static inline void regio_cells_prefetch(const regio_cells_t *c, uint64_t key) {
+__attribute__((always_inline)) static inline void regio_cells_prefetch(const regio_cells_t *c, uint64_t key) {
   __builtin_prefetch(&c->slots[(size_t)regio_cell_hash(key) & c->mask], 1, 3);
 }
 
