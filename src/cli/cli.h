@@ -10,5 +10,6 @@ extern char cli_temp_output[CLI_TEMP_PATH_MAX];
 int cli_run_main(int argc, char **argv, const char *command_line);
 int cli_info_main(int argc, char **argv);
 int cli_gen_main(int argc, char **argv);
+int cli_io_main(int argc, char **argv);
 
 #endif

@@ -38,6 +38,7 @@ static const char *usage_text =
     "usage: regio run [options] FILE... -o OUT.h5\n"
     "       regio info OUT.h5\n"
     "       regio gen --preset demo|kr|narrow|wide [--seed N] [--rows N] -o FILE[.gz]\n"
+    "       regio io FILE -o OUT.h5 [--io-... options] (input-output analysis; regio io --help)\n"
     "       regio --help | --version\n"
     "\n"
     "regio run reads establishment tables (CSV, plain or gzip), aggregates employment exactly into\n"
@@ -603,6 +604,7 @@ int main(int argc, char **argv) {
   }
   if (!strcmp(command, "info")) return cli_info_main(argc - 1, argv + 1);
   if (!strcmp(command, "gen")) return cli_gen_main(argc - 1, argv + 1);
+  if (!strcmp(command, "io")) return cli_io_main(argc - 1, argv + 1);
   fprintf(stderr, "regio: unknown command '%s' (see regio --help)\n", command);
   return REGIO_ERR_USAGE;
 }
