@@ -19,6 +19,7 @@
 
 /* A parsed file: header fields and records, each with its line number. */
 typedef struct csv_table {
+  int label_col; /* the column of row labels */
   int n_cols;
   char **header;
   int n_rows;
@@ -166,8 +167,10 @@ static regio_err_t need_row(const char *path, const csv_table_t *t, int label_co
   int r = find_row(t, label_col, label);
   REGIO_CHECK(ctx, r != -2, REGIO_ERR_INPUT, "%s: %s row '%s' occurs more than once in column '%s'", path, what, label,
               t->header[label_col]);
-  REGIO_CHECK(ctx, r >= 0, REGIO_ERR_INPUT, "%s: no %s row '%s' in column '%s'", path, what, label,
-              t->header[label_col]);
+  REGIO_CHECK(ctx, r >= 0, REGIO_ERR_INPUT,
+              "%s: no %s row '%s' in column '%s' (the column of row labels; another can be chosen with "
+              "--io-label-col)",
+              path, what, label, t->header[label_col]);
   *out = r;
   return REGIO_OK;
 }
@@ -192,7 +195,8 @@ static regio_err_t cell(const char *path, const csv_table_t *t, int row, int col
   if (!ok || *end || !isfinite(v) || errno == ERANGE) {
     regio_csv_quote_for_message(text, strlen(text), shown, sizeof shown);
     return REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%s:%ld: column '%s' (field %d), row '%s': \"%s\" is not a number", path,
-                       t->row_line[row], t->header[col], col + 1, t->rows[row][0], shown);
+                       t->row_line[row], t->header[col], col + 1,
+                       t->label_col < t->row_fields[row] ? t->rows[row][t->label_col] : "", shown);
   }
   *out = v;
   return REGIO_OK;
@@ -330,6 +334,22 @@ regio_err_t regio_io_table_read(const char *path, const regio_io_read_opts_t *op
     }
   }
 
+  t.label_col = label_col;
+  /* the named rows and columns first: a misspelt label is reported as such */
+  int out_row = -1, out_col = -1, comp_row = -1, emp_row = -1, hh_col = -1;
+  if (opts->output_row)
+    TRY_GOTO(need_row(path, &t, label_col, "output", opts->output_row, ctx, &out_row));
+  else
+    TRY_GOTO(need_col(path, &t, "output", opts->output_col, ctx, &out_col));
+  if (opts->compensation_row)
+    TRY_GOTO(need_row(path, &t, label_col, "compensation", opts->compensation_row, ctx, &comp_row));
+  for (int k = 0; k < opts->n_value_added_rows; k++) {
+    int r = -1;
+    TRY_GOTO(need_row(path, &t, label_col, "value-added", opts->value_added_rows[k], ctx, &r));
+  }
+  if (opts->employment_row) TRY_GOTO(need_row(path, &t, label_col, "employment", opts->employment_row, ctx, &emp_row));
+  if (opts->household_col) TRY_GOTO(need_col(path, &t, "household consumption", opts->household_col, ctx, &hh_col));
+
   /* the intermediate block: column labels that also label a row, in column order */
   sector_col = malloc((size_t)t.n_cols * sizeof *sector_col);
   sector_row = malloc((size_t)t.n_cols * sizeof *sector_row);
@@ -380,19 +400,14 @@ regio_err_t regio_io_table_read(const char *path, const regio_io_read_opts_t *op
     for (int j = 0; j < n; j++)
       TRY_GOTO(cell(path, &t, sector_row[i], sector_col[j], ctx, &tab->Z[(size_t)i * (size_t)n + (size_t)j]));
   }
-  int r = -1, c = -1;
-  if (opts->output_row) {
-    TRY_GOTO(need_row(path, &t, label_col, "output", opts->output_row, ctx, &r));
-    for (int j = 0; j < n; j++) TRY_GOTO(cell(path, &t, r, sector_col[j], ctx, &tab->x[j]));
-  } else {
-    TRY_GOTO(need_col(path, &t, "output", opts->output_col, ctx, &c));
-    for (int i = 0; i < n; i++) TRY_GOTO(cell(path, &t, sector_row[i], c, ctx, &tab->x[i]));
-  }
-  if (opts->compensation_row) {
-    TRY_GOTO(need_row(path, &t, label_col, "compensation", opts->compensation_row, ctx, &r));
-    for (int j = 0; j < n; j++) TRY_GOTO(cell(path, &t, r, sector_col[j], ctx, &tab->compensation[j]));
-  }
+  if (out_row >= 0)
+    for (int j = 0; j < n; j++) TRY_GOTO(cell(path, &t, out_row, sector_col[j], ctx, &tab->x[j]));
+  else
+    for (int i = 0; i < n; i++) TRY_GOTO(cell(path, &t, sector_row[i], out_col, ctx, &tab->x[i]));
+  if (comp_row >= 0)
+    for (int j = 0; j < n; j++) TRY_GOTO(cell(path, &t, comp_row, sector_col[j], ctx, &tab->compensation[j]));
   for (int k = 0; k < opts->n_value_added_rows; k++) {
+    int r = -1;
     TRY_GOTO(need_row(path, &t, label_col, "value-added", opts->value_added_rows[k], ctx, &r));
     for (int j = 0; j < n; j++) {
       double v = 0;
@@ -400,14 +415,10 @@ regio_err_t regio_io_table_read(const char *path, const regio_io_read_opts_t *op
       tab->value_added[j] += v;
     }
   }
-  if (opts->employment_row) {
-    TRY_GOTO(need_row(path, &t, label_col, "employment", opts->employment_row, ctx, &r));
-    for (int j = 0; j < n; j++) TRY_GOTO(cell(path, &t, r, sector_col[j], ctx, &tab->employment[j]));
-  }
-  if (opts->household_col) {
-    TRY_GOTO(need_col(path, &t, "household consumption", opts->household_col, ctx, &c));
-    for (int i = 0; i < n; i++) TRY_GOTO(cell(path, &t, sector_row[i], c, ctx, &tab->household[i]));
-  }
+  if (emp_row >= 0)
+    for (int j = 0; j < n; j++) TRY_GOTO(cell(path, &t, emp_row, sector_col[j], ctx, &tab->employment[j]));
+  if (hh_col >= 0)
+    for (int i = 0; i < n; i++) TRY_GOTO(cell(path, &t, sector_row[i], hh_col, ctx, &tab->household[i]));
   tab->path = dup_string(path);
   tab->description = describe(opts, t.header[label_col], n);
   if (!tab->path || !tab->description) {

@@ -293,7 +293,7 @@ static void test_read(regio_ctx_t *ctx) {
   o.n_sectors = 0;
   CHECK_INT(regio_io_table_read(path, &o, ctx, &t), REGIO_ERR_INPUT);
   CHECK_CONTAINS(regio_ctx_message(ctx), "table.csv:4: column 'TOTAL'");
-  CHECK_CONTAINS(regio_ctx_message(ctx), "\"NA\" is not a number");
+  CHECK_CONTAINS(regio_ctx_message(ctx), "row 'TOTAL': \"NA\" is not a number");
   /* missing rows and columns, default label column (id: no match) */
   o.n_sectors = 2;
   o.output_col = "nope";
@@ -306,6 +306,7 @@ static void test_read(regio_ctx_t *ctx) {
   o.output_row = "output";
   o.label_col = NULL;
   CHECK_INT(regio_io_table_read(path, &o, ctx, &t), REGIO_ERR_INPUT);
+  CHECK_CONTAINS(regio_ctx_message(ctx), "no output row 'output' in column 'id'");
   CHECK_CONTAINS(regio_ctx_message(ctx), "--io-label-col");
   CHECK_INT(regio_io_table_read(test_path("missing.csv"), &o, ctx, &t), REGIO_ERR_IO);
   o.output_col = "out";
