@@ -70,7 +70,7 @@ int regio_dict_push(regio_dict_t *d, uint64_t hash, const char *code, size_t len
 /* Cell tables are zero-filled (zero = empty slot). Large ones are mapped anonymously, so their
  * pages are zeroed lazily by the kernel, and backed by huge pages where allowed, which removes
  * most TLB misses of the random accesses. */
-enum { CELLS_INITIAL_SLOTS_BIG = 1 << 20 };
+enum { CELLS_INITIAL_SLOTS_BIG = 1 << 16 };
 static const size_t MAP_THRESHOLD = (size_t)2 << 20;
 
 static regio_cell_t *cells_map(size_t n_slots) {
