@@ -4,16 +4,13 @@
  * reader never sees a partial file and a failed run leaves an existing file untouched. Object time
  * stamps are off, so the same result gives a byte-identical file. HDF5 (serial build) is not
  * thread-safe: call this from one thread at a time. */
-#include <errno.h>
-#include <fcntl.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "output/atomic_impl.h"
 #include "output/h5_impl.h"
 #include "regio/output.h"
 #include "regio/version.h"
@@ -504,118 +501,15 @@ cleanup:
   return err;
 }
 
-/* Directory part of a path ("." when it has none). */
-static void directory_of(const char *path, char *out, size_t size) {
-  const char *slash = strrchr(path, '/');
-  if (!slash) {
-    snprintf(out, size, ".");
-  } else if (slash == path) {
-    snprintf(out, size, "/");
-  } else {
-    size_t len = (size_t)(slash - path);
-    if (len >= size) len = size - 1;
-    memcpy(out, path, len);
-    out[len] = '\0';
-  }
-}
-
-/* Checks up front what HDF5 would otherwise report as a long error stack. */
-static regio_err_t check_paths(const char *path, const char *temp_path, regio_ctx_t *ctx) {
-  struct stat st;
-  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-    return REGIO_ERROR(ctx, REGIO_ERR_IO, "cannot write output file '%s': it is a directory", path);
-  char dir[4096];
-  directory_of(temp_path, dir, sizeof dir);
-  if (stat(dir, &st) != 0)
-    return REGIO_ERROR(ctx, REGIO_ERR_IO, "cannot create output file '%s': %s", temp_path, strerror(errno));
-  if (!S_ISDIR(st.st_mode))
-    return REGIO_ERROR(ctx, REGIO_ERR_IO, "cannot create output file '%s': '%s' is not a directory", temp_path, dir);
-  if (access(dir, W_OK | X_OK) != 0)
-    return REGIO_ERROR(ctx, REGIO_ERR_IO, "cannot create output file '%s': %s", temp_path, strerror(errno));
-  if (lstat(temp_path, &st) == 0)
-    return REGIO_ERROR(ctx, REGIO_ERR_IO, "cannot create output file '%s': %s", temp_path, strerror(EEXIST));
-  return REGIO_OK;
-}
-
-/* Flushes a closed file (or directory) to disk. */
-static int fsync_path(const char *path, int directory) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC | (directory ? O_DIRECTORY : 0));
-  if (fd < 0) return -1;
-  int rc = fsync(fd);
-  int saved = errno;
-  close(fd);
-  errno = saved;
-  return rc;
-}
-
 regio_err_t regio_output_write(const regio_result_t *res, const char *path, const char *temp_path, regio_ctx_t *ctx) {
   REGIO_CHECK(ctx, path && *path, REGIO_ERR_USAGE, "no output file given");
   REGIO_CHECK(ctx, res, REGIO_ERR_INTERNAL, "cannot write output file '%s': no result", path);
   REGIO_TRY(check_result(res, path, ctx));
-
-  regio_err_t err = REGIO_OK;
-  char *temp_owned = NULL;
-  int created = 0, auto_saved = 0;
-  H5E_auto2_t old_func = NULL;
-  void *old_data = NULL;
-  hid_t fcpl = -1, fapl = -1;
-  regio_h5w_t w = {ctx, path, -1};
-
-  if (!temp_path) {
-    size_t size = strlen(path) + 32;
-    temp_owned = malloc(size);
-    REGIO_CHECK(ctx, temp_owned, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory", path);
-    snprintf(temp_owned, size, "%s.tmp.%ld", path, (long)getpid());
-    temp_path = temp_owned;
-  }
-  REGIO_TRY_GOTO(check_paths(path, temp_path, ctx));
-
-  /* HDF5 would print its error stack to stderr; the innermost message goes into ours instead. */
-  if (H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data) >= 0) auto_saved = 1;
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-
-  REGIO_H5_TRY(&w, fcpl = H5Pcreate(H5P_FILE_CREATE), "/");
-  REGIO_H5_TRY(&w, H5Pset_obj_track_times(fcpl, 0), "/"); /* the root group's time stamps */
-  REGIO_H5_TRY(&w, fapl = H5Pcreate(H5P_FILE_ACCESS), "/");
-  /* Closing the file closes whatever is still open in it, also on the way out of an error. */
-  REGIO_H5_TRY(&w, H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG), "/");
-  w.file = H5Fcreate(temp_path, H5F_ACC_EXCL, fcpl, fapl);
-  if (w.file < 0) {
-    char inner[768];
-    regio_h5_innermost_message(inner, sizeof inner);
-    err = REGIO_ERROR(ctx, REGIO_ERR_IO, "cannot create output file '%s'%s%s", temp_path, inner[0] ? ": " : "", inner);
-    goto cleanup;
-  }
-  created = 1;
-
-  REGIO_TRY_GOTO(write_contents(&w, res));
-  hid_t file = w.file;
-  w.file = -1;
-  REGIO_H5_TRY(&w, H5Fclose(file), "/");
-
-  if (fsync_path(temp_path, 0) != 0) {
-    err = REGIO_ERROR(ctx, REGIO_ERR_IO, "cannot write output file '%s': fsync of '%s' failed: %s", path, temp_path,
-                      strerror(errno));
-    goto cleanup;
-  }
-  if (rename(temp_path, path) != 0) {
-    err = REGIO_ERROR(ctx, REGIO_ERR_IO, "cannot write output file '%s': cannot rename '%s' to it: %s", path, temp_path,
-                      strerror(errno));
-    goto cleanup;
-  }
-  created = 0;
-  /* Make the rename itself durable; some file systems refuse fsync on a directory, which is fine. */
-  char dir[4096];
-  directory_of(path, dir, sizeof dir);
-  (void)fsync_path(dir, 1);
-  regio_ctx_progress(ctx, "output", 1.0);
-
-cleanup:
-  regio_h5_close(&w.file);
-  regio_h5_close(&fapl);
-  regio_h5_close(&fcpl);
-  if (created && err != REGIO_OK) unlink(temp_path);
-  if (auto_saved) H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
-  free(temp_owned);
+  regio_h5_atomic_t out;
+  REGIO_TRY(regio_h5_atomic_begin(&out, path, temp_path, ctx));
+  regio_err_t err = write_contents(&out.w, res);
+  regio_err_t finished = regio_h5_atomic_finish(&out, err == REGIO_OK);
+  if (err == REGIO_OK) err = finished;
+  if (err == REGIO_OK) regio_ctx_progress(ctx, "output", 1.0);
   return err;
 }
