@@ -83,4 +83,8 @@ regio_err_t regio_h5_dataset_write(regio_h5w_t *w, hid_t loc, const char *name, 
  * longest string, at least 1. *chars is malloc'ed (caller frees). */
 regio_err_t regio_h5_pack_strings(regio_h5w_t *w, const char *const *strings, size_t n, size_t *width, char **chars);
 
+/* Creates /provenance with the attributes every regio file carries: regio_version, schema_version,
+ * command_line and hdf5_version. The caller closes *group. */
+regio_err_t regio_h5_provenance_group(regio_h5w_t *w, const char *command_line, hid_t *group);
+
 #endif

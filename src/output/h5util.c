@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "output/h5_impl.h"
+#include "regio/output.h"
+#include "regio/version.h"
 
 /* Rough size of one chunk of a compressed dataset: big enough that deflate works well and the
  * per-chunk index overhead is small, small enough to fit HDF5's default 1 MiB chunk cache. */
@@ -241,4 +243,22 @@ regio_err_t regio_h5_pack_strings(regio_h5w_t *w, const char *const *strings, si
   *width = wid;
   *chars = buf;
   return REGIO_OK;
+}
+
+regio_err_t regio_h5_provenance_group(regio_h5w_t *w, const char *command_line, hid_t *group) {
+  regio_err_t err = REGIO_OK;
+  char hdf5_version[64];
+  unsigned major = 0, minor = 0, release = 0;
+  *group = -1;
+  REGIO_H5_TRY(w, H5get_libversion(&major, &minor, &release), "/provenance");
+  snprintf(hdf5_version, sizeof hdf5_version, "%u.%u.%u", major, minor, release);
+  REGIO_TRY_GOTO(regio_h5_group(w, w->file, "provenance", "/provenance", group));
+  REGIO_TRY_GOTO(regio_h5_attr_string(w, *group, "/provenance", "regio_version", REGIO_VERSION_STRING));
+  REGIO_TRY_GOTO(regio_h5_attr_int(w, *group, "/provenance", "schema_version", REGIO_SCHEMA_VERSION));
+  REGIO_TRY_GOTO(regio_h5_attr_string(w, *group, "/provenance", "command_line", command_line));
+  REGIO_TRY_GOTO(regio_h5_attr_string(w, *group, "/provenance", "hdf5_version", hdf5_version));
+  return REGIO_OK;
+cleanup:
+  regio_h5_close(group);
+  return err;
 }

@@ -445,17 +445,8 @@ cleanup:
 static regio_err_t write_provenance(regio_h5w_t *w, const regio_result_t *res) {
   regio_err_t err = REGIO_OK;
   hid_t group = -1, reasons = -1, dset = -1;
-  char hdf5_version[64];
-  unsigned major = 0, minor = 0, release = 0;
-  REGIO_H5_TRY(w, H5get_libversion(&major, &minor, &release), "/provenance");
-  snprintf(hdf5_version, sizeof hdf5_version, "%u.%u.%u", major, minor, release);
-
-  REGIO_TRY_GOTO(regio_h5_group(w, w->file, "provenance", "/provenance", &group));
-  REGIO_TRY_GOTO(regio_h5_attr_string(w, group, "/provenance", "regio_version", REGIO_VERSION_STRING));
-  REGIO_TRY_GOTO(regio_h5_attr_int(w, group, "/provenance", "schema_version", REGIO_SCHEMA_VERSION));
-  REGIO_TRY_GOTO(regio_h5_attr_string(w, group, "/provenance", "command_line", res->command_line));
+  REGIO_TRY_GOTO(regio_h5_provenance_group(w, res->command_line, &group));
   REGIO_TRY_GOTO(regio_h5_attr_string(w, group, "/provenance", "config", res->config_ini));
-  REGIO_TRY_GOTO(regio_h5_attr_string(w, group, "/provenance", "hdf5_version", hdf5_version));
 
   REGIO_TRY_GOTO(strings_dataset(w, group, "skip_reasons", "/provenance/skip_reasons", skip_reason_names,
                                  REGIO_SKIP_COUNT,
