@@ -122,6 +122,95 @@ void regio_io_national_destroy(regio_io_national_t **res);
 regio_err_t regio_io_write(const regio_io_table_t *table, const regio_io_national_t *res, const char *path,
                            const char *temp_path, const char *command_line, regio_ctx_t *ctx);
 
+/* ---- Regional tables for every district (location-quotient regionalization) ----
+ *
+ * Each district's technical coefficients are the national ones scaled down by a location
+ * quotient: a^r_ij = min(Q_ij, 1) a_ij (a_ij from regio_io_national_t.A, i the supplying sector,
+ * j the buying one). With RE_i the district's employment in sector i, TRE its total, NE_i the
+ * national employment in sector i and TNE the national total:
+ *   SLQ   Q_ij = SLQ_i = (RE_i / TRE) / (NE_i / TNE)                 (simple location quotient);
+ *   CILQ  Q_ij = SLQ_i / SLQ_j for i != j, SLQ_i on the diagonal     (cross-industry quotient,
+ *         i supplies, j buys; the diagonal convention of Flegg, Webber & Elliott 1995);
+ *   FLQ   Q_ij = lambda* CILQ_ij for i != j, lambda* SLQ_i on the diagonal, with
+ *         lambda* = [log2(1 + TRE / TNE)]^delta       (Flegg, Webber & Elliott 1995, Regional
+ *         Studies 29(6); Flegg & Webber 1997, Regional Studies 31(8); delta default 0.25);
+ *   AFLQ  Q_ij = FLQ_ij log2(1 + SLQ_j) where SLQ_j > 1, FLQ_ij elsewhere (Flegg & Webber 2000,
+ *         Regional Studies 34(6)).
+ * The nation is the sum of the districts given (NE_i = sum over districts of RE_i), so the
+ * districts tile the nation.
+ *
+ * Conventions where a quotient is undefined (0/0 or x/0), chosen so that every district of a
+ * non-empty nation gets finite results:
+ *   - RE_i = 0 (the district has no sector i, in particular when NE_i = 0): the district cannot
+ *     supply i, Q_ij = 0 for every j (row i of A^r is zero);
+ *   - RE_i > 0 and RE_j = 0 (SLQ_j = 0, a buyer absent from the district): CILQ_ij = +inf, so
+ *     Q_ij = min(+inf, 1) = 1 for CILQ, FLQ and AFLQ (the national coefficient is kept);
+ *   - TRE = 0 (a district with no employment at all): no regional table; every result of the
+ *     district is NaN and empty_district[d] = 1.
+ * Since 0 <= a^r_ij <= a_ij, the regional I - A^r is nonsingular whenever the national one is.
+ *
+ * Results per district, all from one LU factorisation of M = I - A^r (dgetrf):
+ *   output_multiplier = 1'L^r (M' y = 1, a transposed solve);
+ *   backward_linkage = output_multiplier / its mean over the sectors (Rasmussen power of
+ *   dispersion, mean 1 in every district); forward_linkage = L^r 1 / its mean (M y = 1);
+ *   employment_multiplier_j = (e L^r)_j / e_j with the national employment coefficients
+ *   e_j = employment_j / x_j of the IO table (Type I; NaN where e_j = 0); only when the table has
+ *   an employment row.
+ *
+ * Parallel over districts (OpenMP, regio_ctx_threads); each district is computed by one thread
+ * from its own buffers (O(threads n^2) memory), so the results do not depend on the thread count.
+ * The LAPACK calls run inside the parallel region; OpenBLAS's OpenMP build runs them
+ * single-threaded there (for the small n of a regional table this is also the fastest). */
+typedef enum regio_io_regional_method {
+  REGIO_IO_SLQ = 1,
+  REGIO_IO_CILQ = 2,
+  REGIO_IO_FLQ = 3,
+  REGIO_IO_AFLQ = 4
+} regio_io_regional_method_t;
+
+#define REGIO_IO_FLQ_DELTA_DEFAULT 0.25
+
+typedef struct regio_io_regional_opts {
+  regio_io_regional_method_t method; /* 0: REGIO_IO_FLQ */
+  double delta;                      /* FLQ and AFLQ; must be finite and >= 0 */
+} regio_io_regional_opts_t;
+
+/* Default options: FLQ with delta = 0.25. */
+regio_io_regional_opts_t regio_io_regional_opts_default(void);
+
+/* "slq", "cilq", "flq", "aflq" (case-insensitive) -> method; 0 for anything else. */
+regio_io_regional_method_t regio_io_regional_method_parse(const char *name);
+/* "SLQ", "CILQ", "FLQ", "AFLQ"; "?" for an unknown value. */
+const char *regio_io_regional_method_name(regio_io_regional_method_t method);
+
+/* Regional results: matrices are n_districts x n row-major (district d, sector j at d*n + j).
+ * Owns all arrays. */
+typedef struct regio_io_regional {
+  int n_districts, n;
+  regio_io_regional_method_t method;
+  double delta;              /* as given (also for SLQ and CILQ, where it is not used) */
+  double *employment;        /* copy of the district employment by IO sector */
+  double *national_share;    /* n: NE_i / TNE */
+  double *lambda;            /* n_districts: lambda* (FLQ, AFLQ), NaN for the other methods */
+  int *empty_district;       /* n_districts: 1 where TRE = 0 (results NaN) */
+  int n_empty_districts;
+  double *output_multiplier; /* n_districts x n */
+  double *backward_linkage;
+  double *forward_linkage;
+  double *employment_multiplier; /* n_districts x n, or NULL without national employment */
+} regio_io_regional_t;
+
+/* Regionalizes table (national coefficients national->A) for n_districts districts whose
+ * employment by IO sector (the table's sector order) is the row-major n_districts x table->n
+ * matrix employment (borrowed). opts NULL: the defaults.
+ * Errors: REGIO_ERR_USAGE (bad method or delta, n_districts < 1), REGIO_ERR_INPUT (negative or
+ * non-finite employment naming district and sector, a nation with no employment at all),
+ * REGIO_ERR_NUMERIC (a singular regional I - A^r, naming the district), NOMEM. */
+regio_err_t regio_io_regional_compute(const regio_io_table_t *table, const regio_io_national_t *national,
+                                      int n_districts, const double *employment, const regio_io_regional_opts_t *opts,
+                                      regio_ctx_t *ctx, regio_io_regional_t **out);
+void regio_io_regional_destroy(regio_io_regional_t **res);
+
 #ifdef __cplusplus
 }
 #endif
