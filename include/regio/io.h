@@ -188,11 +188,11 @@ const char *regio_io_regional_method_name(regio_io_regional_method_t method);
 typedef struct regio_io_regional {
   int n_districts, n;
   regio_io_regional_method_t method;
-  double delta;              /* as given (also for SLQ and CILQ, where it is not used) */
-  double *employment;        /* copy of the district employment by IO sector */
-  double *national_share;    /* n: NE_i / TNE */
-  double *lambda;            /* n_districts: lambda* (FLQ, AFLQ), NaN for the other methods */
-  int *empty_district;       /* n_districts: 1 where TRE = 0 (results NaN) */
+  double delta;           /* as given (also for SLQ and CILQ, where it is not used) */
+  double *employment;     /* copy of the district employment by IO sector */
+  double *national_share; /* n: NE_i / TNE */
+  double *lambda;         /* n_districts: lambda* (FLQ, AFLQ), NaN for the other methods */
+  int *empty_district;    /* n_districts: 1 where TRE = 0 (results NaN) */
   int n_empty_districts;
   double *output_multiplier; /* n_districts x n */
   double *backward_linkage;
