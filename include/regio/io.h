@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "regio/error.h"
+#include "regio/indices.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -210,6 +211,42 @@ regio_err_t regio_io_regional_compute(const regio_io_table_t *table, const regio
                                       int n_districts, const double *employment, const regio_io_regional_opts_t *opts,
                                       regio_ctx_t *ctx, regio_io_regional_t **out);
 void regio_io_regional_destroy(regio_io_regional_t **res);
+
+/* ---- District employment by IO sector (concordance) ---- */
+
+/* A concordance from establishment sector codes to IO sectors: pairs (sector, io_sector) read from
+ * a CSV with the header `sector,io_sector`. A sector code maps by its longest prefix in the list
+ * (an entry "62" maps "621100" unless "6211" is listed too). An io_sector of "-" excludes the
+ * sectors it matches on purpose (their employment is in no IO sector: e.g. a sector the table does
+ * not cover). Owns its strings. */
+typedef struct regio_io_sector_map {
+  int n;
+  char **sector, **io_sector;
+  int *line; /* the line of each entry in the file, for messages */
+  char *path;
+} regio_io_sector_map_t;
+
+/* Reads a concordance CSV (comma-separated, optional double quotes, CRLF, a header line whose
+ * first field is "sector"). Errors: REGIO_ERR_IO (unreadable), REGIO_ERR_INPUT (a line without two
+ * fields, an empty code, a sector listed twice; with file and line). */
+regio_err_t regio_io_sector_map_read(const char *path, regio_ctx_t *ctx, regio_io_sector_map_t **out);
+void regio_io_sector_map_destroy(regio_io_sector_map_t **map);
+
+/* District employment by IO sector from the finest sector level of res (res->levels[n_levels-1],
+ * the full codes unless --sector-levels was given): each sector of that level goes to the IO
+ * sector of its longest listed prefix. district_level > 0 merges districts whose codes share the
+ * first district_level characters (a code shorter than that is its own group); 0 keeps them.
+ * Returns the row-major n_districts x table->n matrix *employment (in employees, double) and the
+ * n_districts district codes (*district_code, each malloc'ed, the array too; free with
+ * regio_io_district_codes_free). Employment in sectors mapped to "-" is counted in *excluded.
+ * Errors: REGIO_ERR_INPUT for a sector with employment and no entry in the map (naming the sector
+ * code and the map file), or an entry naming an IO sector that is not in the table (naming the
+ * line); NOMEM. */
+regio_err_t regio_io_district_employment(const regio_result_t *res, const regio_io_sector_map_t *map,
+                                         const regio_io_table_t *table, int district_level, regio_ctx_t *ctx,
+                                         int *n_districts, char ***district_code, double **employment,
+                                         double *excluded);
+void regio_io_district_codes_free(char **codes, int n);
 
 #ifdef __cplusplus
 }

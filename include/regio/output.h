@@ -4,6 +4,7 @@
 
 #include "regio/error.h"
 #include "regio/indices.h"
+#include "regio/io.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -17,6 +18,22 @@ extern "C" {
  * is removed. A program that handles signals chooses temp_path itself so that its handler can
  * remove it. */
 regio_err_t regio_output_write(const regio_result_t *res, const char *path, const char *temp_path, regio_ctx_t *ctx);
+
+/* Input-output results written beside the run's results (group /io, docs/SCHEMA.md); everything
+ * borrowed. regional (and the fields after it) may be NULL / 0 for the national analysis only. */
+typedef struct regio_output_io {
+  const regio_io_table_t *table;
+  const regio_io_national_t *national;
+  const regio_io_regional_t *regional;
+  const char *const *district_code; /* regional->n_districts codes */
+  const char *sector_map_path;
+  int district_level;         /* 0: the districts as read */
+  double excluded_employment; /* employment in sectors the map excludes ("-") */
+} regio_output_io_t;
+
+/* regio_output_write, plus the group /io from io (NULL: none). */
+regio_err_t regio_output_write_with_io(const regio_result_t *res, const regio_output_io_t *io, const char *path,
+                                       const char *temp_path, regio_ctx_t *ctx);
 
 #ifdef __cplusplus
 }

@@ -32,6 +32,12 @@ typedef struct run_options {
   int threads;
   int checksum;
   int quiet;
+  /* input-output analysis (--io-table); the reading options are those of regio io */
+  char *io_table, *io_label_col, *io_output_row, *io_output_col, *io_compensation_row, *io_value_added_rows;
+  char *io_employment_row, *io_household_col, *io_sector_map;
+  int io_sectors, io_full_inverse, io_sensitivity_from_ghosh, io_district_level;
+  int regionalize; /* regio_io_regional_method_t; 0 = FLQ */
+  double flq_delta;
 } run_options_t;
 
 static const char *usage_text =
@@ -57,6 +63,16 @@ static const char *usage_text =
     "  --on-bad-row fail|skip     stop at the first bad row (default) or skip and count bad rows\n"
     "  --threads N                threads (default: all cores); results do not depend on it\n"
     "  --no-checksum              do not record the SHA-256 of the inputs\n"
+    "  --io-table FILE            also the input-output analysis of this national IO table (group /io);\n"
+    "                             read with the --io-* options of regio io (--io-output-row or\n"
+    "                             --io-output-col, --io-label-col, --io-sectors, --io-compensation-row,\n"
+    "                             --io-value-added-rows, --io-employment-row, --io-household-col,\n"
+    "                             --io-full-inverse, --io-sensitivity-from-ghosh)\n"
+    "  --io-sector-map FILE       CSV sector,io_sector (longest code prefix wins; io_sector - excludes):\n"
+    "                             regional IO tables for every district (/io/regional)\n"
+    "  --io-district-level N      regional tables for districts merged by their first N code characters\n"
+    "  --regionalize M            slq, cilq, flq or aflq (default flq)\n"
+    "  --flq-delta D              delta of FLQ and AFLQ (default 0.25)\n"
     "  --config FILE              read options from an INI file ([run] section); the command line\n"
     "                             overrides it\n"
     "  -q, --quiet                no progress line and no summary on stderr\n"
@@ -231,6 +247,42 @@ static const char *apply_option(run_options_t *o, const char *name, const char *
     return parse_int(value, 1, 4096, &o->threads) ? NULL : "expected a whole number of threads from 1 to 4096";
   if (!strcmp(name, "checksum")) return parse_bool(value, &o->checksum) ? NULL : "expected true or false";
   if (!strcmp(name, "quiet")) return parse_bool(value, &o->quiet) ? NULL : "expected true or false";
+  struct {
+    const char *name;
+    char **slot;
+  } io_strings[] = {{"io-table", &o->io_table},
+                    {"io-label-col", &o->io_label_col},
+                    {"io-output-row", &o->io_output_row},
+                    {"io-output-col", &o->io_output_col},
+                    {"io-compensation-row", &o->io_compensation_row},
+                    {"io-value-added-rows", &o->io_value_added_rows},
+                    {"io-employment-row", &o->io_employment_row},
+                    {"io-household-col", &o->io_household_col},
+                    {"io-sector-map", &o->io_sector_map}};
+  for (size_t k = 0; k < sizeof io_strings / sizeof io_strings[0]; k++)
+    if (!strcmp(name, io_strings[k].name)) {
+      if (!*value) return "expected a non-empty value";
+      return set_string(io_strings[k].slot, value) ? NULL : "out of memory";
+    }
+  if (!strcmp(name, "io-sectors"))
+    return parse_int(value, 1, 1000000, &o->io_sectors) ? NULL : "expected a positive whole number";
+  if (!strcmp(name, "io-full-inverse")) return parse_bool(value, &o->io_full_inverse) ? NULL : "expected true or false";
+  if (!strcmp(name, "io-sensitivity-from-ghosh"))
+    return parse_bool(value, &o->io_sensitivity_from_ghosh) ? NULL : "expected true or false";
+  if (!strcmp(name, "io-district-level"))
+    return parse_int(value, 1, REGIO_CODE_MAX, &o->io_district_level) ? NULL : "expected a whole number from 1 to 64";
+  if (!strcmp(name, "regionalize")) {
+    o->regionalize = (int)regio_io_regional_method_parse(value);
+    return o->regionalize ? NULL : "expected slq, cilq, flq or aflq";
+  }
+  if (!strcmp(name, "flq-delta")) {
+    char *end;
+    errno = 0;
+    double v = strtod(value, &end);
+    if (errno || end == value || *end || !(v >= 0) || !(v <= 1e6)) return "expected a number >= 0, like 0.25";
+    o->flq_delta = v;
+    return NULL;
+  }
   snprintf(message, sizeof message, "unknown option '%s'", name);
   return message;
 }
@@ -296,6 +348,24 @@ static char *effective_config(const run_options_t *o) {
   if (o->variety_levels) fprintf(f, "variety-levels = %s\n", o->variety_levels);
   fprintf(f, "on-bad-row = %s\n", o->on_bad_row_skip ? "skip" : "fail");
   fprintf(f, "checksum = %s\n", o->checksum ? "true" : "false");
+  if (o->io_table) {
+    fprintf(f, "io-table = %s\n", o->io_table);
+    const char *names[] = {"io-label-col",        "io-output-row",     "io-output-col",   "io-compensation-row",
+                           "io-value-added-rows", "io-employment-row", "io-household-col"};
+    const char *values[] = {o->io_label_col,        o->io_output_row,     o->io_output_col,   o->io_compensation_row,
+                            o->io_value_added_rows, o->io_employment_row, o->io_household_col};
+    for (int k = 0; k < 7; k++)
+      if (values[k]) fprintf(f, "%s = %s\n", names[k], values[k]);
+    if (o->io_sectors) fprintf(f, "io-sectors = %d\n", o->io_sectors);
+    if (o->io_full_inverse) fprintf(f, "io-full-inverse = true\n");
+    if (o->io_sensitivity_from_ghosh) fprintf(f, "io-sensitivity-from-ghosh = true\n");
+    if (o->io_sector_map) {
+      fprintf(f, "io-sector-map = %s\n", o->io_sector_map);
+      if (o->io_district_level) fprintf(f, "io-district-level = %d\n", o->io_district_level);
+      fprintf(f, "regionalize = %s\n", o->regionalize ? regio_io_regional_method_name(o->regionalize) : "FLQ");
+      fprintf(f, "flq-delta = %.17g\n", o->flq_delta);
+    }
+  }
   fclose(f);
   return text;
 }
@@ -309,6 +379,76 @@ static void free_options(run_options_t *o) {
   free(o->establishments_col);
   free(o->sector_levels);
   free(o->variety_levels);
+  char *io[] = {o->io_table,          o->io_label_col,        o->io_output_row,
+                o->io_output_col,     o->io_compensation_row, o->io_value_added_rows,
+                o->io_employment_row, o->io_household_col,    o->io_sector_map};
+  for (size_t k = 0; k < sizeof io / sizeof io[0]; k++) free(io[k]);
+}
+
+/* The input-output part of a run: owned pieces, released by io_state_free. */
+typedef struct io_state {
+  regio_io_table_t *table;
+  regio_io_national_t *national;
+  regio_io_sector_map_t *map;
+  regio_io_regional_t *regional;
+  char **district_code;
+  int n_districts;
+  double *employment;
+  char *va_buf;
+  const char **va_items;
+  regio_output_io_t out;
+} io_state_t;
+
+static void io_state_free(io_state_t *s) {
+  regio_io_regional_destroy(&s->regional);
+  regio_io_sector_map_destroy(&s->map);
+  regio_io_national_destroy(&s->national);
+  regio_io_table_destroy(&s->table);
+  regio_io_district_codes_free(s->district_code, s->n_districts);
+  free(s->employment);
+  free(s->va_buf);
+  free(s->va_items);
+}
+
+/* Reads the IO table, computes the national analysis and, with a sector map, the regional tables. */
+static regio_err_t run_io(const run_options_t *o, const regio_result_t *res, regio_ctx_t *ctx, io_state_t *s) {
+  regio_io_read_opts_t ro = {0};
+  ro.label_col = o->io_label_col;
+  ro.output_row = o->io_output_row;
+  ro.output_col = o->io_output_col;
+  ro.compensation_row = o->io_compensation_row;
+  ro.employment_row = o->io_employment_row;
+  ro.household_col = o->io_household_col;
+  ro.n_sectors = o->io_sectors;
+  ro.delimiter = 0;
+  if (o->io_value_added_rows) {
+    size_t len = strlen(o->io_value_added_rows);
+    s->va_buf = strdup(o->io_value_added_rows);
+    s->va_items = malloc((len / 2 + 2) * sizeof *s->va_items);
+    REGIO_CHECK(ctx, s->va_buf && s->va_items, REGIO_ERR_NOMEM, "out of memory");
+    int n = 0;
+    for (char *save = NULL, *tok = strtok_r(s->va_buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+      s->va_items[n++] = tok;
+    ro.value_added_rows = s->va_items;
+    ro.n_value_added_rows = n;
+  }
+  regio_io_national_opts_t no = {o->io_full_inverse, o->io_sensitivity_from_ghosh};
+  REGIO_TRY(regio_io_table_read(o->io_table, &ro, ctx, &s->table));
+  REGIO_TRY(regio_io_national_compute(s->table, &no, ctx, &s->national));
+  s->out.table = s->table;
+  s->out.national = s->national;
+  if (!o->io_sector_map) return REGIO_OK;
+  REGIO_TRY(regio_io_sector_map_read(o->io_sector_map, ctx, &s->map));
+  REGIO_TRY(regio_io_district_employment(res, s->map, s->table, o->io_district_level, ctx, &s->n_districts,
+                                         &s->district_code, &s->employment, &s->out.excluded_employment));
+  regio_io_regional_opts_t rop = {o->regionalize ? (regio_io_regional_method_t)o->regionalize : REGIO_IO_FLQ,
+                                  o->flq_delta};
+  REGIO_TRY(regio_io_regional_compute(s->table, s->national, s->n_districts, s->employment, &rop, ctx, &s->regional));
+  s->out.regional = s->regional;
+  s->out.district_code = (const char *const *)s->district_code;
+  s->out.sector_map_path = o->io_sector_map;
+  s->out.district_level = o->io_district_level;
+  return REGIO_OK;
 }
 
 /* ------------------------------------------------------------------------------------------- */
@@ -372,7 +512,8 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
   run_options_t o;
   memset(&o, 0, sizeof o);
   o.checksum = 1;
-  enum { OPT_CONFIG = 1000, OPT_NO_CHECKSUM, OPT_NAMED };
+  o.flq_delta = REGIO_IO_FLQ_DELTA_DEFAULT;
+  enum { OPT_CONFIG = 1000, OPT_NO_CHECKSUM, OPT_NAMED, OPT_FLAG };
   static const struct option long_options[] = {
       {"output", required_argument, 0, 'o'},
       {"district-col", required_argument, 0, OPT_NAMED},
@@ -385,6 +526,21 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
       {"variety-levels", required_argument, 0, OPT_NAMED},
       {"on-bad-row", required_argument, 0, OPT_NAMED},
       {"threads", required_argument, 0, OPT_NAMED},
+      {"io-table", required_argument, 0, OPT_NAMED},
+      {"io-label-col", required_argument, 0, OPT_NAMED},
+      {"io-output-row", required_argument, 0, OPT_NAMED},
+      {"io-output-col", required_argument, 0, OPT_NAMED},
+      {"io-sectors", required_argument, 0, OPT_NAMED},
+      {"io-compensation-row", required_argument, 0, OPT_NAMED},
+      {"io-value-added-rows", required_argument, 0, OPT_NAMED},
+      {"io-employment-row", required_argument, 0, OPT_NAMED},
+      {"io-household-col", required_argument, 0, OPT_NAMED},
+      {"io-full-inverse", no_argument, 0, OPT_FLAG},
+      {"io-sensitivity-from-ghosh", no_argument, 0, OPT_FLAG},
+      {"io-sector-map", required_argument, 0, OPT_NAMED},
+      {"io-district-level", required_argument, 0, OPT_NAMED},
+      {"regionalize", required_argument, 0, OPT_NAMED},
+      {"flq-delta", required_argument, 0, OPT_NAMED},
       {"config", required_argument, 0, OPT_CONFIG},
       {"no-checksum", no_argument, 0, OPT_NO_CHECKSUM},
       {"quiet", no_argument, 0, 'q'},
@@ -416,6 +572,7 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
       case OPT_CONFIG: break;
       case OPT_NO_CHECKSUM: o.checksum = 0; break;
       case OPT_NAMED: problem = apply_option(&o, long_options[index].name, optarg); break;
+      case OPT_FLAG: problem = apply_option(&o, long_options[index].name, "true"); break;
       case ':':
         fprintf(stderr, "regio run: option '%s' needs a value\n", argv[optind - 1]);
         rc = REGIO_ERR_USAGE;
@@ -443,6 +600,21 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
   }
   if (!o.output) {
     fprintf(stderr, "regio run: no output file: give -o OUT.h5\n");
+    rc = REGIO_ERR_USAGE;
+    goto done;
+  }
+  if (!o.io_table && (o.io_sector_map || o.io_output_row || o.io_output_col)) {
+    fprintf(stderr, "regio run: --io-sector-map and the --io-* reading options need --io-table\n");
+    rc = REGIO_ERR_USAGE;
+    goto done;
+  }
+  if (o.io_table && !o.io_output_row == !o.io_output_col) {
+    fprintf(stderr, "regio run: --io-table: give exactly one of --io-output-row and --io-output-col\n");
+    rc = REGIO_ERR_USAGE;
+    goto done;
+  }
+  if (!o.io_sector_map && o.io_district_level) {
+    fprintf(stderr, "regio run: --io-district-level needs --io-sector-map\n");
     rc = REGIO_ERR_USAGE;
     goto done;
   }
@@ -519,9 +691,12 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
   t[1] = t[2] = t[3] = t[0];
   regio_aggregate_t *agg = NULL;
   regio_result_t *res = NULL;
+  io_state_t io;
+  memset(&io, 0, sizeof io);
   regio_err_t err = regio_ingest_files((const char *const *)o.inputs, (size_t)o.n_inputs, &ingest, ctx, &agg);
   clock_gettime(CLOCK_MONOTONIC, &t[1]);
   if (!err) err = regio_indices_compute(&agg, &indices, ctx, &res);
+  if (!err && o.io_table) err = run_io(&o, res, ctx, &io);
   clock_gettime(CLOCK_MONOTONIC, &t[2]);
   if (!err) {
     res->command_line = strdup(command_line);
@@ -531,7 +706,7 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
   if (!err) {
     snprintf(cli_temp_output, sizeof cli_temp_output, "%s.tmp.%ld", o.output, (long)getpid());
     regio_ctx_progress(ctx, "writing", 0.0);
-    err = regio_output_write(res, o.output, cli_temp_output, ctx);
+    err = regio_output_write_with_io(res, o.io_table ? &io.out : NULL, o.output, cli_temp_output, ctx);
     cli_temp_output[0] = '\0';
   }
   end_progress(&progress);
@@ -543,6 +718,10 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
     print_summary(res, phases);
     fprintf(stderr, "regio: wrote %s\n", o.output);
   }
+  if (!err && !o.quiet && io.regional)
+    fprintf(stderr, "regio: io: %d sectors, %d districts regionalized (%s), %d without employment\n", io.table->n,
+            io.n_districts, regio_io_regional_method_name(io.regional->method), io.regional->n_empty_districts);
+  io_state_free(&io);
   regio_result_destroy(&res);
   regio_aggregate_destroy(&agg);
   regio_ctx_destroy(&ctx);

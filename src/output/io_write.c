@@ -1,4 +1,5 @@
 /* Writing the national input-output results (/io, /provenance; docs/SCHEMA.md). */
+#include <hdf5_hl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,6 +7,7 @@
 
 #include "output/atomic_impl.h"
 #include "output/h5_impl.h"
+#include "output/io_write_impl.h"
 #include "regio/io.h"
 #include "regio/output.h"
 #include "regio/version.h"
@@ -35,9 +37,97 @@ static regio_err_t ints(regio_h5w_t *w, hid_t loc, const char *name, int n, cons
   return regio_h5_dataset_write(w, loc, name, object, H5T_STD_I32LE, H5T_NATIVE_INT, 1, dims, data, description, NULL);
 }
 
-static regio_err_t write_io(regio_h5w_t *w, const regio_io_table_t *t, const regio_io_national_t *r) {
+/* One [districts x sectors] matrix of /io/regional, with its dimension scales. */
+static regio_err_t district_matrix(regio_h5w_t *w, hid_t loc, const char *name, int n_districts, int n,
+                                   const double *data, const char *description, hid_t district_scale,
+                                   hid_t sector_scale) {
   regio_err_t err = REGIO_OK;
-  hid_t io = -1, sectors = -1, national = -1, type = -1;
+  char object[256];
+  snprintf(object, sizeof object, "/io/regional/%s", name);
+  hsize_t dims[2] = {(hsize_t)n_districts, (hsize_t)n};
+  hid_t dset = -1;
+  REGIO_TRY_GOTO(regio_h5_dataset_write(w, loc, name, object, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dims, data,
+                                        description, &dset));
+  REGIO_H5_TRY(w, H5DSattach_scale(dset, district_scale, 0), object);
+  REGIO_H5_TRY(w, H5DSset_label(dset, 0, "district"), object);
+  REGIO_H5_TRY(w, H5DSattach_scale(dset, sector_scale, 1), object);
+  REGIO_H5_TRY(w, H5DSset_label(dset, 1, "io_sector"), object);
+cleanup:
+  regio_h5_close(&dset);
+  return err;
+}
+
+static regio_err_t write_regional(regio_h5w_t *w, hid_t io_group, const regio_output_io_t *io, hid_t sector_scale) {
+  regio_err_t err = REGIO_OK;
+  const regio_io_regional_t *r = io->regional;
+  hid_t group = -1, type = -1, scale = -1, dset = -1;
+  char *chars = NULL;
+  size_t width = 0;
+  int D = r->n_districts, n = r->n;
+  const char *where = "/io/regional";
+  REGIO_TRY_GOTO(regio_h5_group(w, io_group, "regional", where, &group));
+  REGIO_TRY_GOTO(regio_h5_attr_string(w, group, where, "method", regio_io_regional_method_name(r->method)));
+  REGIO_TRY_GOTO(regio_h5_attr_double(w, group, where, "delta", r->delta));
+  REGIO_TRY_GOTO(regio_h5_attr_string(w, group, where, "sector_map", io->sector_map_path));
+  REGIO_TRY_GOTO(regio_h5_attr_int(w, group, where, "district_level", io->district_level));
+  REGIO_TRY_GOTO(regio_h5_attr_int(w, group, where, "n_empty_districts", r->n_empty_districts));
+  REGIO_TRY_GOTO(regio_h5_attr_double(w, group, where, "excluded_employment", io->excluded_employment));
+  REGIO_TRY_GOTO(regio_h5_attr_string(
+      w, group, where, "conventions",
+      "a^r_ij = min(Q_ij, 1) a_ij (i supplies, j buys). SLQ_i = (RE_i/TRE)/(NE_i/TNE), NE the sum of the districts; "
+      "CILQ_ij = SLQ_i/SLQ_j, SLQ_i on the diagonal; FLQ_ij = lambda* CILQ_ij, lambda* SLQ_i on the diagonal, "
+      "lambda* = [log2(1 + TRE/TNE)]^delta; AFLQ_ij = FLQ_ij log2(1 + SLQ_j) where SLQ_j > 1. RE_i = 0: Q_ij = 0; "
+      "RE_i > 0, RE_j = 0: Q_ij = 1 (CILQ, FLQ, AFLQ); TRE = 0: the district's results are NaN."));
+  REGIO_TRY_GOTO(regio_h5_pack_strings(w, io->district_code, (size_t)D, &width, &chars));
+  REGIO_TRY_GOTO(regio_h5_string_type(w, width, "/io/regional/district_code", &type));
+  hsize_t dims[1] = {(hsize_t)D};
+  REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "district_code", "/io/regional/district_code", type, type, 1, dims,
+                                        chars,
+                                        "District codes (cut to district_level characters when it is > 0), the "
+                                        "first axis of every matrix under /io/regional.",
+                                        &scale));
+  REGIO_H5_TRY(w, H5DSset_scale(scale, "district"), "/io/regional/district_code");
+  REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "lambda", "/io/regional/lambda", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1,
+                                        dims, r->lambda,
+                                        "FLQ scale lambda* = [log2(1 + TRE/TNE)]^delta of each district (FLQ and "
+                                        "AFLQ; NaN for SLQ and CILQ and for a district without employment).",
+                                        &dset));
+  REGIO_H5_TRY(w, H5DSattach_scale(dset, scale, 0), "/io/regional/lambda");
+  regio_h5_close(&dset);
+  REGIO_TRY_GOTO(district_matrix(w, group, "employment", D, n, r->employment,
+                                 "Employment of each district by IO sector (employees), from the finest sector level "
+                                 "through the sector map.",
+                                 scale, sector_scale));
+  REGIO_TRY_GOTO(district_matrix(w, group, "output_multiplier", D, n, r->output_multiplier,
+                                 "Regional Type I output multipliers: column sums of (I - A^r)^-1.", scale,
+                                 sector_scale));
+  REGIO_TRY_GOTO(district_matrix(w, group, "backward_linkage", D, n, r->backward_linkage,
+                                 "Rasmussen power of dispersion in the district: output multiplier / its mean over "
+                                 "the sectors.",
+                                 scale, sector_scale));
+  REGIO_TRY_GOTO(district_matrix(w, group, "forward_linkage", D, n, r->forward_linkage,
+                                 "Rasmussen sensitivity of dispersion in the district: row sums of (I - A^r)^-1 / "
+                                 "their mean.",
+                                 scale, sector_scale));
+  if (r->employment_multiplier)
+    REGIO_TRY_GOTO(district_matrix(w, group, "employment_multiplier", D, n, r->employment_multiplier,
+                                   "Regional Type I employment multipliers (e L^r)_j / e_j with the national "
+                                   "coefficients e = employment / x; NaN where e_j = 0.",
+                                   scale, sector_scale));
+cleanup:
+  free(chars);
+  regio_h5_close(&dset);
+  regio_h5_close(&scale);
+  regio_h5_close(&type);
+  regio_h5_close(&group);
+  return err;
+}
+
+regio_err_t regio_io_write_group(regio_h5w_t *w, const regio_output_io_t *iop) {
+  const regio_io_table_t *t = iop->table;
+  const regio_io_national_t *r = iop->national;
+  regio_err_t err = REGIO_OK;
+  hid_t io = -1, sectors = -1, national = -1, type = -1, code = -1;
   char *chars = NULL;
   size_t width = 0;
   int n = r->n;
@@ -52,8 +142,10 @@ static regio_err_t write_io(regio_h5w_t *w, const regio_io_table_t *t, const reg
   hsize_t dims[1] = {(hsize_t)n};
   REGIO_TRY_GOTO(regio_h5_dataset_write(w, sectors, "code", "/io/sectors/code", type, type, 1, dims, chars,
                                         "IO sector labels, in the column order of the input table; the order of "
-                                        "every vector and both axes of every matrix under /io/national.",
-                                        NULL));
+                                        "every vector and both axes of every matrix under /io/national, and of the "
+                                        "second axis of the matrices under /io/regional.",
+                                        &code));
+  if (iop->regional) REGIO_H5_TRY(w, H5DSset_scale(code, "io_sector"), "/io/sectors/code");
   REGIO_TRY_GOTO(vector(w, sectors, "output", n, t->x, "Total output x of each sector, as read."));
 
   REGIO_TRY_GOTO(regio_h5_group(w, io, "national", "/io/national", &national));
@@ -125,8 +217,10 @@ static regio_err_t write_io(regio_h5w_t *w, const regio_io_table_t *t, const reg
   if (r->type2_employment_multiplier)
     REGIO_TRY_GOTO(vector(w, national, "type2_employment_multiplier", n, r->type2_employment_multiplier,
                           "Type II employment multipliers: (e, 0) times the closed inverse / e_j."));
+  if (iop->regional) REGIO_TRY_GOTO(write_regional(w, io, iop, code));
 cleanup:
   free(chars);
+  regio_h5_close(&code);
   regio_h5_close(&type);
   regio_h5_close(&national);
   regio_h5_close(&sectors);
@@ -153,7 +247,8 @@ regio_err_t regio_io_write(const regio_io_table_t *table, const regio_io_nationa
   regio_err_t err = REGIO_OK;
   REGIO_TRY_GOTO(regio_h5_attr_int(&a.w, a.w.file, "/", "schema_version", REGIO_SCHEMA_VERSION));
   REGIO_TRY_GOTO(regio_h5_attr_string(&a.w, a.w.file, "/", "generator", "regio " REGIO_VERSION_STRING));
-  REGIO_TRY_GOTO(write_io(&a.w, table, res));
+  regio_output_io_t io = {.table = table, .national = res};
+  REGIO_TRY_GOTO(regio_io_write_group(&a.w, &io));
   REGIO_TRY_GOTO(write_provenance(&a.w, table, command_line));
 cleanup:;
   regio_err_t fin = regio_h5_atomic_finish(&a, err == REGIO_OK);

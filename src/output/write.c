@@ -12,6 +12,7 @@
 
 #include "output/atomic_impl.h"
 #include "output/h5_impl.h"
+#include "output/io_write_impl.h"
 #include "regio/output.h"
 #include "regio/version.h"
 
@@ -469,7 +470,7 @@ cleanup:
 
 /* ---- the file --------------------------------------------------------------------------------- */
 
-static regio_err_t write_contents(regio_h5w_t *w, const regio_result_t *res) {
+static regio_err_t write_contents(regio_h5w_t *w, const regio_result_t *res, const regio_output_io_t *io) {
   regio_err_t err = REGIO_OK;
   hid_t district_scale = -1, levels = -1;
   double steps = (double)res->n_levels + 3.0;
@@ -485,6 +486,7 @@ static regio_err_t write_contents(regio_h5w_t *w, const regio_result_t *res) {
     regio_ctx_progress(w->ctx, "output", (2.0 + i) / steps);
   }
   if (res->n_levels > 0) REGIO_TRY_GOTO(write_variety(w, res, district_scale));
+  if (io) REGIO_TRY_GOTO(regio_io_write_group(w, io));
   REGIO_TRY_GOTO(write_provenance(w, res));
 cleanup:
   regio_h5_close(&levels);
@@ -493,12 +495,17 @@ cleanup:
 }
 
 regio_err_t regio_output_write(const regio_result_t *res, const char *path, const char *temp_path, regio_ctx_t *ctx) {
+  return regio_output_write_with_io(res, NULL, path, temp_path, ctx);
+}
+
+regio_err_t regio_output_write_with_io(const regio_result_t *res, const regio_output_io_t *io, const char *path,
+                                       const char *temp_path, regio_ctx_t *ctx) {
   REGIO_CHECK(ctx, path && *path, REGIO_ERR_USAGE, "no output file given");
   REGIO_CHECK(ctx, res, REGIO_ERR_INTERNAL, "cannot write output file '%s': no result", path);
   REGIO_TRY(check_result(res, path, ctx));
   regio_h5_atomic_t out;
   REGIO_TRY(regio_h5_atomic_begin(&out, path, temp_path, ctx));
-  regio_err_t err = write_contents(&out.w, res);
+  regio_err_t err = write_contents(&out.w, res, io);
   regio_err_t finished = regio_h5_atomic_finish(&out, err == REGIO_OK);
   if (err == REGIO_OK) err = finished;
   if (err == REGIO_OK) regio_ctx_progress(ctx, "output", 1.0);

@@ -1,0 +1,263 @@
+/* From establishment sectors to IO sectors: the concordance file and the district x IO-sector
+ * employment matrix that the regionalization starts from. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "regio/io.h"
+
+void regio_io_sector_map_destroy(regio_io_sector_map_t **map) {
+  if (!map || !*map) return;
+  regio_io_sector_map_t *m = *map;
+  for (int i = 0; i < m->n; i++) {
+    free(m->sector[i]);
+    free(m->io_sector[i]);
+  }
+  free(m->sector);
+  free(m->io_sector);
+  free(m->line);
+  free(m->path);
+  free(m);
+  *map = NULL;
+}
+
+void regio_io_district_codes_free(char **codes, int n) {
+  if (!codes) return;
+  for (int i = 0; i < n; i++) free(codes[i]);
+  free(codes);
+}
+
+/* Splits a CSV line into at most `max` fields in place (double quotes with "" escapes, spaces
+ * around unquoted fields trimmed). Returns the number of fields, or -1 for an unterminated quote. */
+static int split_fields(char *line, char **fields, int max) {
+  int n = 0;
+  char *p = line;
+  for (;;) {
+    while (*p == ' ' || *p == '\t') p++;
+    char *start = p, *out = p;
+    if (*p == '"') {
+      start = out = ++p;
+      for (;;) {
+        if (!*p) return -1;
+        if (*p == '"') {
+          if (p[1] == '"') {
+            *out++ = '"';
+            p += 2;
+            continue;
+          }
+          p++;
+          break;
+        }
+        *out++ = *p++;
+      }
+      while (*p && *p != ',') p++;
+    } else {
+      while (*p && *p != ',') p++;
+      out = p;
+      while (out > start && (out[-1] == ' ' || out[-1] == '\t')) out--;
+    }
+    int more = *p == ',';
+    *out = '\0';
+    if (n < max) fields[n] = start;
+    n++;
+    if (!more) break;
+    p++;
+  }
+  return n;
+}
+
+regio_err_t regio_io_sector_map_read(const char *path, regio_ctx_t *ctx, regio_io_sector_map_t **out) {
+  REGIO_CHECK(ctx, path && out, REGIO_ERR_USAGE, "no sector map file given");
+  *out = NULL;
+  FILE *f = fopen(path, "r");
+  REGIO_CHECK(ctx, f, REGIO_ERR_IO, "cannot open the sector map '%s': %s", path, strerror(errno));
+  regio_err_t err = REGIO_OK;
+  regio_io_sector_map_t *m = calloc(1, sizeof *m);
+  char *line = NULL;
+  size_t cap = 0, alloc = 0;
+  if (!m || !(m->path = strdup(path))) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the sector map");
+    goto cleanup;
+  }
+  ssize_t len;
+  int lineno = 0, header = 0;
+  while ((len = getline(&line, &cap, f)) >= 0) {
+    lineno++;
+    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
+    char *text = line;
+    if (lineno == 1 && (unsigned char)text[0] == 0xEF && (unsigned char)text[1] == 0xBB &&
+        (unsigned char)text[2] == 0xBF)
+      text += 3;
+    if (!*text) continue;
+    char *fields[2];
+    int k = split_fields(text, fields, 2);
+    if (!header) {
+      header = 1;
+      if (k >= 1 && strcmp(fields[0], "sector") == 0) continue;
+      err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%s:%d: the sector map needs a header line 'sector,io_sector'", path,
+                        lineno);
+      goto cleanup;
+    }
+    if (k != 2 || !*fields[0] || !*fields[1]) {
+      err = REGIO_ERROR(ctx, REGIO_ERR_INPUT,
+                        "%s:%d: expected two non-empty fields 'sector,io_sector' (io_sector '-' excludes the sector)",
+                        path, lineno);
+      goto cleanup;
+    }
+    for (int i = 0; i < m->n; i++)
+      if (strcmp(m->sector[i], fields[0]) == 0) {
+        err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%s:%d: sector '%s' is listed twice (first on line %d)", path, lineno,
+                          fields[0], m->line[i]);
+        goto cleanup;
+      }
+    if ((size_t)m->n == alloc) {
+      alloc = alloc ? 2 * alloc : 64;
+      char **s = realloc(m->sector, alloc * sizeof *s);
+      if (s) m->sector = s;
+      char **io = realloc(m->io_sector, alloc * sizeof *io);
+      if (io) m->io_sector = io;
+      int *l = realloc(m->line, alloc * sizeof *l);
+      if (l) m->line = l;
+      if (!s || !io || !l) {
+        err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the sector map");
+        goto cleanup;
+      }
+    }
+    m->sector[m->n] = strdup(fields[0]);
+    m->io_sector[m->n] = strdup(fields[1]);
+    m->line[m->n] = lineno;
+    m->n++;
+    if (!m->sector[m->n - 1] || !m->io_sector[m->n - 1]) {
+      err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the sector map");
+      goto cleanup;
+    }
+  }
+  if (ferror(f)) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_IO, "cannot read the sector map '%s': %s", path, strerror(errno));
+    goto cleanup;
+  }
+  if (m->n == 0) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "the sector map '%s' has no entries", path);
+    goto cleanup;
+  }
+  *out = m;
+  m = NULL;
+cleanup:
+  free(line);
+  fclose(f);
+  regio_io_sector_map_destroy(&m);
+  return err;
+}
+
+regio_err_t regio_io_district_employment(const regio_result_t *res, const regio_io_sector_map_t *map,
+                                         const regio_io_table_t *table, int district_level, regio_ctx_t *ctx,
+                                         int *n_districts, char ***district_code, double **employment,
+                                         double *excluded) {
+  REGIO_CHECK(ctx, res && res->n_levels >= 1 && map && table && n_districts && district_code && employment,
+              REGIO_ERR_USAGE, "district employment by IO sector needs a result, a sector map and an IO table");
+  REGIO_CHECK(ctx, district_level >= 0, REGIO_ERR_USAGE, "the district level must be >= 0 (it is %d)", district_level);
+  *n_districts = 0;
+  *district_code = NULL;
+  *employment = NULL;
+  if (excluded) *excluded = 0;
+  const regio_level_t *lvl = &res->levels[res->n_levels - 1];
+  const regio_codes_t *districts = &res->agg->districts;
+  size_t D = districts->count, S = lvl->sectors.count, N = (size_t)table->n;
+  int64_t excluded_milli = 0;
+
+  regio_err_t err = REGIO_OK;
+  int *io_of_entry = malloc((size_t)map->n * sizeof(int) + 1);
+  long *io_of_sector = malloc(S * sizeof(long) + 1);
+  size_t *group = malloc(D * sizeof(size_t) + 1);
+  char **codes = NULL;
+  double *emp = NULL;
+  int64_t *milli = NULL;
+  size_t G = 0;
+  if (!io_of_entry || !io_of_sector || !group) goto nomem;
+
+  /* each map entry's IO sector index (-1 for "-") */
+  for (int e = 0; e < map->n; e++) {
+    io_of_entry[e] = -2;
+    if (strcmp(map->io_sector[e], "-") == 0) io_of_entry[e] = -1;
+    for (int j = 0; j < table->n && io_of_entry[e] == -2; j++)
+      if (strcmp(map->io_sector[e], table->sector_code[j]) == 0) io_of_entry[e] = j;
+    if (io_of_entry[e] == -2) {
+      err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%s:%d: IO sector '%s' (for sector '%s') is not in the IO table '%s'",
+                        map->path, map->line[e], map->io_sector[e], map->sector[e], table->path ? table->path : "");
+      goto cleanup;
+    }
+  }
+  /* each sector of the level: the longest listed prefix; -2 when unmapped */
+  for (size_t s = 0; s < S; s++) {
+    const char *code = regio_codes_at(&lvl->sectors, s);
+    size_t len = regio_codes_len(&lvl->sectors, s);
+    size_t best_len = 0;
+    long best = -2;
+    for (int e = 0; e < map->n; e++) {
+      size_t l = strlen(map->sector[e]);
+      if (l <= len && l > best_len && memcmp(code, map->sector[e], l) == 0) {
+        best_len = l;
+        best = io_of_entry[e];
+      }
+    }
+    io_of_sector[s] = best;
+    if (best == -2 && lvl->sector_employment[s] != 0) {
+      err = REGIO_ERROR(ctx, REGIO_ERR_INPUT,
+                        "sector '%.*s' (level %s) has employment %.3f but no entry in the sector map '%s' (add a "
+                        "line for it or a prefix of it; io_sector '-' excludes it on purpose)",
+                        (int)len, code, lvl->name, (double)lvl->sector_employment[s] / REGIO_MILLI, map->path);
+      goto cleanup;
+    }
+  }
+  /* district groups: codes are sorted, so equal prefixes are adjacent */
+  for (size_t d = 0; d < D; d++) {
+    if (d > 0) {
+      const char *a = regio_codes_at(districts, d - 1), *b = regio_codes_at(districts, d);
+      size_t la = regio_codes_len(districts, d - 1), lb = regio_codes_len(districts, d);
+      int same = district_level > 0 && la >= (size_t)district_level && lb >= (size_t)district_level &&
+                 memcmp(a, b, (size_t)district_level) == 0;
+      if (!same) G++;
+    }
+    group[d] = G;
+  }
+  G = D ? G + 1 : 0;
+  codes = calloc(G + 1, sizeof *codes);
+  milli = calloc(G * N + 1, sizeof *milli);
+  emp = malloc((G * N + 1) * sizeof *emp);
+  if (!codes || !milli || !emp) goto nomem;
+  for (size_t d = 0; d < D; d++) {
+    size_t g = group[d];
+    if (!codes[g]) {
+      size_t len = regio_codes_len(districts, d);
+      if (district_level > 0 && len > (size_t)district_level) len = (size_t)district_level;
+      codes[g] = strndup(regio_codes_at(districts, d), len);
+      if (!codes[g]) goto nomem;
+    }
+    const int64_t *row = lvl->employment + d * S;
+    for (size_t s = 0; s < S; s++) {
+      if (io_of_sector[s] >= 0)
+        milli[g * N + (size_t)io_of_sector[s]] += row[s];
+      else
+        excluded_milli += row[s];
+    }
+  }
+  for (size_t k = 0; k < G * N; k++) emp[k] = (double)milli[k] / REGIO_MILLI;
+  *n_districts = (int)G;
+  *district_code = codes;
+  *employment = emp;
+  if (excluded) *excluded = (double)excluded_milli / REGIO_MILLI;
+  codes = NULL;
+  emp = NULL;
+  goto cleanup;
+nomem:
+  err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the district employment by IO sector");
+cleanup:
+  free(io_of_entry);
+  free(io_of_sector);
+  free(group);
+  free(milli);
+  free(emp);
+  regio_io_district_codes_free(codes, (int)G);
+  return err;
+}
