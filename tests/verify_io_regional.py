@@ -29,7 +29,8 @@ def read_io(path, output_row, employment_row):
     rows = list(csv.reader(open(path, newline="")))
     head = rows[0]
     labels = [r[0] for r in rows[1:]]
-    sectors = [c for c in head[1:] if c in labels]
+    # the intermediate block: column labels that also label a row, except the rows named by options
+    sectors = [c for c in head[1:] if c in labels and c not in (output_row, employment_row)]
     col = {c: head.index(c) for c in sectors}
     row = {lab: rows[1 + k] for k, lab in enumerate(labels)}
     Z = np.array([[float(row[i][col[j]]) for j in sectors] for i in sectors])
