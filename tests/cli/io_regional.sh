@@ -85,6 +85,19 @@ section "national analysis alone (no sector map): /io/national, no /io/regional"
 run_expect national 0 run est.csv -o national.h5 --io-table io.csv --io-output-row 'Total output' -q
 h5_check national_only national.h5 "assert 'national' in f['/io'] and 'regional' not in f['/io']"
 
+section "the demo inputs (inputs/demo_io_table.csv, inputs/demo_io_sector_map.csv)"
+run_expect demo 0 run "$SRC/inputs/demo_establishments.csv" --sector-levels 2,5 -o demo.h5 \
+  --io-table "$SRC/inputs/demo_io_table.csv" --io-output-row 'Total output' \
+  --io-compensation-row 'Compensation of employees' --io-employment-row Employment --io-household-col Households \
+  --io-sector-map "$SRC/inputs/demo_io_sector_map.csv" -q
+if "$PY" "$SRC/tests/verify_io_regional.py" demo.h5 "$SRC/inputs/demo_establishments.csv" \
+  "$SRC/inputs/demo_io_sector_map.csv" "$SRC/inputs/demo_io_table.csv" --method flq >demo.verify 2>&1; then
+  pass "demo_numpy: the demo's regional tables agree with numpy at rtol 1e-10"
+else
+  fail "demo_numpy: verify_io_regional.py:"
+  show demo.verify 12
+fi
+
 section "errors"
 head -n 10 map.csv >short_map.csv
 run_expect unmapped 3 run est.csv -o x.h5 "${IOOPTS[@]/map.csv/short_map.csv}" -q
