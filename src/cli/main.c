@@ -38,6 +38,7 @@ typedef struct run_options {
   int io_sectors, io_full_inverse, io_sensitivity_from_ghosh, io_district_level;
   int regionalize; /* regio_io_regional_method_t; 0 = FLQ */
   double flq_delta;
+  char io_delimiter; /* 0 = detect */
 } run_options_t;
 
 static const char *usage_text =
@@ -67,7 +68,8 @@ static const char *usage_text =
     "                             read with the --io-* options of regio io (--io-output-row or\n"
     "                             --io-output-col, --io-label-col, --io-sectors, --io-compensation-row,\n"
     "                             --io-value-added-rows, --io-employment-row, --io-household-col,\n"
-    "                             --io-full-inverse, --io-sensitivity-from-ghosh)\n"
+    "                             --io-full-inverse, --io-sensitivity-from-ghosh; --io-delimiter C is\n"
+    "                             the --delimiter of regio io)\n"
     "  --io-sector-map FILE       CSV sector,io_sector (longest code prefix wins; io_sector - excludes):\n"
     "                             regional IO tables for every district (/io/regional)\n"
     "  --io-district-level N      regional tables for districts merged by their first N code characters\n"
@@ -264,6 +266,8 @@ static const char *apply_option(run_options_t *o, const char *name, const char *
       if (!*value) return "expected a non-empty value";
       return set_string(io_strings[k].slot, value) ? NULL : "out of memory";
     }
+  if (!strcmp(name, "io-delimiter"))
+    return parse_delimiter(value, &o->io_delimiter) ? NULL : "expected one character, or comma, semicolon, tab, pipe";
   if (!strcmp(name, "io-sectors"))
     return parse_int(value, 1, 1000000, &o->io_sectors) ? NULL : "expected a positive whole number";
   if (!strcmp(name, "io-full-inverse")) return parse_bool(value, &o->io_full_inverse) ? NULL : "expected true or false";
@@ -357,6 +361,7 @@ static char *effective_config(const run_options_t *o) {
     for (int k = 0; k < 7; k++)
       if (values[k]) fprintf(f, "%s = %s\n", names[k], values[k]);
     if (o->io_sectors) fprintf(f, "io-sectors = %d\n", o->io_sectors);
+    if (o->io_delimiter) fprintf(f, "io-delimiter = %s\n", delimiter_name(o->io_delimiter));
     if (o->io_full_inverse) fprintf(f, "io-full-inverse = true\n");
     if (o->io_sensitivity_from_ghosh) fprintf(f, "io-sensitivity-from-ghosh = true\n");
     if (o->io_sector_map) {
@@ -420,7 +425,7 @@ static regio_err_t run_io(const run_options_t *o, const regio_result_t *res, reg
   ro.employment_row = o->io_employment_row;
   ro.household_col = o->io_household_col;
   ro.n_sectors = o->io_sectors;
-  ro.delimiter = 0;
+  ro.delimiter = o->io_delimiter;
   if (o->io_value_added_rows) {
     size_t len = strlen(o->io_value_added_rows);
     s->va_buf = strdup(o->io_value_added_rows);
@@ -531,6 +536,7 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
       {"io-output-row", required_argument, 0, OPT_NAMED},
       {"io-output-col", required_argument, 0, OPT_NAMED},
       {"io-sectors", required_argument, 0, OPT_NAMED},
+      {"io-delimiter", required_argument, 0, OPT_NAMED},
       {"io-compensation-row", required_argument, 0, OPT_NAMED},
       {"io-value-added-rows", required_argument, 0, OPT_NAMED},
       {"io-employment-row", required_argument, 0, OPT_NAMED},

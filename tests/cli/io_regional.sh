@@ -81,6 +81,16 @@ grep_file config aflq.ini "io-sector-map = map.csv" "the configuration names the
 run_expect from_config 0 run --config aflq.ini -o again.h5 -q
 same_datasets config_same aflq.h5 again.h5
 
+section "--io-delimiter: the same table with semicolons"
+sed -e 's/,/;/g' io.csv >io_semi.csv
+run_expect semicolon 0 run est.csv -o semi.h5 --io-table io_semi.csv --io-delimiter ';' --io-output-row 'Total output' \
+  --io-employment-row Employment --io-sector-map map.csv --regionalize aflq -q
+h5_check semicolon_same semi.h5 "
+g = h5py.File('aflq.h5', 'r')
+for k in ('output_multiplier', 'forward_linkage', 'employment_multiplier'):
+    assert np.array_equal(f['/io/regional/' + k][:], g['/io/regional/' + k][:], equal_nan=True), k
+"
+
 section "national analysis alone (no sector map): /io/national, no /io/regional"
 run_expect national 0 run est.csv -o national.h5 --io-table io.csv --io-output-row 'Total output' -q
 h5_check national_only national.h5 "assert 'national' in f['/io'] and 'regional' not in f['/io']"

@@ -142,10 +142,43 @@ static void test_two_sectors(regio_ctx_t *ctx) {
   regio_io_table_destroy(&t);
 }
 
+/* The concordance file: BOM, CRLF, quotes, spaces, blank lines; and its errors. */
+static void test_sector_map(regio_ctx_t *ctx) {
+  const char *path = test_path("map.csv");
+  test_write_text(path,
+                  "\xEF\xBB\xBFsector,io_sector\r\n01,AGR\r\n\r\n\"56\", \"HOTEL, bars\"\r\n 5612 ,FOOD\r\n62,-\r\n");
+  regio_io_sector_map_t *m = NULL;
+  CHECK_INT(regio_io_sector_map_read(path, ctx, &m), REGIO_OK);
+  if (m) {
+    CHECK_INT(m->n, 4);
+    CHECK_STR(m->sector[1], "56");
+    CHECK_STR(m->io_sector[1], "HOTEL, bars");
+    CHECK_STR(m->sector[2], "5612");
+    CHECK_INT(m->line[2], 5);
+    CHECK_STR(m->io_sector[3], "-");
+  }
+  regio_io_sector_map_destroy(&m);
+  CHECK(m == NULL);
+  test_write_text(path, "code,io\n01,AGR\n");
+  CHECK_INT(regio_io_sector_map_read(path, ctx, &m), REGIO_ERR_INPUT);
+  CHECK_CONTAINS(regio_ctx_message(ctx), "header line 'sector,io_sector'");
+  test_write_text(path, "sector,io_sector\n01,AGR\n01,FOOD\n");
+  CHECK_INT(regio_io_sector_map_read(path, ctx, &m), REGIO_ERR_INPUT);
+  CHECK_CONTAINS(regio_ctx_message(ctx), ":3: sector '01' is listed twice (first on line 2)");
+  test_write_text(path, "sector,io_sector\n01\n");
+  CHECK_INT(regio_io_sector_map_read(path, ctx, &m), REGIO_ERR_INPUT);
+  CHECK_CONTAINS(regio_ctx_message(ctx), ":2: expected two non-empty fields");
+  test_write_text(path, "sector,io_sector\n");
+  CHECK_INT(regio_io_sector_map_read(path, ctx, &m), REGIO_ERR_INPUT);
+  CHECK_INT(regio_io_sector_map_read(test_path("missing.csv"), ctx, &m), REGIO_ERR_IO);
+  CHECK(m == NULL);
+}
+
 int main(void) {
   regio_ctx_t *ctx = NULL;
   REQUIRE(regio_ctx_create(&ctx) == REGIO_OK);
   test_two_sectors(ctx);
+  test_sector_map(ctx);
   regio_ctx_destroy(&ctx);
   return test_summary("test_io_regional");
 }
