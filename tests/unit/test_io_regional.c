@@ -85,6 +85,14 @@ static void test_two_sectors(regio_ctx_t *ctx) {
       CLOSE(r->employment_multiplier[d * 2 + 0], (0.1 * l00 + 0.025 * l10) / 0.1, 1e-13);
       CLOSE(r->employment_multiplier[d * 2 + 1], (0.1 * l01 + 0.025 * l11) / 0.025, 1e-13);
     }
+    if (m == REGIO_IO_FLQ) {
+      /* the worked example, district 1: a^r = [[0.15, 0.25], [0.2 lambda/3, 0.05 lambda/2]] =
+       * [[0.15, 0.25], [0.0556467, 0.0208675]] (both first-row quotients exceed 1); multipliers
+       * and row sums of its inverse to 9 decimals (worked separately) */
+      CLOSE(r->output_multiplier[0], 1.264468805, 1e-9);
+      CLOSE(r->output_multiplier[1], 1.344166633, 1e-9);
+      CLOSE(r->forward_linkage[0], 1.501962599 / ((1.501962599 + 1.106672838) / 2), 1e-9);
+    }
     /* district 3 has no employment: NaN results */
     CHECK_INT(r->empty_district[2], 1);
     CHECK_INT(r->n_empty_districts, 1);
