@@ -13,7 +13,7 @@
 #define REGIO_H5_CHUNK_BYTES ((size_t)512 * 1024)
 /* 1-D datasets below this size are stored contiguous and uncompressed. */
 #define REGIO_H5_SMALL_BYTES ((size_t)64 * 1024)
-#define REGIO_H5_DEFLATE_LEVEL 4
+#define REGIO_H5_DEFLATE_LEVEL 1
 
 typedef struct innermost {
   char *buf;
