@@ -367,6 +367,70 @@ done:
   return rc;
 }
 
+/* The input-output part (/io, written by `regio io` or `regio run --io-table`). */
+static int print_io(const info_t *in) {
+  size_t width = 0, n = 0, n_mult = 0;
+  char *sectors = read_strings(in, "/io/sectors/code", &width, &n);
+  double *mult = read_all(in, "/io/national/output_multiplier", H5T_NATIVE_DOUBLE, sizeof(double), &n_mult);
+  if (!sectors || !mult || n_mult != n) {
+    free(sectors);
+    free(mult);
+    return fail(in, "/io/national/output_multiplier");
+  }
+  double rcond = NAN;
+  size_t n_rcond = 0;
+  double *rc = read_all(in, "/io/national/rcond", H5T_NATIVE_DOUBLE, sizeof(double), &n_rcond);
+  if (rc && n_rcond > 0) rcond = rc[0];
+  free(rc);
+  printf("\ninput-output:      %zu sectors (reciprocal condition number of I - A: %.3g)\n", n, rcond);
+  top_entry_t top[TOP_N];
+  int count = 0;
+  for (size_t i = 0; i < n; i++)
+    if (!isnan(mult[i])) top_insert(top, &count, (top_entry_t){mult[i], 0, i, 0.0});
+  printf("top %d national output multipliers:\n", count);
+  for (int k = 0; k < count; k++)
+    printf("  %d. %-10.*s %.4f\n", k + 1, slot_len(sectors, width, top[k].sector), sectors + top[k].sector * width,
+           top[k].value);
+  free(mult);
+
+  if (exists(in, "/io/regional/output_multiplier")) {
+    char method[64] = "";
+    double delta = NAN;
+    attr_string(in, "/io/regional", "method", method, sizeof method);
+    attr_number(in, "/io/regional", "delta", H5T_NATIVE_DOUBLE, &delta);
+    size_t dwidth = 0, n_districts = 0, n_cells = 0;
+    char *districts = read_strings(in, "/io/regional/district_code", &dwidth, &n_districts);
+    double *regional = read_all(in, "/io/regional/output_multiplier", H5T_NATIVE_DOUBLE, sizeof(double), &n_cells);
+    if (!districts || !regional || n_cells != n_districts * n) {
+      free(sectors);
+      free(districts);
+      free(regional);
+      return fail(in, "/io/regional/output_multiplier");
+    }
+    printf("regional tables:   %zu districts, method %s", n_districts, method[0] ? method : "(unknown)");
+    if (!isnan(delta)) printf(", delta %.3g", delta);
+    printf("\ntop %d districts by mean regional output multiplier:\n", TOP_N);
+    count = 0;
+    for (size_t d = 0; d < n_districts; d++) {
+      double sum = 0.0;
+      size_t used = 0;
+      for (size_t i = 0; i < n; i++)
+        if (!isnan(regional[d * n + i])) {
+          sum += regional[d * n + i];
+          used++;
+        }
+      if (used) top_insert(top, &count, (top_entry_t){sum / (double)used, d, 0, 0.0});
+    }
+    for (int k = 0; k < count; k++)
+      printf("  %d. %-10.*s %.4f\n", k + 1, slot_len(districts, dwidth, top[k].district),
+             districts + top[k].district * dwidth, top[k].value);
+    free(districts);
+    free(regional);
+  }
+  free(sectors);
+  return 0;
+}
+
 static int summarize(info_t *in) {
   int rc = REGIO_ERR_IO;
   char text[4096];
@@ -393,6 +457,10 @@ static int summarize(info_t *in) {
   attr_string(in, "/provenance", "command_line", text, sizeof text);
   printf("command line:      %s\n", text[0] ? text : "(not recorded)");
 
+  if (!exists(in, "/districts") && exists(in, "/io")) { /* a file of `regio io` */
+    rc = print_io(in);
+    goto done;
+  }
   districts = read_strings(in, "/districts/code", &district_width, &n_districts);
   if (!districts) {
     rc = fail(in, "/districts/code");
@@ -464,6 +532,10 @@ static int summarize(info_t *in) {
 
   if (list.count > 0) {
     rc = print_top_lq(in, &list.levels[list.count - 1], districts, district_width, n_districts);
+    if (rc != 0) goto done;
+  }
+  if (exists(in, "/io")) {
+    rc = print_io(in);
     if (rc != 0) goto done;
   }
   rc = 0;

@@ -132,4 +132,12 @@ run_expect bad_method 2 run est.csv -o x.h5 "${IOOPTS[@]}" --regionalize lq -q
 run_expect map_without_table 2 run est.csv -o x.h5 --io-sector-map map.csv -q
 [ ! -e x.h5 ] && pass "no output file after the errors" || fail "x.h5 was written"
 
+section "regio info summarises the input-output part"
+if run_expect info_io 0 info demo.h5; then
+  grep_file info_io info_io.out "input-output:      12 sectors" "the IO sectors are counted"
+  grep_file info_io info_io.out "top 5 national output multipliers" "national multipliers are listed"
+  grep_file info_io info_io.out "regional tables:   60 districts, method FLQ" "the regional method is named"
+  grep_file info_io info_io.out "top 5 districts by mean regional output multiplier" "districts are listed"
+fi
+
 finish
