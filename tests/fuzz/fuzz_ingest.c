@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fuzz_memfile.h"
 #include "regio/ingest.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -25,15 +26,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const uint8_t control = data[0];
   data++;
   size--;
-  /* the reader takes paths: give it an in-memory file */
-  int fd = memfd_create("fuzz.csv", 0);
-  if (fd < 0) return 0;
-  if (size && write(fd, data, size) != (ssize_t)size) {
-    close(fd);
-    return 0;
-  }
   char path[64];
-  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  int fd = fuzz_memfile(data, size, path, sizeof path);
+  if (fd < 0) return 0;
 
   regio_ctx_t *ctx = NULL;
   if (regio_ctx_create(&ctx) != REGIO_OK) {
@@ -63,8 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (size_t i = 0; i < agg->districts.count * agg->sectors.count; i++) total += agg->employment[i];
     (void)total;
     for (size_t i = 1; i < agg->districts.count; i++)
-      if (memcmp(regio_codes_at(&agg->districts, i - 1), regio_codes_at(&agg->districts, i), agg->districts.width) >=
-          0)
+      if (memcmp(regio_codes_at(&agg->districts, i - 1), regio_codes_at(&agg->districts, i), agg->districts.width) >= 0)
         abort();
   } else if (strlen(regio_ctx_message(ctx)) == 0) {
     abort(); /* every failure carries a message */

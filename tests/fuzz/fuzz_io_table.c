@@ -5,9 +5,9 @@
  *
  * Build (clang from Debian):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fopenmp -D_GNU_SOURCE -Iinclude -Isrc \
- *     $(ls src/core/[a-z]*.c src/ingest/[a-z]*.c src/aggregate/[a-z]*.c src/indices/[a-z]*.c src/io/[a-z]*.c) tests/fuzz/fuzz_io_table.c \
- *     -llapacke -llapack -lblas -lz -lcrypto -lm -o fuzz_io_table
- *   mkdir -p corpus && ./fuzz_io_table -max_len=4096 corpus tests/fuzz/corpus_io_table
+ *     $(ls src/core/[a-z]*.c src/ingest/[a-z]*.c src/aggregate/[a-z]*.c src/indices/[a-z]*.c src/io/[a-z]*.c)
+ * tests/fuzz/fuzz_io_table.c \ -llapacke -llapack -lblas -lz -lcrypto -lm -o fuzz_io_table mkdir -p corpus &&
+ * ./fuzz_io_table -max_len=4096 corpus tests/fuzz/corpus_io_table
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fuzz_memfile.h"
 #include "regio/io.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -25,14 +26,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const uint8_t control = data[0];
   data++;
   size--;
-  int fd = memfd_create("fuzz_io.csv", 0);
-  if (fd < 0) return 0;
-  if (size && write(fd, data, size) != (ssize_t)size) {
-    close(fd);
-    return 0;
-  }
   char path[64];
-  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  int fd = fuzz_memfile(data, size, path, sizeof path);
+  if (fd < 0) return 0;
   regio_ctx_t *ctx = NULL;
   if (regio_ctx_create(&ctx) != REGIO_OK) {
     close(fd);
