@@ -37,6 +37,7 @@ typedef struct run_options {
   char *io_employment_row, *io_household_col, *io_sector_map;
   int io_sectors, io_full_inverse, io_sensitivity_from_ghosh, io_district_level;
   int regionalize; /* regio_io_regional_method_t; 0 = FLQ */
+  int io_solver;   /* regio_io_solver_t; 0 = iterative */
   double flq_delta;
   char io_delimiter; /* 0 = detect */
 } run_options_t;
@@ -75,6 +76,8 @@ static const char *usage_text =
     "  --io-district-level N      regional tables for districts merged by their first N code characters\n"
     "  --regionalize M            slq, cilq, flq or aflq (default flq)\n"
     "  --flq-delta D              delta of FLQ and AFLQ (default 0.25)\n"
+    "  --io-solver S              iterative (default: sweeps over the district's sectors, LU fallback)\n"
+    "                             or lu (one LU factorisation per district, the reference)\n"
     "  --config FILE              read options from an INI file ([run] section); the command line\n"
     "                             overrides it\n"
     "  -q, --quiet                no progress line and no summary on stderr\n"
@@ -279,6 +282,12 @@ static const char *apply_option(run_options_t *o, const char *name, const char *
     o->regionalize = (int)regio_io_regional_method_parse(value);
     return o->regionalize ? NULL : "expected slq, cilq, flq or aflq";
   }
+  if (!strcmp(name, "io-solver")) {
+    int solver = regio_io_solver_parse(value);
+    if (solver < 0) return "expected iterative or lu";
+    o->io_solver = solver;
+    return NULL;
+  }
   if (!strcmp(name, "flq-delta")) {
     char *end;
     errno = 0;
@@ -369,6 +378,7 @@ static char *effective_config(const run_options_t *o) {
       if (o->io_district_level) fprintf(f, "io-district-level = %d\n", o->io_district_level);
       fprintf(f, "regionalize = %s\n", o->regionalize ? regio_io_regional_method_name(o->regionalize) : "FLQ");
       fprintf(f, "flq-delta = %.17g\n", o->flq_delta);
+      fprintf(f, "io-solver = %s\n", regio_io_solver_name((regio_io_solver_t)o->io_solver));
     }
   }
   fclose(f);
@@ -402,6 +412,7 @@ typedef struct io_state {
   char *va_buf;
   const char **va_items;
   regio_output_io_t out;
+  double regional_seconds; /* regio_io_regional_compute alone */
 } io_state_t;
 
 static void io_state_free(io_state_t *s) {
@@ -446,9 +457,15 @@ static regio_err_t run_io(const run_options_t *o, const regio_result_t *res, reg
   REGIO_TRY(regio_io_sector_map_read(o->io_sector_map, ctx, &s->map));
   REGIO_TRY(regio_io_district_employment(res, s->map, s->table, o->io_district_level, ctx, &s->n_districts,
                                          &s->district_code, &s->employment, &s->out.excluded_employment));
-  regio_io_regional_opts_t rop = {o->regionalize ? (regio_io_regional_method_t)o->regionalize : REGIO_IO_FLQ,
-                                  o->flq_delta};
+  regio_io_regional_opts_t rop = regio_io_regional_opts_default();
+  if (o->regionalize) rop.method = (regio_io_regional_method_t)o->regionalize;
+  rop.delta = o->flq_delta;
+  rop.solver = (regio_io_solver_t)o->io_solver;
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   REGIO_TRY(regio_io_regional_compute(s->table, s->national, s->n_districts, s->employment, &rop, ctx, &s->regional));
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  s->regional_seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
   s->out.regional = s->regional;
   s->out.district_code = (const char *const *)s->district_code;
   s->out.sector_map_path = o->io_sector_map;
@@ -547,6 +564,7 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
       {"io-district-level", required_argument, 0, OPT_NAMED},
       {"regionalize", required_argument, 0, OPT_NAMED},
       {"flq-delta", required_argument, 0, OPT_NAMED},
+      {"io-solver", required_argument, 0, OPT_NAMED},
       {"config", required_argument, 0, OPT_CONFIG},
       {"no-checksum", no_argument, 0, OPT_NO_CHECKSUM},
       {"quiet", no_argument, 0, 'q'},
@@ -725,8 +743,12 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
     fprintf(stderr, "regio: wrote %s\n", o.output);
   }
   if (!err && !o.quiet && io.regional)
-    fprintf(stderr, "regio: io: %d sectors, %d districts regionalized (%s), %d without employment\n", io.table->n,
-            io.n_districts, regio_io_regional_method_name(io.regional->method), io.regional->n_empty_districts);
+    fprintf(stderr,
+            "regio: io: %d sectors, %d districts regionalized (%s, %s solver, %d LU fallbacks), %d without "
+            "employment; regional time %.3f s, %.3g GFLOP\n",
+            io.table->n, io.n_districts, regio_io_regional_method_name(io.regional->method),
+            regio_io_solver_name(io.regional->solver), io.regional->n_lu_fallbacks, io.regional->n_empty_districts,
+            io.regional_seconds, io.regional->flops * 1e-9);
   io_state_free(&io);
   regio_result_destroy(&res);
   regio_aggregate_destroy(&agg);

@@ -1,10 +1,12 @@
 /* Regional input-output tables for every district by location-quotient regionalization (SLQ,
- * CILQ, FLQ, AFLQ; conventions and references in include/regio/io.h).
+ * CILQ, FLQ, AFLQ; conventions, references and the two solvers in include/regio/io.h).
  *
- * Every district is independent: its quotients, its regional coefficients A^r, one LU of
- * I - A^r, and solves with it. The districts are shared among OpenMP threads, each with its own
- * buffers, and each district's results are computed entirely by one thread in a fixed order, so
- * they are bitwise the same for any thread count (there is no reduction across districts). */
+ * Every district is independent: its quotients, its regional coefficients A^r and the three
+ * vectors 1'L^r, L^r 1 and e L^r, either from one LU of I - A^r (district_lu, the reference) or by
+ * Jacobi sweeps over the sectors present in the district (district_iterative, the default). The
+ * districts are shared among OpenMP threads, each with its own buffers, and each district's
+ * results are computed entirely by one thread in a fixed order, so they are bitwise the same for
+ * any thread count (there is no reduction across districts). */
 #include <lapacke.h>
 #include <math.h>
 #include <omp.h>
@@ -15,7 +17,7 @@
 #include "regio/io.h"
 
 regio_io_regional_opts_t regio_io_regional_opts_default(void) {
-  regio_io_regional_opts_t o = {REGIO_IO_FLQ, REGIO_IO_FLQ_DELTA_DEFAULT};
+  regio_io_regional_opts_t o = {REGIO_IO_FLQ, REGIO_IO_FLQ_DELTA_DEFAULT, REGIO_IO_SOLVER_ITERATIVE, 0};
   return o;
 }
 
@@ -26,6 +28,17 @@ regio_io_regional_method_t regio_io_regional_method_parse(const char *name) {
   if (strcasecmp(name, "flq") == 0) return REGIO_IO_FLQ;
   if (strcasecmp(name, "aflq") == 0) return REGIO_IO_AFLQ;
   return 0;
+}
+
+int regio_io_solver_parse(const char *name) {
+  if (!name) return -1;
+  if (strcasecmp(name, "iterative") == 0) return REGIO_IO_SOLVER_ITERATIVE;
+  if (strcasecmp(name, "lu") == 0) return REGIO_IO_SOLVER_LU;
+  return -1;
+}
+
+const char *regio_io_solver_name(regio_io_solver_t solver) {
+  return solver == REGIO_IO_SOLVER_LU ? "lu" : "iterative";
 }
 
 const char *regio_io_regional_method_name(regio_io_regional_method_t method) {
@@ -49,6 +62,7 @@ void regio_io_regional_destroy(regio_io_regional_t **res) {
   free(r->backward_linkage);
   free(r->forward_linkage);
   free(r->employment_multiplier);
+  free(r->solver_sweeps);
   free(r);
   *res = NULL;
 }
@@ -81,7 +95,227 @@ static double quotient(regio_io_regional_method_t method, const double *slq, con
 }
 
 /* Status of a district computed in the parallel loop; reported after it in district order. */
-enum { DISTRICT_OK = 0, DISTRICT_SINGULAR = 1, DISTRICT_LAPACK = 2, DISTRICT_NOMEM = 3 };
+enum { DISTRICT_OK = 0, DISTRICT_SINGULAR = 1, DISTRICT_LAPACK = 2, DISTRICT_NOMEM = 3, DISTRICT_SLOW = 4 };
+
+/* What every district shares (read-only in the parallel loop). */
+typedef struct regional_job {
+  int n;
+  const double *A;  /* national coefficients, row-major n x n (supplier rows) */
+  const double *ec; /* national employment coefficients, or NULL */
+  regio_io_regional_method_t method;
+  int max_sweeps;
+} regional_job_t;
+
+/* One thread's buffers and one district's inputs and outputs. */
+typedef struct district_work {
+  /* buffers (per thread) */
+  double *M;         /* n x n: I - A^r (LU) or the p x p block A^r_PP (iterative) */
+  double *rhs;       /* 3n */
+  double *next;      /* 3n */
+  double *row;       /* n: one row of A^r */
+  double *col_scale; /* n: column factors of the quotients */
+  double *slq;       /* n */
+  double *c;         /* n: row sums of A^r over the absent columns */
+  int *present;      /* n: the sectors with employment */
+  lapack_int *ipiv;  /* n */
+  /* the district */
+  const double *re;
+  double lambda;
+  /* results: pointers into the result matrices */
+  double *om, *fl, *em_sum; /* em_sum: e L^r (divided by e afterwards) */
+  int sweeps;
+  double flops;
+} district_work_t;
+
+/* M = I - A^r (column-major) for the LU path, with quotient() for every entry. */
+static int district_lu(const regional_job_t *job, district_work_t *w) {
+  int n = job->n;
+  size_t N = (size_t)n;
+  double *M = w->M;
+  for (int j = 0; j < n; j++)
+    for (int i = 0; i < n; i++) {
+      double q = quotient(job->method, w->slq, w->re, w->lambda, i, j);
+      double a = job->A[(size_t)i * N + (size_t)j] * (q < 1 ? q : 1);
+      M[(size_t)j * N + (size_t)i] = (i == j) - a;
+    }
+  lapack_int info = LAPACKE_dgetrf(LAPACK_COL_MAJOR, n, n, M, n, w->ipiv);
+  if (info != 0) return info > 0 ? DISTRICT_SINGULAR : DISTRICT_LAPACK;
+  int nrhs_t = job->ec ? 2 : 1;
+  double *yt = w->rhs, *zn = w->rhs + 2 * N;
+  for (int j = 0; j < n; j++) {
+    yt[j] = 1;
+    if (job->ec) yt[N + (size_t)j] = job->ec[j];
+    zn[j] = 1;
+  }
+  if (LAPACKE_dgetrs(LAPACK_COL_MAJOR, 'T', n, nrhs_t, M, n, w->ipiv, yt, n) != 0 ||
+      LAPACKE_dgetrs(LAPACK_COL_MAJOR, 'N', n, 1, M, n, w->ipiv, zn, n) != 0)
+    return DISTRICT_LAPACK;
+  memcpy(w->om, yt, N * sizeof(double));
+  memcpy(w->fl, zn, N * sizeof(double));
+  if (job->ec) memcpy(w->em_sum, yt + N, N * sizeof(double));
+  w->sweeps = 0;
+  w->flops += 2.0 / 3.0 * (double)n * n * n + 2.0 * (double)n * n * (nrhs_t + 1);
+  return DISTRICT_OK;
+}
+
+/* Row i (a present sector) of A^r into w->row: a_ij min(Q_ij, 1), with Q_ij = s_i f_j off the
+ * diagonal (s_i the row scale, f_j = w->col_scale[j]) and quotient() on the diagonal. For CILQ,
+ * FLQ and AFLQ s_i = lambda SLQ_i and f_j = [log2(1 + SLQ_j) where AFLQ and SLQ_j > 1] / SLQ_j
+ * (+inf for an absent buyer, so Q_ij = 1); for SLQ s_i = SLQ_i and f_j = 1. */
+static void regional_row(const regional_job_t *job, const district_work_t *w, int i) {
+  int n = job->n;
+  const double *a = job->A + (size_t)i * (size_t)n;
+  double s = job->method == REGIO_IO_SLQ ? w->slq[i] : w->lambda * w->slq[i];
+  for (int j = 0; j < n; j++) {
+    double q = s * w->col_scale[j];
+    w->row[j] = a[j] * (q < 1 ? q : 1);
+  }
+  double q = quotient(job->method, w->slq, w->re, w->lambda, i, i);
+  w->row[i] = a[i] * (q < 1 ? q : 1);
+}
+
+/* max |v_k| and max |v_k - u_k| over k < p */
+static void norms(const double *v, const double *u, int p, double *vmax, double *dmax) {
+  double a = 0, b = 0;
+  for (int k = 0; k < p; k++) {
+    double x = fabs(v[k]), d = fabs(v[k] - u[k]);
+    a = x > a ? x : a;
+    b = d > b ? d : b;
+  }
+  *vmax = a;
+  *dmax = b;
+}
+
+/* The iterative solver (see io.h): Jacobi sweeps over the p x p block of the present sectors.
+ * Returns DISTRICT_SLOW when the bound is not met within job->max_sweeps. */
+static int district_iterative(const regional_job_t *job, district_work_t *w) {
+  int n = job->n, p = 0;
+  size_t N = (size_t)n;
+  const int have_e = job->ec != NULL;
+  for (int i = 0; i < n; i++)
+    if (w->re[i] > 0) w->present[p++] = i;
+  size_t P = (size_t)p;
+  for (int j = 0; j < n; j++) {
+    if (job->method == REGIO_IO_SLQ) {
+      w->col_scale[j] = 1;
+      continue;
+    }
+    if (!(w->re[j] > 0)) {
+      w->col_scale[j] = INFINITY;
+      continue;
+    }
+    double f = 1 / w->slq[j];
+    if (job->method == REGIO_IO_AFLQ && w->slq[j] > 1) f *= log2(1 + w->slq[j]);
+    w->col_scale[j] = f;
+  }
+  /* The block R = A^r_PP (row-major p x p) and c_k = sum of row P_k over the absent columns. */
+  double *R = w->M;
+  for (int k = 0; k < p; k++) {
+    regional_row(job, w, w->present[k]);
+    double *rk = R + (size_t)k * P;
+    for (int l = 0; l < p; l++) rk[l] = w->row[w->present[l]];
+    double c = 0;
+    for (int j = 0, l = 0; j < n; j++) {
+      if (l < p && w->present[l] == j) {
+        l++;
+        continue;
+      }
+      c += w->row[j];
+    }
+    w->c[k] = c;
+  }
+  w->flops += 3.0 * (double)p * n;
+
+  /* Sweeps: v = (y, y_e, z) restricted to P, stored as rhs[0..p), rhs[N..), rhs[2N..). */
+  double *y = w->rhs, *ye = w->rhs + N, *z = w->rhs + 2 * N;
+  double *yn = w->next, *yen = w->next + N, *zn = w->next + 2 * N;
+  for (int k = 0; k < p; k++) {
+    y[k] = 1;
+    ye[k] = have_e ? job->ec[w->present[k]] : 0;
+    z[k] = 1;
+  }
+  int sweeps = 0, converged = 0;
+  while (sweeps < job->max_sweeps) {
+    for (int l = 0; l < p; l++) {
+      yn[l] = 1;
+      yen[l] = have_e ? job->ec[w->present[l]] : 0;
+    }
+    for (int k = 0; k < p; k++) {
+      const double *rk = R + (size_t)k * P;
+      double yk = y[k], yek = ye[k];
+      /* four partial sums in a fixed order: deterministic, and they vectorise */
+      double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      int l = 0;
+      if (have_e) {
+        for (; l + 4 <= p; l += 4) {
+          s0 += rk[l] * z[l], s1 += rk[l + 1] * z[l + 1], s2 += rk[l + 2] * z[l + 2], s3 += rk[l + 3] * z[l + 3];
+          yn[l] += rk[l] * yk, yn[l + 1] += rk[l + 1] * yk, yn[l + 2] += rk[l + 2] * yk, yn[l + 3] += rk[l + 3] * yk;
+          yen[l] += rk[l] * yek, yen[l + 1] += rk[l + 1] * yek, yen[l + 2] += rk[l + 2] * yek,
+              yen[l + 3] += rk[l + 3] * yek;
+        }
+        for (; l < p; l++) {
+          s0 += rk[l] * z[l];
+          yn[l] += rk[l] * yk;
+          yen[l] += rk[l] * yek;
+        }
+      } else {
+        for (; l + 4 <= p; l += 4) {
+          s0 += rk[l] * z[l], s1 += rk[l + 1] * z[l + 1], s2 += rk[l + 2] * z[l + 2], s3 += rk[l + 3] * z[l + 3];
+          yn[l] += rk[l] * yk, yn[l + 1] += rk[l + 1] * yk, yn[l + 2] += rk[l + 2] * yk, yn[l + 3] += rk[l + 3] * yk;
+        }
+        for (; l < p; l++) {
+          s0 += rk[l] * z[l];
+          yn[l] += rk[l] * yk;
+        }
+      }
+      zn[k] = 1 + w->c[k] + ((s0 + s1) + (s2 + s3));
+    }
+    sweeps++;
+    /* error of the old iterate <= ||L^r||_inf ||new - old||, ||L^r||_inf ~ max of the new z
+     * (for y, y_e: the max of the new y); see io.h */
+    double ymax, dy, yemax = 0, dye = 0, zmax, dz;
+    norms(yn, y, p, &ymax, &dy);
+    norms(zn, z, p, &zmax, &dz);
+    if (have_e) norms(yen, ye, p, &yemax, &dye);
+    double *t;
+    t = y, y = yn, yn = t;
+    t = ye, ye = yen, yen = t;
+    t = z, z = zn, zn = t;
+    if (ymax * dy <= REGIO_IO_ITERATIVE_TOL * ymax && zmax * dz <= REGIO_IO_ITERATIVE_TOL * zmax &&
+        (!have_e || ymax * dye <= REGIO_IO_ITERATIVE_TOL * yemax)) {
+      converged = 1;
+      break;
+    }
+  }
+  w->flops += (double)sweeps * 2.0 * (double)p * p * (have_e ? 3 : 2);
+  w->sweeps = sweeps;
+  if (!converged) return DISTRICT_SLOW;
+
+  /* The whole vectors: absent sectors supply nothing (z = 1); their multipliers collect the
+   * present suppliers' rows. */
+  for (int j = 0; j < n; j++) {
+    w->om[j] = 1;
+    w->fl[j] = 1;
+    if (have_e) w->em_sum[j] = job->ec[j];
+  }
+  for (int k = 0; k < p; k++) {
+    int i = w->present[k];
+    regional_row(job, w, i);
+    double yk = y[k], yek = ye[k];
+    for (int j = 0; j < n; j++) w->om[j] += w->row[j] * yk;
+    if (have_e)
+      for (int j = 0; j < n; j++) w->em_sum[j] += w->row[j] * yek;
+  }
+  /* the present sectors take their converged values (the sums above were for the absent ones) */
+  for (int k = 0; k < p; k++) {
+    int i = w->present[k];
+    w->om[i] = y[k];
+    w->fl[i] = z[k];
+    if (have_e) w->em_sum[i] = ye[k];
+  }
+  w->flops += (double)p * n * (have_e ? 6 : 4);
+  return DISTRICT_OK;
+}
 
 regio_err_t regio_io_regional_compute(const regio_io_table_t *table, const regio_io_national_t *national,
                                       int n_districts, const double *employment, const regio_io_regional_opts_t *opts,
@@ -96,6 +330,11 @@ regio_err_t regio_io_regional_compute(const regio_io_table_t *table, const regio
               "unknown regionalization method %d", (int)o.method);
   REGIO_CHECK(ctx, isfinite(o.delta) && o.delta >= 0, REGIO_ERR_USAGE,
               "the FLQ delta must be a finite number >= 0 (it is %g)", o.delta);
+  REGIO_CHECK(ctx, o.solver == REGIO_IO_SOLVER_ITERATIVE || o.solver == REGIO_IO_SOLVER_LU, REGIO_ERR_USAGE,
+              "unknown regional solver %d", (int)o.solver);
+  REGIO_CHECK(ctx, o.max_sweeps >= 0, REGIO_ERR_USAGE, "the maximum number of sweeps must be >= 0 (it is %d)",
+              o.max_sweeps);
+  if (o.max_sweeps == 0) o.max_sweeps = REGIO_IO_ITERATIVE_MAX_SWEEPS;
   int n = table->n, D = n_districts;
   size_t N = (size_t)n, DN = (size_t)D * N;
   const char *const *codes = (const char *const *)table->sector_code;
@@ -109,7 +348,7 @@ regio_err_t regio_io_regional_compute(const regio_io_table_t *table, const regio
     }
 
   regio_err_t err = REGIO_OK;
-  double *ec = NULL, *national_emp = NULL;
+  double *ec = NULL, *national_emp = NULL, *flops = NULL;
   int *status = NULL;
   regio_io_regional_t *r = calloc(1, sizeof *r);
   REGIO_CHECK(ctx, r, REGIO_ERR_NOMEM, "out of memory for the regional IO results");
@@ -117,10 +356,12 @@ regio_err_t regio_io_regional_compute(const regio_io_table_t *table, const regio
   r->n = n;
   r->method = o.method;
   r->delta = o.delta;
+  r->solver = o.solver;
   r->employment = malloc(DN * sizeof(double));
   r->national_share = calloc(N, sizeof(double));
   r->lambda = malloc((size_t)D * sizeof(double));
   r->empty_district = calloc((size_t)D, sizeof(int));
+  r->solver_sweeps = calloc((size_t)D, sizeof(int));
   r->output_multiplier = malloc(DN * sizeof(double));
   r->backward_linkage = malloc(DN * sizeof(double));
   r->forward_linkage = malloc(DN * sizeof(double));
@@ -129,9 +370,10 @@ regio_err_t regio_io_regional_compute(const regio_io_table_t *table, const regio
   ec = calloc(N, sizeof(double));
   national_emp = calloc(N, sizeof(double));
   status = calloc((size_t)D, sizeof(int));
-  if (!r->employment || !r->national_share || !r->lambda || !r->empty_district || !r->output_multiplier ||
-      !r->backward_linkage || !r->forward_linkage || (have_e && !r->employment_multiplier) || !ec || !national_emp ||
-      !status) {
+  flops = calloc((size_t)D, sizeof(double));
+  if (!r->employment || !r->national_share || !r->lambda || !r->empty_district || !r->solver_sweeps ||
+      !r->output_multiplier || !r->backward_linkage || !r->forward_linkage || (have_e && !r->employment_multiplier) ||
+      !ec || !national_emp || !status || !flops) {
     err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the regional tables of %d districts x %d sectors", D, n);
     goto cleanup;
   }
@@ -151,22 +393,27 @@ regio_err_t regio_io_regional_compute(const regio_io_table_t *table, const regio
   if (have_e)
     for (int j = 0; j < n; j++) ec[j] = table->x[j] > 0 ? table->employment[j] / table->x[j] : 0;
 
-  const double *A = national->A;
+  regional_job_t job = {n, national->A, have_e ? ec : NULL, o.method, o.max_sweeps};
   const double *share = r->national_share;
-  regio_io_regional_method_t method = o.method;
   double delta = o.delta;
+  regio_io_solver_t solver = o.solver;
   int threads = regio_ctx_threads(ctx);
-  int nrhs_t = have_e ? 2 : 1;
 
-#pragma omp parallel num_threads(threads) \
-    shared(A, share, method, delta, employment, r, status, ec, have_e, nrhs_t, n, N, D, total)
+#pragma omp parallel num_threads(threads) shared(job, share, delta, solver, employment, r, status, flops, N, D, total)
   {
-    double *M = malloc(N * N * sizeof(double));
-    double *slq = malloc(N * sizeof(double));
-    double *rhs_t = malloc(N * 2 * sizeof(double));
-    double *rhs_n = malloc(N * sizeof(double));
-    lapack_int *ipiv = malloc(N * sizeof(lapack_int));
-    int ok = M && slq && rhs_t && rhs_n && ipiv;
+    district_work_t w;
+    memset(&w, 0, sizeof w);
+    w.M = malloc(N * N * sizeof(double));
+    w.rhs = malloc(3 * N * sizeof(double));
+    w.next = malloc(3 * N * sizeof(double));
+    w.row = malloc(N * sizeof(double));
+    w.col_scale = malloc(N * sizeof(double));
+    w.slq = malloc(N * sizeof(double));
+    w.c = malloc(N * sizeof(double));
+    w.present = malloc(N * sizeof(int));
+    w.ipiv = malloc(N * sizeof(lapack_int));
+    double *em_sum = malloc(N * sizeof(double));
+    int ok = w.M && w.rhs && w.next && w.row && w.col_scale && w.slq && w.c && w.present && w.ipiv && em_sum;
 #pragma omp for schedule(dynamic, 1)
     for (int d = 0; d < D; d++) {
       const double *re = employment + (size_t)d * N;
@@ -174,11 +421,11 @@ regio_err_t regio_io_regional_compute(const regio_io_table_t *table, const regio
       double *fl = r->forward_linkage + (size_t)d * N;
       double *em = have_e ? r->employment_multiplier + (size_t)d * N : NULL;
       double tre = 0;
-      for (int i = 0; i < n; i++) tre += re[i];
+      for (int i = 0; i < job.n; i++) tre += re[i];
       r->lambda[d] = NAN;
       if (!(tre > 0)) {
         r->empty_district[d] = 1;
-        for (int j = 0; j < n; j++) {
+        for (int j = 0; j < job.n; j++) {
           om[j] = bl[j] = fl[j] = NAN;
           if (em) em[j] = NAN;
         }
@@ -188,49 +435,48 @@ regio_err_t regio_io_regional_compute(const regio_io_table_t *table, const regio
         status[d] = DISTRICT_NOMEM;
         continue;
       }
-      double lambda = 1;
-      if (method == REGIO_IO_FLQ || method == REGIO_IO_AFLQ) {
-        lambda = pow(log2(1 + tre / total), delta);
-        r->lambda[d] = lambda;
+      w.lambda = 1;
+      if (job.method == REGIO_IO_FLQ || job.method == REGIO_IO_AFLQ) {
+        w.lambda = pow(log2(1 + tre / total), delta);
+        r->lambda[d] = w.lambda;
       }
-      for (int i = 0; i < n; i++) slq[i] = re[i] > 0 ? (re[i] / tre) / share[i] : 0;
-      /* M = I - A^r, column-major */
-      for (int j = 0; j < n; j++)
-        for (int i = 0; i < n; i++) {
-          double q = quotient(method, slq, re, lambda, i, j);
-          double a = A[(size_t)i * N + (size_t)j] * (q < 1 ? q : 1);
-          M[(size_t)j * N + (size_t)i] = (i == j) - a;
-        }
-      lapack_int info = LAPACKE_dgetrf(LAPACK_COL_MAJOR, n, n, M, n, ipiv);
-      if (info != 0) {
-        status[d] = info > 0 ? DISTRICT_SINGULAR : DISTRICT_LAPACK;
+      for (int i = 0; i < job.n; i++) w.slq[i] = re[i] > 0 ? (re[i] / tre) / share[i] : 0;
+      w.re = re;
+      w.om = om;
+      w.fl = bl; /* L^r 1 lands in bl for now: fl takes it normalised below */
+      w.em_sum = em_sum;
+      w.flops = 0;
+      int st = solver == REGIO_IO_SOLVER_LU ? DISTRICT_SLOW : district_iterative(&job, &w);
+      if (st == DISTRICT_SLOW) st = district_lu(&job, &w);
+      r->solver_sweeps[d] = w.sweeps;
+      flops[d] = w.flops;
+      if (st != DISTRICT_OK) {
+        status[d] = st;
         continue;
       }
-      for (int j = 0; j < n; j++) {
-        rhs_t[j] = 1;
-        if (have_e) rhs_t[N + (size_t)j] = ec[j];
-        rhs_n[j] = 1;
-      }
-      if (LAPACKE_dgetrs(LAPACK_COL_MAJOR, 'T', n, nrhs_t, M, n, ipiv, rhs_t, n) != 0 ||
-          LAPACKE_dgetrs(LAPACK_COL_MAJOR, 'N', n, 1, M, n, ipiv, rhs_n, n) != 0) {
-        status[d] = DISTRICT_LAPACK;
-        continue;
-      }
-      memcpy(om, rhs_t, N * sizeof(double));
-      normalise_mean(om, n, bl);
-      normalise_mean(rhs_n, n, fl);
+      normalise_mean(bl, job.n, fl);
+      normalise_mean(om, job.n, bl);
       if (em)
-        for (int j = 0; j < n; j++) em[j] = ec[j] != 0 ? rhs_t[N + (size_t)j] / ec[j] : NAN;
+        for (int j = 0; j < job.n; j++) em[j] = ec[j] != 0 ? em_sum[j] / ec[j] : NAN;
     }
-    free(M);
-    free(slq);
-    free(rhs_t);
-    free(rhs_n);
-    free(ipiv);
+    free(w.M);
+    free(w.rhs);
+    free(w.next);
+    free(w.row);
+    free(w.col_scale);
+    free(w.slq);
+    free(w.c);
+    free(w.present);
+    free(w.ipiv);
+    free(em_sum);
   }
 
   for (int d = 0; d < D; d++) {
     r->n_empty_districts += r->empty_district[d];
+    r->flops += flops[d];
+    if (solver == REGIO_IO_SOLVER_ITERATIVE && !r->empty_district[d] && r->solver_sweeps[d] == 0 &&
+        status[d] == DISTRICT_OK)
+      r->n_lu_fallbacks++;
     if (status[d] == DISTRICT_OK) continue;
     err = status[d] == DISTRICT_NOMEM ? REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the regional work buffers")
           : status[d] == DISTRICT_SINGULAR
@@ -245,5 +491,6 @@ cleanup:
   free(ec);
   free(national_emp);
   free(status);
+  free(flops);
   return err;
 }

@@ -94,6 +94,16 @@ static regio_err_t write_regional(regio_h5w_t *w, hid_t io_group, const regio_ou
                                         &dset));
   REGIO_H5_TRY(w, H5DSattach_scale(dset, scale, 0), "/io/regional/lambda");
   regio_h5_close(&dset);
+  REGIO_TRY_GOTO(regio_h5_attr_string(w, group, where, "solver", regio_io_solver_name(r->solver)));
+  REGIO_TRY_GOTO(regio_h5_attr_int(w, group, where, "n_lu_fallbacks", r->n_lu_fallbacks));
+  REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "solver_sweeps", "/io/regional/solver_sweeps", H5T_STD_I32LE,
+                                        H5T_NATIVE_INT, 1, dims, r->solver_sweeps,
+                                        "Jacobi sweeps the iterative solver needed for each district; 0 = solved by "
+                                        "one LU factorisation (the lu solver, a fallback of the iterative one, or a "
+                                        "district without employment).",
+                                        &dset));
+  REGIO_H5_TRY(w, H5DSattach_scale(dset, scale, 0), "/io/regional/solver_sweeps");
+  regio_h5_close(&dset);
   REGIO_TRY_GOTO(district_matrix(w, group, "employment", D, n, r->employment,
                                  "Employment of each district by IO sector (employees), from the finest sector level "
                                  "through the sector map.",

@@ -119,7 +119,7 @@ static void test_two_sectors(regio_ctx_t *ctx) {
    * column of the missing buyer keeps the national coefficient (CILQ = +inf capped at 1) */
   {
     const double emp2[4] = {10, 0, 10, 20};
-    regio_io_regional_opts_t o = {REGIO_IO_CILQ, 0.25};
+    regio_io_regional_opts_t o = {REGIO_IO_CILQ, 0.25, REGIO_IO_SOLVER_ITERATIVE, 0};
     regio_io_regional_t *r = NULL;
     CHECK_INT(regio_io_regional_compute(t, nat, 2, emp2, &o, ctx, &r), REGIO_OK);
     if (r) {
@@ -139,7 +139,7 @@ static void test_two_sectors(regio_ctx_t *ctx) {
     CHECK_INT(regio_io_regional_compute(t, nat, 1, bad, NULL, ctx, &r), REGIO_ERR_INPUT);
     CHECK_CONTAINS(regio_ctx_message(ctx), "district 1 in IO sector '1'");
     CHECK_INT(regio_io_regional_compute(t, nat, 1, none, NULL, ctx, &r), REGIO_ERR_INPUT);
-    regio_io_regional_opts_t o = {REGIO_IO_FLQ, -1};
+    regio_io_regional_opts_t o = {REGIO_IO_FLQ, -1, REGIO_IO_SOLVER_ITERATIVE, 0};
     CHECK_INT(regio_io_regional_compute(t, nat, 1, district_emp, &o, ctx, &r), REGIO_ERR_USAGE);
     CHECK(r == NULL);
   }
@@ -182,11 +182,126 @@ static void test_sector_map(regio_ctx_t *ctx) {
   CHECK(m == NULL);
 }
 
+/* A deterministic pseudo-random number in [0, 1). */
+static double uniform(uint64_t *state) {
+  *state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
+  return (double)(*state >> 11) * 0x1.0p-53;
+}
+
+/* The iterative solver (the default) against the LU reference on a random 60-sector table with a
+ * third of the coefficients nonzero and 40 districts that lack many sectors (one district has no
+ * employment, one has all sectors, one a single sector), for every method. The two are different
+ * algorithms, so they agree to rounding (1e-13 relative), not bit for bit; a district whose
+ * sweeps are capped at 1 falls back to LU and then equals the reference exactly. */
+static void test_solvers_agree(regio_ctx_t *ctx) {
+  enum { N = 60, D = 40 };
+  static double Z[N * N], x[N], emp[N], district_emp[D * N];
+  uint64_t st = 12345;
+  for (int j = 0; j < N; j++) x[j] = 100 + 900 * uniform(&st);
+  for (int j = 0; j < N; j++) {
+    double col[N], sum = 0;
+    for (int i = 0; i < N; i++) {
+      col[i] = (i == j || uniform(&st) < 0.33) ? -log(1 - uniform(&st)) : 0;
+      sum += col[i];
+    }
+    double share = 0.2 + 0.5 * uniform(&st); /* intermediate inputs / output of the buyer */
+    for (int i = 0; i < N; i++) Z[i * N + j] = col[i] / sum * share * x[j];
+    emp[j] = 1 + 50 * uniform(&st);
+  }
+  for (int d = 0; d < D; d++)
+    for (int i = 0; i < N; i++) {
+      double u = uniform(&st);
+      district_emp[d * N + i] = (d == 1 || u < 0.45) ? floor(1 + 200 * uniform(&st) * uniform(&st)) : 0;
+      if (d == 0 || (d == 2 && i != 7)) district_emp[d * N + i] = 0;
+      if (d == 2 && i == 7) district_emp[d * N + i] = 5;
+    }
+  regio_io_table_t *t = NULL;
+  regio_io_national_t *nat = NULL;
+  REQUIRE(regio_io_table_create(N, NULL, Z, x, NULL, emp, NULL, ctx, &t) == REGIO_OK);
+  REQUIRE(regio_io_national_compute(t, NULL, ctx, &nat) == REGIO_OK);
+  for (int m = REGIO_IO_SLQ; m <= REGIO_IO_AFLQ; m++) {
+    regio_io_regional_opts_t o = regio_io_regional_opts_default();
+    o.method = (regio_io_regional_method_t)m;
+    regio_io_regional_t *lu = NULL, *it = NULL, *it2 = NULL, *capped = NULL;
+    regio_ctx_set_threads(ctx, 1);
+    o.solver = REGIO_IO_SOLVER_LU;
+    CHECK_INT(regio_io_regional_compute(t, nat, D, district_emp, &o, ctx, &lu), REGIO_OK);
+    o.solver = REGIO_IO_SOLVER_ITERATIVE;
+    CHECK_INT(regio_io_regional_compute(t, nat, D, district_emp, &o, ctx, &it), REGIO_OK);
+    regio_ctx_set_threads(ctx, 2);
+    CHECK_INT(regio_io_regional_compute(t, nat, D, district_emp, &o, ctx, &it2), REGIO_OK);
+    o.max_sweeps = 1;
+    CHECK_INT(regio_io_regional_compute(t, nat, D, district_emp, &o, ctx, &capped), REGIO_OK);
+    if (!lu || !it || !it2 || !capped) break;
+    double worst = 0;
+    const double *pairs[3][2] = {{lu->output_multiplier, it->output_multiplier},
+                                 {lu->forward_linkage, it->forward_linkage},
+                                 {lu->employment_multiplier, it->employment_multiplier}};
+    for (int k = 0; k < 3; k++)
+      for (int e = N; e < D * N; e++) { /* district 0 has no employment: NaN in both */
+        double a = pairs[k][0][e], b = pairs[k][1][e];
+        double rel = fabs(a - b) / fabs(a);
+        worst = rel > worst ? rel : worst;
+      }
+    CHECKF(worst <= 1e-13, "method %d: iterative vs LU relative difference %.3g", m, worst);
+    CHECK(isnan(it->output_multiplier[0]) && it->empty_district[0] && it->solver_sweeps[0] == 0);
+    int all_swept = 1;
+    for (int d = 1; d < D; d++) {
+      all_swept &= it->solver_sweeps[d] > 0;
+      CHECK_INT(lu->solver_sweeps[d], 0);
+    }
+    CHECKF(all_swept && it->n_lu_fallbacks == 0, "method %d: %d LU fallbacks", m, it->n_lu_fallbacks);
+    /* District 2 has sector 7 only, so A^r = e_7 r' with r the national row 7 (absent buyers keep
+     * their coefficients; SLQ_7 = TNE / NE_7 > 1) except r_77 = a_77 min(Q_77, 1), and
+     * L^r = I + e_7 r' / (1 - r_77): output multipliers 1 + r_j / (1 - r_77) (j != 7),
+     * 1 / (1 - r_77) (j = 7); row sums 1, and 1 + sum_j r_j / (1 - r_77) for sector 7. */
+    {
+      double ne7 = 0, tne = 0, tre = district_emp[2 * N + 7];
+      for (int d = 0; d < D; d++)
+        for (int i = 0; i < N; i++) {
+          tne += district_emp[d * N + i];
+          if (i == 7) ne7 += district_emp[d * N + i];
+        }
+      double slq7 = tne / ne7, lambda = pow(log2(1 + tre / tne), 0.25), q77 = slq7;
+      if (m == REGIO_IO_FLQ) q77 = lambda * slq7;
+      if (m == REGIO_IO_AFLQ) q77 = lambda * slq7 * log2(1 + slq7);
+      double r[N], rsum = 0;
+      for (int j = 0; j < N; j++) r[j] = nat->A[7 * N + j];
+      r[7] *= q77 < 1 ? q77 : 1;
+      for (int j = 0; j < N; j++) rsum += r[j];
+      double z7 = 1 + rsum / (1 - r[7]), zmean = (N - 1 + z7) / N;
+      for (int j = 0; j < N; j++) {
+        double want = j == 7 ? 1 / (1 - r[7]) : 1 + r[j] / (1 - r[7]);
+        CLOSE(it->output_multiplier[2 * N + j], want, 1e-14);
+        CLOSE(it->forward_linkage[2 * N + j], (j == 7 ? z7 : 1) / zmean, 1e-14);
+      }
+    }
+    CHECK(memcmp(it->output_multiplier, it2->output_multiplier, (size_t)D * N * sizeof(double)) == 0);
+    CHECK(memcmp(it->forward_linkage, it2->forward_linkage, (size_t)D * N * sizeof(double)) == 0);
+    CHECK(memcmp(it->employment_multiplier, it2->employment_multiplier, (size_t)D * N * sizeof(double)) == 0);
+    CHECK_INT(capped->n_lu_fallbacks, D - 1);
+    CHECK(memcmp(capped->output_multiplier + N, lu->output_multiplier + N, (size_t)(D - 1) * N * sizeof(double)) == 0);
+    CHECK(memcmp(capped->forward_linkage + N, lu->forward_linkage + N, (size_t)(D - 1) * N * sizeof(double)) == 0);
+    CHECK(it->flops > 0 && lu->flops > it->flops);
+    regio_io_regional_destroy(&lu);
+    regio_io_regional_destroy(&it);
+    regio_io_regional_destroy(&it2);
+    regio_io_regional_destroy(&capped);
+  }
+  regio_ctx_set_threads(ctx, 1);
+  CHECK_INT(regio_io_solver_parse("LU"), REGIO_IO_SOLVER_LU);
+  CHECK_INT(regio_io_solver_parse("iterative"), REGIO_IO_SOLVER_ITERATIVE);
+  CHECK_INT(regio_io_solver_parse("cg"), -1);
+  regio_io_national_destroy(&nat);
+  regio_io_table_destroy(&t);
+}
+
 int main(void) {
   regio_ctx_t *ctx = NULL;
   REQUIRE(regio_ctx_create(&ctx) == REGIO_OK);
   test_two_sectors(ctx);
   test_sector_map(ctx);
+  test_solvers_agree(ctx);
   regio_ctx_destroy(&ctx);
   return test_summary("test_io_regional");
 }
