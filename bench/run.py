@@ -5,7 +5,10 @@ Generates the inputs deterministically (regio gen), keeps them in the page cache
 measurement several times and reports the best wall time, with the machine's own limits measured in
 the same run (cat and wc -l from the page cache), into bench/RESULTS.md.
 
-usage: bench/run.py [--rows N] [--repeat K] [--data DIR] [--out FILE]
+usage: bench/run.py [--only read|io] [--rows N] [--repeat K] [--data DIR] [--out FILE]
+
+Each part writes its section to bench/results/<part>.md; RESULTS.md is put together from the
+sections present and bench/NOTES.md, so one part can be rerun alone.
 """
 import argparse
 import os
@@ -61,17 +64,17 @@ def machine():
     return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, Linux {platform.release()}, {cc}"
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rows", type=int, default=50_000_000)
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--data", default=os.path.join(ROOT, "bench", "data"))
-    ap.add_argument("--out", default=os.path.join(ROOT, "bench", "RESULTS.md"))
-    args = ap.parse_args()
+def kr_table(regio, data):
+    """The establishment-level table like a national census: quoted names with commas."""
+    kr = os.path.join(data, "kr_6000000.csv")
+    if not os.path.exists(kr):
+        print(f"bench: generating {kr}", file=sys.stderr)
+        sh(f"{regio} gen --preset kr --seed 1 -o {kr}")
+    sh(f"cat {kr} > /dev/null")
+    return kr
 
-    sh(f"{ROOT}/scripts/build.sh")
-    regio = os.path.join(ROOT, "build", "regio")
-    os.makedirs(args.data, exist_ok=True)
+
+def bench_read(args, regio):
     table = os.path.join(args.data, f"narrow_{args.rows}.csv")
     if not os.path.exists(table):
         print(f"bench: generating {table}", file=sys.stderr)
@@ -101,14 +104,9 @@ def main():
     rss = peak_rss_kb(base + " --threads 2 -q")
     speedup = results[(1, False)] / results[(2, False)]
 
-    # an establishment-level table like a national census: quoted names with commas, 43 bytes a row
-    kr = os.path.join(args.data, "kr_6000000.csv")
-    if not os.path.exists(kr):
-        print(f"bench: generating {kr}", file=sys.stderr)
-        sh(f"{regio} gen --preset kr --seed 1 -o {kr}")
+    kr = kr_table(regio, args.data)
     kr_size = os.path.getsize(kr)
     kr_rows = 6_000_000
-    sh(f"cat {kr} > /dev/null")
     kr_results = []
     for threads in (1, 2):
         _, err = timed(f"{regio} run {kr} --sector-levels 2,5 --no-checksum --threads {threads} "
@@ -116,34 +114,74 @@ def main():
         t = phase(err, "read\\+aggregate")
         kr_results.append((threads, t, err))
 
+    f = []
+    f.append(f"## Read + aggregate, `narrow` table\n\n")
+    f.append(f"`regio gen --preset narrow --seed 1 --rows {args.rows}`: {args.rows:,} rows, "
+             f"{size / 1e9:.3f} GB ({size / args.rows:.1f} bytes per row), columns "
+             f"`district,sector,employees,establishments`, rows in random order; file in the page cache. "
+             f"Best of {args.repeat} runs. The regio times are the read + aggregate phase as regio reports "
+             f"it (`regio: time:` line): mapping, parsing, validating, exact aggregation and the merge into the "
+             f"sorted district x sector matrix.\n\n")
+    f.append("| what | seconds | GB/s | million rows/s | notes |\n| --- | ---: | ---: | ---: | --- |\n")
+    for label, t, gbs, mrs, note in rows:
+        f.append(f"| {label} | {t:.3f} | {gbs:.2f} | {mrs:.1f} | {note} |\n")
+    f.append(f"\n2 threads / 1 thread speed-up (no checksum): {speedup:.2f}x. "
+             f"Peak resident memory of the whole 2-thread run: {rss / 1024:.0f} MiB.\n")
+    f.append(f"\n## Read + aggregate, `kr` table\n\n`regio gen --preset kr --seed 1`: {kr_rows:,} "
+             f"establishment rows, {kr_size / 1e9:.3f} GB ({kr_size / kr_rows:.1f} bytes per row), columns "
+             f"`establishment_id,name,region,district,sector,employees` with quoted names containing commas "
+             f"and doubled quotes; 3,500 districts x 1,200 sectors; no checksum; best of {args.repeat}.\n\n")
+    f.append("| threads | seconds | GB/s | million rows/s | notes |\n| ---: | ---: | ---: | ---: | --- |\n")
+    for threads, t, err in kr_results:
+        f.append(f"| {threads} | {t:.3f} | {kr_size / t / 1e9:.2f} | {kr_rows / t / 1e6:.1f} | "
+                 f"indices {phase(err, 'indices'):.3f} s, HDF5 write {phase(err, 'write'):.3f} s |\n")
+    return "".join(f)
+
+
+SECTIONS = ("read", "io")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--only", choices=SECTIONS, action="append", help="run only these parts (repeatable)")
+    ap.add_argument("--rows", type=int, default=50_000_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--data", default=os.path.join(ROOT, "bench", "data"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "bench", "RESULTS.md"))
+    args = ap.parse_args()
+
+    sh(f"{ROOT}/scripts/build.sh")
+    build = os.path.join(ROOT, "build")
+    regio = os.path.join(build, "regio")
+    os.makedirs(args.data, exist_ok=True)
+    results_dir = os.path.join(ROOT, "bench", "results")
+    os.makedirs(results_dir, exist_ok=True)
+    parts = args.only or list(SECTIONS)
+    stamp = (f"<!-- `bench/run.py --only {{part}} --rows {args.rows} --repeat {args.repeat}` on "
+             f"{time.strftime('%Y-%m-%d')}; machine: {machine()} -->\n")
+    for part in parts:
+        if part == "read":
+            text = bench_read(args, regio)
+        else:
+            sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+            import io_regional
+            text = io_regional.bench_io(regio, build, args.data, args.repeat, kr_table(regio, args.data))
+        with open(os.path.join(results_dir, f"{part}.md"), "w") as f:
+            f.write(stamp.format(part=part) + text)
+
     with open(args.out, "w") as f:
         f.write("# regio benchmark results\n\n")
-        f.write(f"Produced by `bench/run.py --rows {args.rows} --repeat {args.repeat}` on "
-                f"{time.strftime('%Y-%m-%d')}.\n\n")
+        f.write("Produced by `bench/run.sh` (`bench/run.py`); each section says when and with which command.\n\n")
         f.write(f"Machine: {machine()}.\n\n")
-        f.write(f"## Read + aggregate, `narrow` table\n\n")
-        f.write(f"`regio gen --preset narrow --seed 1 --rows {args.rows}`: {args.rows:,} rows, "
-                f"{size / 1e9:.3f} GB ({size / args.rows:.1f} bytes per row), columns "
-                f"`district,sector,employees,establishments`, rows in random order; file in the page cache. "
-                f"Best of {args.repeat} runs. The regio times are the read + aggregate phase as regio reports "
-                f"it (`regio: time:` line): mapping, parsing, validating, exact aggregation and the merge into the "
-                f"sorted district x sector matrix.\n\n")
-        f.write("| what | seconds | GB/s | million rows/s | notes |\n| --- | ---: | ---: | ---: | --- |\n")
-        for label, t, gbs, mrs, note in rows:
-            f.write(f"| {label} | {t:.3f} | {gbs:.2f} | {mrs:.1f} | {note} |\n")
-        f.write(f"\n2 threads / 1 thread speed-up (no checksum): {speedup:.2f}x. "
-                f"Peak resident memory of the whole 2-thread run: {rss / 1024:.0f} MiB.\n")
-        f.write(f"\n## Read + aggregate, `kr` table\n\n`regio gen --preset kr --seed 1`: {kr_rows:,} "
-                f"establishment rows, {kr_size / 1e9:.3f} GB ({kr_size / kr_rows:.1f} bytes per row), columns "
-                f"`establishment_id,name,region,district,sector,employees` with quoted names containing commas "
-                f"and doubled quotes; 3,500 districts x 1,200 sectors; no checksum; best of {args.repeat}.\n\n")
-        f.write("| threads | seconds | GB/s | million rows/s | notes |\n| ---: | ---: | ---: | ---: | --- |\n")
-        for threads, t, err in kr_results:
-            f.write(f"| {threads} | {t:.3f} | {kr_size / t / 1e9:.2f} | {kr_rows / t / 1e6:.1f} | "
-                    f"indices {phase(err, 'indices'):.3f} s, HDF5 write {phase(err, 'write'):.3f} s |\n")
+        for part in SECTIONS:
+            path = os.path.join(results_dir, f"{part}.md")
+            if os.path.exists(path):
+                body = open(path).read()
+                first, rest = body.split("\n", 1)
+                f.write(rest + "\n" + first.replace("<!-- ", "Produced by ").replace(" -->", ".") + "\n\n")
         notes = os.path.join(ROOT, "bench", "NOTES.md")
         if os.path.exists(notes):
-            f.write("\n" + open(notes).read())
+            f.write(open(notes).read())
     print(open(args.out).read())
 
 

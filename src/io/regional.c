@@ -113,9 +113,9 @@ typedef struct district_work {
   double *rhs;       /* 3n */
   double *next;      /* 3n */
   double *row;       /* n: one row of A^r */
-  double *col_scale; /* n: column factors of the quotients */
+  double *col_scale; /* n: 1 for the sectors the district lacks (iterative) */
   double *slq;       /* n */
-  double *c;         /* n: row sums of A^r over the absent columns */
+  double *c;         /* 2n: row sums of A^r over the absent columns, row scales */
   int *present;      /* n: the sectors with employment */
   lapack_int *ipiv;  /* n */
   /* the district */
@@ -158,22 +158,6 @@ static int district_lu(const regional_job_t *job, district_work_t *w) {
   return DISTRICT_OK;
 }
 
-/* Row i (a present sector) of A^r into w->row: a_ij min(Q_ij, 1), with Q_ij = s_i f_j off the
- * diagonal (s_i the row scale, f_j = w->col_scale[j]) and quotient() on the diagonal. For CILQ,
- * FLQ and AFLQ s_i = lambda SLQ_i and f_j = [log2(1 + SLQ_j) where AFLQ and SLQ_j > 1] / SLQ_j
- * (+inf for an absent buyer, so Q_ij = 1); for SLQ s_i = SLQ_i and f_j = 1. */
-static void regional_row(const regional_job_t *job, const district_work_t *w, int i) {
-  int n = job->n;
-  const double *a = job->A + (size_t)i * (size_t)n;
-  double s = job->method == REGIO_IO_SLQ ? w->slq[i] : w->lambda * w->slq[i];
-  for (int j = 0; j < n; j++) {
-    double q = s * w->col_scale[j];
-    w->row[j] = a[j] * (q < 1 ? q : 1);
-  }
-  double q = quotient(job->method, w->slq, w->re, w->lambda, i, i);
-  w->row[i] = a[i] * (q < 1 ? q : 1);
-}
-
 /* max |v_k| and max |v_k - u_k| over k < p */
 static void norms(const double *v, const double *u, int p, double *vmax, double *dmax) {
   double a = 0, b = 0;
@@ -186,45 +170,105 @@ static void norms(const double *v, const double *u, int p, double *vmax, double 
   *dmax = b;
 }
 
+/* sum_j a[j] m[j] in four partial sums combined in a fixed order (deterministic; vectorises) */
+static double dot4(const double *a, const double *m, int n) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int j = 0;
+  for (; j + 4 <= n; j += 4)
+    s0 += a[j] * m[j], s1 += a[j + 1] * m[j + 1], s2 += a[j + 2] * m[j + 2], s3 += a[j + 3] * m[j + 3];
+  for (; j < n; j++) s0 += a[j] * m[j];
+  return (s0 + s1) + (s2 + s3);
+}
+
+/* One Jacobi sweep over the p x p block R (row-major): zn_k = 1 + c_k + R_k. z,
+ * yn = 1 + R' y, and with ye (nonnull) yen = e + R' ye, where yn, yen hold 1 and e on entry.
+ * Built for AVX2 and for the baseline; the partial sums are the same four in both, and there is
+ * no fused multiply-add (-ffp-contract=off), so both give the same bits. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void
+sweep(const double *R, int p, const double *c, const double *z, const double *y, const double *ye, double *zn,
+      double *yn, double *yen) {
+  size_t P = (size_t)p;
+  for (int k = 0; k < p; k++) {
+    const double *rk = R + (size_t)k * P;
+    double yk = y[k];
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    int l = 0;
+    if (ye) {
+      double yek = ye[k];
+      for (; l + 4 <= p; l += 4) {
+        s0 += rk[l] * z[l], s1 += rk[l + 1] * z[l + 1], s2 += rk[l + 2] * z[l + 2], s3 += rk[l + 3] * z[l + 3];
+        yn[l] += rk[l] * yk, yn[l + 1] += rk[l + 1] * yk, yn[l + 2] += rk[l + 2] * yk, yn[l + 3] += rk[l + 3] * yk;
+        yen[l] += rk[l] * yek, yen[l + 1] += rk[l + 1] * yek, yen[l + 2] += rk[l + 2] * yek,
+            yen[l + 3] += rk[l + 3] * yek;
+      }
+      for (; l < p; l++) {
+        s0 += rk[l] * z[l];
+        yn[l] += rk[l] * yk;
+        yen[l] += rk[l] * yek;
+      }
+    } else {
+      for (; l + 4 <= p; l += 4) {
+        s0 += rk[l] * z[l], s1 += rk[l + 1] * z[l + 1], s2 += rk[l + 2] * z[l + 2], s3 += rk[l + 3] * z[l + 3];
+        yn[l] += rk[l] * yk, yn[l + 1] += rk[l + 1] * yk, yn[l + 2] += rk[l + 2] * yk, yn[l + 3] += rk[l + 3] * yk;
+      }
+      for (; l < p; l++) {
+        s0 += rk[l] * z[l];
+        yn[l] += rk[l] * yk;
+      }
+    }
+    zn[k] = 1 + c[k] + ((s0 + s1) + (s2 + s3));
+  }
+}
+
 /* The iterative solver (see io.h): Jacobi sweeps over the p x p block of the present sectors.
- * Returns DISTRICT_SLOW when the bound is not met within job->max_sweeps. */
+ * Returns DISTRICT_SLOW when the bound is not met within job->max_sweeps.
+ *
+ * The quotients: Q_ij = s_i f_j off the diagonal and quotient() on it, with for CILQ, FLQ and AFLQ
+ * s_i = lambda SLQ_i (lambda = 1 for CILQ) and f_j = [log2(1 + SLQ_j) where AFLQ and SLQ_j > 1] /
+ * SLQ_j; for SLQ s_i = SLQ_i and f_j = 1. In the column of an absent buyer j, min(Q_ij, 1) is 1
+ * (CILQ, FLQ, AFLQ) or min(SLQ_i, 1) (SLQ): the row's scale for the absent columns, absent_scale_i,
+ * so that those entries of A^r are national coefficients times one number per row. */
 static int district_iterative(const regional_job_t *job, district_work_t *w) {
   int n = job->n, p = 0;
   size_t N = (size_t)n;
   const int have_e = job->ec != NULL;
-  for (int i = 0; i < n; i++)
+  const int slq_method = job->method == REGIO_IO_SLQ;
+  double *absent = w->col_scale; /* 1 for a sector the district lacks, 0 otherwise */
+  for (int i = 0; i < n; i++) {
+    absent[i] = w->re[i] > 0 ? 0 : 1;
     if (w->re[i] > 0) w->present[p++] = i;
-  size_t P = (size_t)p;
-  for (int j = 0; j < n; j++) {
-    if (job->method == REGIO_IO_SLQ) {
-      w->col_scale[j] = 1;
-      continue;
-    }
-    if (!(w->re[j] > 0)) {
-      w->col_scale[j] = INFINITY;
-      continue;
-    }
-    double f = 1 / w->slq[j];
-    if (job->method == REGIO_IO_AFLQ && w->slq[j] > 1) f *= log2(1 + w->slq[j]);
-    w->col_scale[j] = f;
   }
-  /* The block R = A^r_PP (row-major p x p) and c_k = sum of row P_k over the absent columns. */
+  size_t P = (size_t)p;
+  double *fp = w->row, *row_scale = w->c + N; /* f of the present sectors, in the order of P */
+  for (int l = 0; l < p; l++) {
+    int j = w->present[l];
+    double f = 1;
+    if (!slq_method) {
+      f = 1 / w->slq[j];
+      if (job->method == REGIO_IO_AFLQ && w->slq[j] > 1) f *= log2(1 + w->slq[j]);
+    }
+    fp[l] = f;
+  }
+  /* The block R = A^r_PP (row-major p x p) and c_k = the row's sum over the absent columns. */
   double *R = w->M;
   for (int k = 0; k < p; k++) {
-    regional_row(job, w, w->present[k]);
+    int i = w->present[k];
+    const double *a = job->A + (size_t)i * N;
     double *rk = R + (size_t)k * P;
-    for (int l = 0; l < p; l++) rk[l] = w->row[w->present[l]];
-    double c = 0;
-    for (int j = 0, l = 0; j < n; j++) {
-      if (l < p && w->present[l] == j) {
-        l++;
-        continue;
-      }
-      c += w->row[j];
+    double s = slq_method ? w->slq[i] : w->lambda * w->slq[i];
+    for (int l = 0; l < p; l++) {
+      double q = s * fp[l];
+      rk[l] = a[w->present[l]] * (q < 1 ? q : 1);
     }
-    w->c[k] = c;
+    double q = quotient(job->method, w->slq, w->re, w->lambda, i, i);
+    rk[k] = a[i] * (q < 1 ? q : 1);
+    row_scale[k] = slq_method ? (w->slq[i] < 1 ? w->slq[i] : 1) : 1;
+    w->c[k] = row_scale[k] * dot4(a, absent, n);
   }
-  w->flops += 3.0 * (double)p * n;
+  w->flops += 3.0 * (double)p * p + 2.0 * (double)p * n;
 
   /* Sweeps: v = (y, y_e, z) restricted to P, stored as rhs[0..p), rhs[N..), rhs[2N..). */
   double *y = w->rhs, *ye = w->rhs + N, *z = w->rhs + 2 * N;
@@ -240,36 +284,7 @@ static int district_iterative(const regional_job_t *job, district_work_t *w) {
       yn[l] = 1;
       yen[l] = have_e ? job->ec[w->present[l]] : 0;
     }
-    for (int k = 0; k < p; k++) {
-      const double *rk = R + (size_t)k * P;
-      double yk = y[k], yek = ye[k];
-      /* four partial sums in a fixed order: deterministic, and they vectorise */
-      double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      int l = 0;
-      if (have_e) {
-        for (; l + 4 <= p; l += 4) {
-          s0 += rk[l] * z[l], s1 += rk[l + 1] * z[l + 1], s2 += rk[l + 2] * z[l + 2], s3 += rk[l + 3] * z[l + 3];
-          yn[l] += rk[l] * yk, yn[l + 1] += rk[l + 1] * yk, yn[l + 2] += rk[l + 2] * yk, yn[l + 3] += rk[l + 3] * yk;
-          yen[l] += rk[l] * yek, yen[l + 1] += rk[l + 1] * yek, yen[l + 2] += rk[l + 2] * yek,
-              yen[l + 3] += rk[l + 3] * yek;
-        }
-        for (; l < p; l++) {
-          s0 += rk[l] * z[l];
-          yn[l] += rk[l] * yk;
-          yen[l] += rk[l] * yek;
-        }
-      } else {
-        for (; l + 4 <= p; l += 4) {
-          s0 += rk[l] * z[l], s1 += rk[l + 1] * z[l + 1], s2 += rk[l + 2] * z[l + 2], s3 += rk[l + 3] * z[l + 3];
-          yn[l] += rk[l] * yk, yn[l + 1] += rk[l + 1] * yk, yn[l + 2] += rk[l + 2] * yk, yn[l + 3] += rk[l + 3] * yk;
-        }
-        for (; l < p; l++) {
-          s0 += rk[l] * z[l];
-          yn[l] += rk[l] * yk;
-        }
-      }
-      zn[k] = 1 + w->c[k] + ((s0 + s1) + (s2 + s3));
-    }
+    sweep(R, p, w->c, z, y, have_e ? ye : NULL, zn, yn, yen);
     sweeps++;
     /* error of the old iterate <= ||L^r||_inf ||new - old||, ||L^r||_inf ~ max of the new z
      * (for y, y_e: the max of the new y); see io.h */
@@ -292,19 +307,18 @@ static int district_iterative(const regional_job_t *job, district_work_t *w) {
   if (!converged) return DISTRICT_SLOW;
 
   /* The whole vectors: absent sectors supply nothing (z = 1); their multipliers collect the
-   * present suppliers' rows. */
+   * present suppliers' rows, which in the absent columns are national rows times row_scale. */
   for (int j = 0; j < n; j++) {
     w->om[j] = 1;
     w->fl[j] = 1;
     if (have_e) w->em_sum[j] = job->ec[j];
   }
   for (int k = 0; k < p; k++) {
-    int i = w->present[k];
-    regional_row(job, w, i);
-    double yk = y[k], yek = ye[k];
-    for (int j = 0; j < n; j++) w->om[j] += w->row[j] * yk;
+    const double *a = job->A + (size_t)w->present[k] * N;
+    double yk = y[k] * row_scale[k], yek = ye[k] * row_scale[k];
+    for (int j = 0; j < n; j++) w->om[j] += a[j] * yk;
     if (have_e)
-      for (int j = 0; j < n; j++) w->em_sum[j] += w->row[j] * yek;
+      for (int j = 0; j < n; j++) w->em_sum[j] += a[j] * yek;
   }
   /* the present sectors take their converged values (the sums above were for the absent ones) */
   for (int k = 0; k < p; k++) {
@@ -313,7 +327,7 @@ static int district_iterative(const regional_job_t *job, district_work_t *w) {
     w->fl[i] = z[k];
     if (have_e) w->em_sum[i] = ye[k];
   }
-  w->flops += (double)p * n * (have_e ? 6 : 4);
+  w->flops += (double)p * n * (have_e ? 4 : 2);
   return DISTRICT_OK;
 }
 
@@ -401,6 +415,11 @@ regio_err_t regio_io_regional_compute(const regio_io_table_t *table, const regio
 
 #pragma omp parallel num_threads(threads) shared(job, share, delta, solver, employment, r, status, flops, N, D, total)
   {
+    /* LAPACK single-threaded inside: OpenBLAS's OpenMP build threads a call made outside an
+     * active parallel region (a team of one is inactive) with omp_get_max_threads() threads,
+     * which for the many small LUs of this loop is slower (and, with other processes busy,
+     * catastrophically so: 0.07 instead of 19 GFLOP/s measured for n = 381). */
+    omp_set_num_threads(1);
     district_work_t w;
     memset(&w, 0, sizeof w);
     w.M = malloc(N * N * sizeof(double));
@@ -409,7 +428,7 @@ regio_err_t regio_io_regional_compute(const regio_io_table_t *table, const regio
     w.row = malloc(N * sizeof(double));
     w.col_scale = malloc(N * sizeof(double));
     w.slq = malloc(N * sizeof(double));
-    w.c = malloc(N * sizeof(double));
+    w.c = malloc(2 * N * sizeof(double)); /* c, then the row scales */
     w.present = malloc(N * sizeof(int));
     w.ipiv = malloc(N * sizeof(lapack_int));
     double *em_sum = malloc(N * sizeof(double));

@@ -65,6 +65,21 @@ for m in slq cilq flq aflq; do
 done
 
 section "FLQ with delta 0.1 and districts merged by their first 2 characters"
+# the LU reference solver, checked against numpy the same way; the default (iterative) solver
+# records its sweeps, the LU one zeros
+run_expect cilq_lu 0 run est.csv -o cilq_lu.h5 "${IOOPTS[@]}" --regionalize cilq --io-solver lu -q
+verify_reg cilq_lu_numpy cilq_lu.h5 --method cilq
+if "$PY" -c "
+import h5py, sys
+it = h5py.File('cilq.h5')['/io/regional']; lu = h5py.File('cilq_lu.h5')['/io/regional']
+ok = (it.attrs['solver'] in (b'iterative', 'iterative') and lu.attrs['solver'] in (b'lu', 'lu')
+      and (it['solver_sweeps'][:] > 0).all() and (lu['solver_sweeps'][:] == 0).all())
+sys.exit(0 if ok else 1)"; then
+  pass "solver_sweeps: iterative > 0 for every district, lu = 0"
+else
+  fail "solver_sweeps: /io/regional/solver_sweeps or the solver attribute is wrong"
+fi
+run_expect bad_solver 2 run est.csv -o x.h5 "${IOOPTS[@]}" --io-solver cg -q
 run_expect flq_d2 0 run est.csv -o flq_d2.h5 "${IOOPTS[@]}" --flq-delta 0.1 --io-district-level 2 -q
 verify_reg flq_d2_numpy flq_d2.h5 --method flq --delta 0.1 --district-level 2
 
