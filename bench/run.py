@@ -138,7 +138,102 @@ def bench_read(args, regio):
     return "".join(f)
 
 
-SECTIONS = ("read", "io")
+def venv_python():
+    """bench/venv with the peers (pip; none of them is a dependency of regio), created if missing."""
+    venv = os.path.join(ROOT, "bench", "venv")
+    py = os.path.join(venv, "bin", "python")
+    if not os.path.exists(py):
+        print("bench: creating bench/venv with duckdb, pandas, numpy, h5py", file=sys.stderr)
+        sh(f"{sys.executable} -m venv {venv}")
+        sh(f"{py} -m pip install -q duckdb pandas numpy h5py")
+    return py
+
+
+def gz_of(path):
+    gz = path + ".gz"
+    if not os.path.exists(gz):
+        print(f"bench: compressing {path}", file=sys.stderr)
+        sh(f"gzip -6 -k -c {path} > {gz}.part && mv {gz}.part {gz}")
+    sh(f"cat {gz} > /dev/null")
+    return gz
+
+
+def bench_peers(args, regio):
+    """regio beside DuckDB (read + aggregate) and pandas (indices), with the machine's limits, in one run."""
+    py = venv_python()
+    peers = os.path.join(ROOT, "bench", "peers")
+    versions = sh(f"{py} -c \"import duckdb, pandas, numpy; print(duckdb.__version__, pandas.__version__, "
+                  f"numpy.__version__)\"").stdout.split()
+    narrow = os.path.join(args.data, f"narrow_{args.rows}.csv")
+    if not os.path.exists(narrow):
+        sh(f"{regio} gen --preset narrow --seed 1 --rows {args.rows} -o {narrow}")
+    kr = kr_table(regio, args.data)
+    tables = [("narrow", narrow, args.rows, "district", "sector", "employees", "establishments",
+               "--establishments-col establishments"),
+              ("kr", kr, 6_000_000, "district", "sector", "employees", None, "")]
+    out_h5 = os.path.join(args.data, "peers.h5")
+    lines = []
+    ratios = []
+    for name, path, n_rows, dcol, scol, ecol, estab, opts in tables:
+        for compressed in (False, True):
+            f = gz_of(path) if compressed else path
+            sh(f"cat {f} > /dev/null")
+            size = os.path.getsize(path)  # GB/s of the uncompressed bytes, also for gzip
+            label = f"`{name}`" + (" gzip" if compressed else "")
+            t_cat, _ = timed(f"cat {f} > /dev/null", args.repeat)
+            lines.append((label, "`cat FILE > /dev/null`", t_cat, size, n_rows, ""))
+            if compressed:
+                t_gz, _ = timed(f"gzip -dc {f} > /dev/null", args.repeat)
+                lines.append((label, "`gzip -dc FILE > /dev/null`", t_gz, size, n_rows, ""))
+            else:
+                t_wc, _ = timed(f"wc -l {f} > /dev/null", args.repeat)
+                lines.append((label, "`wc -l FILE`", t_wc, size, n_rows, ""))
+            t_regio = {}
+            for threads in (1, 2):
+                _, err = timed(f"{regio} run {f} {opts} --no-checksum --threads {threads} -o {out_h5}", args.repeat)
+                t_regio[threads] = phase(err, "read\\+aggregate")
+                lines.append((label, f"regio read + aggregate, {threads} thread{'s' if threads > 1 else ''}",
+                              t_regio[threads], size, n_rows, ""))
+            best_duck = None
+            for kind in ("decimal", "double"):
+                cmd = f"{py} {peers}/duckdb_aggregate.py {f} 2 {kind} {dcol} {scol} {ecol} {estab or ''}"
+                t = min(float(sh(cmd).stdout.split()[0]) for _ in range(args.repeat))
+                lines.append((label, f"DuckDB {versions[0]}, 2 threads, employees {kind.upper()}", t, size, n_rows,
+                              ""))
+                best_duck = t if best_duck is None else min(best_duck, t)
+            ratios.append((label, best_duck / t_regio[2], t_regio[1] / t_regio[2],
+                           (t_gz / t_regio[2]) if compressed else None))
+    # indices: regio's indices phase against pandas on the same cells (kr: 3,500 x 1,199, 2 levels)
+    _, err = timed(f"{regio} run {kr} --sector-levels 2,5 --no-checksum --threads 2 -o {out_h5}", args.repeat)
+    t_idx = phase(err, "indices")
+    pd_out = [sh(f"{py} {peers}/pandas_indices.py {out_h5} 5 2").stdout.split() for _ in range(args.repeat)]
+    t_pd = min(float(o[0]) for o in pd_out)
+
+    f = []
+    f.append("## Against the peers: read + aggregate and indices\n\n")
+    f.append(f"Peers installed by the harness into `bench/venv` (pip): DuckDB {versions[0]}, pandas {versions[1]}, "
+             f"numpy {versions[2]}. DuckDB: `read_csv` (codes as VARCHAR) + `GROUP BY district, sector` + "
+             f"`sum(employees)` and the establishment count, fetched into numpy "
+             f"(`bench/peers/duckdb_aggregate.py`), with employees as DECIMAL(18,3) (exact, like regio) and as "
+             f"DOUBLE; the faster one is compared. gzip files: `gzip -6`; GB/s always of the uncompressed bytes. "
+             f"Best of {args.repeat}; files in the page cache.\n\n")
+    f.append("| table | what | seconds | GB/s | million rows/s |\n| --- | --- | ---: | ---: | ---: |\n")
+    for label, what, t, size, n_rows, _ in lines:
+        f.append(f"| {label} | {what} | {t:.3f} | {size / t / 1e9:.2f} | {n_rows / t / 1e6:.1f} |\n")
+    f.append("\n| table | DuckDB (faster type) / regio, 2 threads | regio 2 threads / 1 thread | "
+             "regio 2 threads vs `gzip -dc` alone |\n| --- | ---: | ---: | ---: |\n")
+    for label, r_duck, r_thr, r_gz in ratios:
+        f.append(f"| {label} | {r_duck:.1f}x | {r_thr:.2f}x | "
+                 f"{'' if r_gz is None else f'{r_gz:.2f} (regio takes {1 / r_gz:.2f}x the time of gzip -dc)'} |\n")
+    f.append(f"\nIndices on the `kr` cells (3,500 districts x 1,199 sectors, levels 2 and full: LQ at both, "
+             f"entropy, related and unrelated variety): regio's indices phase {t_idx:.3f} s (2 threads), "
+             f"pandas + numpy (`bench/peers/pandas_indices.py`, from a long DataFrame of the same cells) "
+             f"{t_pd:.3f} s: **{t_pd / t_idx:.0f}x**. The peer's LQ agree with regio's to {pd_out[0][1]} "
+             f"(relative), its related variety to {pd_out[0][2]}.\n")
+    return "".join(f)
+
+
+SECTIONS = ("read", "io", "peers")
 
 
 def main():
@@ -162,6 +257,8 @@ def main():
     for part in parts:
         if part == "read":
             text = bench_read(args, regio)
+        elif part == "peers":
+            text = bench_peers(args, regio)
         else:
             sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
             import io_regional
