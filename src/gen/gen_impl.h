@@ -79,7 +79,7 @@ typedef enum regio_gen_layout {
 #define REGIO_GEN_MAX_HOSTS 3
 
 typedef struct regio_gen_district {
-  char code[6];        /* "11010" */
+  char code[8];        /* "11010", or "1100010" with more than 999 districts in a region */
   char region_code[3]; /* "11" */
   int region;          /* index into the preset's regions */
   double size;         /* relative population */
@@ -106,6 +106,7 @@ typedef struct regio_gen_model {
   regio_gen_layout_t layout;
   uint64_t seed;
   int n_districts, n_sectors, n_groups;
+  int district_code_len; /* 5, or 7 for presets with more than 999 districts in a region */
   regio_gen_district_t *districts;
   regio_gen_sector_t *sectors;
   const char **group_nouns;  /* [n_groups] business nouns for names (static strings) */

@@ -33,6 +33,9 @@ static const preset_def_t PRESETS[] = {
     {{"wide", "CBP-like wide table, every field quoted, names and labels with commas", WIDE_COLUMNS, 20000000, 11, 17,
       3500, 77, 1200},
      REGIO_GEN_LAYOUT_WIDE},
+    {{"us-tract", "tract-level establishment table (84,000 districts with 7-character codes, 1,000 sectors)",
+      EST_COLUMNS, 10000000, 6, 17, 84000, 77, 1000},
+     REGIO_GEN_LAYOUT_ESTABLISHMENTS},
 };
 #define N_PRESETS ((int)(sizeof PRESETS / sizeof PRESETS[0]))
 
@@ -342,8 +345,11 @@ static uint32_t draw_weighted(const double *weights, uint32_t n, double total, r
 static regio_err_t build_districts(regio_gen_model_t *m, regio_gen_rng_t *rng, regio_ctx_t *ctx) {
   const regio_gen_preset_info_t *p = m->preset;
   const int n_regions = p->n_regions, n = p->n_districts;
-  assert(n_regions <= N_REGIONS && n >= n_regions && n <= n_regions * 999);
+  assert(n_regions <= N_REGIONS && n >= n_regions && n <= n_regions * 99999);
   m->n_districts = n;
+  /* region code and a 3-digit number, or a 5-digit one when a region may need more than 999 */
+  const int max_per_region = n <= n_regions * 600 ? 999 : 99999;
+  m->district_code_len = max_per_region == 999 ? 5 : 7;
   m->districts = calloc((size_t)n, sizeof *m->districts);
   m->region_names = calloc((size_t)n_regions, sizeof *m->region_names);
   int *per_region = calloc((size_t)n_regions, sizeof *per_region);
@@ -374,7 +380,7 @@ static regio_err_t build_districts(regio_gen_model_t *m, regio_gen_rng_t *rng, r
   for (int r = 0; r < n_regions; r++) per_region[r] = 1;
   for (int left = n - n_regions; left > 0; left--) {
     uint32_t r = draw_weighted(weights, (uint32_t)n_regions, total, rng);
-    if (per_region[r] == 999) {
+    if (per_region[r] == max_per_region) {
       left++;
       continue;
     }
@@ -391,17 +397,17 @@ static regio_err_t build_districts(regio_gen_model_t *m, regio_gen_rng_t *rng, r
   for (int r = 0; r < n_regions; r++) {
     const region_def_t *region = &REGIONS[region_order[r]];
     const int count = per_region[r];
-    const int step = count <= 99 ? 10 : count <= 199 ? 5 : count <= 499 ? 2 : 1;
+    const int scale = max_per_region == 999 ? 1 : 100; /* numbers up to 999 or 99,999 */
+    const int step = count <= 99 * scale ? 10 : count <= 199 * scale ? 5 : count <= 499 * scale ? 2 : 1;
     const int first = d;
     for (int k = 0; k < count; k++, d++) {
       regio_gen_district_t *dist = &m->districts[d];
       const int number = (k + 1) * step;
       memcpy(dist->region_code, region->code, 3);
       memcpy(dist->code, region->code, 2);
-      dist->code[2] = (char)('0' + number / 100);
-      dist->code[3] = (char)('0' + number / 10 % 10);
-      dist->code[4] = (char)('0' + number % 10);
-      dist->code[5] = '\0';
+      for (int c = m->district_code_len - 1, rest = number; c >= 2; c--, rest /= 10)
+        dist->code[c] = (char)('0' + rest % 10);
+      dist->code[m->district_code_len] = '\0';
       dist->region = r;
       dist->size = pow(ranks[d] + 1.0 + offset, -DISTRICT_ZIPF);
 
@@ -424,7 +430,9 @@ static regio_err_t build_districts(regio_gen_model_t *m, regio_gen_rng_t *rng, r
         char probe[80] = "\"";
         strcat(strcat(probe, name), ","); /* the start of the quoted district_name field */
         int used = 0;
-        for (int o = first; o < d && !used; o++) used = strstr(m->districts[o].wide_text, probe) != NULL;
+        /* (checked among the region's districts when they are few; tract-level presets repeat names) */
+        for (int o = first; o < d && !used && count <= 999; o++)
+          used = strstr(m->districts[o].wide_text, probe) != NULL;
         if (!used) break;
       }
       size_t len = 0;

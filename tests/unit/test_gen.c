@@ -232,16 +232,51 @@ static void test_alias(void) {
 }
 
 static void test_presets(void) {
-  CHECK(regio_gen_preset_count() == 4, "4 presets");
-  const char *names[] = {"demo", "kr", "narrow", "wide"};
-  for (int i = 0; i < 4; i++) {
+  CHECK(regio_gen_preset_count() == 5, "5 presets");
+  const char *names[] = {"demo", "kr", "narrow", "wide", "us-tract"};
+  for (int i = 0; i < 5; i++) {
     const regio_gen_preset_info_t *p = regio_gen_preset_find(names[i]);
     CHECK(p != NULL && strcmp(p->name, names[i]) == 0, "preset %s", names[i]);
   }
   CHECK(regio_gen_preset_find("nope") == NULL, "unknown preset");
-  CHECK(regio_gen_preset_at(4) == NULL && regio_gen_preset_at(-1) == NULL, "out of range");
+  CHECK(regio_gen_preset_at(5) == NULL && regio_gen_preset_at(-1) == NULL, "out of range");
   const regio_gen_preset_info_t *narrow = regio_gen_preset_find("narrow");
   CHECK(narrow && narrow->default_rows == 50000000 && narrow->n_columns == 4, "narrow defaults");
+}
+
+static int compare_codes(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* us-tract: 84,000 districts need 7-character codes (region + 5 digits), all distinct, each
+ * starting with its region's code; kr keeps 5-character ones. */
+static void test_tract_codes(void) {
+  regio_ctx_t *ctx = NULL;
+  regio_gen_model_t *m = NULL;
+  CHECK(regio_ctx_create(&ctx) == REGIO_OK, "context");
+  CHECK(regio_gen_model_create(regio_gen_preset_find("us-tract"), 1, ctx, &m) == REGIO_OK, "us-tract model");
+  if (m) {
+    CHECK(m->n_districts == 84000 && m->district_code_len == 7, "84,000 districts, 7-character codes");
+    const char **codes = malloc((size_t)m->n_districts * sizeof *codes);
+    int ok = codes != NULL;
+    for (int d = 0; ok && d < m->n_districts; d++) {
+      codes[d] = m->districts[d].code;
+      ok = strlen(codes[d]) == 7 && strncmp(codes[d], m->districts[d].region_code, 2) == 0;
+    }
+    CHECK(ok, "every code has 7 characters and starts with its region");
+    if (codes) {
+      qsort(codes, (size_t)m->n_districts, sizeof *codes, compare_codes);
+      int distinct = 1;
+      for (int d = 1; d < m->n_districts; d++) distinct &= strcmp(codes[d - 1], codes[d]) != 0;
+      CHECK(distinct, "district codes are distinct");
+    }
+    free(codes);
+  }
+  regio_gen_model_destroy(&m);
+  CHECK(regio_gen_model_create(regio_gen_preset_find("kr"), 1, ctx, &m) == REGIO_OK, "kr model");
+  if (m) CHECK(m->district_code_len == 5 && strlen(m->districts[0].code) == 5, "kr: 5-character codes");
+  regio_gen_model_destroy(&m);
+  regio_ctx_destroy(&ctx);
 }
 
 static void progress_cb(void *user, const char *phase, double fraction) {
@@ -549,6 +584,7 @@ int main(void) {
   test_formatting();
   test_alias();
   test_presets();
+  test_tract_codes();
   test_demo(ctx);
   test_layouts(ctx);
   test_errors(ctx);
