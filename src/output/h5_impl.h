@@ -19,6 +19,19 @@ typedef struct regio_h5w {
   hid_t file;       /* the open temporary file, or -1 */
 } regio_h5w_t;
 
+/* Fills one chunk: the block of `rows` x `cols` elements at (row0, col0) of the dataset into out,
+ * a chunk of chunk_cols columns (row-major; rows and columns beyond the block are already 0). */
+typedef void (*regio_h5_fill_fn)(void *user, size_t row0, size_t rows, size_t col0, size_t cols, size_t elem_size,
+                                 size_t chunk_cols, void *out);
+
+/* A row-major array of n_cols columns as the source of regio_h5_fill_rows. */
+typedef struct regio_h5_rows {
+  const unsigned char *data;
+  size_t n_cols;
+} regio_h5_rows_t;
+void regio_h5_fill_rows(void *user, size_t row0, size_t rows, size_t col0, size_t cols, size_t elem_size,
+                        size_t chunk_cols, void *out);
+
 /* Records a failed HDF5 call as REGIO_ERR_IO in w->ctx and returns REGIO_ERR_IO. call_text is the
  * stringified call (the function name is taken from it), object the HDF5 path being written. */
 regio_err_t regio_h5_fail(regio_h5w_t *w, const char *call_text, const char *object, const char *src_file, int src_line,
@@ -73,11 +86,26 @@ int regio_h5_chunk_dims(int rank, const hsize_t *dims, size_t elem_size, hsize_t
 regio_err_t regio_h5_dataset(regio_h5w_t *w, hid_t loc, const char *name, const char *object, hid_t file_type, int rank,
                              const hsize_t *dims, const char *description, hid_t *out, hsize_t *chunk_rows);
 
+#define REGIO_H5_DEFLATE_LEVEL 1
+
+/* Writes all of a dataset created by regio_h5_dataset from fill: through regio_h5_write_chunks
+ * when it is chunked (then fill gives file_type's bytes), else with one H5Dwrite of the whole
+ * dataset filled into a buffer. */
+regio_err_t regio_h5_dataset_fill(regio_h5w_t *w, hid_t dset, const char *object, hid_t file_type, int rank,
+                                  const hsize_t *dims, regio_h5_fill_fn fill, void *user);
+
 /* Creates a dataset as above and writes all of it from data (mem_type; not read when the dataset
  * is empty). *out receives the open dataset when out is not NULL, else it is closed. */
 regio_err_t regio_h5_dataset_write(regio_h5w_t *w, hid_t loc, const char *name, const char *object, hid_t file_type,
                                    hid_t mem_type, int rank, const hsize_t *dims, const void *data,
                                    const char *description, hid_t *out);
+
+/* Writes every chunk of dset (rank 1 or 2, dims, chunk dims chunk, created by regio_h5_dataset:
+ * shuffle + deflate at `level`) from fill: chunks are filled, shuffled and deflated on
+ * regio_ctx_threads threads a batch at a time and written in order with H5Dwrite_chunk. The bytes
+ * stored are those of H5Dwrite through HDF5's filters, for any thread count. */
+regio_err_t regio_h5_write_chunks(regio_h5w_t *w, hid_t dset, const char *object, int rank, const hsize_t *dims,
+                                  const hsize_t *chunk, size_t elem_size, int level, regio_h5_fill_fn fill, void *user);
 
 /* Packs n C strings (NULL = "") into n fixed slots of *width bytes, NUL-padded; *width is the
  * longest string, at least 1. *chars is malloc'ed (caller frees). */

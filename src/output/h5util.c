@@ -13,7 +13,6 @@
 #define REGIO_H5_CHUNK_BYTES ((size_t)512 * 1024)
 /* 1-D datasets below this size are stored contiguous and uncompressed. */
 #define REGIO_H5_SMALL_BYTES ((size_t)64 * 1024)
-#define REGIO_H5_DEFLATE_LEVEL 1
 
 typedef struct innermost {
   char *buf;
@@ -206,12 +205,35 @@ cleanup:
   return err;
 }
 
+regio_err_t regio_h5_dataset_fill(regio_h5w_t *w, hid_t dset, const char *object, hid_t file_type, int rank,
+                                  const hsize_t *dims, regio_h5_fill_fn fill, void *user) {
+  regio_err_t err = REGIO_OK;
+  hsize_t chunk[H5S_MAX_RANK];
+  size_t elem_size = H5Tget_size(file_type);
+  unsigned char *buf = NULL;
+  if (regio_h5_chunk_dims(rank, dims, elem_size, chunk))
+    return regio_h5_write_chunks(w, dset, object, rank, dims, chunk, elem_size, REGIO_H5_DEFLATE_LEVEL, fill, user);
+  size_t rows = (size_t)dims[0], cols = rank == 2 ? (size_t)dims[1] : 1;
+  if (rows == 0 || cols == 0) return REGIO_OK;
+  buf = malloc(rows * cols * elem_size);
+  if (!buf) {
+    err =
+        REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory for '%s'", w->path, object);
+    goto cleanup;
+  }
+  fill(user, 0, rows, 0, cols, elem_size, cols, buf);
+  REGIO_H5_TRY(w, H5Dwrite(dset, file_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), object);
+cleanup:
+  free(buf);
+  return err;
+}
+
 regio_err_t regio_h5_dataset_write(regio_h5w_t *w, hid_t loc, const char *name, const char *object, hid_t file_type,
                                    hid_t mem_type, int rank, const hsize_t *dims, const void *data,
                                    const char *description, hid_t *out) {
   regio_err_t err = REGIO_OK;
   hid_t dset = -1;
-  hsize_t total = 1;
+  hsize_t total = 1, chunk[H5S_MAX_RANK];
   for (int i = 0; i < rank; i++) total *= dims[i];
   REGIO_TRY_GOTO(regio_h5_dataset(w, loc, name, object, file_type, rank, dims, description, &dset, NULL));
   if (total > 0) {
@@ -219,7 +241,17 @@ regio_err_t regio_h5_dataset_write(regio_h5w_t *w, hid_t loc, const char *name, 
       err = REGIO_ERROR(w->ctx, REGIO_ERR_INTERNAL, "cannot write output file '%s': no data for '%s'", w->path, object);
       goto cleanup;
     }
-    REGIO_H5_TRY(w, H5Dwrite(dset, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), object);
+    htri_t same = H5Tequal(file_type, mem_type);
+    REGIO_H5_TRY(w, same, object);
+    size_t elem_size = H5Tget_size(file_type);
+    if (same && rank <= 2 && regio_h5_chunk_dims(rank, dims, elem_size, chunk)) {
+      /* the bytes in memory are the file's: compress the chunks on all threads */
+      regio_h5_rows_t src = {data, rank == 2 ? (size_t)dims[1] : 1};
+      REGIO_TRY_GOTO(regio_h5_write_chunks(w, dset, object, rank, dims, chunk, elem_size, REGIO_H5_DEFLATE_LEVEL,
+                                           regio_h5_fill_rows, &src));
+    } else {
+      REGIO_H5_TRY(w, H5Dwrite(dset, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), object);
+    }
   }
   if (out) {
     *out = dset;

@@ -218,44 +218,36 @@ static int level_establishments(const regio_aggregate_t *agg, const regio_level_
   return 1;
 }
 
-/* The employment matrix, converted to float64 one block of chunk rows at a time so that no second
- * full matrix is allocated. */
+/* Source of the employment matrix: milli-employees converted to float64 employees chunk by chunk,
+ * so that no second full matrix is allocated. */
+typedef struct milli_rows {
+  const int64_t *milli;
+  size_t n_cols;
+} milli_rows_t;
+
+static void fill_employees(void *user, size_t row0, size_t rows, size_t col0, size_t cols, size_t elem_size,
+                           size_t chunk_cols, void *out) {
+  const milli_rows_t *src = user;
+  double *dst = out;
+  (void)elem_size;
+  for (size_t r = 0; r < rows; r++) {
+    const int64_t *from = src->milli + (row0 + r) * src->n_cols + col0;
+    for (size_t k = 0; k < cols; k++) dst[r * chunk_cols + k] = (double)from[k] / (double)REGIO_MILLI;
+  }
+}
+
 static regio_err_t write_employment_matrix(regio_h5w_t *w, hid_t loc, const char *object, const int64_t *milli,
                                            size_t n_districts, size_t n_sectors, hid_t *out) {
   regio_err_t err = REGIO_OK;
   hsize_t dims[2] = {n_districts, n_sectors};
-  hsize_t block_rows = 0;
-  hid_t dset = -1, file_space = -1, mem_space = -1;
-  double *block = NULL;
-  REGIO_TRY_GOTO(
-      regio_h5_dataset(w, loc, "employment", object, H5T_IEEE_F64LE, 2, dims, DESC_EMPLOYMENT, &dset, &block_rows));
+  hid_t dset = -1;
+  REGIO_TRY_GOTO(regio_h5_dataset(w, loc, "employment", object, H5T_IEEE_F64LE, 2, dims, DESC_EMPLOYMENT, &dset, NULL));
   REGIO_TRY_GOTO(regio_h5_attr_string(w, dset, object, "units", "employees"));
-  if (n_districts > 0 && n_sectors > 0) {
-    if (block_rows < 1) block_rows = 1;
-    block = malloc((size_t)block_rows * n_sectors * sizeof *block);
-    if (!block) {
-      err = REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory for '%s'", w->path,
-                        object);
-      goto cleanup;
-    }
-    REGIO_H5_TRY(w, file_space = H5Dget_space(dset), object);
-    for (size_t row = 0; row < n_districts; row += (size_t)block_rows) {
-      size_t rows = n_districts - row < (size_t)block_rows ? n_districts - row : (size_t)block_rows;
-      const int64_t *src = milli + row * n_sectors;
-      for (size_t k = 0; k < rows * n_sectors; k++) block[k] = (double)src[k] / (double)REGIO_MILLI;
-      hsize_t start[2] = {row, 0}, count[2] = {rows, n_sectors};
-      REGIO_H5_TRY(w, H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, count, NULL), object);
-      REGIO_H5_TRY(w, mem_space = H5Screate_simple(2, count, NULL), object);
-      REGIO_H5_TRY(w, H5Dwrite(dset, H5T_NATIVE_DOUBLE, mem_space, file_space, H5P_DEFAULT, block), object);
-      regio_h5_close(&mem_space);
-    }
-  }
+  milli_rows_t src = {milli, n_sectors};
+  REGIO_TRY_GOTO(regio_h5_dataset_fill(w, dset, object, H5T_IEEE_F64LE, 2, dims, fill_employees, &src));
   *out = dset;
   dset = -1;
 cleanup:
-  free(block);
-  regio_h5_close(&mem_space);
-  regio_h5_close(&file_space);
   regio_h5_close(&dset);
   return err;
 }
