@@ -255,6 +255,9 @@ def main():
     stamp = (f"<!-- `bench/run.py --only {{part}} --rows {args.rows} --repeat {args.repeat}` on "
              f"{time.strftime('%Y-%m-%d')}; machine: {machine()} -->\n")
     for part in parts:
+        load = os.getloadavg()[0]
+        stamp_part = stamp.replace(" -->", f"; load average {load:.1f} at the start"
+                                   f"{' (other jobs were running: figures are pessimistic)' if load > 0.5 * os.cpu_count() else ''} -->")
         if part == "read":
             text = bench_read(args, regio)
         elif part == "peers":
@@ -264,7 +267,7 @@ def main():
             import io_regional
             text = io_regional.bench_io(regio, build, args.data, args.repeat, kr_table(regio, args.data))
         with open(os.path.join(results_dir, f"{part}.md"), "w") as f:
-            f.write(stamp.format(part=part) + text)
+            f.write(stamp_part.format(part=part) + text)
 
     with open(args.out, "w") as f:
         f.write("# regio benchmark results\n\n")
