@@ -243,7 +243,11 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--data", default=os.path.join(ROOT, "bench", "data"))
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "RESULTS.md"))
+    ap.add_argument("--assemble", action="store_true", help="only put RESULTS.md together from bench/results")
     args = ap.parse_args()
+    if args.assemble:
+        assemble(args.out, os.path.join(ROOT, "bench", "results"))
+        return
 
     sh(f"{ROOT}/scripts/build.sh")
     build = os.path.join(ROOT, "build")
@@ -269,7 +273,12 @@ def main():
         with open(os.path.join(results_dir, f"{part}.md"), "w") as f:
             f.write(stamp_part.format(part=part) + text)
 
-    with open(args.out, "w") as f:
+    assemble(args.out, results_dir)
+
+
+def assemble(out, results_dir):
+    """RESULTS.md from the sections in bench/results and bench/NOTES.md."""
+    with open(out, "w") as f:
         f.write("# regio benchmark results\n\n")
         f.write("Produced by `bench/run.sh` (`bench/run.py`); each section says when and with which command.\n\n")
         f.write(f"Machine: {machine()}.\n\n")
@@ -282,7 +291,7 @@ def main():
         notes = os.path.join(ROOT, "bench", "NOTES.md")
         if os.path.exists(notes):
             f.write(open(notes).read())
-    print(open(args.out).read())
+    print(open(out).read())
 
 
 if __name__ == "__main__":
