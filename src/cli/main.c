@@ -321,6 +321,14 @@ static int load_config(run_options_t *o, const char *path) {
     fprintf(stderr, "regio: cannot open config file '%s': %s\n", path, strerror(errno));
     return REGIO_ERR_USAGE;
   }
+  struct stat st;
+  int stat_ok = fstat(fileno(f), &st) == 0;
+  if (!stat_ok || !S_ISREG(st.st_mode)) {
+    fprintf(stderr, "regio: config file '%s' is %s\n", path,
+            !stat_ok ? "unreadable" : S_ISDIR(st.st_mode) ? "a directory, not a file" : "not a regular file");
+    fclose(f);
+    return REGIO_ERR_USAGE;
+  }
   int line = ini_parse_file(f, on_config_entry, &c);
   fclose(f);
   if (line != 0) {

@@ -736,7 +736,8 @@ static regio_err_t io_error(regio_ctx_t *ctx, const char *what, const char *path
 static regio_err_t source_open(source_t *src, const char *path, regio_ctx_t *ctx) {
   memset(src, 0, sizeof *src);
   src->path = path;
-  src->fd = open(path, O_RDONLY);
+  /* non-blocking, so that a FIFO without a writer is refused below instead of waiting forever */
+  src->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (src->fd < 0) return io_error(ctx, "cannot open input", path, errno);
   struct stat st;
   if (fstat(src->fd, &st) != 0) return io_error(ctx, "cannot stat input", path, errno);
@@ -878,6 +879,9 @@ static regio_err_t setup_header(file_setup_t *s, const char *text, size_t len, s
   }
   s->n_columns = n;
   *header_bytes = skip + consumed;
+  const char *nul = memchr(line, '\0', consumed);
+  REGIO_CHECK(ctx, !nul, REGIO_ERR_INPUT, "%s:1: header field %d contains a NUL byte (a binary file?)", s->path,
+              regio_csv_field_at(line, (size_t)(nul - line), s->delimiter));
   for (int i = 0; i < n; i++) {
     REGIO_CHECK(ctx, regio_csv_check_code_bytes(s->column_names[i], strlen(s->column_names[i])) == 0, REGIO_ERR_INPUT,
                 "%s:1: header field %d is not valid UTF-8 text or contains control bytes (binary file?)", s->path,

@@ -120,6 +120,12 @@ static regio_err_t parse_csv(const char *path, const char *text, size_t len, cha
                          regio_csv_field_at(text + pos, error_at, delimiter), what ? what : "malformed quoting", shown);
     }
     long record_line = line;
+    const char *nul = memchr(text + pos, '\0', consumed);
+    if (nul) {
+      regio_csv_free_fields(fields, nf);
+      return REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%s:%ld: field %d contains a NUL byte (a binary file?)", path,
+                         record_line, regio_csv_field_at(text + pos, (size_t)(nul - text - pos), delimiter));
+    }
     for (size_t k = 0; k < consumed; k++)
       if (text[pos + k] == '\n') line++;
     pos += consumed;
