@@ -325,7 +325,9 @@ static int load_config(run_options_t *o, const char *path) {
   int stat_ok = fstat(fileno(f), &st) == 0;
   if (!stat_ok || !S_ISREG(st.st_mode)) {
     fprintf(stderr, "regio: config file '%s' is %s\n", path,
-            !stat_ok ? "unreadable" : S_ISDIR(st.st_mode) ? "a directory, not a file" : "not a regular file");
+            !stat_ok              ? "unreadable"
+            : S_ISDIR(st.st_mode) ? "a directory, not a file"
+                                  : "not a regular file");
     fclose(f);
     return REGIO_ERR_USAGE;
   }
