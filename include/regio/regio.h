@@ -6,6 +6,7 @@
 #include "regio/error.h"
 #include "regio/indices.h"
 #include "regio/ingest.h"
+#include "regio/memory.h"
 #include "regio/output.h"
 #include "regio/version.h"
 

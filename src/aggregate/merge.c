@@ -1,8 +1,10 @@
 /* Merging the per-thread partial aggregates into the global, sorted aggregate. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "aggregate/tables_impl.h"
+#include "regio/memory.h"
 
 typedef struct code_ref {
   const char *text;
@@ -77,6 +79,11 @@ regio_err_t regio_partials_merge(regio_partial_t *const *partials, int n, regio_
     goto done;
   }
   size_t cells = D * S;
+  {
+    char what[160];
+    snprintf(what, sizeof what, "the employment matrix of %zu districts x %zu sectors", D, S);
+    if ((err = regio_memory_check(ctx, (uint64_t)cells * sizeof(int64_t), what))) goto done;
+  }
   agg->employment = calloc(cells ? cells : 1, sizeof(int64_t));
   agg->district_establishments = calloc(D ? D : 1, sizeof(int64_t));
   agg->sector_establishments = calloc(S ? S : 1, sizeof(int64_t));

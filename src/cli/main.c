@@ -330,6 +330,16 @@ static int load_config(run_options_t *o, const char *path) {
     fprintf(stderr, "regio: cannot open config file '%s': %s\n", path, strerror(errno));
     return REGIO_ERR_USAGE;
   }
+  struct stat st;
+  int stat_ok = fstat(fileno(f), &st) == 0;
+  if (!stat_ok || !S_ISREG(st.st_mode)) {
+    fprintf(stderr, "regio: config file '%s' is %s\n", path,
+            !stat_ok              ? "unreadable"
+            : S_ISDIR(st.st_mode) ? "a directory, not a file"
+                                  : "not a regular file");
+    fclose(f);
+    return REGIO_ERR_USAGE;
+  }
   int line = ini_parse_file(f, on_config_entry, &c);
   fclose(f);
   if (line != 0) {
@@ -474,6 +484,57 @@ static regio_err_t run_io(const run_options_t *o, const regio_result_t *res, reg
 }
 
 /* ------------------------------------------------------------------------------------------- */
+
+/* An option that only means something with another one that is missing: a contradiction, refused
+ * rather than ignored. Returns NULL or the message. */
+static const char *missing_companion(const run_options_t *o) {
+  static char message[160];
+  const struct {
+    const char *name;
+    int given;
+  } io_reading[] = {{"--io-label-col", o->io_label_col != NULL},
+                    {"--io-output-row", o->io_output_row != NULL},
+                    {"--io-output-col", o->io_output_col != NULL},
+                    {"--io-sectors", o->io_sectors != 0},
+                    {"--io-delimiter", o->io_delimiter != 0},
+                    {"--io-compensation-row", o->io_compensation_row != NULL},
+                    {"--io-value-added-rows", o->io_value_added_rows != NULL},
+                    {"--io-employment-row", o->io_employment_row != NULL},
+                    {"--io-household-col", o->io_household_col != NULL},
+                    {"--io-full-inverse", o->io_full_inverse},
+                    {"--io-sensitivity-from-ghosh", o->io_sensitivity_from_ghosh},
+                    {"--io-sector-map", o->io_sector_map != NULL}},
+    regional[] = {{"--io-district-level", o->io_district_level != 0},
+                  {"--regionalize", o->regionalize != 0},
+                  {"--flq-delta", o->flq_delta != REGIO_IO_FLQ_DELTA_DEFAULT}};
+  for (size_t k = 0; k < sizeof io_reading / sizeof io_reading[0]; k++)
+    if (io_reading[k].given && !o->io_table) {
+      snprintf(message, sizeof message, "%s needs --io-table (the input-output analysis)", io_reading[k].name);
+      return message;
+    }
+  for (size_t k = 0; k < sizeof regional / sizeof regional[0]; k++)
+    if (regional[k].given && !o->io_sector_map) {
+      snprintf(message, sizeof message, "%s needs --io-sector-map (the regional input-output tables)",
+               regional[k].name);
+      return message;
+    }
+  return NULL;
+}
+
+/* Refuses an output that is one of the files the run reads (it would be replaced). */
+static int check_output_not_input(const run_options_t *o) {
+  struct stat out, in;
+  if (stat(o->output, &out) != 0) return 0;
+  const char *others[] = {o->io_table, o->io_sector_map};
+  for (int i = 0; i < o->n_inputs + 2; i++) {
+    const char *path = i < o->n_inputs ? o->inputs[i] : others[i - o->n_inputs];
+    if (path && stat(path, &in) == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
+      fprintf(stderr, "regio run: the output '%s' is the input '%s': give another -o\n", o->output, path);
+      return REGIO_ERR_USAGE;
+    }
+  }
+  return 0;
+}
 
 /* Checks before reading anything that the output can be written where asked. */
 static int check_output_path(const char *path) {
@@ -627,11 +688,13 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
     rc = REGIO_ERR_USAGE;
     goto done;
   }
-  if (!o.io_table && (o.io_sector_map || o.io_output_row || o.io_output_col)) {
-    fprintf(stderr, "regio run: --io-sector-map and the --io-* reading options need --io-table\n");
+  const char *contradiction = missing_companion(&o);
+  if (contradiction) {
+    fprintf(stderr, "regio run: %s\n", contradiction);
     rc = REGIO_ERR_USAGE;
     goto done;
   }
+  if ((rc = check_output_not_input(&o))) goto done;
   if (o.io_table && !o.io_output_row == !o.io_output_col) {
     fprintf(stderr, "regio run: --io-table: give exactly one of --io-output-row and --io-output-col\n");
     rc = REGIO_ERR_USAGE;
@@ -719,6 +782,7 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
   memset(&io, 0, sizeof io);
   regio_err_t err = regio_ingest_files((const char *const *)o.inputs, (size_t)o.n_inputs, &ingest, ctx, &agg);
   clock_gettime(CLOCK_MONOTONIC, &t[1]);
+  if (!err) err = regio_indices_memory_check(agg, &indices, ctx);
   if (!err) err = regio_indices_compute(&agg, &indices, ctx, &res);
   if (!err && o.io_table) err = run_io(&o, res, ctx, &io);
   clock_gettime(CLOCK_MONOTONIC, &t[2]);

@@ -164,7 +164,16 @@ regio_err_t regio_indices_compute(regio_aggregate_t **aggp, const regio_indices_
     goto fail;
   }
   if (D == 0 || S == 0) {
-    err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "no rows were aggregated: nothing to compute (see the skipped rows)");
+    int64_t read = 0;
+    for (size_t f = 0; f < agg->n_inputs; f++) read += agg->inputs[f].rows_read;
+    if (agg->n_inputs == 1 && read == 0)
+      err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%s: no data rows after the header line: nothing to compute",
+                        agg->inputs[0].path);
+    else
+      err = REGIO_ERROR(ctx, REGIO_ERR_INPUT,
+                        "no rows were aggregated (%lld data rows read from %zu input file%s, none used): nothing to "
+                        "compute (see the skipped rows)",
+                        (long long)read, agg->n_inputs, agg->n_inputs == 1 ? "" : "s");
     goto fail;
   }
 

@@ -31,6 +31,17 @@ static int push_field(char ***fields, int *n, int *cap, const char *text, size_t
   return 0;
 }
 
+int regio_csv_field_at(const char *text, size_t at, char delimiter) {
+  int field = 1, quoted = 0;
+  for (size_t i = 0; i < at; i++) {
+    if (text[i] == '"')
+      quoted ^= 1;
+    else if (text[i] == delimiter && !quoted)
+      field++;
+  }
+  return field;
+}
+
 int regio_csv_split_record(const char *text, size_t len, char delimiter, char ***fields_out, size_t *consumed,
                            size_t *error_at, const char **what) {
   char **fields = NULL;

@@ -16,6 +16,10 @@ int regio_csv_split_record(const char *text, size_t len, char delimiter, char **
                            size_t *error_at, const char **what);
 void regio_csv_free_fields(char **fields, int n);
 
+/* The 1-based field of a record in which byte `at` of text lies (delimiters outside quotes before
+ * it), for messages about malformed records. */
+int regio_csv_field_at(const char *text, size_t at, char delimiter);
+
 /* Detects the delimiter of a header line: the most frequent of , ; TAB | outside quotes (ties in
  * that order); 0 when none occurs. */
 char regio_csv_detect_delimiter(const char *line, size_t len);

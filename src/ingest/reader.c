@@ -77,6 +77,7 @@ typedef struct worker {
   int64_t rows_read, rows_used;
   int64_t skipped[REGIO_SKIP_COUNT];
   int64_t first_skip_offset[REGIO_SKIP_COUNT];
+  int row_fields;       /* fields of the row being checked, for messages */
   int64_t error_offset; /* INT64_MAX: none */
   regio_err_t error_code;
   char error_message[600];
@@ -213,8 +214,8 @@ static int push_pending(run_state_t *run, worker_t *w, uint32_t district_id, uin
 
 /* Looks up a staged row's codes and queues it for the cell table. */
 static int resolve_staged(run_state_t *run, worker_t *w, const staged_row_t *row) {
-  int64_t district_id = regio_dict_intern_hashed(&w->partial.districts, row->district, row->district_len,
-                                                 row->district_hash);
+  int64_t district_id =
+      regio_dict_intern_hashed(&w->partial.districts, row->district, row->district_len, row->district_hash);
   int64_t sector_id = regio_dict_intern_hashed(&w->partial.sectors, row->sector, row->sector_len, row->sector_hash);
   if (district_id < 0 || sector_id < 0) {
     worker_error(w, 0, REGIO_ERR_NOMEM, "out of memory while aggregating");
@@ -259,6 +260,15 @@ static const char *field_label(const file_setup_t *s, int field, char *out, size
   return out;
 }
 
+/* For a value that is empty because the row ended before its field: a hint that the row is short
+ * (a wrong or mixed delimiter, usually); "" otherwise. */
+static const char *missing_note(const file_setup_t *s, int field, int row_fields, char *out, size_t size) {
+  if (field < row_fields) return "";
+  snprintf(out, size, " (the row has only %d field%s, the header %d: is the delimiter '%s' right?)", row_fields,
+           row_fields == 1 ? "" : "s", s->n_columns, s->delimiter == '\t' ? "\\t" : (char[]){s->delimiter, 0});
+  return out;
+}
+
 /* Copies a quoted value without its doubled quotes into scratch; returns its length, or (size_t)-1
  * when longer than a code may be. */
 static size_t unescape(const char *text, size_t len, char *scratch) {
@@ -277,8 +287,9 @@ static int check_code_slow(run_state_t *run, worker_t *w, int64_t offset, int ro
   const file_setup_t *s = run->setup;
   char shown[256];
   if (len == 0) {
-    return 1 + bad_row(run, w, offset, REGIO_SKIP_EMPTY_CODE, "column '%s' (field %d): empty code",
-                       column_name(s, role), s->role_field[role] + 1);
+    return 1 + bad_row(run, w, offset, REGIO_SKIP_EMPTY_CODE, "column '%s' (field %d): empty code%s",
+                       column_name(s, role), s->role_field[role] + 1,
+                       missing_note(s, s->role_field[role], w->row_fields, shown, sizeof shown));
   }
   if (len > REGIO_CODE_MAX) {
     regio_csv_quote_for_message(code, len, shown, sizeof shown);
@@ -337,6 +348,8 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
      * than printable ASCII (a quoted field, or a control or non-ASCII byte seen while scanning) */
     uint32_t seen = 0, escaped_roles = 0, unusual_roles = 0;
     int field = 0;
+    const char *extra = NULL; /* the first field beyond the header's columns */
+    size_t extra_len = 0;
     for (;;) {
       const char *start;
       size_t len;
@@ -424,6 +437,9 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
           escaped_roles |= (uint32_t)escaped << (r - 1);
           unusual_roles |= (uint32_t)unusual << (r - 1);
         }
+      } else if (field == n_columns) {
+        extra = start;
+        extra_len = len;
       }
       field++;
       if (end_of_record) break;
@@ -435,8 +451,13 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
     }
 
     w->rows_read++;
+    w->row_fields = field;
     if (field > n_columns) {
-      if (bad_row(run, w, offset, REGIO_SKIP_TOO_MANY_FIELDS, "row has %d fields, the header has %d", field, n_columns))
+      char shown[128];
+      regio_csv_quote_for_message(extra, extra_len, shown, sizeof shown);
+      if (bad_row(run, w, offset, REGIO_SKIP_TOO_MANY_FIELDS,
+                  "row has %d fields, the header has %d (field %d is \"%s\"; delimiter '%s')", field, n_columns,
+                  n_columns + 1, shown, delim == '\t' ? "\\t" : (char[]){delim, 0}))
         return;
       continue;
     }
@@ -453,8 +474,10 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
     const char *sector = value[ROLE_SECTOR];
     size_t sector_len = value_len[ROLE_SECTOR];
     if (sector_len == 0) {
-      if (bad_row(run, w, offset, REGIO_SKIP_EMPTY_CODE, "column '%s' (field %d): empty code",
-                  column_name(s, ROLE_SECTOR), s->role_field[ROLE_SECTOR] + 1))
+      char note[160];
+      if (bad_row(run, w, offset, REGIO_SKIP_EMPTY_CODE, "column '%s' (field %d): empty code%s",
+                  column_name(s, ROLE_SECTOR), s->role_field[ROLE_SECTOR] + 1,
+                  missing_note(s, s->role_field[ROLE_SECTOR], field, note, sizeof note)))
         return;
       continue;
     }
@@ -520,11 +543,12 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
     if (why) {
       static const char *const problems[] = {"", "is not a number", "is negative", "has more than 3 decimal places",
                                              "is out of range"};
-      char shown[256];
+      char shown[256], note[160];
       regio_csv_quote_for_message(value[ROLE_EMPLOYEES], value_len[ROLE_EMPLOYEES], shown, sizeof shown);
-      if (bad_row(run, w, offset, REGIO_SKIP_BAD_EMPLOYEES, "column '%s' (field %d): \"%s\" %s",
+      if (bad_row(run, w, offset, REGIO_SKIP_BAD_EMPLOYEES, "column '%s' (field %d): \"%s\" %s%s",
                   column_name(s, ROLE_EMPLOYEES), s->role_field[ROLE_EMPLOYEES] + 1, shown,
-                  value_len[ROLE_EMPLOYEES] == 0 ? "is empty, expected a number" : problems[why]))
+                  value_len[ROLE_EMPLOYEES] == 0 ? "is empty, expected a number" : problems[why],
+                  missing_note(s, s->role_field[ROLE_EMPLOYEES], field, note, sizeof note)))
         return;
       continue;
     }
@@ -712,7 +736,8 @@ static regio_err_t io_error(regio_ctx_t *ctx, const char *what, const char *path
 static regio_err_t source_open(source_t *src, const char *path, regio_ctx_t *ctx) {
   memset(src, 0, sizeof *src);
   src->path = path;
-  src->fd = open(path, O_RDONLY);
+  /* non-blocking, so that a FIFO without a writer is refused below instead of waiting forever */
+  src->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (src->fd < 0) return io_error(ctx, "cannot open input", path, errno);
   struct stat st;
   if (fstat(src->fd, &st) != 0) return io_error(ctx, "cannot stat input", path, errno);
@@ -843,9 +868,20 @@ static regio_err_t setup_header(file_setup_t *s, const char *text, size_t len, s
   const char *what = NULL;
   int n = regio_csv_split_record(line, line_len, s->delimiter, &s->column_names, &consumed, &error_at, &what);
   REGIO_CHECK(ctx, n != -2, REGIO_ERR_NOMEM, "out of memory");
-  REGIO_CHECK(ctx, n >= 0, REGIO_ERR_INPUT, "%s:1: header row: %s", s->path, what);
+  if (n < 0) {
+    char shown[256];
+    size_t from = error_at > 20 ? error_at - 20 : 0;
+    regio_csv_quote_for_message(line + from,
+                                error_at - from + 1 <= line_len - from ? error_at - from + 1 : line_len - from, shown,
+                                sizeof shown);
+    return REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%s:1: header row, field %d: %s, at \"%s\"", s->path,
+                       regio_csv_field_at(line, error_at, s->delimiter), what, shown);
+  }
   s->n_columns = n;
   *header_bytes = skip + consumed;
+  const char *nul = memchr(line, '\0', consumed);
+  REGIO_CHECK(ctx, !nul, REGIO_ERR_INPUT, "%s:1: header field %d contains a NUL byte (a binary file?)", s->path,
+              regio_csv_field_at(line, (size_t)(nul - line), s->delimiter));
   for (int i = 0; i < n; i++) {
     REGIO_CHECK(ctx, regio_csv_check_code_bytes(s->column_names[i], strlen(s->column_names[i])) == 0, REGIO_ERR_INPUT,
                 "%s:1: header field %d is not valid UTF-8 text or contains control bytes (binary file?)", s->path,
@@ -934,7 +970,8 @@ static regio_err_t unbalanced_error(const file_setup_t *s, const char *text, siz
     char shown[256];
     size_t from = error_at > 20 ? error_at - 20 : 0;
     regio_csv_quote_for_message(text + from, error_at - from + 1, shown, sizeof shown);
-    return REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%s:%lld: %s, at \"%s\"", s->path, line, what, shown);
+    return REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%s:%lld: field %d: %s, at \"%s\"", s->path, line,
+                       regio_csv_field_at(text, error_at, s->delimiter), what, shown);
   }
   return REGIO_ERROR(ctx, REGIO_ERR_INPUT,
                      "%s:%lld: unbalanced quotes: a quoted field opened in the row starting on this line is never "

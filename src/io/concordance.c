@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ingest/csv_impl.h"
 #include "regio/io.h"
 
 void regio_io_sector_map_destroy(regio_io_sector_map_t **map) {
@@ -84,12 +85,20 @@ regio_err_t regio_io_sector_map_read(const char *path, regio_ctx_t *ctx, regio_i
   int lineno = 0, header = 0;
   while ((len = getline(&line, &cap, f)) >= 0) {
     lineno++;
+    const char *nul = memchr(line, '\0', (size_t)len);
+    if (nul) {
+      err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%s:%d: byte %d of the line is a NUL byte (a binary file?)", path, lineno,
+                        (int)(nul - line) + 1);
+      goto cleanup;
+    }
     while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
     char *text = line;
     if (lineno == 1 && (unsigned char)text[0] == 0xEF && (unsigned char)text[1] == 0xBB &&
         (unsigned char)text[2] == 0xBF)
       text += 3;
     if (!*text) continue;
+    char shown[160]; /* the line as read, for a message (splitting cuts it) */
+    regio_csv_quote_for_message(text, strlen(text), shown, sizeof shown);
     char *fields[2];
     int k = split_fields(text, fields, 2);
     if (!header) {
@@ -101,8 +110,9 @@ regio_err_t regio_io_sector_map_read(const char *path, regio_ctx_t *ctx, regio_i
     }
     if (k != 2 || !*fields[0] || !*fields[1]) {
       err = REGIO_ERROR(ctx, REGIO_ERR_INPUT,
-                        "%s:%d: expected two non-empty fields 'sector,io_sector' (io_sector '-' excludes the sector)",
-                        path, lineno);
+                        "%s:%d: expected two non-empty fields 'sector,io_sector' (io_sector '-' excludes the sector), "
+                        "got \"%s\"",
+                        path, lineno, shown);
       goto cleanup;
     }
     for (int i = 0; i < m->n; i++)

@@ -112,8 +112,20 @@ static regio_err_t parse_csv(const char *path, const char *text, size_t len, cha
     const char *what = NULL;
     int nf = regio_csv_split_record(text + pos, len - pos, delimiter, &fields, &consumed, &error_at, &what);
     if (nf == -2) return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "%s:%ld: out of memory", path, line);
-    if (nf < 0) return REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%s:%ld: %s", path, line, what ? what : "malformed quoting");
+    if (nf < 0) {
+      char shown[96];
+      size_t from = error_at > 20 ? error_at - 20 : 0;
+      regio_csv_quote_for_message(text + pos + from, error_at - from + 1, shown, sizeof shown);
+      return REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%s:%ld: field %d: %s, at \"%s\"", path, line,
+                         regio_csv_field_at(text + pos, error_at, delimiter), what ? what : "malformed quoting", shown);
+    }
     long record_line = line;
+    const char *nul = memchr(text + pos, '\0', consumed);
+    if (nul) {
+      regio_csv_free_fields(fields, nf);
+      return REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%s:%ld: field %d contains a NUL byte (a binary file?)", path,
+                         record_line, regio_csv_field_at(text + pos, (size_t)(nul - text - pos), delimiter));
+    }
     for (size_t k = 0; k < consumed; k++)
       if (text[pos + k] == '\n') line++;
     pos += consumed;
@@ -122,6 +134,14 @@ static regio_err_t parse_csv(const char *path, const char *text, size_t len, cha
       t->n_cols = nf;
       continue;
     }
+    for (int k = t->n_cols; k < nf; k++) /* empty trailing fields are harmless, text is not */
+      if (fields[k][0]) {
+        char shown[96];
+        regio_csv_quote_for_message(fields[k], strlen(fields[k]), shown, sizeof shown);
+        regio_csv_free_fields(fields, nf);
+        return REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%s:%ld: row has %d fields, the header has %d (field %d is \"%s\")",
+                           path, record_line, nf, t->n_cols, k + 1, shown);
+      }
     if (t->n_rows == cap) {
       int ncap = cap ? 2 * cap : 64;
       char ***rows = realloc(t->rows, (size_t)ncap * sizeof *rows);
@@ -383,6 +403,36 @@ regio_err_t regio_io_table_read(const char *path, const regio_io_read_opts_t *op
                       path, t.header[label_col]);
     goto cleanup;
   }
+  /* a column or row inside the intermediate block that is not a sector: the labels of the rows and
+   * columns do not match (a misspelt label, a table that is not square) */
+  for (int j = sector_col[0] + 1; j < sector_col[n - 1]; j++) {
+    int k = 0;
+    while (k < n && sector_col[k] != j) k++;
+    if (k < n || j == label_col || named(opts, t.header[j])) continue;
+    err = REGIO_ERROR(ctx, REGIO_ERR_INPUT,
+                      "%s:1: column '%s' (field %d) lies between the sector columns but labels no row in column '%s': "
+                      "the row and column labels of the intermediate block do not match",
+                      path, t.header[j], j + 1, t.header[label_col]);
+    goto cleanup;
+  }
+  {
+    int lo = sector_row[0], hi = sector_row[0];
+    for (int k = 1; k < n; k++) {
+      if (sector_row[k] < lo) lo = sector_row[k];
+      if (sector_row[k] > hi) hi = sector_row[k];
+    }
+    for (int r = lo + 1; r < hi; r++) {
+      int k = 0;
+      while (k < n && sector_row[k] != r) k++;
+      const char *label = label_col < t.row_fields[r] ? t.rows[r][label_col] : "";
+      if (k < n || named(opts, label)) continue;
+      err = REGIO_ERROR(ctx, REGIO_ERR_INPUT,
+                        "%s:%ld: row '%s' lies between the sector rows but labels no column of the intermediate "
+                        "block: the row and column labels do not match",
+                        path, t.row_line[r], label);
+      goto cleanup;
+    }
+  }
   if (opts->n_sectors > 0 && n < opts->n_sectors) {
     err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%s: %d sectors asked for, but only %d column labels are also row labels",
                       path, opts->n_sectors, n);
@@ -404,6 +454,15 @@ regio_err_t regio_io_table_read(const char *path, const regio_io_read_opts_t *op
     for (int j = 0; j < n; j++) TRY_GOTO(cell(path, &t, out_row, sector_col[j], ctx, &tab->x[j]));
   else
     for (int i = 0; i < n; i++) TRY_GOTO(cell(path, &t, sector_row[i], out_col, ctx, &tab->x[i]));
+  for (int i = 0; i < n; i++) {
+    if (tab->x[i] >= 0) continue;
+    int r = out_row >= 0 ? out_row : sector_row[i], c = out_row >= 0 ? sector_col[i] : out_col;
+    err = REGIO_ERROR(ctx, REGIO_ERR_INPUT,
+                      "%s:%ld: column '%s' (field %d), row '%s': the total output of sector '%s' is %g, expected a "
+                      "number >= 0",
+                      path, t.row_line[r], t.header[c], c + 1, t.rows[r][label_col], tab->sector_code[i], tab->x[i]);
+    goto cleanup;
+  }
   if (comp_row >= 0)
     for (int j = 0; j < n; j++) TRY_GOTO(cell(path, &t, comp_row, sector_col[j], ctx, &tab->compensation[j]));
   for (int k = 0; k < opts->n_value_added_rows; k++) {

@@ -1,0 +1,136 @@
+/* Checking up front that a run fits in memory (see include/regio/memory.h). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "regio/memory.h"
+
+/* The value of "Key:  123 kB" in a /proc file, in bytes; -1 when absent. */
+static int64_t proc_kib(const char *path, const char *key) {
+  FILE *f = fopen(path, "r");
+  if (!f) return -1;
+  char line[256];
+  size_t key_len = strlen(key);
+  int64_t value = -1;
+  while (fgets(line, sizeof line, f)) {
+    long long kib;
+    if (!strncmp(line, key, key_len) && line[key_len] == ':' && sscanf(line + key_len + 1, "%lld", &kib) == 1) {
+      value = (int64_t)kib * 1024;
+      break;
+    }
+  }
+  fclose(f);
+  return value;
+}
+
+/* A file holding one number ("max" or unreadable: -1). */
+static int64_t file_number(const char *path) {
+  FILE *f = fopen(path, "r");
+  if (!f) return -1;
+  long long v = -1;
+  if (fscanf(f, "%lld", &v) != 1) v = -1;
+  fclose(f);
+  return v;
+}
+
+static void consider(uint64_t *best, const char **why, uint64_t value, const char *name) {
+  if (value < *best) {
+    *best = value;
+    *why = name;
+  }
+}
+
+static uint64_t rlimit_room(int resource, const char *status_key) {
+  struct rlimit rl;
+  if (getrlimit(resource, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return UINT64_MAX;
+  int64_t used = proc_kib("/proc/self/status", status_key);
+  if (used < 0) used = 0;
+  return (uint64_t)rl.rlim_cur > (uint64_t)used ? (uint64_t)rl.rlim_cur - (uint64_t)used : 0;
+}
+
+uint64_t regio_memory_available(const char **limited_by) {
+  uint64_t best = UINT64_MAX;
+  const char *why = "no limit known";
+  int64_t avail = proc_kib("/proc/meminfo", "MemAvailable"), swap = proc_kib("/proc/meminfo", "SwapFree");
+  if (avail >= 0) consider(&best, &why, (uint64_t)avail + (uint64_t)(swap > 0 ? swap : 0), "MemAvailable + SwapFree");
+  consider(&best, &why, rlimit_room(RLIMIT_AS, "VmSize"), "the address-space limit, ulimit -v");
+  consider(&best, &why, rlimit_room(RLIMIT_DATA, "VmData"), "the data-segment limit, ulimit -d");
+  int64_t cg_max = file_number("/sys/fs/cgroup/memory.max"), cg_cur = file_number("/sys/fs/cgroup/memory.current");
+  if (cg_max > 0 && cg_cur >= 0)
+    consider(&best, &why, cg_max > cg_cur ? (uint64_t)(cg_max - cg_cur) : 0, "the cgroup memory limit");
+  if (limited_by) *limited_by = why;
+  return best;
+}
+
+static double gib(uint64_t bytes) {
+  return (double)bytes / (1024.0 * 1024.0 * 1024.0);
+}
+
+regio_err_t regio_memory_check(regio_ctx_t *ctx, uint64_t bytes, const char *what) {
+  const char *why = NULL;
+  uint64_t available = regio_memory_available(&why);
+  REGIO_CHECK(ctx, bytes <= available, REGIO_ERR_NOMEM,
+              "not enough memory: %s needs about %.3f GiB (%" PRIu64 " bytes), but only %.3f GiB (%" PRIu64
+              " bytes) are available (%s)",
+              what, gib(bytes), bytes, gib(available), available, why);
+  return REGIO_OK;
+}
+
+/* Sectors at a prefix level: the distinct prefixes of the sorted full codes (codes with the same
+ * prefix are adjacent; counting changes is an upper bound in any order). */
+static size_t level_sectors(const regio_codes_t *codes, int prefix) {
+  size_t count = 0;
+  for (size_t i = 0; i < codes->count; i++) {
+    const char *code = regio_codes_at(codes, i);
+    size_t len = regio_codes_len(codes, i), p = (size_t)prefix < len ? (size_t)prefix : len;
+    if (i > 0) {
+      const char *prev = regio_codes_at(codes, i - 1);
+      size_t prev_len = regio_codes_len(codes, i - 1), q = (size_t)prefix < prev_len ? (size_t)prefix : prev_len;
+      if (p == q && !memcmp(code, prev, p)) continue;
+    }
+    count++;
+  }
+  return count;
+}
+
+static uint64_t mul_sat(uint64_t a, uint64_t b) {
+  return (b && a > UINT64_MAX / b) ? UINT64_MAX : a * b;
+}
+static uint64_t add_sat(uint64_t a, uint64_t b) {
+  return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+uint64_t regio_indices_memory_estimate(const regio_aggregate_t *agg, const regio_indices_opts_t *opts) {
+  const uint64_t D = agg->districts.count, S_full = agg->sectors.count;
+  int prefixes[REGIO_MAX_LEVELS + 2], n = 0;
+  for (int i = 0; i < opts->n_levels && n < REGIO_MAX_LEVELS; i++) prefixes[n++] = opts->levels[i];
+  if (opts->variety_fine > 0) prefixes[n++] = opts->variety_fine;
+  if (opts->variety_coarse > 0) prefixes[n++] = opts->variety_coarse;
+  uint64_t bytes = 64u << 20; /* writing: HDF5 buffers and a block of rows */
+  bytes = add_sat(bytes, mul_sat(D, 3 * sizeof(double)));
+  int finest = 0, stolen = 0;
+  for (int i = 0; i < n; i++) finest = prefixes[i] > finest ? prefixes[i] : finest;
+  for (int i = 0; i < (n ? n : 1); i++) {
+    int dup = 0;
+    for (int k = 0; k < i; k++) dup |= prefixes[k] == prefixes[i];
+    if (dup) continue;
+    uint64_t S = n ? level_sectors(&agg->sectors, prefixes[i]) : S_full;
+    /* the finest level takes over the aggregate's matrix when it has the full codes */
+    int steal = !stolen && S == S_full && (n == 0 || prefixes[i] == finest);
+    stolen |= steal;
+    bytes = add_sat(bytes, mul_sat(mul_sat(D, S), steal ? sizeof(double) : sizeof(int64_t) + sizeof(double)));
+    bytes = add_sat(bytes, mul_sat(S, 2 * sizeof(int64_t) + 2 * REGIO_CODE_MAX));
+  }
+  return bytes;
+}
+
+regio_err_t regio_indices_memory_check(const regio_aggregate_t *agg, const regio_indices_opts_t *opts,
+                                       regio_ctx_t *ctx) {
+  char what[256];
+  int levels = opts->n_levels > 0 ? opts->n_levels : 1;
+  snprintf(what, sizeof what, "computing the indices of %zu districts x %zu sectors at %d level%s",
+           agg->districts.count, agg->sectors.count, levels, levels == 1 ? "" : "s");
+  return regio_memory_check(ctx, regio_indices_memory_estimate(agg, opts), what);
+}
