@@ -85,6 +85,22 @@ regio_err_t regio_partials_merge(regio_partial_t *const *partials, int n, regio_
                       (double)D * (double)S * 8.0 / 1048576.0);
     goto done;
   }
+  if (n > 0 && partials[0]->track_sizes) {
+    agg->sector_size_squares = calloc(S ? S : 1, sizeof *agg->sector_size_squares);
+    agg->district_micro_establishments = calloc(D ? D : 1, sizeof(int64_t));
+    if (!agg->sector_size_squares || !agg->district_micro_establishments) {
+      err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory merging establishment sizes");
+      goto done;
+    }
+    for (int t = 0; t < n; t++) {
+      const regio_partial_t *p = partials[t];
+      /* ids beyond an array's end never received a row (the arrays grow before each use) */
+      for (size_t i = 0; i < p->sectors.count && i < p->sector_size_squares_cap; i++)
+        agg->sector_size_squares[sector_map[t][i]] += p->sector_size_squares[i];
+      for (size_t i = 0; i < p->districts.count && i < p->district_micro_cap; i++)
+        agg->district_micro_establishments[district_map[t][i]] += p->district_micro[i];
+    }
+  }
   for (int t = 0; t < n; t++) {
     const regio_cells_t *c = &partials[t]->cells;
     for (size_t i = 0; i <= c->mask; i++) {

@@ -216,7 +216,9 @@ static int resolve_staged(run_state_t *run, worker_t *w, const staged_row_t *row
   int64_t district_id = regio_dict_intern_hashed(&w->partial.districts, row->district, row->district_len,
                                                  row->district_hash);
   int64_t sector_id = regio_dict_intern_hashed(&w->partial.sectors, row->sector, row->sector_len, row->sector_hash);
-  if (district_id < 0 || sector_id < 0) {
+  if (district_id < 0 || sector_id < 0 ||
+      (w->partial.track_sizes &&
+       regio_partial_add_size(&w->partial, (uint32_t)district_id, (uint32_t)sector_id, row->employment) != 0)) {
     worker_error(w, 0, REGIO_ERR_NOMEM, "out of memory while aggregating");
     lower_stop(run, 0);
     return 1;
@@ -1157,6 +1159,7 @@ regio_err_t regio_ingest_files(const char *const *paths, size_t n_paths, const r
       err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
       goto fail;
     }
+    run.workers[t].partial.track_sizes = opts->establishments_col == NULL;
   }
   for (size_t f = 0; f < n_paths; f++) {
     agg->inputs[f].path = strdup(paths[f]);
@@ -1192,6 +1195,8 @@ void regio_aggregate_destroy(regio_aggregate_t **p) {
   free(agg->employment);
   free(agg->district_establishments);
   free(agg->sector_establishments);
+  free(agg->sector_size_squares);
+  free(agg->district_micro_establishments);
   for (size_t f = 0; f < agg->n_inputs; f++) free(agg->inputs[f].path);
   free(agg->inputs);
   free(agg);
