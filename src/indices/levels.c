@@ -72,6 +72,14 @@ static regio_err_t build_level(regio_result_t *res, regio_level_t *level, int pr
       for (size_t s = 0; s < S_full; s++) out[map[s]] += row[s];
     }
   }
+  if (agg->sector_size_squares) { /* establishment sizes known: the level's sums of squares */
+    level->sector_size_squares = calloc(S ? S : 1, sizeof *level->sector_size_squares);
+    if (!level->sector_size_squares) {
+      free(map);
+      return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for level %s", level->name);
+    }
+    for (size_t s = 0; s < S_full; s++) level->sector_size_squares[map[s]] += agg->sector_size_squares[s];
+  }
   free(map);
 
   level->sector_employment = calloc(S ? S : 1, sizeof(int64_t));
@@ -219,6 +227,14 @@ regio_err_t regio_indices_compute(regio_aggregate_t **aggp, const regio_indices_
   res->variety.fine_level = fine;
   res->variety.coarse_level = coarse;
   if ((err = compute_variety(res, ctx))) goto fail;
+
+  /* specialisation of districts and localisation of sectors, at every level */
+  res->specialised_lq = opts->specialised_lq > 0 ? opts->specialised_lq : REGIO_SPECIALISED_LQ;
+  res->specialised_min_milli = opts->specialised_min_milli;
+  for (int i = 0; i < res->n_levels; i++) {
+    if ((err = regio_specialisation_compute(res, &res->levels[i], ctx))) goto fail;
+    if ((err = regio_localisation_compute(res, &res->levels[i], ctx))) goto fail;
+  }
   regio_ctx_progress(ctx, "indices", 1.0);
   /* the full matrix is no longer needed once the levels are built */
   free(agg->employment);
@@ -240,6 +256,9 @@ void regio_result_destroy(regio_result_t **p) {
     free(res->levels[i].employment);
     free(res->levels[i].sector_employment);
     free(res->levels[i].lq);
+    free(res->levels[i].sector_size_squares);
+    regio_specialisation_free(&res->levels[i]);
+    regio_localisation_free(&res->levels[i]);
   }
   free(res->variety.entropy);
   free(res->variety.unrelated);
