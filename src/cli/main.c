@@ -39,6 +39,10 @@ typedef struct run_options {
   int regionalize; /* regio_io_regional_method_t; 0 = FLQ */
   double flq_delta;
   char io_delimiter; /* 0 = detect */
+  /* specialisation: n_specialised counts sectors with LQ >= specialised_lq and employment >=
+   * specialised_min_milli */
+  double specialised_lq;
+  int64_t specialised_min_milli;
 } run_options_t;
 
 static const char *usage_text =
@@ -62,6 +66,9 @@ static const char *usage_text =
     "  --sector-levels N1,N2,...  sector levels as code prefix lengths (default: full codes)\n"
     "  --variety-levels FINE,COARSE  levels of the variety decomposition (default: finest, coarsest)\n"
     "  --on-bad-row fail|skip     stop at the first bad row (default) or skip and count bad rows\n"
+    "  --specialised-lq T         a sector counts as specialised (n_specialised) when its LQ >= T\n"
+    "                             (default 1.25)\n"
+    "  --specialised-min-employment N  ... and its employment in the district >= N (default 0)\n"
     "  --threads N                threads (default: all cores); results do not depend on it\n"
     "  --no-checksum              do not record the SHA-256 of the inputs\n"
     "  --io-table FILE            also the input-output analysis of this national IO table (group /io);\n"
@@ -279,6 +286,21 @@ static const char *apply_option(run_options_t *o, const char *name, const char *
     o->regionalize = (int)regio_io_regional_method_parse(value);
     return o->regionalize ? NULL : "expected slq, cilq, flq or aflq";
   }
+  if (!strcmp(name, "specialised-lq")) {
+    char *end;
+    errno = 0;
+    double v = strtod(value, &end);
+    if (errno || end == value || *end || !(v > 0) || !(v <= 1e12)) return "expected a number > 0, like 1.25";
+    o->specialised_lq = v;
+    return NULL;
+  }
+  if (!strcmp(name, "specialised-min-employment")) {
+    int64_t milli;
+    if (regio_parse_milli(value, strlen(value), &milli) != 0)
+      return "expected a non-negative number of employees with at most 3 decimal places, like 10";
+    o->specialised_min_milli = milli;
+    return NULL;
+  }
   if (!strcmp(name, "flq-delta")) {
     char *end;
     errno = 0;
@@ -352,6 +374,9 @@ static char *effective_config(const run_options_t *o) {
   if (o->variety_levels) fprintf(f, "variety-levels = %s\n", o->variety_levels);
   fprintf(f, "on-bad-row = %s\n", o->on_bad_row_skip ? "skip" : "fail");
   fprintf(f, "checksum = %s\n", o->checksum ? "true" : "false");
+  fprintf(f, "specialised-lq = %.17g\n", o->specialised_lq);
+  fprintf(f, "specialised-min-employment = %lld.%03lld\n", (long long)(o->specialised_min_milli / REGIO_MILLI),
+          (long long)(o->specialised_min_milli % REGIO_MILLI));
   if (o->io_table) {
     fprintf(f, "io-table = %s\n", o->io_table);
     const char *names[] = {"io-label-col",        "io-output-row",     "io-output-col",   "io-compensation-row",
@@ -518,6 +543,7 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
   memset(&o, 0, sizeof o);
   o.checksum = 1;
   o.flq_delta = REGIO_IO_FLQ_DELTA_DEFAULT;
+  o.specialised_lq = REGIO_SPECIALISED_LQ;
   enum { OPT_CONFIG = 1000, OPT_NO_CHECKSUM, OPT_NAMED, OPT_FLAG };
   static const struct option long_options[] = {
       {"output", required_argument, 0, 'o'},
@@ -547,6 +573,8 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
       {"io-district-level", required_argument, 0, OPT_NAMED},
       {"regionalize", required_argument, 0, OPT_NAMED},
       {"flq-delta", required_argument, 0, OPT_NAMED},
+      {"specialised-lq", required_argument, 0, OPT_NAMED},
+      {"specialised-min-employment", required_argument, 0, OPT_NAMED},
       {"config", required_argument, 0, OPT_CONFIG},
       {"no-checksum", no_argument, 0, OPT_NO_CHECKSUM},
       {"quiet", no_argument, 0, 'q'},
@@ -664,6 +692,8 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
     indices.variety_fine = pair[0];
     indices.variety_coarse = pair[1];
   }
+  indices.specialised_lq = o.specialised_lq;
+  indices.specialised_min_milli = o.specialised_min_milli;
   for (int i = 0; i < indices.n_levels; i++)
     if (indices.levels[i] > ingest.min_sector_len) ingest.min_sector_len = indices.levels[i];
   if (indices.variety_fine > ingest.min_sector_len) ingest.min_sector_len = indices.variety_fine;
