@@ -97,6 +97,12 @@ typedef struct regio_result {
   regio_variety_t variety;
   double specialised_lq; /* the thresholds of n_specialised (regio_indices_opts_t) */
   int64_t specialised_min_milli;
+  double *micro_share; /* [D] micro establishments / establishments (fewer than 10 employees); NULL
+                          for pre-aggregated input, NaN for a district without establishments */
+  /* optional, filled by regio_categories_compute and regio_district_areas_apply (categories.h): */
+  struct regio_categories *categories;
+  double *district_area;         /* [D] km2, NaN where unknown */
+  double *establishment_density; /* [D] establishments per km2, NaN where the area is unknown */
   /* provenance given by the caller (owned copies) */
   char *command_line;
   char *config_ini; /* the effective configuration as INI text */

@@ -2,6 +2,7 @@
 #ifndef REGIO_REGIO_H
 #define REGIO_REGIO_H
 
+#include "regio/categories.h"
 #include "regio/codes.h"
 #include "regio/error.h"
 #include "regio/indices.h"

@@ -43,6 +43,8 @@ typedef struct run_options {
    * specialised_min_milli */
   double specialised_lq;
   int64_t specialised_min_milli;
+  char *categories;    /* category map (--categories) */
+  char *district_area; /* district areas (--district-area) */
 } run_options_t;
 
 static const char *usage_text =
@@ -69,6 +71,9 @@ static const char *usage_text =
     "  --specialised-lq T         a sector counts as specialised (n_specialised) when its LQ >= T\n"
     "                             (default 1.25)\n"
     "  --specialised-min-employment N  ... and its employment in the district >= N (default 0)\n"
+    "  --categories FILE          CSV sector,category[,use]: functional categories (longest code prefix\n"
+    "                             wins, unmapped sectors -> other): shares, LQs, mixed use (/categories)\n"
+    "  --district-area FILE       CSV district,area_km2: establishments per km2 (/districts)\n"
     "  --threads N                threads (default: all cores); results do not depend on it\n"
     "  --no-checksum              do not record the SHA-256 of the inputs\n"
     "  --io-table FILE            also the input-output analysis of this national IO table (group /io);\n"
@@ -286,6 +291,10 @@ static const char *apply_option(run_options_t *o, const char *name, const char *
     o->regionalize = (int)regio_io_regional_method_parse(value);
     return o->regionalize ? NULL : "expected slq, cilq, flq or aflq";
   }
+  if (!strcmp(name, "categories") || !strcmp(name, "district-area")) {
+    if (!*value) return "expected a file name";
+    return set_string(!strcmp(name, "categories") ? &o->categories : &o->district_area, value) ? NULL : "out of memory";
+  }
   if (!strcmp(name, "specialised-lq")) {
     char *end;
     errno = 0;
@@ -374,6 +383,8 @@ static char *effective_config(const run_options_t *o) {
   if (o->variety_levels) fprintf(f, "variety-levels = %s\n", o->variety_levels);
   fprintf(f, "on-bad-row = %s\n", o->on_bad_row_skip ? "skip" : "fail");
   fprintf(f, "checksum = %s\n", o->checksum ? "true" : "false");
+  if (o->categories) fprintf(f, "categories = %s\n", o->categories);
+  if (o->district_area) fprintf(f, "district-area = %s\n", o->district_area);
   fprintf(f, "specialised-lq = %.17g\n", o->specialised_lq);
   fprintf(f, "specialised-min-employment = %lld.%03lld\n", (long long)(o->specialised_min_milli / REGIO_MILLI),
           (long long)(o->specialised_min_milli % REGIO_MILLI));
@@ -409,6 +420,8 @@ static void free_options(run_options_t *o) {
   free(o->establishments_col);
   free(o->sector_levels);
   free(o->variety_levels);
+  free(o->categories);
+  free(o->district_area);
   char *io[] = {o->io_table,          o->io_label_col,        o->io_output_row,
                 o->io_output_col,     o->io_compensation_row, o->io_value_added_rows,
                 o->io_employment_row, o->io_household_col,    o->io_sector_map};
@@ -574,6 +587,8 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
       {"regionalize", required_argument, 0, OPT_NAMED},
       {"flq-delta", required_argument, 0, OPT_NAMED},
       {"specialised-lq", required_argument, 0, OPT_NAMED},
+      {"categories", required_argument, 0, OPT_NAMED},
+      {"district-area", required_argument, 0, OPT_NAMED},
       {"specialised-min-employment", required_argument, 0, OPT_NAMED},
       {"config", required_argument, 0, OPT_CONFIG},
       {"no-checksum", no_argument, 0, OPT_NO_CHECKSUM},
@@ -732,6 +747,14 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
   regio_err_t err = regio_ingest_files((const char *const *)o.inputs, (size_t)o.n_inputs, &ingest, ctx, &agg);
   clock_gettime(CLOCK_MONOTONIC, &t[1]);
   if (!err) err = regio_indices_compute(&agg, &indices, ctx, &res);
+  if (!err && o.categories) {
+    regio_category_map_t *map = NULL;
+    err = regio_category_map_read(o.categories, ctx, &map);
+    if (!err) err = regio_categories_compute(res, map, ctx);
+    regio_category_map_destroy(&map);
+  }
+  int64_t unknown_areas = 0;
+  if (!err && o.district_area) err = regio_district_areas_apply(res, o.district_area, ctx, &unknown_areas);
   if (!err && o.io_table) err = run_io(&o, res, ctx, &io);
   clock_gettime(CLOCK_MONOTONIC, &t[2]);
   if (!err) {
@@ -752,6 +775,9 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
   } else if (!o.quiet) {
     double phases[3] = {seconds_between(t[0], t[1]), seconds_between(t[1], t[2]), seconds_between(t[2], t[3])};
     print_summary(res, phases);
+    if (o.district_area && unknown_areas)
+      fprintf(stderr, "regio: %s: %lld districts not in the data (ignored)\n", o.district_area,
+              (long long)unknown_areas);
     fprintf(stderr, "regio: wrote %s\n", o.output);
   }
   if (!err && !o.quiet && io.regional)

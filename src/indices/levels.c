@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "indices/indices_impl.h"
+#include "regio/categories.h"
 #include "regio/indices.h"
 
 static int cmp_int(const void *a, const void *b) {
@@ -231,6 +232,17 @@ regio_err_t regio_indices_compute(regio_aggregate_t **aggp, const regio_indices_
   /* specialisation of districts and localisation of sectors, at every level */
   res->specialised_lq = opts->specialised_lq > 0 ? opts->specialised_lq : REGIO_SPECIALISED_LQ;
   res->specialised_min_milli = opts->specialised_min_milli;
+  if (agg->district_micro_establishments) {
+    res->micro_share = malloc(D * sizeof(double));
+    if (!res->micro_share) {
+      err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+      goto fail;
+    }
+    for (size_t d = 0; d < D; d++)
+      res->micro_share[d] = agg->district_establishments[d] > 0 ? (double)agg->district_micro_establishments[d] /
+                                                                      (double)agg->district_establishments[d]
+                                                                : NAN;
+  }
   for (int i = 0; i < res->n_levels; i++) {
     if ((err = regio_specialisation_compute(res, &res->levels[i], ctx))) goto fail;
     if ((err = regio_localisation_compute(res, &res->levels[i], ctx))) goto fail;
@@ -260,6 +272,10 @@ void regio_result_destroy(regio_result_t **p) {
     regio_specialisation_free(&res->levels[i]);
     regio_localisation_free(&res->levels[i]);
   }
+  free(res->micro_share);
+  regio_categories_destroy(&res->categories);
+  free(res->district_area);
+  free(res->establishment_density);
   free(res->variety.entropy);
   free(res->variety.unrelated);
   free(res->variety.related);

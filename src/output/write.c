@@ -13,6 +13,7 @@
 #include "output/atomic_impl.h"
 #include "output/h5_impl.h"
 #include "output/io_write_impl.h"
+#include "regio/categories.h"
 #include "regio/output.h"
 #include "regio/version.h"
 
@@ -244,6 +245,24 @@ static regio_err_t write_districts(regio_h5w_t *w, const regio_result_t *res, hi
                                           DESC_DISTRICT_MICRO, &dset));
     REGIO_TRY_GOTO(attach(w, dset, "/districts/micro_establishments", scale, 0, "district"));
   }
+  {
+    const double *values[3] = {res->micro_share, res->district_area, res->establishment_density};
+    static const char *const names[3] = {"micro_share", "area_km2", "establishment_density"};
+    static const char *const objects[3] = {"/districts/micro_share", "/districts/area_km2",
+                                           "/districts/establishment_density"};
+    static const char *const descriptions[3] = {
+        "Share of the district's establishments with fewer than 10 employees (micro); only when each input row is "
+        "one establishment; NaN for a district without establishments.",
+        "Area of the district in km2, from --district-area; NaN for a district not in that file.",
+        "Establishments per km2 (establishments / area_km2); NaN where the area is unknown."};
+    for (int k = 0; k < 3; k++) {
+      if (!values[k]) continue;
+      regio_h5_close(&dset);
+      REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, names[k], objects[k], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims,
+                                            values[k], descriptions[k], &dset));
+      REGIO_TRY_GOTO(attach(w, dset, objects[k], scale, 0, "district"));
+    }
+  }
   *district_scale = scale;
   scale = -1;
 cleanup:
@@ -309,6 +328,87 @@ cleanup:
   regio_h5_close(&mem_space);
   regio_h5_close(&file_space);
   regio_h5_close(&dset);
+  return err;
+}
+
+/* ---- categories ------------------------------------------------------------------------------ */
+
+static regio_err_t write_categories(regio_h5w_t *w, const regio_result_t *res, hid_t district_scale) {
+  regio_err_t err = REGIO_OK;
+  const regio_categories_t *cat = res->categories;
+  const regio_level_t *lvl = &res->levels[cat->level];
+  const size_t D = res->agg->districts.count, C = (size_t)cat->n_categories, S = lvl->sectors.count;
+  hid_t group = -1, scale = -1, dset = -1;
+  int64_t *category_use = malloc(C * sizeof *category_use);
+  double *employment = malloc((D * C > 0 ? D * C : 1) * sizeof *employment);
+  hsize_t dims_c[1] = {C}, dims_dc[2] = {D, C}, dims_s[1] = {S}, dims_d[1] = {D};
+  if (!category_use || !employment) {
+    err = REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory", w->path);
+    goto cleanup;
+  }
+  for (size_t c = 0; c < C; c++) category_use[c] = cat->use[c];
+  REGIO_TRY_GOTO(regio_h5_group(w, w->file, "categories", "/categories", &group));
+  REGIO_TRY_GOTO(regio_h5_attr_string(w, group, "/categories", "level", lvl->name));
+  REGIO_TRY_GOTO(strings_dataset(w, group, "name", "/categories/name", (const char *const *)cat->names, C,
+                                 "Functional categories, in the order of the category map; 'other' (sectors no "
+                                 "prefix of the map matches) last. The dimension scale of the category axis.",
+                                 &scale));
+  REGIO_H5_TRY(w, H5DSset_scale(scale, "category"), "/categories/name");
+  REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "use", "/categories/use", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, dims_c,
+                                        category_use,
+                                        "Use of each category in the mixed-use index: 0 none, 1 work, 2 living, "
+                                        "3 leisure.",
+                                        &dset));
+  REGIO_TRY_GOTO(attach(w, dset, "/categories/use", scale, 0, "category"));
+  regio_h5_close(&dset);
+  REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "sector_category", "/categories/sector_category", H5T_STD_I64LE,
+                                        H5T_NATIVE_INT64, 1, dims_s, cat->sector_category,
+                                        "Category (index into /categories/name) of each sector of the level named "
+                                        "by the attribute level of /categories (the finest level), by the longest "
+                                        "matching prefix of the category map.",
+                                        &dset));
+  regio_h5_close(&dset);
+  for (size_t i = 0; i < D * C; i++) employment[i] = (double)cat->employment[i] / (double)REGIO_MILLI;
+  REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "employment", "/categories/employment", H5T_IEEE_F64LE,
+                                        H5T_NATIVE_DOUBLE, 2, dims_dc, employment,
+                                        "Employment by district (rows) and category (columns) E_dc, in employees; "
+                                        "summed exactly in thousandths and stored as float64 = milli / 1000.",
+                                        &dset));
+  REGIO_TRY_GOTO(regio_h5_attr_string(w, dset, "/categories/employment", "units", "employees"));
+  REGIO_TRY_GOTO(attach(w, dset, "/categories/employment", district_scale, 0, "district"));
+  REGIO_TRY_GOTO(attach(w, dset, "/categories/employment", scale, 1, "category"));
+  regio_h5_close(&dset);
+  REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "share", "/categories/share", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2,
+                                        dims_dc, cat->share,
+                                        "Share E_dc / E_d of the district's employment in each category; NaN where "
+                                        "E_d = 0.",
+                                        &dset));
+  REGIO_TRY_GOTO(attach(w, dset, "/categories/share", district_scale, 0, "district"));
+  REGIO_TRY_GOTO(attach(w, dset, "/categories/share", scale, 1, "category"));
+  regio_h5_close(&dset);
+  REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "lq", "/categories/lq", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dims_dc,
+                                        cat->lq,
+                                        "Category location quotient (E_dc / E_d) / (E_c / E); NaN where E_d = 0 or "
+                                        "E_c = 0.",
+                                        &dset));
+  REGIO_TRY_GOTO(attach(w, dset, "/categories/lq", district_scale, 0, "district"));
+  REGIO_TRY_GOTO(attach(w, dset, "/categories/lq", scale, 1, "category"));
+  regio_h5_close(&dset);
+  if (cat->mixed_use) {
+    REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "mixed_use", "/categories/mixed_use", H5T_IEEE_F64LE,
+                                          H5T_NATIVE_DOUBLE, 1, dims_d, cat->mixed_use,
+                                          "Mixed-use index: entropy of the district's employment shares in the work, "
+                                          "living and leisure categories (use 1, 2, 3), divided by ln 3, in [0, 1]; "
+                                          "NaN where that employment is 0.",
+                                          &dset));
+    REGIO_TRY_GOTO(attach(w, dset, "/categories/mixed_use", district_scale, 0, "district"));
+  }
+cleanup:
+  free(category_use);
+  free(employment);
+  regio_h5_close(&dset);
+  regio_h5_close(&scale);
+  regio_h5_close(&group);
   return err;
 }
 
@@ -617,6 +717,7 @@ static regio_err_t write_contents(regio_h5w_t *w, const regio_result_t *res, con
     regio_h5_close(&group);
     if (err) goto cleanup;
   }
+  if (res->categories) REGIO_TRY_GOTO(write_categories(w, res, district_scale));
   if (io) REGIO_TRY_GOTO(regio_io_write_group(w, io));
   REGIO_TRY_GOTO(write_provenance(w, res));
 cleanup:
