@@ -130,6 +130,8 @@ def parse_args(argv):
     p.add_argument("--sector-levels")
     p.add_argument("--variety-levels")
     p.add_argument("--on-bad-row", choices=["fail", "skip"])
+    p.add_argument("--categories")
+    p.add_argument("--district-area")
     p.add_argument("--specialised-lq", type=float)
     p.add_argument("--specialised-min-employment")
     p.add_argument("--no-checksum", action="store_true", default=None)
@@ -161,6 +163,9 @@ def parse_args(argv):
                 elif attr == "sector_digits":
                     if a.sector_digits is None:
                         a.sector_digits = int(value)
+                elif attr in ("categories", "district_area"):
+                    if getattr(a, attr) is None:
+                        setattr(a, attr, value.strip())
                 elif attr == "specialised_lq":
                     if a.specialised_lq is None:
                         a.specialised_lq = float(value)
@@ -513,6 +518,20 @@ def compute(opts, cell, establishments):
 
     for lv in res["levels"].values():
         specialisation_and_localisation(lv, res["district_milli"], E, opts)
+    if sizes is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            res["micro_share"] = np.where(est > 0, res["district_micro"] / np.where(est > 0, est, 1), np.nan)
+    if opts.categories:
+        res["categories"] = categories(opts, res["levels"][level_name(opts.levels[-1])], res["district_milli"], E)
+    if opts.district_area:
+        areas = {}
+        with open(opts.district_area, encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.reader(l for l in f if l.strip() and not l.startswith("#")))
+        for r in rows[1:]:
+            areas[r[0].strip()] = float(r[1])
+        area = np.array([areas.get(d, np.nan) for d in districts], dtype=np.float64)
+        res["area"] = area
+        res["density"] = est / area
 
     fine, coarse = opts.variety
     F = res["levels"][level_name(fine)]
@@ -541,6 +560,58 @@ def compute(opts, cell, establishments):
             res["unrelated"] = np.where(zero, np.nan, unrel)
             res["related"] = np.where(zero, np.nan, rel)
     return res
+
+
+def categories(opts, lv, district_milli, E):
+    """Functional categories of the finest level from the map file (read here with the csv module):
+    longest prefix wins, unmapped -> "other" (last); shares, LQs and the mixed-use index."""
+    with open(opts.categories, encoding="utf-8-sig", newline="") as f:
+        lines = [l for l in f if l.strip() and not l.startswith("#")]
+    rows = [[x.strip() for x in r] for r in csv.reader(lines)]
+    header, rows = rows[0], rows[1:]
+    names, use = [], {}
+    for r in rows:
+        if r[1] not in names:
+            names.append(r[1])
+            use[r[1]] = r[2] if len(r) > 2 else ""
+    if "other" in names:
+        names.remove("other")
+    names.append("other")
+    use["other"] = ""
+    prefixes = sorted(((r[0], r[1]) for r in rows), key=lambda x: -len(x[0]))
+    def lookup(code):
+        for pre, cat in prefixes:  # longest first
+            if code.startswith(pre):
+                return cat
+        return "other"
+    idx = {n: i for i, n in enumerate(names)}
+    sector_cat = np.array([idx[lookup(c)] for c in lv["codes"]], dtype=np.int64)
+    C = len(names)
+    D = lv["milli"].shape[0]
+    emp = np.zeros((D, C), dtype=np.int64)
+    for c in range(C):
+        emp[:, c] = lv["milli"][:, sector_cat == c].sum(axis=1)
+    L = np.longdouble
+    ed = district_milli.astype(L)[:, None]
+    ec = emp.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(district_milli[:, None] > 0, emp / ed, np.nan)
+        lq = np.where((district_milli[:, None] > 0) & (ec[None, :] > 0), share / (ec.astype(L) / L(E))[None, :], np.nan)
+    out = {"names": names, "use": np.array([{"": 0, "none": 0, "work": 1, "living": 2, "leisure": 3}[use[n]]
+                                            for n in names], dtype=np.int64),
+           "sector_category": sector_cat, "employment": emp, "share": share, "lq": lq, "mixed_use": None}
+    if len(header) == 3:
+        by_use = np.zeros((D, 3), dtype=np.int64)
+        for c, n in enumerate(names):
+            u = out["use"][c]
+            if u:
+                by_use[:, u - 1] += emp[:, c]
+        tot = by_use.sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = by_use.astype(L) / tot.astype(L)[:, None]
+            h = -np.where(by_use > 0, q * np.log(np.where(by_use > 0, q, 1)), L(0)).sum(axis=1) / np.log(L(3))
+        out["mixed_use"] = np.where(tot > 0, h, np.nan)
+    return out
 
 
 def specialisation_and_localisation(lv, district_milli, E, opts):
@@ -887,6 +958,38 @@ def compare(h5, opts, res, stats_in, fail):
                     fail.add("/variety: entropy != unrelated + related at district %d (%r): %.17g vs %.17g + %.17g"
                              % (i, res["districts"][i], ent[i], un[i], re_[i]))
 
+    if res["sizes_known"]:
+        compare_close("/districts/micro_share", dataset(h5, "/districts/micro_share", (D,), "f8", fail),
+                      res["micro_share"].astype(np.longdouble), INDEX_RTOL, 0.0, fail, st, "index")
+    if "area" in res:
+        compare_close("/districts/area_km2", dataset(h5, "/districts/area_km2", (D,), "f8", fail),
+                      res["area"].astype(np.longdouble), 0.0, 0.0, fail, st, "index")
+        compare_close("/districts/establishment_density", dataset(h5, "/districts/establishment_density", (D,), "f8",
+                      fail), res["density"].astype(np.longdouble), INDEX_RTOL, 0.0, fail, st, "index")
+    if "categories" in res:
+        cat = res["categories"]
+        C = len(cat["names"])
+        names = codes_of(h5, "/categories/name", fail)
+        if names is not None:
+            got = [n.decode("utf-8", "replace") for n in names]
+            fail.check(got == cat["names"], "/categories/name %s, expected %s" % (got, cat["names"]))
+        for key in ("use", "sector_category"):
+            exp = cat[key]
+            got = dataset(h5, "/categories/" + key, exp.shape, "i8", fail)
+            fail.check(got is None or np.array_equal(got, exp), "/categories/%s differs: %s, expected %s"
+                       % (key, None if got is None else got[:20], exp[:20]))
+        compare_exact("/categories/employment", dataset(h5, "/categories/employment", (D, C), "f8", fail),
+                      cat["employment"], fail, st)
+        for key in ("share", "lq"):
+            compare_close("/categories/" + key, dataset(h5, "/categories/" + key, (D, C), "f8", fail), cat[key],
+                          INDEX_RTOL, INDEX_ATOL, fail, st, "index")
+        if cat["mixed_use"] is None:
+            fail.check("/categories/mixed_use" not in h5, "/categories/mixed_use present without a use column")
+        else:
+            compare_close("/categories/mixed_use", dataset(h5, "/categories/mixed_use", (D,), "f8", fail),
+                          cat["mixed_use"], INDEX_RTOL, INDEX_ATOL, fail, st, "index")
+    else:
+        fail.check("categories" not in h5, "/categories present without --categories")
     micro = "/districts/micro_establishments"
     if res["sizes_known"]:
         got = dataset(h5, micro, (D,), "i8", fail)

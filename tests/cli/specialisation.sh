@@ -58,6 +58,38 @@ cfg = f['/provenance'].attrs['config']
 cfg = cfg.decode() if isinstance(cfg, bytes) else cfg
 assert 'specialised-lq = 2' in cfg and 'specialised-min-employment = 3.000' in cfg, cfg
 "
+  section "functional categories (KSIC 10 map), district areas, micro share"
+  MAP="$SRC/inputs/categories_ksic10.csv"
+  "$PY" - narrow.csv areas.csv <<'PYEOF'
+import csv, sys
+seen = []
+with open(sys.argv[1]) as f:
+    for r in csv.DictReader(f):
+        if r['district'] not in seen:
+            seen.append(r['district'])
+        if len(seen) == 40:
+            break
+with open(sys.argv[2], 'w') as out:
+    out.write('district,area_km2\n')
+    for i, d in enumerate(seen):
+        out.write('%s,%g\n' % (d, 0.5 + i * 1.25))
+    out.write('no_such_district,3\n')
+PYEOF
+  run_expect cats 0 run $LEVELS --categories "$MAP" --district-area areas.csv narrow.csv -o cats.h5 &&
+    verify cats cats.h5 $LEVELS --categories "$MAP" --district-area areas.csv narrow.csv
+  h5_check "cats: every category has employment, 40 districts have a density" cats.h5 "
+emp = f['/categories/employment'][()].sum(axis=0)
+names = f['/categories/name'].asstr()[:]
+assert names[-1] == 'other' and (emp[:-1] > 0).sum() >= 5, dict(zip(names, emp))
+assert int(np.isfinite(f['/districts/establishment_density'][()]).sum()) == 40
+mu = f['/categories/mixed_use'][()]
+assert np.nanmin(mu) >= 0 and np.nanmax(mu) <= 1, (np.nanmin(mu), np.nanmax(mu))
+"
+  printf 'sector,category\n10,a\n11,b\n10,c\n' >dup_map.csv
+  run_expect cats_duplicate 3 run --categories dup_map.csv narrow.csv -o bad.h5
+  if grep -q "dup_map.csv:4" cats_duplicate.err; then pass "cats_duplicate: the message names file and line"; else
+    fail "cats_duplicate: no file:line in the message"; show cats_duplicate.err; fi
+
   run_expect bad_threshold 2 run --specialised-lq 0 narrow.csv -o bad.h5
   run_expect bad_minimum 2 run --specialised-min-employment -1 narrow.csv -o bad.h5
 fi
