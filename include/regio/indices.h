@@ -101,6 +101,7 @@ typedef struct regio_result {
                           for pre-aggregated input, NaN for a district without establishments */
   /* optional, filled by regio_categories_compute and regio_district_areas_apply (categories.h): */
   struct regio_categories *categories;
+  struct regio_screen *screen;   /* regio_screen_compute (screen.h) */
   double *district_area;         /* [D] km2, NaN where unknown */
   double *establishment_density; /* [D] establishments per km2, NaN where the area is unknown */
   /* provenance given by the caller (owned copies) */

@@ -8,6 +8,7 @@
 #include "regio/indices.h"
 #include "regio/ingest.h"
 #include "regio/output.h"
+#include "regio/screen.h"
 #include "regio/version.h"
 
 #endif

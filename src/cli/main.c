@@ -45,6 +45,8 @@ typedef struct run_options {
   int64_t specialised_min_milli;
   char *categories;    /* category map (--categories) */
   char *district_area; /* district areas (--district-area) */
+  int screen;          /* --screen, or a [screen] section in the config file */
+  regio_screen_opts_t screen_opts;
 } run_options_t;
 
 static const char *usage_text =
@@ -74,6 +76,10 @@ static const char *usage_text =
     "  --categories FILE          CSV sector,category[,use]: functional categories (longest code prefix\n"
     "                             wins, unmapped sectors -> other): shares, LQs, mixed use (/categories)\n"
     "  --district-area FILE       CSV district,area_km2: establishments per km2 (/districts)\n"
+    "  --screen                   classify every district (cluster, innovation district, CBD, CLD,\n"
+    "                             diversified, thin; /screen); needs --categories with a use column and\n"
+    "                             two sector levels; thresholds in a [screen] section of --config\n"
+    "                             (docs/SCREENING.md)\n"
     "  --threads N                threads (default: all cores); results do not depend on it\n"
     "  --no-checksum              do not record the SHA-256 of the inputs\n"
     "  --io-table FILE            also the input-output analysis of this national IO table (group /io);\n"
@@ -295,6 +301,7 @@ static const char *apply_option(run_options_t *o, const char *name, const char *
     if (!*value) return "expected a file name";
     return set_string(!strcmp(name, "categories") ? &o->categories : &o->district_area, value) ? NULL : "out of memory";
   }
+  if (!strcmp(name, "screen")) return parse_bool(value, &o->screen) ? NULL : "expected true or false";
   if (!strcmp(name, "specialised-lq")) {
     char *end;
     errno = 0;
@@ -333,8 +340,17 @@ typedef struct config_state {
 
 static int on_config_entry(void *user, const char *section, const char *name, const char *value) {
   config_state_t *c = user;
+  if (strcmp(section, "screen") == 0) {
+    const char *problem = regio_screen_opts_set(&c->options->screen_opts, name, value);
+    if (problem) {
+      snprintf(c->error, sizeof c->error, "[screen] %s = %s: %s", name, value, problem);
+      return 0;
+    }
+    c->options->screen = 1;
+    return 1;
+  }
   if (strcmp(section, "run") != 0) {
-    snprintf(c->error, sizeof c->error, "unknown section [%s] (expected [run])", section);
+    snprintf(c->error, sizeof c->error, "unknown section [%s] (expected [run] or [screen])", section);
     return 0;
   }
   const char *problem = apply_option(c->options, name, value);
@@ -385,6 +401,7 @@ static char *effective_config(const run_options_t *o) {
   fprintf(f, "checksum = %s\n", o->checksum ? "true" : "false");
   if (o->categories) fprintf(f, "categories = %s\n", o->categories);
   if (o->district_area) fprintf(f, "district-area = %s\n", o->district_area);
+  if (o->screen) fprintf(f, "screen = true\n");
   fprintf(f, "specialised-lq = %.17g\n", o->specialised_lq);
   fprintf(f, "specialised-min-employment = %lld.%03lld\n", (long long)(o->specialised_min_milli / REGIO_MILLI),
           (long long)(o->specialised_min_milli % REGIO_MILLI));
@@ -406,6 +423,10 @@ static char *effective_config(const run_options_t *o) {
       fprintf(f, "regionalize = %s\n", o->regionalize ? regio_io_regional_method_name(o->regionalize) : "FLQ");
       fprintf(f, "flq-delta = %.17g\n", o->flq_delta);
     }
+  }
+  if (o->screen) {
+    fprintf(f, "[screen]\n");
+    regio_screen_opts_write(&o->screen_opts, f);
   }
   fclose(f);
   return text;
@@ -557,6 +578,7 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
   o.checksum = 1;
   o.flq_delta = REGIO_IO_FLQ_DELTA_DEFAULT;
   o.specialised_lq = REGIO_SPECIALISED_LQ;
+  regio_screen_opts_default(&o.screen_opts);
   enum { OPT_CONFIG = 1000, OPT_NO_CHECKSUM, OPT_NAMED, OPT_FLAG };
   static const struct option long_options[] = {
       {"output", required_argument, 0, 'o'},
@@ -588,6 +610,7 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
       {"flq-delta", required_argument, 0, OPT_NAMED},
       {"specialised-lq", required_argument, 0, OPT_NAMED},
       {"categories", required_argument, 0, OPT_NAMED},
+      {"screen", no_argument, 0, OPT_FLAG},
       {"district-area", required_argument, 0, OPT_NAMED},
       {"specialised-min-employment", required_argument, 0, OPT_NAMED},
       {"config", required_argument, 0, OPT_CONFIG},
@@ -664,6 +687,11 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
   }
   if (!o.io_sector_map && o.io_district_level) {
     fprintf(stderr, "regio run: --io-district-level needs --io-sector-map\n");
+    rc = REGIO_ERR_USAGE;
+    goto done;
+  }
+  if (o.screen && !o.categories) {
+    fprintf(stderr, "regio run: --screen needs --categories (a map with a use column)\n");
     rc = REGIO_ERR_USAGE;
     goto done;
   }
@@ -753,6 +781,7 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
     if (!err) err = regio_categories_compute(res, map, ctx);
     regio_category_map_destroy(&map);
   }
+  if (!err && o.screen) err = regio_screen_compute(res, &o.screen_opts, ctx);
   int64_t unknown_areas = 0;
   if (!err && o.district_area) err = regio_district_areas_apply(res, o.district_area, ctx, &unknown_areas);
   if (!err && o.io_table) err = run_io(&o, res, ctx, &io);
@@ -775,6 +804,12 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
   } else if (!o.quiet) {
     double phases[3] = {seconds_between(t[0], t[1]), seconds_between(t[1], t[2]), seconds_between(t[2], t[3])};
     print_summary(res, phases);
+    if (res->screen) {
+      fprintf(stderr, "regio: screen:");
+      for (int k = 0; k < REGIO_CLASS_COUNT; k++)
+        fprintf(stderr, " %s %lld;", regio_screen_class_name(k), (long long)res->screen->counts[k]);
+      fprintf(stderr, "\n");
+    }
     if (o.district_area && unknown_areas)
       fprintf(stderr, "regio: %s: %lld districts not in the data (ignored)\n", o.district_area,
               (long long)unknown_areas);

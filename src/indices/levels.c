@@ -8,6 +8,7 @@
 #include "indices/indices_impl.h"
 #include "regio/categories.h"
 #include "regio/indices.h"
+#include "regio/screen.h"
 
 static int cmp_int(const void *a, const void *b) {
   int x = *(const int *)a, y = *(const int *)b;
@@ -274,6 +275,7 @@ void regio_result_destroy(regio_result_t **p) {
   }
   free(res->micro_share);
   regio_categories_destroy(&res->categories);
+  regio_screen_destroy(&res->screen);
   free(res->district_area);
   free(res->establishment_density);
   free(res->variety.entropy);

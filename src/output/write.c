@@ -15,6 +15,7 @@
 #include "output/io_write_impl.h"
 #include "regio/categories.h"
 #include "regio/output.h"
+#include "regio/screen.h"
 #include "regio/version.h"
 
 static const char *const skip_reason_names[REGIO_SKIP_COUNT] = {
@@ -412,6 +413,94 @@ cleanup:
   return err;
 }
 
+/* ---- screen ----------------------------------------------------------------------------------- */
+
+static regio_err_t write_screen(regio_h5w_t *w, const regio_result_t *res, hid_t district_scale) {
+  regio_err_t err = REGIO_OK;
+  const regio_screen_t *sc = res->screen;
+  const regio_screen_opts_t *o = &sc->opts;
+  hid_t group = -1, scores = -1, type = -1, dset = -1;
+  hsize_t dims[1] = {res->agg->districts.count};
+  REGIO_TRY_GOTO(regio_h5_group(w, w->file, "screen", "/screen", &group));
+  REGIO_H5_TRY(w, type = H5Tenum_create(H5T_NATIVE_INT8), "/screen/class");
+  for (int c = 0; c < REGIO_CLASS_COUNT; c++) {
+    int8_t value = (int8_t)c;
+    REGIO_H5_TRY(w, H5Tenum_insert(type, regio_screen_class_name(c), &value), "/screen/class");
+  }
+  REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "class", "/screen/class", type, type, 1, dims, sc->district_class,
+                                        "Class of each district (HDF5 enum, int8): thin, specialised_cluster, "
+                                        "innovation_district, central_lifestyle_district, central_business_district, "
+                                        "diversified; the rules are in docs/SCREENING.md and the thresholds used in "
+                                        "the attributes of /screen.",
+                                        &dset));
+  REGIO_TRY_GOTO(attach(w, dset, "/screen/class", district_scale, 0, "district"));
+  regio_h5_close(&dset);
+  {
+    struct {
+      const char *name;
+      double value;
+    } attrs[] = {{"thin_employment", o->thin_employment},
+                 {"cluster_krugman_z", o->cluster_krugman_z},
+                 {"cluster_related_variety_z", o->cluster_related_z},
+                 {"innovation_related_variety_z", o->innovation_related_z},
+                 {"innovation_knowledge_lq", o->innovation_knowledge_lq},
+                 {"innovation_mixed_use_quantile", o->innovation_mixed_use_quantile},
+                 {"innovation_micro_share_quantile", o->innovation_micro_quantile},
+                 {"office_lq", o->office_lq},
+                 {"amenity_lq", o->amenity_lq},
+                 {"mixed_use_threshold", sc->mixed_use_threshold},
+                 {"micro_share_threshold", sc->micro_threshold},
+                 {"krugman_mean", sc->krugman_mean},
+                 {"krugman_sd", sc->krugman_sd},
+                 {"related_variety_mean", sc->related_mean},
+                 {"related_variety_sd", sc->related_sd}};
+    for (size_t k = 0; k < sizeof attrs / sizeof attrs[0]; k++)
+      REGIO_TRY_GOTO(regio_h5_attr_double(w, group, "/screen", attrs[k].name, attrs[k].value));
+    REGIO_TRY_GOTO(
+        regio_h5_attr_int(w, group, "/screen", "cluster_needs_manufacturing", o->cluster_needs_manufacturing));
+    REGIO_TRY_GOTO(regio_h5_attr_string(w, group, "/screen", "knowledge_categories", o->knowledge_categories));
+    REGIO_TRY_GOTO(regio_h5_attr_string(w, group, "/screen", "office_categories", o->office_categories));
+    REGIO_TRY_GOTO(regio_h5_attr_string(w, group, "/screen", "amenity_categories", o->amenity_categories));
+    REGIO_TRY_GOTO(regio_h5_attr_string(w, group, "/screen", "manufacturing_categories", o->manufacturing_categories));
+  }
+  REGIO_TRY_GOTO(regio_h5_group(w, group, "scores", "/screen/scores", &scores));
+  {
+    const double *values[7] = {sc->krugman_z,  sc->related_z, sc->knowledge_lq, sc->office_lq,
+                               sc->amenity_lq, sc->mixed_use, sc->micro_share};
+    static const char *const names[7] = {"krugman_z",  "related_variety_z", "knowledge_lq", "office_lq",
+                                         "amenity_lq", "mixed_use",         "micro_share"};
+    static const char *const descriptions[7] = {
+        "z-score of the Krugman index at the finest level over the districts that are not thin (population sd).",
+        "z-score of related variety over the districts that are not thin (population sd).",
+        "LQ of the knowledge categories (attribute knowledge_categories of /screen).",
+        "LQ of the office categories (attribute office_categories of /screen).",
+        "LQ of the amenity categories (attribute amenity_categories of /screen).",
+        "Mixed-use index (/categories/mixed_use).",
+        "Share of micro establishments (/districts/micro_share); NaN when establishment sizes are unknown."};
+    for (int k = 0; k < 7; k++) {
+      char object[64];
+      snprintf(object, sizeof object, "/screen/scores/%s", names[k]);
+      REGIO_TRY_GOTO(regio_h5_dataset_write(w, scores, names[k], object, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims,
+                                            values[k], descriptions[k], &dset));
+      REGIO_TRY_GOTO(attach(w, dset, object, district_scale, 0, "district"));
+      regio_h5_close(&dset);
+    }
+    REGIO_TRY_GOTO(regio_h5_dataset_write(w, scores, "max_lq_in_manufacturing",
+                                          "/screen/scores/max_lq_in_manufacturing", H5T_STD_I8LE, H5T_NATIVE_INT8, 1,
+                                          dims, sc->max_lq_in_manufacturing,
+                                          "1 when the district's largest LQ at the finest level is in a manufacturing "
+                                          "category (attribute manufacturing_categories of /screen).",
+                                          &dset));
+    REGIO_TRY_GOTO(attach(w, dset, "/screen/scores/max_lq_in_manufacturing", district_scale, 0, "district"));
+  }
+cleanup:
+  regio_h5_close(&dset);
+  regio_h5_close(&type);
+  regio_h5_close(&scores);
+  regio_h5_close(&group);
+  return err;
+}
+
 /* ---- specialisation and localisation ----------------------------------------------------------- */
 
 /* /specialisation/<level>: the per-district indices of one level. */
@@ -718,6 +807,7 @@ static regio_err_t write_contents(regio_h5w_t *w, const regio_result_t *res, con
     if (err) goto cleanup;
   }
   if (res->categories) REGIO_TRY_GOTO(write_categories(w, res, district_scale));
+  if (res->screen) REGIO_TRY_GOTO(write_screen(w, res, district_scale));
   if (io) REGIO_TRY_GOTO(regio_io_write_group(w, io));
   REGIO_TRY_GOTO(write_provenance(w, res));
 cleanup:
