@@ -28,6 +28,7 @@ DEFAULTS = {
     "amenity-lq": 1.0, "knowledge-categories": "kibs", "office-categories": "kibs,public_administration",
     "amenity-categories": "lifestyle_amenities",
     "manufacturing-categories": "high_tech_manufacturing,other_manufacturing",
+    "value-chain-quantile": 0.9, "cluster-value-chain": 0.5,
 }
 RTOL = 1e-12
 
@@ -37,6 +38,8 @@ def main():
     p.add_argument("out")
     p.add_argument("--config")
     p.add_argument("--expected")
+    p.add_argument("--io-sector-map", help="the sector map of the run: recompute the value-chain scores from "
+                   "/io/national/A")
     a = p.parse_args()
     t = dict(DEFAULTS)
     if a.config:
@@ -91,6 +94,48 @@ def main():
         return (v - mean) / sd if sd > 0 else np.full(v.shape, np.nan)
 
     kz, rz = z(krugman), z(related)
+    chain = None
+    if a.io_sector_map:
+        # the value chain: specialised sectors of the finest level (LQ and employment thresholds of
+        # /specialisation) mapped to IO sectors by longest prefix; a pair is linked when
+        # max(a_kl, a_lk) >= the quantile of the off-diagonal coefficients
+        A = f["/io/national/A"][()]
+        io_codes = list(f["/io/sectors/code"].asstr()[:])
+        with open(a.io_sector_map, encoding="utf-8-sig", newline="") as m:
+            entries = [(r[0].strip(), r[1].strip()) for r in list(csv.reader(m))[1:] if r]
+        entries.sort(key=lambda e: -len(e[0]))
+        sectors = list(f["/levels/%s/sectors/code" % finest].asstr()[:])
+        io_of = []
+        for code in sectors:
+            hit = next((io for pre, io in entries if code.startswith(pre)), None)
+            io_of.append(io_codes.index(hit) if hit in io_codes else -1)
+        io_of = np.array(io_of)
+        n = A.shape[0]
+        t_chain = np.quantile(A[~np.eye(n, dtype=bool)], t["value-chain-quantile"])
+        g = f["/specialisation/%s" % finest]
+        thr, mn = float(g.attrs["lq_threshold"]), float(g.attrs["min_employment"])
+        lq = f["/levels/%s/lq" % finest][()]
+        emp_f = f["/levels/%s/employment" % finest][()]
+        chain = np.full(len(codes), np.nan)
+        for d in range(len(codes)):
+            with np.errstate(invalid="ignore"):
+                ks = io_of[(io_of >= 0) & (lq[d] >= thr) & (emp_f[d] >= mn)]
+            if len(ks) < 2:
+                continue
+            pairs = [(ks[i], ks[j]) for i in range(len(ks)) for j in range(i + 1, len(ks))]
+            chain[d] = np.mean([max(A[k, l], A[l, k]) >= t_chain for k, l in pairs])
+        g = f["/screen/scores/value_chain"][()]
+        if not (np.array_equal(np.isnan(g), np.isnan(chain)) and np.allclose(g[np.isfinite(g)],
+                                                                              chain[np.isfinite(chain)], rtol=0,
+                                                                              atol=1e-15)):
+            problems.append("/screen/scores/value_chain differs from the recomputation")
+        gt = float(f["/screen"].attrs["value_chain_threshold"])
+        if abs(gt - t_chain) > RTOL * max(1, abs(t_chain)):
+            problems.append("/screen attribute value_chain_threshold %r, expected %r" % (gt, t_chain))
+        print("verify_screen: value chain threshold %.6g; %d districts with a score, mean %.3f"
+              % (t_chain, int(np.isfinite(chain).sum()), float(np.nanmean(chain))))
+    elif "/screen/scores/value_chain" in f:
+        problems.append("/screen/scores/value_chain present; give --io-sector-map to check it")
     q_mixed = np.quantile(mixed[ok & np.isfinite(mixed)], t["innovation-mixed-use-quantile"])
     q_micro = np.quantile(micro[ok & np.isfinite(micro)], t["innovation-micro-share-quantile"]) if micro is not None \
         else np.nan
@@ -100,7 +145,8 @@ def main():
             if thin[d]:
                 cls[d] = 0
             elif kz[d] >= t["cluster-krugman-z"] and rz[d] <= t["cluster-related-variety-z"] and \
-                    (not t["cluster-needs-manufacturing"] or in_manuf[d]):
+                    (not t["cluster-needs-manufacturing"] or in_manuf[d] or
+                     (chain is not None and chain[d] >= t["cluster-value-chain"])):
                 cls[d] = 1
             elif rz[d] >= t["innovation-related-variety-z"] and knowledge[d] >= t["innovation-knowledge-lq"] and \
                     mixed[d] >= q_mixed and (micro is None or micro[d] >= q_micro):

@@ -10,6 +10,7 @@
 #include "regio/categories.h"
 #include "regio/error.h"
 #include "regio/indices.h"
+#include "regio/io.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -45,6 +46,10 @@ typedef struct regio_screen_opts {
                                            (skipped when establishment sizes are unknown) */
   double office_lq;                     /* CBD and CLD: LQ of the office categories >= this. 1.5 */
   double amenity_lq;                    /* CLD: LQ of the amenity categories >= this (CBD: below). 1 */
+  double value_chain_quantile;          /* with an IO table: a pair of IO sectors is strongly linked when
+                                           max(a_kl, a_lk) >= this quantile of the off-diagonal a. 0.9 */
+  double cluster_value_chain;           /* with an IO table: a cluster's specialised sectors may instead
+                                           form a value chain, value_chain >= this. 0.5 */
   /* comma-separated category names (as in the category map) */
   char knowledge_categories[REGIO_SCREEN_LIST_MAX];     /* default "kibs" */
   char office_categories[REGIO_SCREEN_LIST_MAX];        /* default "kibs,public_administration" */
@@ -75,12 +80,26 @@ typedef struct regio_screen {
   int8_t *max_lq_in_manufacturing; /* the finest level's max-LQ sector is in a manufacturing category */
   double krugman_mean, krugman_sd, related_mean, related_sd;
   double mixed_use_threshold, micro_threshold; /* the quantile values; NaN when not used */
+  double *value_chain;                         /* NULL without an IO table; else the share of pairs of the district's
+                                                  specialised sectors (finest level, LQ >= specialised_lq and E_ds >=
+                                                  the minimum, mapped to an IO sector) whose IO sectors k, l are
+                                                  linked: max(a_kl, a_lk) >= value_chain_threshold (a_kk for k = l);
+                                                  NaN with fewer than two such sectors */
+  double value_chain_threshold;                /* the coefficient the quantile gave; NaN without an IO table */
   int64_t counts[REGIO_CLASS_COUNT];
 } regio_screen_t;
 
 /* Classifies the districts of res (which needs two sector levels for related variety, and
  * categories with a use column, regio_categories_compute); stores the result in res->screen. */
 regio_err_t regio_screen_compute(regio_result_t *res, const regio_screen_opts_t *opts, regio_ctx_t *ctx);
+
+/* The same, with the value-chain coherence score from a national IO table (its technical
+ * coefficients national->A) and the sector map from the finest level's codes to the table's
+ * sectors (longest prefix; "-" and unmapped sectors are left out). table, national and map may be
+ * NULL (no value chain). */
+regio_err_t regio_screen_compute_io(regio_result_t *res, const regio_screen_opts_t *opts, const regio_io_table_t *table,
+                                    const regio_io_national_t *national, const regio_io_sector_map_t *map,
+                                    regio_ctx_t *ctx);
 void regio_screen_destroy(regio_screen_t **screen);
 
 #ifdef __cplusplus

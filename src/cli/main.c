@@ -781,10 +781,10 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
     if (!err) err = regio_categories_compute(res, map, ctx);
     regio_category_map_destroy(&map);
   }
-  if (!err && o.screen) err = regio_screen_compute(res, &o.screen_opts, ctx);
   int64_t unknown_areas = 0;
   if (!err && o.district_area) err = regio_district_areas_apply(res, o.district_area, ctx, &unknown_areas);
   if (!err && o.io_table) err = run_io(&o, res, ctx, &io);
+  if (!err && o.screen) err = regio_screen_compute_io(res, &o.screen_opts, io.table, io.national, io.map, ctx);
   clock_gettime(CLOCK_MONOTONIC, &t[2]);
   if (!err) {
     res->command_line = strdup(command_line);

@@ -450,6 +450,9 @@ static regio_err_t write_screen(regio_h5w_t *w, const regio_result_t *res, hid_t
                  {"amenity_lq", o->amenity_lq},
                  {"mixed_use_threshold", sc->mixed_use_threshold},
                  {"micro_share_threshold", sc->micro_threshold},
+                 {"value_chain_quantile", o->value_chain_quantile},
+                 {"value_chain_threshold", sc->value_chain_threshold},
+                 {"cluster_value_chain", o->cluster_value_chain},
                  {"krugman_mean", sc->krugman_mean},
                  {"krugman_sd", sc->krugman_sd},
                  {"related_variety_mean", sc->related_mean},
@@ -492,6 +495,17 @@ static regio_err_t write_screen(regio_h5w_t *w, const regio_result_t *res, hid_t
                                           "category (attribute manufacturing_categories of /screen).",
                                           &dset));
     REGIO_TRY_GOTO(attach(w, dset, "/screen/scores/max_lq_in_manufacturing", district_scale, 0, "district"));
+    if (sc->value_chain) {
+      regio_h5_close(&dset);
+      REGIO_TRY_GOTO(regio_h5_dataset_write(
+          w, scores, "value_chain", "/screen/scores/value_chain", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims,
+          sc->value_chain,
+          "Value-chain coherence: share of the pairs of the district's specialised sectors (finest level, as "
+          "n_specialised, mapped to IO sectors by the sector map) whose IO sectors k, l have max(a_kl, a_lk) >= the "
+          "attribute value_chain_threshold of /screen; NaN with fewer than two such sectors.",
+          &dset));
+      REGIO_TRY_GOTO(attach(w, dset, "/screen/scores/value_chain", district_scale, 0, "district"));
+    }
   }
 cleanup:
   regio_h5_close(&dset);

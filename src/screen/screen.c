@@ -31,6 +31,8 @@ void regio_screen_opts_default(regio_screen_opts_t *o) {
   o->innovation_micro_quantile = 0.5;
   o->office_lq = 1.5;
   o->amenity_lq = 1.0;
+  o->value_chain_quantile = 0.9;
+  o->cluster_value_chain = 0.5;
   snprintf(o->knowledge_categories, sizeof o->knowledge_categories, "kibs");
   snprintf(o->office_categories, sizeof o->office_categories, "kibs,public_administration");
   snprintf(o->amenity_categories, sizeof o->amenity_categories, "lifestyle_amenities");
@@ -60,7 +62,9 @@ const char *regio_screen_opts_set(regio_screen_opts_t *o, const char *key, const
                  {"innovation-mixed-use-quantile", &o->innovation_mixed_use_quantile, 0, 1},
                  {"innovation-micro-share-quantile", &o->innovation_micro_quantile, 0, 1},
                  {"office-lq", &o->office_lq, 0, 1e12},
-                 {"amenity-lq", &o->amenity_lq, 0, 1e12}};
+                 {"amenity-lq", &o->amenity_lq, 0, 1e12},
+                 {"value-chain-quantile", &o->value_chain_quantile, 0, 1},
+                 {"cluster-value-chain", &o->cluster_value_chain, 0, 1}};
   for (size_t k = 0; k < sizeof numbers / sizeof numbers[0]; k++) {
     if (strcmp(key, numbers[k].key)) continue;
     double v;
@@ -105,6 +109,8 @@ void regio_screen_opts_write(const regio_screen_opts_t *o, void *file) {
   fprintf(f, "innovation-micro-share-quantile = %.17g\n", o->innovation_micro_quantile);
   fprintf(f, "office-lq = %.17g\n", o->office_lq);
   fprintf(f, "amenity-lq = %.17g\n", o->amenity_lq);
+  fprintf(f, "value-chain-quantile = %.17g\n", o->value_chain_quantile);
+  fprintf(f, "cluster-value-chain = %.17g\n", o->cluster_value_chain);
   fprintf(f, "knowledge-categories = %s\n", o->knowledge_categories);
   fprintf(f, "office-categories = %s\n", o->office_categories);
   fprintf(f, "amenity-categories = %s\n", o->amenity_categories);
@@ -123,6 +129,7 @@ void regio_screen_destroy(regio_screen_t **p) {
   free(s->mixed_use);
   free(s->micro_share);
   free(s->max_lq_in_manufacturing);
+  free(s->value_chain);
   free(s);
   *p = NULL;
 }
@@ -198,7 +205,89 @@ static void z_scores(const double *values, const int8_t *cls, size_t D, double *
   *sd_out = sd;
 }
 
+/* The value-chain coherence of every district (see screen.h). */
+static regio_err_t value_chain(regio_result_t *res, regio_screen_t *s, const regio_io_table_t *table,
+                               const regio_io_national_t *national, const regio_io_sector_map_t *map,
+                               regio_ctx_t *ctx) {
+  const regio_level_t *fine = &res->levels[res->n_levels - 1];
+  const size_t D = res->agg->districts.count, S = fine->sectors.count;
+  const int n = table->n;
+  regio_err_t err = REGIO_OK;
+  int *io_of_entry = malloc((size_t)(map->n ? map->n : 1) * sizeof *io_of_entry);
+  int *io_of_sector = malloc((S ? S : 1) * sizeof *io_of_sector);
+  int *specialised = malloc((S ? S : 1) * sizeof *specialised);
+  double *off = malloc((size_t)(n > 1 ? n * (n - 1) : 1) * sizeof *off);
+  s->value_chain = malloc((D ? D : 1) * sizeof(double));
+  if (!io_of_entry || !io_of_sector || !specialised || !off || !s->value_chain) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the value-chain scores");
+    goto done;
+  }
+  for (int e = 0; e < map->n; e++) {
+    io_of_entry[e] = -1; /* "-" or not in the table: left out */
+    for (int j = 0; j < n; j++)
+      if (strcmp(map->io_sector[e], table->sector_code[j]) == 0) io_of_entry[e] = j;
+  }
+  for (size_t k = 0; k < S; k++) { /* longest listed prefix */
+    const char *code = regio_codes_at(&fine->sectors, k);
+    size_t len = regio_codes_len(&fine->sectors, k), best_len = 0;
+    io_of_sector[k] = -1;
+    for (int e = 0; e < map->n; e++) {
+      size_t l = strlen(map->sector[e]);
+      if (l <= len && l > best_len && memcmp(code, map->sector[e], l) == 0) {
+        best_len = l;
+        io_of_sector[k] = io_of_entry[e];
+      }
+    }
+  }
+  /* the threshold: a quantile (linear interpolation) of the off-diagonal coefficients */
+  size_t m = 0;
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < n; j++)
+      if (i != j) off[m++] = national->A[(size_t)i * (size_t)n + (size_t)j];
+  if (m > 0) {
+    qsort(off, m, sizeof *off, cmp_double);
+    const double pos = s->opts.value_chain_quantile * (double)(m - 1);
+    const size_t lo = (size_t)floor(pos), hi = lo + 1 < m ? lo + 1 : lo;
+    s->value_chain_threshold = off[lo] + (pos - (double)lo) * (off[hi] - off[lo]);
+  } else {
+    s->value_chain_threshold = NAN;
+  }
+  const double t = s->value_chain_threshold;
+  for (size_t d = 0; d < D; d++) {
+    size_t count = 0;
+    for (size_t k = 0; k < S; k++)
+      if (io_of_sector[k] >= 0 && fine->lq[d * S + k] >= res->specialised_lq &&
+          fine->employment[d * S + k] >= res->specialised_min_milli)
+        specialised[count++] = io_of_sector[k];
+    if (count < 2) {
+      s->value_chain[d] = NAN;
+      continue;
+    }
+    size_t pairs = 0, linked = 0;
+    for (size_t a = 0; a < count; a++)
+      for (size_t b = a + 1; b < count; b++) {
+        const size_t k = (size_t)specialised[a], l = (size_t)specialised[b];
+        const double akl = national->A[k * (size_t)n + l], alk = national->A[l * (size_t)n + k];
+        pairs++;
+        linked += (akl > alk ? akl : alk) >= t;
+      }
+    s->value_chain[d] = (double)linked / (double)pairs;
+  }
+done:
+  free(io_of_entry);
+  free(io_of_sector);
+  free(specialised);
+  free(off);
+  return err;
+}
+
 regio_err_t regio_screen_compute(regio_result_t *res, const regio_screen_opts_t *opts, regio_ctx_t *ctx) {
+  return regio_screen_compute_io(res, opts, NULL, NULL, NULL, ctx);
+}
+
+regio_err_t regio_screen_compute_io(regio_result_t *res, const regio_screen_opts_t *opts, const regio_io_table_t *table,
+                                    const regio_io_national_t *national, const regio_io_sector_map_t *map,
+                                    regio_ctx_t *ctx) {
   REGIO_CHECK(ctx, res && opts, REGIO_ERR_USAGE, "no result or screen options");
   REGIO_CHECK(ctx, res->categories, REGIO_ERR_USAGE, "the screen needs functional categories (--categories)");
   REGIO_CHECK(ctx, res->categories->mixed_use, REGIO_ERR_USAGE,
@@ -213,6 +302,7 @@ regio_err_t regio_screen_compute(regio_result_t *res, const regio_screen_opts_t 
   REGIO_CHECK(ctx, s, REGIO_ERR_NOMEM, "out of memory for the screen");
   res->screen = s;
   s->opts = *opts;
+  s->value_chain_threshold = NAN;
   const size_t nD = D ? D : 1;
   s->district_class = malloc(nD);
   s->krugman_z = malloc(nD * sizeof(double));
@@ -255,12 +345,15 @@ regio_err_t regio_screen_compute(regio_result_t *res, const regio_screen_opts_t 
   s->micro_threshold =
       res->micro_share ? quantile(s->micro_share, s->district_class, D, opts->innovation_micro_quantile, scratch) : NAN;
 
+  if (table && national && map && (err = value_chain(res, s, table, national, map, ctx))) goto done;
+
   for (size_t d = 0; d < D; d++) {
     if (s->district_class[d] == REGIO_CLASS_THIN) continue;
+    const int in_chain = s->value_chain && s->value_chain[d] >= opts->cluster_value_chain;
     int cls = REGIO_CLASS_DIVERSIFIED;
     const int micro_ok = !res->micro_share || s->micro_share[d] >= s->micro_threshold;
     if (s->krugman_z[d] >= opts->cluster_krugman_z && s->related_z[d] <= opts->cluster_related_z &&
-        (!opts->cluster_needs_manufacturing || s->max_lq_in_manufacturing[d]))
+        (!opts->cluster_needs_manufacturing || s->max_lq_in_manufacturing[d] || in_chain))
       cls = REGIO_CLASS_SPECIALISED_CLUSTER;
     else if (s->related_z[d] >= opts->innovation_related_z && s->knowledge_lq[d] >= opts->innovation_knowledge_lq &&
              s->mixed_use[d] >= s->mixed_use_threshold && micro_ok)

@@ -57,6 +57,19 @@ printf '[screen]\noffice-categories = offices\n' >unknown_cat.ini
 run_expect unknown_category 2 run --config unknown_cat.ini $OPTS --screen planted1.csv -o bad.h5
 run_expect screen_needs_categories 2 run --sector-levels 2,6 --screen planted1.csv -o bad.h5
 
+section "value-chain coherence with an IO table (demo establishments, KSIC map, demo IO table)"
+if run_expect gen_demo 0 gen --preset demo --seed 3 -o demo.csv; then
+  if run_expect demo_io 0 run --sector-levels 2,5 --categories "$SRC/inputs/categories_ksic10.csv" --screen \
+    --io-table "$SRC/inputs/demo_io_table.csv" --io-output-row "Total output" --io-household-col Households \
+    --io-sector-map "$SRC/inputs/demo_io_sector_map.csv" demo.csv -o demo_io.h5; then
+    screen_check demo_io demo_io.h5 --io-sector-map "$SRC/inputs/demo_io_sector_map.csv"
+    h5_check "demo_io: value-chain scores in [0, 1] for most districts" demo_io.h5 "
+v = f['/screen/scores/value_chain'][()]
+assert np.isfinite(v).mean() > 0.5 and np.nanmin(v) >= 0 and np.nanmax(v) <= 1, v
+"
+  fi
+fi
+
 section "threads and regio info"
 run_expect planted_t1 0 run $OPTS --screen --threads 1 planted1.csv -o planted_t1.h5 &&
   same_datasets screen_threads planted1.h5 planted_t1.h5
