@@ -73,6 +73,12 @@ LQ_RTOL = 1e-12
 VARIETY_RTOL = 1e-12
 VARIETY_ATOL = 1e-14  # entropies are O(1) bits; allows for rounding of values that are almost 0
 IDENTITY_ATOL = 1e-12
+# specialisation and localisation indices (sums of O(1) terms with cancellation in Theil, the
+# normalised HHI and the symmetric LQ near LQ = 1): relative 1e-12, absolute 1e-13
+INDEX_RTOL = 1e-12
+INDEX_ATOL = 1e-13
+GAMMA_ATOL = 1e-12  # divided by (1 - sum x^2)(1 - H) of each sector
+MICRO_MILLI = 10 * 1000  # a micro establishment has fewer than 10 employees
 
 csv.field_size_limit(1 << 30)
 
@@ -124,6 +130,10 @@ def parse_args(argv):
     p.add_argument("--sector-levels")
     p.add_argument("--variety-levels")
     p.add_argument("--on-bad-row", choices=["fail", "skip"])
+    p.add_argument("--categories")
+    p.add_argument("--district-area")
+    p.add_argument("--specialised-lq", type=float)
+    p.add_argument("--specialised-min-employment")
     p.add_argument("--no-checksum", action="store_true", default=None)
     p.add_argument("--config")
     p.add_argument("--threads")  # does not change the result
@@ -153,6 +163,15 @@ def parse_args(argv):
                 elif attr == "sector_digits":
                     if a.sector_digits is None:
                         a.sector_digits = int(value)
+                elif attr in ("categories", "district_area"):
+                    if getattr(a, attr) is None:
+                        setattr(a, attr, value.strip())
+                elif attr == "specialised_lq":
+                    if a.specialised_lq is None:
+                        a.specialised_lq = float(value)
+                elif attr == "specialised_min_employment":
+                    if a.specialised_min_employment is None:
+                        a.specialised_min_employment = value.strip()
                 elif attr in ("threads", "output", "o"):
                     pass
                 else:
@@ -164,6 +183,10 @@ def parse_args(argv):
     a.on_bad_row = a.on_bad_row or "fail"
     a.no_checksum = bool(a.no_checksum)
     a.sector_digits = a.sector_digits or 0
+    a.specialised_lq = a.specialised_lq if a.specialised_lq is not None else 1.25
+    a.specialised_min_milli = parse_milli(a.specialised_min_employment) if a.specialised_min_employment else 0
+    if a.specialised_min_milli is None:
+        p.error("--specialised-min-employment: not a number of employees")
     if a.delimiter is not None:
         d = a.delimiter
         d = {"tab": "\t", "\\t": "\t", "TAB": "\t"}.get(d, d)
@@ -295,6 +318,9 @@ def read_inputs(opts, fail):
     cell = {}
     dist_est = {}
     sect_est = {}
+    sect_sq = {}  # establishment rows only: sector -> sum of squared milli sizes (exact)
+    dist_micro = {}  # establishment rows only: district -> establishments with < 10 employees
+    sizes_known = opts.establishments_col is None
     all_stats = []
     first_bad = None
     code_cache = {}
@@ -415,6 +441,10 @@ def read_inputs(opts, fail):
                                         cell[key] = cell.get(key, 0) + milli
                                         dist_est[district] = dist_est.get(district, 0) + est
                                         sect_est[sector] = sect_est.get(sector, 0) + est
+                                        if sizes_known:
+                                            sect_sq[sector] = sect_sq.get(sector, 0) + milli * milli
+                                            if milli < MICRO_MILLI:
+                                                dist_micro[district] = dist_micro.get(district, 0) + 1
                                         rows_used += 1
                                         continue
                 r = R[reason]
@@ -425,7 +455,8 @@ def read_inputs(opts, fail):
                     first_bad = (path, start_line, reason, row)
             st.rows_read = rows_read
             st.rows_used = rows_used
-    return cell, (dist_est, sect_est), all_stats, first_bad
+    sizes = (sect_sq, dist_micro) if sizes_known else None
+    return cell, (dist_est, sect_est, sizes), all_stats, first_bad
 
 
 # --------------------------------------------------------------------------------------------------
@@ -433,7 +464,7 @@ def read_inputs(opts, fail):
 
 
 def compute(opts, cell, establishments):
-    dist_est, sect_est = establishments
+    dist_est, sect_est, sizes = establishments
     districts = sorted({d for d, _ in cell})
     sectors = sorted({s for _, s in cell})
     dix = {d: i for i, d in enumerate(districts)}
@@ -447,9 +478,15 @@ def compute(opts, cell, establishments):
     est = np.array([dist_est[d] for d in districts], dtype=np.int64)
     sest = np.array([sect_est[s] for s in sectors], dtype=np.int64)
     res = {"districts": districts, "district_milli": full.sum(axis=1), "district_est": est, "levels": {}}
+    # establishment sizes (Python ints: squares exceed int64): per full sector, per district
+    res["sizes_known"] = sizes is not None
+    if sizes is not None:
+        res["district_micro"] = np.array([sizes[1].get(d, 0) for d in districts], dtype=np.int64)
+        full_sq = [sizes[0].get(s, 0) for s in sectors]
     for lev in opts.levels:
         if lev == "full":
             codes, mat, lest = sectors, full, sest
+            lsq = list(full_sq) if sizes is not None else None
         else:
             cut = [s[:lev] for s in sectors]
             # sectors are sorted bytewise, so equal prefixes are contiguous
@@ -457,8 +494,14 @@ def compute(opts, cell, establishments):
             codes = [cut[i] for i in starts]
             mat = np.add.reduceat(full, starts, axis=1) if S else np.zeros((D, 0), np.int64)
             lest = np.add.reduceat(sest, starts) if S else np.zeros(0, np.int64)
+            if sizes is not None:
+                bounds = starts + [S]
+                lsq = [sum(full_sq[bounds[k]:bounds[k + 1]]) for k in range(len(starts))]
+            else:
+                lsq = None
         res["levels"][level_name(lev)] = {"codes": codes, "milli": mat, "sector_milli": mat.sum(axis=0),
-                                          "sector_est": lest, "prefix": 0 if lev == "full" else lev}
+                                          "sector_est": lest, "prefix": 0 if lev == "full" else lev,
+                                          "size_squares": lsq}
     E = int(full.sum())
     res["total_milli"] = E
 
@@ -472,6 +515,23 @@ def compute(opts, cell, establishments):
         bad = (res["district_milli"][:, None] == 0) | (lv["sector_milli"][None, :] == 0)
         lq = np.where(bad, np.nan, lq)
         lv["lq"] = lq
+
+    for lv in res["levels"].values():
+        specialisation_and_localisation(lv, res["district_milli"], E, opts)
+    if sizes is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            res["micro_share"] = np.where(est > 0, res["district_micro"] / np.where(est > 0, est, 1), np.nan)
+    if opts.categories:
+        res["categories"] = categories(opts, res["levels"][level_name(opts.levels[-1])], res["district_milli"], E)
+    if opts.district_area:
+        areas = {}
+        with open(opts.district_area, encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.reader(l for l in f if l.strip() and not l.startswith("#")))
+        for r in rows[1:]:
+            areas[r[0].strip()] = float(r[1])
+        area = np.array([areas.get(d, np.nan) for d in districts], dtype=np.float64)
+        res["area"] = area
+        res["density"] = est / area
 
     fine, coarse = opts.variety
     F = res["levels"][level_name(fine)]
@@ -500,6 +560,143 @@ def compute(opts, cell, establishments):
             res["unrelated"] = np.where(zero, np.nan, unrel)
             res["related"] = np.where(zero, np.nan, rel)
     return res
+
+
+def categories(opts, lv, district_milli, E):
+    """Functional categories of the finest level from the map file (read here with the csv module):
+    longest prefix wins, unmapped -> "other" (last); shares, LQs and the mixed-use index."""
+    with open(opts.categories, encoding="utf-8-sig", newline="") as f:
+        lines = [l for l in f if l.strip() and not l.startswith("#")]
+    rows = [[x.strip() for x in r] for r in csv.reader(lines)]
+    header, rows = rows[0], rows[1:]
+    names, use = [], {}
+    for r in rows:
+        if r[1] not in names:
+            names.append(r[1])
+            use[r[1]] = r[2] if len(r) > 2 else ""
+    if "other" in names:
+        names.remove("other")
+    names.append("other")
+    use["other"] = ""
+    prefixes = sorted(((r[0], r[1]) for r in rows), key=lambda x: -len(x[0]))
+    def lookup(code):
+        for pre, cat in prefixes:  # longest first
+            if code.startswith(pre):
+                return cat
+        return "other"
+    idx = {n: i for i, n in enumerate(names)}
+    sector_cat = np.array([idx[lookup(c)] for c in lv["codes"]], dtype=np.int64)
+    C = len(names)
+    D = lv["milli"].shape[0]
+    emp = np.zeros((D, C), dtype=np.int64)
+    for c in range(C):
+        emp[:, c] = lv["milli"][:, sector_cat == c].sum(axis=1)
+    L = np.longdouble
+    ed = district_milli.astype(L)[:, None]
+    ec = emp.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(district_milli[:, None] > 0, emp / ed, np.nan)
+        lq = np.where((district_milli[:, None] > 0) & (ec[None, :] > 0), share / (ec.astype(L) / L(E))[None, :], np.nan)
+    out = {"names": names, "use": np.array([{"": 0, "none": 0, "work": 1, "living": 2, "leisure": 3}[use[n]]
+                                            for n in names], dtype=np.int64),
+           "sector_category": sector_cat, "employment": emp, "share": share, "lq": lq, "mixed_use": None}
+    if len(header) == 3:
+        by_use = np.zeros((D, 3), dtype=np.int64)
+        for c, n in enumerate(names):
+            u = out["use"][c]
+            if u:
+                by_use[:, u - 1] += emp[:, c]
+        tot = by_use.sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = by_use.astype(L) / tot.astype(L)[:, None]
+            h = -np.where(by_use > 0, q * np.log(np.where(by_use > 0, q, 1)), L(0)).sum(axis=1) / np.log(L(3))
+        out["mixed_use"] = np.where(tot > 0, h, np.nan)
+    return out
+
+
+def specialisation_and_localisation(lv, district_milli, E, opts):
+    """The specialisation (per district) and localisation (per sector) indices of one level, written
+    from the formulas of docs/SCHEMA.md in extended precision, vectorised over districts and sectors."""
+    L = np.longdouble
+    m_i = lv["milli"]
+    D, S = m_i.shape
+    m = m_i.astype(L)
+    Ed_i, Es_i = district_milli, lv["sector_milli"]
+    Ed, Es = Ed_i.astype(L), Es_i.astype(L)
+    zero_d = Ed_i == 0
+    lq = lv["lq"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = m / np.where(zero_d, 1, Ed)[:, None]  # s_ds
+        p = Es / L(E)  # p_s
+        dev = np.abs(s - p[None, :]).sum(axis=1)
+        hhi = (s * s).sum(axis=1)
+        n = int((Es_i > 0).sum())
+        hhin = (hhi - L(1) / n) / (L(1) - L(1) / n) if n > 1 else np.full(D, np.nan, dtype=L)
+        # s ln(s / p) with s / p from the shares themselves (not the LQ of the file)
+        ratio = np.where(m_i > 0, s / np.where(Es_i > 0, p, 1)[None, :], L(1))
+        theil = np.where(m_i > 0, s * np.log(ratio), L(0)).sum(axis=1)
+        lq_fill = np.where(np.isnan(lq), -np.inf, lq)
+        max_lq = lq_fill.max(axis=1) if S else np.full(D, -np.inf)
+        max_sector = np.argmax(lq_fill, axis=1) if S else np.zeros(D, np.int64)  # first of ties
+        rd = np.where(dev == 0, np.inf, L(1) / np.where(dev == 0, 1, dev))
+    thr = opts.specialised_lq
+    spec = ((~np.isnan(lq)) & (lq >= thr) & (m_i >= opts.specialised_min_milli)).sum(axis=1)
+    nanv = lambda a: np.where(zero_d, np.nan, a)
+    lv["spec"] = {
+        "krugman": nanv(dev), "hoover": nanv(dev / 2), "hhi": nanv(hhi), "hhi_normalised": nanv(hhin),
+        "theil": nanv(theil), "max_lq": nanv(max_lq), "relative_diversity": nanv(rd),
+        "max_lq_sector": np.where(zero_d, -1, max_sector).astype(np.int64),
+        "n_specialised": np.where(zero_d, 0, spec).astype(np.int64),
+    }
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sym = (lq - 1) / (lq + 1)
+    lv["lq_symmetric"] = sym
+
+    # localisation: x_d = E_d / E, s_sd = E_ds / E_s
+    zero_s = Es_i == 0
+    x = Ed / L(E)
+    sx2 = (x * x).sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sh = m / np.where(zero_s, 1, Es)[None, :]  # s_sd
+        d = sh - x[:, None]
+        hoover = np.abs(d).sum(axis=0) / 2
+        G = (d * d).sum(axis=0)
+        ss2 = (sh * sh).sum(axis=0)
+        # Gini: districts by ascending LQ (E_d = 0 last: they add nothing), Lorenz area
+        key = np.where(np.isnan(lq), np.inf, lq)
+        order = np.argsort(key, axis=0, kind="stable")
+        so = np.take_along_axis(sh, order, axis=0)
+        xo = x[order]
+        Y = np.cumsum(so, axis=0)
+        Yprev = Y - so
+        gini = 1 - (xo * (Yprev + Y)).sum(axis=0)
+    sn = lambda a: np.where(zero_s, np.nan, a)
+    loc = {"hoover": sn(hoover), "gini": sn(gini), "concentration": sn(G)}
+    # the Gini again, from its definition as half the relative mean difference of the LQs weighted
+    # by x (no sorting): 1/2 sum_i sum_j x_i x_j |LQ_i - LQ_j|, on small levels
+    if D * D * S <= 2e8:
+        lqe = np.where(zero_d[:, None], 0, sh / np.where(zero_d, 1, x)[:, None])
+        pair = np.zeros(S, dtype=L)
+        for i in range(D):
+            pair += x[i] * (x[:, None] * np.abs(lqe[i][None, :] - lqe)).sum(axis=0)
+        loc["gini_pairwise"] = sn(pair / 2)
+    if lv["size_squares"] is not None:
+        H = np.array([L(q) / (L(int(e)) * L(int(e))) if e > 0 else L("nan")
+                      for q, e in zip(lv["size_squares"], Es_i.tolist())], dtype=L)
+        one = np.array([e > 0 and q == int(e) * int(e) for q, e in zip(lv["size_squares"], Es_i.tolist())])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            den = (1 - sx2) * (1 - H)
+            eg = (G - (1 - sx2) * H) / den
+            ms = (ss2 - sx2 - H * (1 - sx2)) / den
+        undefined = zero_s | one | (sx2 >= 1)
+        loc["plant_herfindahl"] = sn(H)
+        loc["ellison_glaeser"] = np.where(undefined, np.nan, eg)
+        loc["maurel_sedillot"] = np.where(undefined, np.nan, ms)
+        loc["gamma_denominator"] = np.where(undefined, np.nan, den)
+    else:
+        for k in ("plant_herfindahl", "ellison_glaeser", "maurel_sedillot"):
+            loc[k] = np.full(S, np.nan)
+    lv["loc"] = loc
 
 
 # --------------------------------------------------------------------------------------------------
@@ -608,6 +805,8 @@ def compare_close(path, got, exp, rtol, atol, fail, stats, key):
     rel = np.where(e != 0, diff / np.abs(np.where(e != 0, e, 1)), np.where(diff == 0, 0, np.inf))
     stats[key + "_max_rel"] = max(stats.get(key + "_max_rel", 0.0), float(rel.max()))
     stats[key + "_max_abs"] = max(stats.get(key + "_max_abs", 0.0), float(diff.max()))
+    if np.ndim(atol):
+        atol = np.asarray(atol)[ok]
     badmask = diff > rtol * np.abs(e) + atol
     if badmask.any():
         idx_all = np.argwhere(ok)
@@ -616,6 +815,57 @@ def compare_close(path, got, exp, rtol, atol, fail, stats, key):
         fail.add("%s: %d values outside rtol %g (atol %g); worst at %s: %.17g, expected %.17g (rel %.3g)"
                  % (path, int(badmask.sum()), rtol, atol, list(map(int, i)), float(got[i]), float(exp[i]),
                     float(rel[j])))
+
+
+def compare_indices(h5, name, lv, D, S, opts, fail, st):
+    """/specialisation/<name> and /localisation/<name> against specialisation_and_localisation()."""
+    base = "/specialisation/%s" % name
+    if base in h5:
+        g = h5[base]
+        thr, mn = g.attrs.get("lq_threshold"), g.attrs.get("min_employment")
+        fail.check(thr is not None and float(thr) == opts.specialised_lq,
+                   "%s attribute lq_threshold %r, expected %r" % (base, thr, opts.specialised_lq))
+        fail.check(mn is not None and float(mn) == opts.specialised_min_milli / 1000,
+                   "%s attribute min_employment %r, expected %r" % (base, mn, opts.specialised_min_milli / 1000))
+    # which sectors pass the threshold, and which LQ is largest, on the LQs as stored (checked
+    # above to 1e-12): an LQ that is exactly the threshold in exact arithmetic may round either way
+    lq_path = "/levels/%s/lq" % name
+    if lq_path in h5 and h5[lq_path].shape == (D, S):
+        flq = h5[lq_path][()]
+        zero_d = np.isnan(lv["spec"]["krugman"])
+        fill = np.where(np.isnan(flq), -np.inf, flq)
+        if S:
+            lv["spec"]["max_lq_sector"] = np.where(zero_d, -1, np.argmax(fill, axis=1)).astype(np.int64)
+        with np.errstate(invalid="ignore"):
+            passing = (~np.isnan(flq)) & (flq >= opts.specialised_lq) & (lv["milli"] >= opts.specialised_min_milli)
+        lv["spec"]["n_specialised"] = np.where(zero_d, 0, passing.sum(axis=1)).astype(np.int64)
+    for key, exp in lv["spec"].items():
+        path = "%s/%s" % (base, key)
+        if exp.dtype == np.int64:
+            got = dataset(h5, path, (D,), "i8", fail)
+            if got is not None:
+                st["exact_values"] += D
+                if not np.array_equal(got, exp):
+                    i = int(np.argmax(got != exp))
+                    fail.add("%s: differs at district %d: %d, expected %d" % (path, i, int(got[i]), int(exp[i])))
+        else:
+            compare_close(path, dataset(h5, path, (D,), "f8", fail), exp, INDEX_RTOL, INDEX_ATOL, fail, st, "index")
+    base = "/localisation/%s" % name
+    loc = lv["loc"]
+    for key in ("hoover", "gini", "concentration", "plant_herfindahl"):
+        path = "%s/%s" % (base, key)
+        compare_close(path, dataset(h5, path, (S,), "f8", fail), loc[key], INDEX_RTOL, INDEX_ATOL, fail, st, "index")
+    if "gini_pairwise" in loc:
+        compare_close(base + "/gini (pairwise definition)", dataset(h5, base + "/gini", (S,), "f8", fail),
+                      loc["gini_pairwise"], INDEX_RTOL, INDEX_ATOL, fail, st, "index")
+        st["gini_pairwise_levels"] = st.get("gini_pairwise_levels", 0) + 1
+    for key in ("ellison_glaeser", "maurel_sedillot"):
+        path = "%s/%s" % (base, key)
+        # the numerators are differences of O(1) terms, each known to ~1e-16; the denominator
+        # (1 - sum x^2)(1 - H) can be small, so the absolute tolerance scales with its inverse
+        den = loc.get("gamma_denominator")
+        atol = GAMMA_ATOL / np.abs(np.where(np.isnan(den), 1, den)) if den is not None else GAMMA_ATOL
+        compare_close(path, dataset(h5, path, (S,), "f8", fail), loc[key], INDEX_RTOL, atol, fail, st, "gamma")
 
 
 def attr_str(obj, name, fail, where):
@@ -672,6 +922,9 @@ def compare(h5, opts, res, stats_in, fail):
                       lv["milli"], fail, st)
         compare_close(base + "/lq", dataset(h5, base + "/lq", (D, S), "f8", fail), lv["lq"], LQ_RTOL, 0.0,
                       fail, st, "lq")
+        compare_close(base + "/lq_symmetric", dataset(h5, base + "/lq_symmetric", (D, S), "f8", fail),
+                      lv["lq_symmetric"], LQ_RTOL, INDEX_ATOL, fail, st, "index")
+        compare_indices(h5, name, lv, D, S, opts, fail, st)
 
     # variety
     fine, coarse = opts.variety
@@ -704,6 +957,48 @@ def compare(h5, opts, res, stats_in, fail):
                     i = int(np.flatnonzero(ok)[int(np.argmax(gap))])
                     fail.add("/variety: entropy != unrelated + related at district %d (%r): %.17g vs %.17g + %.17g"
                              % (i, res["districts"][i], ent[i], un[i], re_[i]))
+
+    if res["sizes_known"]:
+        compare_close("/districts/micro_share", dataset(h5, "/districts/micro_share", (D,), "f8", fail),
+                      res["micro_share"].astype(np.longdouble), INDEX_RTOL, 0.0, fail, st, "index")
+    if "area" in res:
+        compare_close("/districts/area_km2", dataset(h5, "/districts/area_km2", (D,), "f8", fail),
+                      res["area"].astype(np.longdouble), 0.0, 0.0, fail, st, "index")
+        compare_close("/districts/establishment_density", dataset(h5, "/districts/establishment_density", (D,), "f8",
+                      fail), res["density"].astype(np.longdouble), INDEX_RTOL, 0.0, fail, st, "index")
+    if "categories" in res:
+        cat = res["categories"]
+        C = len(cat["names"])
+        names = codes_of(h5, "/categories/name", fail)
+        if names is not None:
+            got = [n.decode("utf-8", "replace") for n in names]
+            fail.check(got == cat["names"], "/categories/name %s, expected %s" % (got, cat["names"]))
+        for key in ("use", "sector_category"):
+            exp = cat[key]
+            got = dataset(h5, "/categories/" + key, exp.shape, "i8", fail)
+            fail.check(got is None or np.array_equal(got, exp), "/categories/%s differs: %s, expected %s"
+                       % (key, None if got is None else got[:20], exp[:20]))
+        compare_exact("/categories/employment", dataset(h5, "/categories/employment", (D, C), "f8", fail),
+                      cat["employment"], fail, st)
+        for key in ("share", "lq"):
+            compare_close("/categories/" + key, dataset(h5, "/categories/" + key, (D, C), "f8", fail), cat[key],
+                          INDEX_RTOL, INDEX_ATOL, fail, st, "index")
+        if cat["mixed_use"] is None:
+            fail.check("/categories/mixed_use" not in h5, "/categories/mixed_use present without a use column")
+        else:
+            compare_close("/categories/mixed_use", dataset(h5, "/categories/mixed_use", (D,), "f8", fail),
+                          cat["mixed_use"], INDEX_RTOL, INDEX_ATOL, fail, st, "index")
+    else:
+        fail.check("categories" not in h5, "/categories present without --categories")
+    micro = "/districts/micro_establishments"
+    if res["sizes_known"]:
+        got = dataset(h5, micro, (D,), "i8", fail)
+        if got is not None:
+            st["exact_values"] += D
+            fail.check(np.array_equal(got, res["district_micro"]), "%s differs from the count of rows with fewer "
+                       "than 10 employees" % micro)
+    else:
+        fail.check(micro not in h5, "%s present although the input is pre-aggregated" % micro)
 
     # provenance
     F = len(opts.files)
@@ -825,6 +1120,12 @@ def main(argv):
         " identity max |H - (UV + RV)| %.3g (atol %g)"
         % (st.get("lq_max_rel", 0.0), LQ_RTOL, st.get("variety_max_rel", 0.0), st.get("variety_max_abs", 0.0),
            VARIETY_RTOL, VARIETY_ATOL, st.get("identity_max_abs", 0.0), IDENTITY_ATOL))
+    log("verify_run: specialisation/localisation max rel err %.3g, max abs err %.3g (rtol %g, atol %g); EG/MS max "
+        "rel err %.3g (atol %g / ((1 - sum x^2)(1 - H))); Gini against its pairwise definition on %d level(s); "
+        "establishment sizes %s"
+        % (st.get("index_max_rel", 0.0), st.get("index_max_abs", 0.0), INDEX_RTOL, INDEX_ATOL,
+           st.get("gamma_max_rel", 0.0), GAMMA_ATOL, st.get("gini_pairwise_levels", 0),
+           "known (rows are establishments)" if res["sizes_known"] else "unknown (pre-aggregated): H, EG, MS NaN"))
     log("verify_run: provenance: %d inputs, %s, skip counts per reason, rows read/used"
         % (len(stats_in), "sha256 off" if opts.no_checksum else "sha256 checked"))
     log("verify_run: %.1f s in all" % (time.time() - t0))

@@ -19,14 +19,61 @@ extern "C" {
 #define REGIO_MAX_LEVELS 8
 #define REGIO_LEVEL_FULL 0 /* prefix length 0 stands for the full codes */
 
+/* Specialisation of each district at one level (Krugman 1991; Hoover 1936; Duranton & Puga 2000),
+ * with s_ds = E_ds / E_d the district's sector shares and p_s = E_s / E the national ones. Every
+ * value of district d depends only on its row and the national totals. A district with E_d = 0
+ * has NaN everywhere, max_lq_sector -1 and n_specialised 0. All arrays [D], owned. */
+typedef struct regio_specialisation {
+  double *krugman;            /* K_d = sum_s |s_ds - p_s|, in [0, 2] */
+  double *hoover;             /* Hoover coefficient of specialisation K_d / 2, in [0, 1] */
+  double *hhi;                /* Herfindahl-Hirschman index H_d = sum_s s_ds^2 */
+  double *hhi_normalised;     /* (H_d - 1/n) / (1 - 1/n), n = sectors of the level with E_s > 0; NaN
+                                 when n = 1 */
+  double *theil;              /* relative Theil index (Kullback-Leibler divergence of s_d from p),
+                                 sum_s s_ds ln(s_ds / p_s), natural log, 0 ln 0 = 0; >= 0 */
+  double *max_lq;             /* Duranton-Puga relative specialisation: max_s LQ_ds */
+  int64_t *max_lq_sector;     /* the sector of max_lq: index into the level's sectors (the lowest
+                                 index among ties), -1 when E_d = 0 */
+  double *relative_diversity; /* Duranton-Puga relative diversity 1 / sum_s |s_ds - p_s| = 1 / K_d;
+                                 +inf when the district's shares equal the national ones (K_d = 0) */
+  int64_t *n_specialised;     /* sectors with LQ_ds >= the threshold and E_ds >= the minimum */
+} regio_specialisation_t;
+
+/* Localisation (geographic concentration) of each sector at one level, with s_sd = E_ds / E_s the
+ * sector's district shares and x_d = E_d / E the districts' shares of all employment. Each value is
+ * a reduction over districts in district order (or in the exact order described), so it does not
+ * depend on the thread count. A sector with E_s = 0 has NaN everywhere. All arrays [S], owned. */
+typedef struct regio_localisation {
+  double *hoover;           /* Hoover coefficient of localisation 1/2 sum_d |s_sd - x_d|, in [0, 1) */
+  double *gini;             /* locational Gini (Krugman 1991, Geography and Trade, app. D): districts
+                               sorted by LQ_ds ascending (compared exactly; ties by district order),
+                               Lorenz curve of cumulative s_sd against cumulative x_d, Gini = 1 -
+                               sum_k x_k (Y_(k-1) + Y_k), Y_k the cumulative s_sd: twice the area
+                               between the diagonal and the curve, in [0, 1). Some authors report the
+                               area itself (half this value). */
+  double *concentration;    /* raw geographic concentration G = sum_d (s_sd - x_d)^2 */
+  double *plant_herfindahl; /* H_s = sum_k (e_k / E_s)^2 over the sector's establishments k; NaN for
+                               pre-aggregated input (an establishments column) */
+  double *ellison_glaeser;  /* Ellison & Glaeser (1997) gamma = [G - (1 - sum_d x_d^2) H_s] /
+                               [(1 - sum_d x_d^2)(1 - H_s)]; NaN when H_s is unknown, H_s = 1 (one
+                               establishment) or sum_d x_d^2 = 1 (one district) */
+  double *maurel_sedillot;  /* Maurel & Sedillot (1999) gamma = [sum_d s_sd^2 - sum_d x_d^2 -
+                               H_s (1 - sum_d x_d^2)] / [(1 - sum_d x_d^2)(1 - H_s)]; NaN as EG */
+} regio_localisation_t;
+
 /* One level of the sector classification: sector codes cut to `prefix` characters. */
 typedef struct regio_level {
-  int prefix;                 /* prefix length, or REGIO_LEVEL_FULL */
-  char name[16];              /* "2", "6", or "full": the HDF5 group /levels/<name> */
-  regio_codes_t sectors;      /* sorted */
-  int64_t *employment;        /* [D x S] milli-employees, owned */
-  int64_t *sector_employment; /* [S] national, milli */
-  double *lq;                 /* [D x S] location quotients, NaN where E_d = 0 or E_s = 0 */
+  int prefix;                            /* prefix length, or REGIO_LEVEL_FULL */
+  char name[16];                         /* "2", "6", or "full": the HDF5 group /levels/<name> */
+  regio_codes_t sectors;                 /* sorted */
+  int64_t *employment;                   /* [D x S] milli-employees, owned */
+  int64_t *sector_employment;            /* [S] national, milli */
+  double *lq;                            /* [D x S] location quotients, NaN where E_d = 0 or E_s = 0 */
+  double *lq_symmetric;                  /* [D x S] symmetric LQ (LQ - 1) / (LQ + 1) in [-1, 1), NaN where LQ is */
+  regio_u128_t *sector_size_squares;     /* [S] sum of squared establishment employment (milli^2),
+                                            NULL for pre-aggregated input */
+  regio_specialisation_t specialisation; /* per district */
+  regio_localisation_t localisation;     /* per sector */
 } regio_level_t;
 
 /* Shannon entropy (log base 2, 0 log 0 = 0) and its decomposition (Frenken, Van Oort & Verburg
@@ -48,6 +95,15 @@ typedef struct regio_result {
   int n_levels;
   regio_level_t levels[REGIO_MAX_LEVELS]; /* ascending prefix, "full" last */
   regio_variety_t variety;
+  double specialised_lq; /* the thresholds of n_specialised (regio_indices_opts_t) */
+  int64_t specialised_min_milli;
+  double *micro_share; /* [D] micro establishments / establishments (fewer than 10 employees); NULL
+                          for pre-aggregated input, NaN for a district without establishments */
+  /* optional, filled by regio_categories_compute and regio_district_areas_apply (categories.h): */
+  struct regio_categories *categories;
+  struct regio_screen *screen;   /* regio_screen_compute (screen.h) */
+  double *district_area;         /* [D] km2, NaN where unknown */
+  double *establishment_density; /* [D] establishments per km2, NaN where the area is unknown */
   /* provenance given by the caller (owned copies) */
   char *command_line;
   char *config_ini; /* the effective configuration as INI text */
@@ -57,7 +113,13 @@ typedef struct regio_indices_opts {
   int levels[REGIO_MAX_LEVELS]; /* prefix lengths; n_levels = 0 means one level of full codes */
   int n_levels;
   int variety_fine, variety_coarse; /* prefix lengths; 0 = finest and coarsest of the levels */
+  /* a sector counts in n_specialised when LQ_ds >= specialised_lq (0 = the default
+   * REGIO_SPECIALISED_LQ) and E_ds >= specialised_min_milli (milli-employees; 0 = no minimum) */
+  double specialised_lq;
+  int64_t specialised_min_milli;
 } regio_indices_opts_t;
+
+#define REGIO_SPECIALISED_LQ 1.25
 
 /* Builds the levels, location quotients and variety from an aggregate. Takes ownership of *agg
  * (set to NULL) on success and on failure. */
@@ -69,6 +131,10 @@ void regio_result_destroy(regio_result_t **res);
  * is zero. Reference kernel, used by regio_indices_compute. */
 void regio_lq_row(const int64_t *employment_row, int64_t district_total, const int64_t *sector_totals,
                   int64_t national_total, size_t n_sectors, double *lq_row);
+
+/* Symmetric location quotients (LQ - 1) / (LQ + 1) of n values (Dalum, Laursen & Villumsen 1998);
+ * NaN stays NaN. */
+void regio_lq_symmetric(const double *lq, size_t n, double *out);
 
 #ifdef __cplusplus
 }

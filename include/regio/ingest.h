@@ -19,6 +19,12 @@ extern "C" {
 /* Employment fixed point: value = milli / REGIO_MILLI. */
 #define REGIO_MILLI 1000
 
+/* A micro establishment has fewer than this many employees (the EU definition, 2003/361/EC). */
+#define REGIO_MICRO_EMPLOYEES 10
+
+/* Exact unsigned 128-bit integer (GCC and Clang), for sums of squared milli-employment. */
+__extension__ typedef unsigned __int128 regio_u128_t;
+
 /* Why a row was skipped. X(enum suffix, name in output, description) */
 #define REGIO_SKIP_REASONS(X)                                                                 \
   X(SECTOR_DIGITS, "sector_digits", "sector code length differs from --sector-digits")        \
@@ -83,6 +89,12 @@ typedef struct regio_aggregate {
   int64_t *employment;              /* [D x S] milli-employees, row-major (district rows), owned */
   int64_t *district_establishments; /* [D] */
   int64_t *sector_establishments;   /* [S] */
+  /* When each row is one establishment (no establishments column), the sizes the concentration
+   * indices need; NULL for pre-aggregated input (an establishments column), where they are
+   * unknown: */
+  regio_u128_t *sector_size_squares;      /* [S] sum over establishments of (milli-employees)^2, exact */
+  int64_t *district_micro_establishments; /* [D] establishments with fewer than REGIO_MICRO_EMPLOYEES
+                                             employees (0 employees included) */
   size_t n_inputs;
   regio_input_stats_t *inputs; /* [n_inputs] */
 } regio_aggregate_t;

@@ -92,6 +92,26 @@ regio_err_t regio_partials_merge(regio_partial_t *const *partials, int n, regio_
                       (double)D * (double)S * 8.0 / 1048576.0);
     goto done;
   }
+  if (n > 0 && partials[0]->track_sizes) {
+    agg->sector_size_squares = calloc(S ? S : 1, sizeof *agg->sector_size_squares);
+    agg->district_micro_establishments = calloc(D ? D : 1, sizeof(int64_t));
+    if (!agg->sector_size_squares || !agg->district_micro_establishments) {
+      err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory merging establishment sizes");
+      goto done;
+    }
+    for (int t = 0; t < n; t++) {
+      const regio_partial_t *p = partials[t];
+      /* ids beyond an array's end never received a row (the arrays grow before each use) */
+      for (size_t i = 0; i < p->sectors.count && i < p->sector_size_squares_cap; i++)
+        agg->sector_size_squares[sector_map[t][i]] += p->sector_size_squares[i];
+      for (size_t i = 0; i < p->districts.count && i < p->district_micro_cap; i++)
+        agg->district_micro_establishments[district_map[t][i]] += p->district_micro[i];
+    }
+  }
+  /* Sums beyond the fixed-point range: every overflowing cell, district and sector is found (the
+   * loop goes on), and the first in sorted order is named, so the message does not depend on the
+   * thread count or the order of the rows. */
+  size_t bad_cell = SIZE_MAX, bad_district = SIZE_MAX, bad_sector = SIZE_MAX;
   for (int t = 0; t < n; t++) {
     const regio_cells_t *c = &partials[t]->cells;
     for (size_t i = 0; i <= c->mask; i++) {
@@ -99,19 +119,35 @@ regio_err_t regio_partials_merge(regio_partial_t *const *partials, int n, regio_
       uint64_t key = cell->key;
       if (key == REGIO_CELL_EMPTY) continue;
       size_t d = district_map[t][regio_cell_district(key)], s = sector_map[t][regio_cell_sector(key)];
-      int overflow = __builtin_add_overflow(agg->employment[d * S + s], cell->employment, &agg->employment[d * S + s]);
-      overflow |= __builtin_add_overflow(agg->district_establishments[d], cell->establishments,
-                                         &agg->district_establishments[d]);
-      overflow |=
-          __builtin_add_overflow(agg->sector_establishments[s], cell->establishments, &agg->sector_establishments[s]);
-      if (overflow) {
-        err = REGIO_ERROR(ctx, REGIO_ERR_INPUT,
-                          "employment or establishment sum exceeds the 64-bit fixed-point range "
-                          "(district %.*s)",
-                          (int)regio_codes_len(&agg->districts, d), regio_codes_at(&agg->districts, d));
-        goto done;
+      if (cell->establishments < 0 ||
+          __builtin_add_overflow(agg->employment[d * S + s], cell->employment, &agg->employment[d * S + s])) {
+        if (d * S + s < bad_cell) bad_cell = d * S + s;
+        continue;
       }
+      if (__builtin_add_overflow(agg->district_establishments[d], cell->establishments,
+                                 &agg->district_establishments[d]) &&
+          d < bad_district)
+        bad_district = d;
+      if (__builtin_add_overflow(agg->sector_establishments[s], cell->establishments, &agg->sector_establishments[s]) &&
+          s < bad_sector)
+        bad_sector = s;
     }
+  }
+  if (bad_cell != SIZE_MAX) {
+    size_t d = bad_cell / S, s = bad_cell % S;
+    err = REGIO_ERROR(ctx, REGIO_ERR_INPUT,
+                      "the employment or establishments of district %.*s in sector %.*s sum to more than the 64-bit "
+                      "fixed-point range holds (%.3f employees)",
+                      (int)regio_codes_len(&agg->districts, d), regio_codes_at(&agg->districts, d),
+                      (int)regio_codes_len(&agg->sectors, s), regio_codes_at(&agg->sectors, s),
+                      (double)INT64_MAX / REGIO_MILLI);
+  } else if (bad_district != SIZE_MAX) {
+    err =
+        REGIO_ERROR(ctx, REGIO_ERR_INPUT, "the establishments of district %.*s sum beyond the 64-bit range",
+                    (int)regio_codes_len(&agg->districts, bad_district), regio_codes_at(&agg->districts, bad_district));
+  } else if (bad_sector != SIZE_MAX) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "the establishments of sector %.*s sum beyond the 64-bit range",
+                      (int)regio_codes_len(&agg->sectors, bad_sector), regio_codes_at(&agg->sectors, bad_sector));
   }
 done:
   for (int t = 0; t < n; t++) {

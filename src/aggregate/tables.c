@@ -115,6 +115,26 @@ int regio_cells_grow(regio_cells_t *c) {
   return 0;
 }
 
+/* Grows the size arrays to cover the dictionaries' ids (twice their count, so that growth is rare). */
+int regio_partial_grow_sizes(regio_partial_t *p) {
+  size_t sectors = 2 * p->sectors.count + 64, districts = 2 * p->districts.count + 64;
+  if (sectors > p->sector_size_squares_cap) {
+    regio_u128_t *grown = realloc(p->sector_size_squares, sectors * sizeof *grown);
+    if (!grown) return -1;
+    memset(grown + p->sector_size_squares_cap, 0, (sectors - p->sector_size_squares_cap) * sizeof *grown);
+    p->sector_size_squares = grown;
+    p->sector_size_squares_cap = sectors;
+  }
+  if (districts > p->district_micro_cap) {
+    int64_t *grown = realloc(p->district_micro, districts * sizeof *grown);
+    if (!grown) return -1;
+    memset(grown + p->district_micro_cap, 0, (districts - p->district_micro_cap) * sizeof *grown);
+    p->district_micro = grown;
+    p->district_micro_cap = districts;
+  }
+  return 0;
+}
+
 int regio_partial_init(regio_partial_t *p) {
   memset(p, 0, sizeof *p);
   if (dict_init(&p->districts) != 0 || dict_init(&p->sectors) != 0 ||
@@ -129,5 +149,7 @@ void regio_partial_free(regio_partial_t *p) {
   dict_free(&p->districts);
   dict_free(&p->sectors);
   if (p->cells.slots) cells_unmap(p->cells.slots, p->cells.mask + 1);
+  free(p->sector_size_squares);
+  free(p->district_micro);
   memset(p, 0, sizeof *p);
 }

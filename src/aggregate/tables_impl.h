@@ -30,7 +30,7 @@ typedef struct regio_dict_slot {
 /* Open-addressing string dictionary: code -> id (ids are dense, in order of first appearance). */
 typedef struct regio_dict {
   regio_dict_slot_t *slots;
-  size_t mask;     /* slot count - 1 (power of two) */
+  size_t mask; /* slot count - 1 (power of two) */
   regio_dict_entry_t *entries;
   size_t count, entries_cap;
   char *arena;
@@ -59,6 +59,15 @@ typedef struct regio_partial {
   regio_dict_t sectors;
   regio_cells_t cells;
   int failed; /* out of memory or overflow inside the tables */
+  /* Establishment sizes, kept when each row is one establishment (track_sizes): per local sector
+   * id the sum of squared employment (milli^2, exact in 128 bits; wraps only when the national
+   * total itself overflows int64, which the indices stage rejects), per local district id the
+   * number of micro establishments (fewer than REGIO_MICRO_EMPLOYEES employees). */
+  int track_sizes;
+  regio_u128_t *sector_size_squares;
+  size_t sector_size_squares_cap;
+  int64_t *district_micro;
+  size_t district_micro_cap;
 } regio_partial_t;
 
 int regio_partial_init(regio_partial_t *p);
@@ -68,6 +77,16 @@ void regio_partial_free(regio_partial_t *p);
 int regio_dict_grow(regio_dict_t *d);
 int regio_dict_push(regio_dict_t *d, uint64_t hash, const char *code, size_t len, size_t slot);
 int regio_cells_grow(regio_cells_t *c);
+int regio_partial_grow_sizes(regio_partial_t *p);
+
+/* Records one establishment's size (track_sizes only); returns 0, or -1 out of memory. */
+static inline int regio_partial_add_size(regio_partial_t *p, uint32_t district, uint32_t sector, int64_t employment) {
+  if (sector >= p->sector_size_squares_cap || district >= p->district_micro_cap)
+    if (regio_partial_grow_sizes(p) != 0) return -1;
+  p->sector_size_squares[sector] += (regio_u128_t)(uint64_t)employment * (uint64_t)employment;
+  p->district_micro[district] += employment < (int64_t)REGIO_MICRO_EMPLOYEES * REGIO_MILLI;
+  return 0;
+}
 
 /* A fast hash for short codes (<= REGIO_CODE_MAX bytes). Words are read with overlapping loads
  * that stay inside the code, never with a byte-wise copy into a word, which would stall on
@@ -187,8 +206,13 @@ static inline int regio_cells_add(regio_cells_t *c, uint64_t key, int64_t employ
     }
     slot = (slot + 1) & c->mask;
   }
-  if (__builtin_add_overflow(cell->employment, employment, &cell->employment)) return -2;
-  if (__builtin_add_overflow(cell->establishments, establishments, &cell->establishments)) return -2;
+  /* A sum beyond the fixed-point range marks the cell (establishments < 0) and is reported by the
+   * merge, which names the same cell whatever the thread count and row order: the values are
+   * non-negative, so a partial sum overflows only when the total does. */
+  if (cell->establishments < 0) return 0;
+  if (__builtin_add_overflow(cell->employment, employment, &cell->employment) ||
+      __builtin_add_overflow(cell->establishments, establishments, &cell->establishments))
+    cell->establishments = -1;
   return 0;
 }
 

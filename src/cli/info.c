@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "regio/error.h"
 #include "regio/output.h"
+#include "regio/screen.h"
 
 #define TOP_N 5
 #define LQ_MIN_EMPLOYMENT 10.0
@@ -368,6 +369,59 @@ done:
 }
 
 /* The input-output part (/io, written by `regio io` or `regio run --io-table`). */
+/* The screen: class counts and, for each class, the districts with the highest score of the rule
+ * that put them there. */
+static int print_screen(const info_t *in, const char *districts, size_t district_width, size_t n_districts) {
+  hid_t dset = H5Dopen2(in->file, "/screen/class", H5P_DEFAULT);
+  if (dset < 0) return fail(in, "/screen/class");
+  hid_t type = H5Dget_type(dset);
+  int8_t *cls = malloc((n_districts ? n_districts : 1) * sizeof *cls);
+  hsize_t dims[2];
+  int ok = type >= 0 && cls && shape(in, "/screen/class", dims) == 1 && dims[0] == n_districts &&
+           H5Tget_class(type) == H5T_ENUM && H5Tget_size(type) == 1 &&
+           H5Dread(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, cls) >= 0;
+  if (type >= 0) H5Tclose(type);
+  H5Dclose(dset);
+  if (!ok) {
+    free(cls);
+    return fail(in, "/screen/class");
+  }
+  static const char *const score_of[REGIO_CLASS_COUNT] = {NULL,         "krugman_z", "related_variety_z",
+                                                          "amenity_lq", "office_lq", NULL};
+  static const char *const score_text[REGIO_CLASS_COUNT] = {NULL,         "Krugman z-score", "related variety z-score",
+                                                            "amenity LQ", "office LQ",       NULL};
+  int64_t counts[REGIO_CLASS_COUNT] = {0};
+  for (size_t d = 0; d < n_districts; d++)
+    if (cls[d] >= 0 && cls[d] < REGIO_CLASS_COUNT) counts[cls[d]]++;
+  printf("\nscreen (docs/SCREENING.md):\n");
+  for (int c = 0; c < REGIO_CLASS_COUNT; c++)
+    printf("  %-27s %lld\n", regio_screen_class_name(c), (long long)counts[c]);
+  int rc = 0;
+  for (int c = 0; c < REGIO_CLASS_COUNT && rc == 0; c++) {
+    if (!score_of[c] || counts[c] == 0) continue;
+    char path[64];
+    snprintf(path, sizeof path, "/screen/scores/%s", score_of[c]);
+    size_t n = 0;
+    double *score = read_all(in, path, H5T_NATIVE_DOUBLE, sizeof(double), &n);
+    if (!score || n != n_districts) {
+      free(score);
+      rc = fail(in, path);
+      break;
+    }
+    top_entry_t top[TOP_N];
+    int count = 0;
+    for (size_t d = 0; d < n; d++)
+      if (cls[d] == c) top_insert(top, &count, (top_entry_t){score[d], d, 0, 0.0});
+    printf("top %d %s districts by %s:\n", TOP_N, regio_screen_class_name(c), score_text[c]);
+    for (int i = 0; i < count; i++)
+      printf("  %d. %-*.*s %8.3f\n", i + 1, (int)district_width, slot_len(districts, district_width, top[i].district),
+             districts + top[i].district * district_width, top[i].value);
+    free(score);
+  }
+  free(cls);
+  return rc;
+}
+
 static int print_io(const info_t *in) {
   size_t width = 0, n = 0, n_mult = 0;
   char *sectors = read_strings(in, "/io/sectors/code", &width, &n);
@@ -532,6 +586,10 @@ static int summarize(info_t *in) {
 
   if (list.count > 0) {
     rc = print_top_lq(in, &list.levels[list.count - 1], districts, district_width, n_districts);
+    if (rc != 0) goto done;
+  }
+  if (exists(in, "/screen/class")) {
+    rc = print_screen(in, districts, district_width, n_districts);
     if (rc != 0) goto done;
   }
   if (exists(in, "/io")) {

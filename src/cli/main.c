@@ -40,6 +40,14 @@ typedef struct run_options {
   int io_solver;   /* regio_io_solver_t; 0 = iterative */
   double flq_delta;
   char io_delimiter; /* 0 = detect */
+  /* specialisation: n_specialised counts sectors with LQ >= specialised_lq and employment >=
+   * specialised_min_milli */
+  double specialised_lq;
+  int64_t specialised_min_milli;
+  char *categories;    /* category map (--categories) */
+  char *district_area; /* district areas (--district-area) */
+  int screen;          /* --screen, or a [screen] section in the config file */
+  regio_screen_opts_t screen_opts;
 } run_options_t;
 
 static const char *usage_text =
@@ -63,6 +71,16 @@ static const char *usage_text =
     "  --sector-levels N1,N2,...  sector levels as code prefix lengths (default: full codes)\n"
     "  --variety-levels FINE,COARSE  levels of the variety decomposition (default: finest, coarsest)\n"
     "  --on-bad-row fail|skip     stop at the first bad row (default) or skip and count bad rows\n"
+    "  --specialised-lq T         a sector counts as specialised (n_specialised) when its LQ >= T\n"
+    "                             (default 1.25)\n"
+    "  --specialised-min-employment N  ... and its employment in the district >= N (default 0)\n"
+    "  --categories FILE          CSV sector,category[,use]: functional categories (longest code prefix\n"
+    "                             wins, unmapped sectors -> other): shares, LQs, mixed use (/categories)\n"
+    "  --district-area FILE       CSV district,area_km2: establishments per km2 (/districts)\n"
+    "  --screen                   classify every district (cluster, innovation district, CBD, CLD,\n"
+    "                             diversified, thin; /screen); needs --categories with a use column and\n"
+    "                             two sector levels; thresholds in a [screen] section of --config\n"
+    "                             (docs/SCREENING.md)\n"
     "  --threads N                threads (default: all cores); results do not depend on it\n"
     "  --no-checksum              do not record the SHA-256 of the inputs\n"
     "  --io-table FILE            also the input-output analysis of this national IO table (group /io);\n"
@@ -288,6 +306,26 @@ static const char *apply_option(run_options_t *o, const char *name, const char *
     o->io_solver = solver;
     return NULL;
   }
+  if (!strcmp(name, "categories") || !strcmp(name, "district-area")) {
+    if (!*value) return "expected a file name";
+    return set_string(!strcmp(name, "categories") ? &o->categories : &o->district_area, value) ? NULL : "out of memory";
+  }
+  if (!strcmp(name, "screen")) return parse_bool(value, &o->screen) ? NULL : "expected true or false";
+  if (!strcmp(name, "specialised-lq")) {
+    char *end;
+    errno = 0;
+    double v = strtod(value, &end);
+    if (errno || end == value || *end || !(v > 0) || !(v <= 1e12)) return "expected a number > 0, like 1.25";
+    o->specialised_lq = v;
+    return NULL;
+  }
+  if (!strcmp(name, "specialised-min-employment")) {
+    int64_t milli;
+    if (regio_parse_milli(value, strlen(value), &milli) != 0)
+      return "expected a non-negative number of employees with at most 3 decimal places, like 10";
+    o->specialised_min_milli = milli;
+    return NULL;
+  }
   if (!strcmp(name, "flq-delta")) {
     char *end;
     errno = 0;
@@ -311,8 +349,17 @@ typedef struct config_state {
 
 static int on_config_entry(void *user, const char *section, const char *name, const char *value) {
   config_state_t *c = user;
+  if (strcmp(section, "screen") == 0) {
+    const char *problem = regio_screen_opts_set(&c->options->screen_opts, name, value);
+    if (problem) {
+      snprintf(c->error, sizeof c->error, "[screen] %s = %s: %s", name, value, problem);
+      return 0;
+    }
+    c->options->screen = 1;
+    return 1;
+  }
   if (strcmp(section, "run") != 0) {
-    snprintf(c->error, sizeof c->error, "unknown section [%s] (expected [run])", section);
+    snprintf(c->error, sizeof c->error, "unknown section [%s] (expected [run] or [screen])", section);
     return 0;
   }
   const char *problem = apply_option(c->options, name, value);
@@ -371,6 +418,12 @@ static char *effective_config(const run_options_t *o) {
   if (o->variety_levels) fprintf(f, "variety-levels = %s\n", o->variety_levels);
   fprintf(f, "on-bad-row = %s\n", o->on_bad_row_skip ? "skip" : "fail");
   fprintf(f, "checksum = %s\n", o->checksum ? "true" : "false");
+  if (o->categories) fprintf(f, "categories = %s\n", o->categories);
+  if (o->district_area) fprintf(f, "district-area = %s\n", o->district_area);
+  if (o->screen) fprintf(f, "screen = true\n");
+  fprintf(f, "specialised-lq = %.17g\n", o->specialised_lq);
+  fprintf(f, "specialised-min-employment = %lld.%03lld\n", (long long)(o->specialised_min_milli / REGIO_MILLI),
+          (long long)(o->specialised_min_milli % REGIO_MILLI));
   if (o->io_table) {
     fprintf(f, "io-table = %s\n", o->io_table);
     const char *names[] = {"io-label-col",        "io-output-row",     "io-output-col",   "io-compensation-row",
@@ -391,6 +444,10 @@ static char *effective_config(const run_options_t *o) {
       fprintf(f, "io-solver = %s\n", regio_io_solver_name((regio_io_solver_t)o->io_solver));
     }
   }
+  if (o->screen) {
+    fprintf(f, "[screen]\n");
+    regio_screen_opts_write(&o->screen_opts, f);
+  }
   fclose(f);
   return text;
 }
@@ -404,6 +461,8 @@ static void free_options(run_options_t *o) {
   free(o->establishments_col);
   free(o->sector_levels);
   free(o->variety_levels);
+  free(o->categories);
+  free(o->district_area);
   char *io[] = {o->io_table,          o->io_label_col,        o->io_output_row,
                 o->io_output_col,     o->io_compensation_row, o->io_value_added_rows,
                 o->io_employment_row, o->io_household_col,    o->io_sector_map};
@@ -596,6 +655,8 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
   memset(&o, 0, sizeof o);
   o.checksum = 1;
   o.flq_delta = REGIO_IO_FLQ_DELTA_DEFAULT;
+  o.specialised_lq = REGIO_SPECIALISED_LQ;
+  regio_screen_opts_default(&o.screen_opts);
   enum { OPT_CONFIG = 1000, OPT_NO_CHECKSUM, OPT_NAMED, OPT_FLAG };
   static const struct option long_options[] = {
       {"output", required_argument, 0, 'o'},
@@ -626,6 +687,11 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
       {"regionalize", required_argument, 0, OPT_NAMED},
       {"flq-delta", required_argument, 0, OPT_NAMED},
       {"io-solver", required_argument, 0, OPT_NAMED},
+      {"specialised-lq", required_argument, 0, OPT_NAMED},
+      {"categories", required_argument, 0, OPT_NAMED},
+      {"screen", no_argument, 0, OPT_FLAG},
+      {"district-area", required_argument, 0, OPT_NAMED},
+      {"specialised-min-employment", required_argument, 0, OPT_NAMED},
       {"config", required_argument, 0, OPT_CONFIG},
       {"no-checksum", no_argument, 0, OPT_NO_CHECKSUM},
       {"quiet", no_argument, 0, 'q'},
@@ -705,6 +771,11 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
     rc = REGIO_ERR_USAGE;
     goto done;
   }
+  if (o.screen && !o.categories) {
+    fprintf(stderr, "regio run: --screen needs --categories (a map with a use column)\n");
+    rc = REGIO_ERR_USAGE;
+    goto done;
+  }
   if (!o.district_cols) o.district_cols = strdup("district");
   if (!o.sector_col) o.sector_col = strdup("sector");
   if (!o.employees_col) o.employees_col = strdup("employees");
@@ -745,6 +816,8 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
     indices.variety_fine = pair[0];
     indices.variety_coarse = pair[1];
   }
+  indices.specialised_lq = o.specialised_lq;
+  indices.specialised_min_milli = o.specialised_min_milli;
   for (int i = 0; i < indices.n_levels; i++)
     if (indices.levels[i] > ingest.min_sector_len) ingest.min_sector_len = indices.levels[i];
   if (indices.variety_fine > ingest.min_sector_len) ingest.min_sector_len = indices.variety_fine;
@@ -784,7 +857,16 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
   clock_gettime(CLOCK_MONOTONIC, &t[1]);
   if (!err) err = regio_indices_memory_check(agg, &indices, ctx);
   if (!err) err = regio_indices_compute(&agg, &indices, ctx, &res);
+  if (!err && o.categories) {
+    regio_category_map_t *map = NULL;
+    err = regio_category_map_read(o.categories, ctx, &map);
+    if (!err) err = regio_categories_compute(res, map, ctx);
+    regio_category_map_destroy(&map);
+  }
+  int64_t unknown_areas = 0;
+  if (!err && o.district_area) err = regio_district_areas_apply(res, o.district_area, ctx, &unknown_areas);
   if (!err && o.io_table) err = run_io(&o, res, ctx, &io);
+  if (!err && o.screen) err = regio_screen_compute_io(res, &o.screen_opts, io.table, io.national, io.map, ctx);
   clock_gettime(CLOCK_MONOTONIC, &t[2]);
   if (!err) {
     res->command_line = strdup(command_line);
@@ -804,6 +886,15 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
   } else if (!o.quiet) {
     double phases[3] = {seconds_between(t[0], t[1]), seconds_between(t[1], t[2]), seconds_between(t[2], t[3])};
     print_summary(res, phases);
+    if (res->screen) {
+      fprintf(stderr, "regio: screen:");
+      for (int k = 0; k < REGIO_CLASS_COUNT; k++)
+        fprintf(stderr, " %s %lld;", regio_screen_class_name(k), (long long)res->screen->counts[k]);
+      fprintf(stderr, "\n");
+    }
+    if (o.district_area && unknown_areas)
+      fprintf(stderr, "regio: %s: %lld districts not in the data (ignored)\n", o.district_area,
+              (long long)unknown_areas);
     fprintf(stderr, "regio: wrote %s\n", o.output);
   }
   if (!err && !o.quiet && io.regional)

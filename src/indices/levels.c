@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "indices/indices_impl.h"
+#include "regio/categories.h"
 #include "regio/indices.h"
+#include "regio/screen.h"
 
 static int cmp_int(const void *a, const void *b) {
   int x = *(const int *)a, y = *(const int *)b;
@@ -71,6 +73,14 @@ static regio_err_t build_level(regio_result_t *res, regio_level_t *level, int pr
       int64_t *out = level->employment + d * S;
       for (size_t s = 0; s < S_full; s++) out[map[s]] += row[s];
     }
+  }
+  if (agg->sector_size_squares) { /* establishment sizes known: the level's sums of squares */
+    level->sector_size_squares = calloc(S ? S : 1, sizeof *level->sector_size_squares);
+    if (!level->sector_size_squares) {
+      free(map);
+      return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for level %s", level->name);
+    }
+    for (size_t s = 0; s < S_full; s++) level->sector_size_squares[map[s]] += agg->sector_size_squares[s];
   }
   free(map);
 
@@ -228,6 +238,25 @@ regio_err_t regio_indices_compute(regio_aggregate_t **aggp, const regio_indices_
   res->variety.fine_level = fine;
   res->variety.coarse_level = coarse;
   if ((err = compute_variety(res, ctx))) goto fail;
+
+  /* specialisation of districts and localisation of sectors, at every level */
+  res->specialised_lq = opts->specialised_lq > 0 ? opts->specialised_lq : REGIO_SPECIALISED_LQ;
+  res->specialised_min_milli = opts->specialised_min_milli;
+  if (agg->district_micro_establishments) {
+    res->micro_share = malloc(D * sizeof(double));
+    if (!res->micro_share) {
+      err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+      goto fail;
+    }
+    for (size_t d = 0; d < D; d++)
+      res->micro_share[d] = agg->district_establishments[d] > 0 ? (double)agg->district_micro_establishments[d] /
+                                                                      (double)agg->district_establishments[d]
+                                                                : NAN;
+  }
+  for (int i = 0; i < res->n_levels; i++) {
+    if ((err = regio_specialisation_compute(res, &res->levels[i], ctx))) goto fail;
+    if ((err = regio_localisation_compute(res, &res->levels[i], ctx))) goto fail;
+  }
   regio_ctx_progress(ctx, "indices", 1.0);
   /* the full matrix is no longer needed once the levels are built */
   free(agg->employment);
@@ -249,7 +278,15 @@ void regio_result_destroy(regio_result_t **p) {
     free(res->levels[i].employment);
     free(res->levels[i].sector_employment);
     free(res->levels[i].lq);
+    free(res->levels[i].sector_size_squares);
+    regio_specialisation_free(&res->levels[i]);
+    regio_localisation_free(&res->levels[i]);
   }
+  free(res->micro_share);
+  regio_categories_destroy(&res->categories);
+  regio_screen_destroy(&res->screen);
+  free(res->district_area);
+  free(res->establishment_density);
   free(res->variety.entropy);
   free(res->variety.unrelated);
   free(res->variety.related);

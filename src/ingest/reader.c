@@ -177,13 +177,10 @@ static const char *column_name(const file_setup_t *s, int role) {
 
 /* Adds one pending row to the cells; returns 0, or nonzero after recording an error. */
 static int add_pending(run_state_t *run, worker_t *w, const pending_row_t *row) {
-  int added = regio_cells_add(&w->partial.cells, row->key, row->employment, row->establishments);
-  if (added == 0) return 0;
-  if (added == -1)
-    worker_error(w, 0, REGIO_ERR_NOMEM, "out of memory while aggregating");
-  else
-    worker_error(w, row->offset, REGIO_ERR_INPUT, "employment sum exceeds the 64-bit fixed-point range");
-  lower_stop(run, added == -1 ? 0 : row->offset);
+  /* (a sum beyond the fixed-point range is reported by the merge, the same for any thread count) */
+  if (regio_cells_add(&w->partial.cells, row->key, row->employment, row->establishments) == 0) return 0;
+  worker_error(w, 0, REGIO_ERR_NOMEM, "out of memory while aggregating");
+  lower_stop(run, 0);
   return 1;
 }
 
@@ -217,7 +214,9 @@ static int resolve_staged(run_state_t *run, worker_t *w, const staged_row_t *row
   int64_t district_id =
       regio_dict_intern_hashed(&w->partial.districts, row->district, row->district_len, row->district_hash);
   int64_t sector_id = regio_dict_intern_hashed(&w->partial.sectors, row->sector, row->sector_len, row->sector_hash);
-  if (district_id < 0 || sector_id < 0) {
+  if (district_id < 0 || sector_id < 0 ||
+      (w->partial.track_sizes &&
+       regio_partial_add_size(&w->partial, (uint32_t)district_id, (uint32_t)sector_id, row->employment) != 0)) {
     worker_error(w, 0, REGIO_ERR_NOMEM, "out of memory while aggregating");
     lower_stop(run, 0);
     return 1;
@@ -1194,6 +1193,7 @@ regio_err_t regio_ingest_files(const char *const *paths, size_t n_paths, const r
       err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
       goto fail;
     }
+    run.workers[t].partial.track_sizes = opts->establishments_col == NULL;
   }
   for (size_t f = 0; f < n_paths; f++) {
     agg->inputs[f].path = strdup(paths[f]);
@@ -1229,6 +1229,8 @@ void regio_aggregate_destroy(regio_aggregate_t **p) {
   free(agg->employment);
   free(agg->district_establishments);
   free(agg->sector_establishments);
+  free(agg->sector_size_squares);
+  free(agg->district_micro_establishments);
   for (size_t f = 0; f < agg->n_inputs; f++) free(agg->inputs[f].path);
   free(agg->inputs);
   free(agg);

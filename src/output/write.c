@@ -13,7 +13,9 @@
 #include "output/atomic_impl.h"
 #include "output/h5_impl.h"
 #include "output/io_write_impl.h"
+#include "regio/categories.h"
 #include "regio/output.h"
+#include "regio/screen.h"
 #include "regio/version.h"
 
 static const char *const skip_reason_names[REGIO_SKIP_COUNT] = {
@@ -34,6 +36,9 @@ static const char *const skip_reason_texts[REGIO_SKIP_COUNT] = {
   "Total employment of each district (E_d), in employees; summed exactly in thousandths and " \
   "stored as float64 = milli / 1000."
 #define DESC_DISTRICT_ESTABLISHMENTS "Number of establishments in each district."
+#define DESC_DISTRICT_MICRO                                                                           \
+  "Number of micro establishments (fewer than 10 employees, 0 included) in each district; only when " \
+  "each input row is one establishment (absent for pre-aggregated input, an establishments column)."
 #define DESC_SECTOR_CODE                                                                      \
   "Sector codes at this level (the full codes cut to the level's prefix length, or the full " \
   "codes), sorted bytewise; the dimension scale of the sector axis of this level."
@@ -57,6 +62,48 @@ static const char *const skip_reason_texts[REGIO_SKIP_COUNT] = {
   "Related variety: sum over coarse groups g of P_g * H_g, H_g the entropy (log base 2) of the "   \
   "fine-level shares inside g (Frenken, Van Oort & Verburg 2007), in bits; entropy = unrelated + " \
   "related. NaN for a district with zero employment."
+
+#define DESC_LQ_SYMMETRIC                                                                        \
+  "Symmetric location quotient (LQ - 1) / (LQ + 1) by district (rows) and sector (columns), in " \
+  "[-1, 1) (Dalum, Laursen & Villumsen 1998); NaN where the LQ is NaN."
+
+/* /specialisation/<level>: per district; s_ds = E_ds / E_d, p_s = E_s / E */
+static const char *const specialisation_names[9] = {"krugman",      "hoover", "hhi",           "hhi_normalised",
+                                                    "theil",        "max_lq", "max_lq_sector", "relative_diversity",
+                                                    "n_specialised"};
+static const char *const specialisation_descriptions[9] = {
+    "Krugman specialisation index sum_s |s_ds - p_s| (s_ds = E_ds / E_d, p_s = E_s / E), in [0, 2]; NaN where "
+    "E_d = 0.",
+    "Hoover coefficient of specialisation, half the Krugman index, in [0, 1]; NaN where E_d = 0.",
+    "Herfindahl-Hirschman index sum_s s_ds^2 of the district's sector shares; NaN where E_d = 0.",
+    "Normalised Herfindahl-Hirschman index (H - 1/n) / (1 - 1/n), n the number of sectors of the level with "
+    "national employment > 0; NaN where E_d = 0 or n = 1.",
+    "Relative Theil index (Kullback-Leibler divergence of the district's shares from the national ones) sum_s "
+    "s_ds ln(s_ds / p_s), natural log, 0 ln 0 = 0, >= 0; NaN where E_d = 0.",
+    "Duranton-Puga relative specialisation: the largest location quotient of the district; NaN where E_d = 0.",
+    "Sector of max_lq: index (from 0) into the sectors of /levels/<level>/sectors/code, the lowest index among "
+    "ties; -1 where E_d = 0.",
+    "Duranton-Puga relative diversity 1 / sum_s |s_ds - p_s| (the inverse of the Krugman index); +inf where the "
+    "district's shares equal the national ones; NaN where E_d = 0.",
+    "Number of specialised sectors: LQ >= the attribute lq_threshold and employment >= the attribute "
+    "min_employment; 0 where E_d = 0."};
+
+/* /localisation/<level>: per sector; s_sd = E_ds / E_s, x_d = E_d / E */
+static const char *const localisation_names[6] = {
+    "hoover", "gini", "concentration", "plant_herfindahl", "ellison_glaeser", "maurel_sedillot"};
+static const char *const localisation_descriptions[6] = {
+    "Hoover coefficient of localisation 1/2 sum_d |s_sd - x_d| (s_sd = E_ds / E_s, x_d = E_d / E), in [0, 1); NaN "
+    "where E_s = 0.",
+    "Locational Gini (Krugman 1991): districts sorted by LQ ascending, Lorenz curve of cumulative s_sd against "
+    "cumulative x_d, Gini = 1 - sum_k x_k (Y_(k-1) + Y_k) = twice the area between the diagonal and the curve, in "
+    "[0, 1); some authors report the area itself (half this value). NaN where E_s = 0.",
+    "Raw geographic concentration G = sum_d (s_sd - x_d)^2 (Ellison & Glaeser 1997); NaN where E_s = 0.",
+    "Plant Herfindahl H = sum_k (e_k / E_s)^2 over the sector's establishments k (each input row is one "
+    "establishment); NaN for pre-aggregated input (an establishments column) or E_s = 0.",
+    "Ellison-Glaeser (1997) agglomeration index gamma = [G - (1 - sum_d x_d^2) H] / [(1 - sum_d x_d^2)(1 - H)]; "
+    "NaN where H is unknown (pre-aggregated input), H = 1 (one establishment), sum_d x_d^2 = 1 or E_s = 0.",
+    "Maurel-Sedillot (1999) agglomeration index gamma = [sum_d s_sd^2 - sum_d x_d^2 - H (1 - sum_d x_d^2)] / "
+    "[(1 - sum_d x_d^2)(1 - H)]; NaN as ellison_glaeser."};
 
 /* ---- validation ------------------------------------------------------------------------------- */
 
@@ -192,6 +239,31 @@ static regio_err_t write_districts(regio_h5w_t *w, const regio_result_t *res, hi
                                         H5T_NATIVE_INT64, 1, dims, agg->district_establishments,
                                         DESC_DISTRICT_ESTABLISHMENTS, &dset));
   REGIO_TRY_GOTO(attach(w, dset, "/districts/establishments", scale, 0, "district"));
+  if (agg->district_micro_establishments) { /* establishment rows only: sizes known */
+    regio_h5_close(&dset);
+    REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "micro_establishments", "/districts/micro_establishments",
+                                          H5T_STD_I64LE, H5T_NATIVE_INT64, 1, dims, agg->district_micro_establishments,
+                                          DESC_DISTRICT_MICRO, &dset));
+    REGIO_TRY_GOTO(attach(w, dset, "/districts/micro_establishments", scale, 0, "district"));
+  }
+  {
+    const double *values[3] = {res->micro_share, res->district_area, res->establishment_density};
+    static const char *const names[3] = {"micro_share", "area_km2", "establishment_density"};
+    static const char *const objects[3] = {"/districts/micro_share", "/districts/area_km2",
+                                           "/districts/establishment_density"};
+    static const char *const descriptions[3] = {
+        "Share of the district's establishments with fewer than 10 employees (micro); only when each input row is "
+        "one establishment; NaN for a district without establishments.",
+        "Area of the district in km2, from --district-area; NaN for a district not in that file.",
+        "Establishments per km2 (establishments / area_km2); NaN where the area is unknown."};
+    for (int k = 0; k < 3; k++) {
+      if (!values[k]) continue;
+      regio_h5_close(&dset);
+      REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, names[k], objects[k], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims,
+                                            values[k], descriptions[k], &dset));
+      REGIO_TRY_GOTO(attach(w, dset, objects[k], scale, 0, "district"));
+    }
+  }
   *district_scale = scale;
   scale = -1;
 cleanup:
@@ -252,8 +324,251 @@ cleanup:
   return err;
 }
 
+/* ---- categories ------------------------------------------------------------------------------ */
+
+static regio_err_t write_categories(regio_h5w_t *w, const regio_result_t *res, hid_t district_scale) {
+  regio_err_t err = REGIO_OK;
+  const regio_categories_t *cat = res->categories;
+  const regio_level_t *lvl = &res->levels[cat->level];
+  const size_t D = res->agg->districts.count, C = (size_t)cat->n_categories, S = lvl->sectors.count;
+  hid_t group = -1, scale = -1, dset = -1;
+  int64_t *category_use = malloc(C * sizeof *category_use);
+  double *employment = malloc((D * C > 0 ? D * C : 1) * sizeof *employment);
+  hsize_t dims_c[1] = {C}, dims_dc[2] = {D, C}, dims_s[1] = {S}, dims_d[1] = {D};
+  if (!category_use || !employment) {
+    err = REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory", w->path);
+    goto cleanup;
+  }
+  for (size_t c = 0; c < C; c++) category_use[c] = cat->use[c];
+  REGIO_TRY_GOTO(regio_h5_group(w, w->file, "categories", "/categories", &group));
+  REGIO_TRY_GOTO(regio_h5_attr_string(w, group, "/categories", "level", lvl->name));
+  REGIO_TRY_GOTO(strings_dataset(w, group, "name", "/categories/name", (const char *const *)cat->names, C,
+                                 "Functional categories, in the order of the category map; 'other' (sectors no "
+                                 "prefix of the map matches) last. The dimension scale of the category axis.",
+                                 &scale));
+  REGIO_H5_TRY(w, H5DSset_scale(scale, "category"), "/categories/name");
+  REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "use", "/categories/use", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, dims_c,
+                                        category_use,
+                                        "Use of each category in the mixed-use index: 0 none, 1 work, 2 living, "
+                                        "3 leisure.",
+                                        &dset));
+  REGIO_TRY_GOTO(attach(w, dset, "/categories/use", scale, 0, "category"));
+  regio_h5_close(&dset);
+  REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "sector_category", "/categories/sector_category", H5T_STD_I64LE,
+                                        H5T_NATIVE_INT64, 1, dims_s, cat->sector_category,
+                                        "Category (index into /categories/name) of each sector of the level named "
+                                        "by the attribute level of /categories (the finest level), by the longest "
+                                        "matching prefix of the category map.",
+                                        &dset));
+  regio_h5_close(&dset);
+  for (size_t i = 0; i < D * C; i++) employment[i] = (double)cat->employment[i] / (double)REGIO_MILLI;
+  REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "employment", "/categories/employment", H5T_IEEE_F64LE,
+                                        H5T_NATIVE_DOUBLE, 2, dims_dc, employment,
+                                        "Employment by district (rows) and category (columns) E_dc, in employees; "
+                                        "summed exactly in thousandths and stored as float64 = milli / 1000.",
+                                        &dset));
+  REGIO_TRY_GOTO(regio_h5_attr_string(w, dset, "/categories/employment", "units", "employees"));
+  REGIO_TRY_GOTO(attach(w, dset, "/categories/employment", district_scale, 0, "district"));
+  REGIO_TRY_GOTO(attach(w, dset, "/categories/employment", scale, 1, "category"));
+  regio_h5_close(&dset);
+  REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "share", "/categories/share", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2,
+                                        dims_dc, cat->share,
+                                        "Share E_dc / E_d of the district's employment in each category; NaN where "
+                                        "E_d = 0.",
+                                        &dset));
+  REGIO_TRY_GOTO(attach(w, dset, "/categories/share", district_scale, 0, "district"));
+  REGIO_TRY_GOTO(attach(w, dset, "/categories/share", scale, 1, "category"));
+  regio_h5_close(&dset);
+  REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "lq", "/categories/lq", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dims_dc,
+                                        cat->lq,
+                                        "Category location quotient (E_dc / E_d) / (E_c / E); NaN where E_d = 0 or "
+                                        "E_c = 0.",
+                                        &dset));
+  REGIO_TRY_GOTO(attach(w, dset, "/categories/lq", district_scale, 0, "district"));
+  REGIO_TRY_GOTO(attach(w, dset, "/categories/lq", scale, 1, "category"));
+  regio_h5_close(&dset);
+  if (cat->mixed_use) {
+    REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "mixed_use", "/categories/mixed_use", H5T_IEEE_F64LE,
+                                          H5T_NATIVE_DOUBLE, 1, dims_d, cat->mixed_use,
+                                          "Mixed-use index: entropy of the district's employment shares in the work, "
+                                          "living and leisure categories (use 1, 2, 3), divided by ln 3, in [0, 1]; "
+                                          "NaN where that employment is 0.",
+                                          &dset));
+    REGIO_TRY_GOTO(attach(w, dset, "/categories/mixed_use", district_scale, 0, "district"));
+  }
+cleanup:
+  free(category_use);
+  free(employment);
+  regio_h5_close(&dset);
+  regio_h5_close(&scale);
+  regio_h5_close(&group);
+  return err;
+}
+
+/* ---- screen ----------------------------------------------------------------------------------- */
+
+static regio_err_t write_screen(regio_h5w_t *w, const regio_result_t *res, hid_t district_scale) {
+  regio_err_t err = REGIO_OK;
+  const regio_screen_t *sc = res->screen;
+  const regio_screen_opts_t *o = &sc->opts;
+  hid_t group = -1, scores = -1, type = -1, dset = -1;
+  hsize_t dims[1] = {res->agg->districts.count};
+  REGIO_TRY_GOTO(regio_h5_group(w, w->file, "screen", "/screen", &group));
+  REGIO_H5_TRY(w, type = H5Tenum_create(H5T_NATIVE_INT8), "/screen/class");
+  for (int c = 0; c < REGIO_CLASS_COUNT; c++) {
+    int8_t value = (int8_t)c;
+    REGIO_H5_TRY(w, H5Tenum_insert(type, regio_screen_class_name(c), &value), "/screen/class");
+  }
+  REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "class", "/screen/class", type, type, 1, dims, sc->district_class,
+                                        "Class of each district (HDF5 enum, int8): thin, specialised_cluster, "
+                                        "innovation_district, central_lifestyle_district, central_business_district, "
+                                        "diversified; the rules are in docs/SCREENING.md and the thresholds used in "
+                                        "the attributes of /screen.",
+                                        &dset));
+  REGIO_TRY_GOTO(attach(w, dset, "/screen/class", district_scale, 0, "district"));
+  regio_h5_close(&dset);
+  {
+    struct {
+      const char *name;
+      double value;
+    } attrs[] = {{"thin_employment", o->thin_employment},
+                 {"cluster_krugman_z", o->cluster_krugman_z},
+                 {"cluster_related_variety_z", o->cluster_related_z},
+                 {"innovation_related_variety_z", o->innovation_related_z},
+                 {"innovation_knowledge_lq", o->innovation_knowledge_lq},
+                 {"innovation_mixed_use_quantile", o->innovation_mixed_use_quantile},
+                 {"innovation_micro_share_quantile", o->innovation_micro_quantile},
+                 {"office_lq", o->office_lq},
+                 {"amenity_lq", o->amenity_lq},
+                 {"mixed_use_threshold", sc->mixed_use_threshold},
+                 {"micro_share_threshold", sc->micro_threshold},
+                 {"value_chain_quantile", o->value_chain_quantile},
+                 {"value_chain_threshold", sc->value_chain_threshold},
+                 {"cluster_value_chain", o->cluster_value_chain},
+                 {"krugman_mean", sc->krugman_mean},
+                 {"krugman_sd", sc->krugman_sd},
+                 {"related_variety_mean", sc->related_mean},
+                 {"related_variety_sd", sc->related_sd}};
+    for (size_t k = 0; k < sizeof attrs / sizeof attrs[0]; k++)
+      REGIO_TRY_GOTO(regio_h5_attr_double(w, group, "/screen", attrs[k].name, attrs[k].value));
+    REGIO_TRY_GOTO(
+        regio_h5_attr_int(w, group, "/screen", "cluster_needs_manufacturing", o->cluster_needs_manufacturing));
+    REGIO_TRY_GOTO(regio_h5_attr_string(w, group, "/screen", "knowledge_categories", o->knowledge_categories));
+    REGIO_TRY_GOTO(regio_h5_attr_string(w, group, "/screen", "office_categories", o->office_categories));
+    REGIO_TRY_GOTO(regio_h5_attr_string(w, group, "/screen", "amenity_categories", o->amenity_categories));
+    REGIO_TRY_GOTO(regio_h5_attr_string(w, group, "/screen", "manufacturing_categories", o->manufacturing_categories));
+  }
+  REGIO_TRY_GOTO(regio_h5_group(w, group, "scores", "/screen/scores", &scores));
+  {
+    const double *values[7] = {sc->krugman_z,  sc->related_z, sc->knowledge_lq, sc->office_lq,
+                               sc->amenity_lq, sc->mixed_use, sc->micro_share};
+    static const char *const names[7] = {"krugman_z",  "related_variety_z", "knowledge_lq", "office_lq",
+                                         "amenity_lq", "mixed_use",         "micro_share"};
+    static const char *const descriptions[7] = {
+        "z-score of the Krugman index at the finest level over the districts that are not thin (population sd).",
+        "z-score of related variety over the districts that are not thin (population sd).",
+        "LQ of the knowledge categories (attribute knowledge_categories of /screen).",
+        "LQ of the office categories (attribute office_categories of /screen).",
+        "LQ of the amenity categories (attribute amenity_categories of /screen).",
+        "Mixed-use index (/categories/mixed_use).",
+        "Share of micro establishments (/districts/micro_share); NaN when establishment sizes are unknown."};
+    for (int k = 0; k < 7; k++) {
+      char object[64];
+      snprintf(object, sizeof object, "/screen/scores/%s", names[k]);
+      REGIO_TRY_GOTO(regio_h5_dataset_write(w, scores, names[k], object, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims,
+                                            values[k], descriptions[k], &dset));
+      REGIO_TRY_GOTO(attach(w, dset, object, district_scale, 0, "district"));
+      regio_h5_close(&dset);
+    }
+    REGIO_TRY_GOTO(regio_h5_dataset_write(w, scores, "max_lq_in_manufacturing",
+                                          "/screen/scores/max_lq_in_manufacturing", H5T_STD_I8LE, H5T_NATIVE_INT8, 1,
+                                          dims, sc->max_lq_in_manufacturing,
+                                          "1 when the district's largest LQ at the finest level is in a manufacturing "
+                                          "category (attribute manufacturing_categories of /screen).",
+                                          &dset));
+    REGIO_TRY_GOTO(attach(w, dset, "/screen/scores/max_lq_in_manufacturing", district_scale, 0, "district"));
+    if (sc->value_chain) {
+      regio_h5_close(&dset);
+      REGIO_TRY_GOTO(regio_h5_dataset_write(
+          w, scores, "value_chain", "/screen/scores/value_chain", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims,
+          sc->value_chain,
+          "Value-chain coherence: share of the pairs of the district's specialised sectors (finest level, as "
+          "n_specialised, mapped to IO sectors by the sector map) whose IO sectors k, l have max(a_kl, a_lk) >= the "
+          "attribute value_chain_threshold of /screen; NaN with fewer than two such sectors.",
+          &dset));
+      REGIO_TRY_GOTO(attach(w, dset, "/screen/scores/value_chain", district_scale, 0, "district"));
+    }
+  }
+cleanup:
+  regio_h5_close(&dset);
+  regio_h5_close(&type);
+  regio_h5_close(&scores);
+  regio_h5_close(&group);
+  return err;
+}
+
+/* ---- specialisation and localisation ----------------------------------------------------------- */
+
+/* /specialisation/<level>: the per-district indices of one level. */
+static regio_err_t write_specialisation(regio_h5w_t *w, const regio_result_t *res, const regio_level_t *lvl,
+                                        hid_t parent, hid_t district_scale) {
+  regio_err_t err = REGIO_OK;
+  const regio_specialisation_t *sp = &lvl->specialisation;
+  hid_t group = -1, dset = -1;
+  char base[64], object[128];
+  hsize_t dims[1] = {res->agg->districts.count};
+  const void *values[9] = {sp->krugman,      sp->hoover, sp->hhi,           sp->hhi_normalised,
+                           sp->theil,        sp->max_lq, sp->max_lq_sector, sp->relative_diversity,
+                           sp->n_specialised};
+  snprintf(base, sizeof base, "/specialisation/%s", lvl->name);
+  REGIO_TRY_GOTO(regio_h5_group(w, parent, lvl->name, base, &group));
+  REGIO_TRY_GOTO(regio_h5_attr_string(w, group, base, "level", lvl->name));
+  REGIO_TRY_GOTO(regio_h5_attr_double(w, group, base, "lq_threshold", res->specialised_lq));
+  REGIO_TRY_GOTO(
+      regio_h5_attr_double(w, group, base, "min_employment", (double)res->specialised_min_milli / (double)REGIO_MILLI));
+  for (int k = 0; k < 9; k++) {
+    const int integer = k == 6 || k == 8;
+    snprintf(object, sizeof object, "%s/%s", base, specialisation_names[k]);
+    REGIO_TRY_GOTO(regio_h5_dataset_write(
+        w, group, specialisation_names[k], object, integer ? H5T_STD_I64LE : H5T_IEEE_F64LE,
+        integer ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE, 1, dims, values[k], specialisation_descriptions[k], &dset));
+    REGIO_TRY_GOTO(attach(w, dset, object, district_scale, 0, "district"));
+    regio_h5_close(&dset);
+  }
+cleanup:
+  regio_h5_close(&dset);
+  regio_h5_close(&group);
+  return err;
+}
+
+/* /localisation/<level>: the per-sector indices of one level, on the level's sector scale. */
+static regio_err_t write_localisation(regio_h5w_t *w, const regio_level_t *lvl, hid_t parent, hid_t sector_scale) {
+  regio_err_t err = REGIO_OK;
+  const regio_localisation_t *lo = &lvl->localisation;
+  hid_t group = -1, dset = -1;
+  char base[64], object[128];
+  hsize_t dims[1] = {lvl->sectors.count};
+  const double *values[6] = {lo->hoover,          lo->gini,           lo->concentration, lo->plant_herfindahl,
+                             lo->ellison_glaeser, lo->maurel_sedillot};
+  snprintf(base, sizeof base, "/localisation/%s", lvl->name);
+  REGIO_TRY_GOTO(regio_h5_group(w, parent, lvl->name, base, &group));
+  REGIO_TRY_GOTO(regio_h5_attr_string(w, group, base, "level", lvl->name));
+  REGIO_TRY_GOTO(regio_h5_attr_int(w, group, base, "establishment_sizes", lvl->sector_size_squares != NULL));
+  for (int k = 0; k < 6; k++) {
+    snprintf(object, sizeof object, "%s/%s", base, localisation_names[k]);
+    REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, localisation_names[k], object, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1,
+                                          dims, values[k], localisation_descriptions[k], &dset));
+    REGIO_TRY_GOTO(attach(w, dset, object, sector_scale, 0, "sector"));
+    regio_h5_close(&dset);
+  }
+cleanup:
+  regio_h5_close(&dset);
+  regio_h5_close(&group);
+  return err;
+}
+
 static regio_err_t write_level(regio_h5w_t *w, const regio_result_t *res, const regio_level_t *lvl, hid_t levels,
-                               hid_t district_scale) {
+                               hid_t district_scale, hid_t localisation) {
   regio_err_t err = REGIO_OK;
   const regio_aggregate_t *agg = res->agg;
   size_t n_districts = agg->districts.count, n_sectors = lvl->sectors.count;
@@ -303,6 +618,15 @@ static regio_err_t write_level(regio_h5w_t *w, const regio_result_t *res, const 
                                         DESC_LQ, &dset));
   REGIO_TRY_GOTO(attach(w, dset, object, district_scale, 0, "district"));
   REGIO_TRY_GOTO(attach(w, dset, object, scale, 1, "sector"));
+  regio_h5_close(&dset);
+  if (lvl->lq_symmetric) {
+    snprintf(object, sizeof object, "%s/lq_symmetric", base);
+    REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "lq_symmetric", object, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dims,
+                                          lvl->lq_symmetric, DESC_LQ_SYMMETRIC, &dset));
+    REGIO_TRY_GOTO(attach(w, dset, object, district_scale, 0, "district"));
+    REGIO_TRY_GOTO(attach(w, dset, object, scale, 1, "sector"));
+  }
+  if (lvl->localisation.hoover && localisation >= 0) REGIO_TRY_GOTO(write_localisation(w, lvl, localisation, scale));
 cleanup:
   free(establishments);
   regio_h5_close(&dset);
@@ -464,7 +788,7 @@ cleanup:
 
 static regio_err_t write_contents(regio_h5w_t *w, const regio_result_t *res, const regio_output_io_t *io) {
   regio_err_t err = REGIO_OK;
-  hid_t district_scale = -1, levels = -1;
+  hid_t district_scale = -1, levels = -1, localisation = -1;
   double steps = (double)res->n_levels + 3.0;
 
   REGIO_TRY_GOTO(regio_h5_attr_int(w, w->file, "/", "schema_version", REGIO_SCHEMA_VERSION));
@@ -473,14 +797,27 @@ static regio_err_t write_contents(regio_h5w_t *w, const regio_result_t *res, con
   regio_ctx_progress(w->ctx, "output", 1.0 / steps);
 
   REGIO_TRY_GOTO(regio_h5_group(w, w->file, "levels", "/levels", &levels));
+  if (res->n_levels > 0 && res->levels[0].localisation.hoover)
+    REGIO_TRY_GOTO(regio_h5_group(w, w->file, "localisation", "/localisation", &localisation));
   for (int i = 0; i < res->n_levels; i++) {
-    REGIO_TRY_GOTO(write_level(w, res, &res->levels[i], levels, district_scale));
+    REGIO_TRY_GOTO(write_level(w, res, &res->levels[i], levels, district_scale, localisation));
     regio_ctx_progress(w->ctx, "output", (2.0 + i) / steps);
   }
   if (res->n_levels > 0) REGIO_TRY_GOTO(write_variety(w, res, district_scale));
+  if (res->n_levels > 0 && res->levels[0].specialisation.krugman) {
+    hid_t group = -1;
+    REGIO_TRY_GOTO(regio_h5_group(w, w->file, "specialisation", "/specialisation", &group));
+    for (int i = 0; i < res->n_levels && err == REGIO_OK; i++)
+      err = write_specialisation(w, res, &res->levels[i], group, district_scale);
+    regio_h5_close(&group);
+    if (err) goto cleanup;
+  }
+  if (res->categories) REGIO_TRY_GOTO(write_categories(w, res, district_scale));
+  if (res->screen) REGIO_TRY_GOTO(write_screen(w, res, district_scale));
   if (io) REGIO_TRY_GOTO(regio_io_write_group(w, io));
   REGIO_TRY_GOTO(write_provenance(w, res));
 cleanup:
+  regio_h5_close(&localisation);
   regio_h5_close(&levels);
   regio_h5_close(&district_scale);
   return err;

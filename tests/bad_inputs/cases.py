@@ -114,7 +114,8 @@ for name, value, why in [("negative", "-1", "is negative"), ("nan", "NaN", "is n
     run_case("employees_" + name, H + "01001,11111,1\n01002,11111,%s\n" % value, 3,
              "in.csv:3: column 'employees' (field 3): \"%s\" %s" % (shown, why))
 run_case("employment_sum_overflow", H + "01001,11111,9000000000000000\n01001,11111,9000000000000000\n", 3,
-         "in.csv:3: employment sum exceeds the 64-bit fixed-point range")
+         "the employment or establishments of district 01001 in sector 11111 sum to more than the 64-bit "
+         "fixed-point range holds")
 run_case("all_employment_zero", H + "01001,11111,0\n01002,22222,0.000\n", 3,
          "total employment is zero in all 2 districts: location quotients and variety are undefined")
 run_case("all_rows_skipped", H + "01001,11111,x\n01002,22222,y\n", 3,
@@ -150,7 +151,7 @@ case("config_unknown_key", ["run", "--config", "c.ini", "in.csv", "-o", "out.h5"
 case("config_bad_value", ["run", "--config", "c.ini", "in.csv", "-o", "out.h5"], 2,
      "c.ini:2: on-bad-row = sometimes: expected fail or skip", files={"in.csv": OK, "c.ini": "[run]\non-bad-row = sometimes\n"})
 case("config_unknown_section", ["run", "--config", "c.ini", "in.csv", "-o", "out.h5"], 2,
-     "c.ini:2: unknown section [runn] (expected [run])", files={"in.csv": OK, "c.ini": "[runn]\nthreads = 1\n"})
+     "c.ini:2: unknown section [runn] (expected [run]", files={"in.csv": OK, "c.ini": "[runn]\nthreads = 1\n"})
 case("config_not_ini", ["run", "--config", "c.ini", "in.csv", "-o", "out.h5"], 2,
      "c.ini:2: not an INI line (expected key = value)", files={"in.csv": OK, "c.ini": "[run]\nthreads 1\n"})
 case("config_missing", ["run", "--config", "none.ini", "in.csv", "-o", "out.h5"], 2,

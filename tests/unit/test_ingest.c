@@ -638,17 +638,17 @@ static void test_overflow(void) {
   test_write_text(path, "district,sector,employees\n01,111,9223372036854775.807\n01,111,0.001\n");
   regio_ingest_opts_t o = default_opts();
   regio_aggregate_t *agg = NULL;
-  /* one thread: the second row overflows the cell (line 3) */
-  CHECK_ERROR(ingest_n(&path, 1, &o, 1, &agg), REGIO_ERR_INPUT, at_line(path, 3), "exceeds");
-  /* more threads: in the cell or when the partial aggregates are merged */
-  for (int threads = 2; threads <= 4; threads++) {
+  /* the same message for any thread count and block size (in a thread's cell or at the merge):
+   * the cell named, no line, since which row crosses the limit depends on the order */
+  const char *want = "district 01 in sector 111 sum to more than the 64-bit fixed-point range";
+  for (int threads = 1; threads <= 4; threads++) {
     o.block_bytes = threads == 4 ? 7 : 0;
-    CHECK_ERROR(ingest_n(&path, 1, &o, threads, &agg), REGIO_ERR_INPUT, "exceeds");
+    CHECK_ERROR(ingest_n(&path, 1, &o, threads, &agg), REGIO_ERR_INPUT, want);
     CHECK(agg == NULL);
   }
   /* under the skip policy too: an overflow is not a bad row */
   o.on_bad_row = REGIO_BAD_ROW_SKIP;
-  CHECK_ERROR(ingest_n(&path, 1, &o, 1, &agg), REGIO_ERR_INPUT, "exceeds");
+  CHECK_ERROR(ingest_n(&path, 1, &o, 1, &agg), REGIO_ERR_INPUT, want);
   /* INT64_MAX exactly is fine */
   test_write_text(path, "district,sector,employees\n01,111,9223372036854775.807\n02,111,0\n");
   CHECK_ERROR(ingest_n(&path, 1, &o, 2, &agg), REGIO_OK, "");

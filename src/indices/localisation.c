@@ -1,0 +1,136 @@
+/* Localisation of sectors: Hoover coefficient of localisation, locational Gini, raw geographic
+ * concentration, and the Ellison-Glaeser (1997) and Maurel-Sedillot (1999) agglomeration indices;
+ * formulas and conventions in include/regio/indices.h and docs/SCHEMA.md.
+ *
+ * Each sector's values are reductions over the districts, done serially in district order (the
+ * Gini in an exact sort order) by the one thread that owns the sector, so they do not depend on
+ * the thread count. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "indices/indices_impl.h"
+#include "regio/indices.h"
+
+/* A district in the Lorenz order of one sector: ascending E_ds / E_d (compared exactly by cross
+ * multiplication), ties by district index, so the order is total and unique. */
+typedef struct lorenz_entry {
+  int64_t sector_employment; /* E_ds */
+  int64_t district_employment;
+  size_t district;
+} lorenz_entry_t;
+
+static int lorenz_cmp(const void *a, const void *b) {
+  const lorenz_entry_t *x = a, *y = b;
+  /* E_xs / E_x < E_ys / E_y  <=>  E_xs * E_y < E_ys * E_x (both denominators positive) */
+  const __int128 left = (__int128)x->sector_employment * y->district_employment;
+  const __int128 right = (__int128)y->sector_employment * x->district_employment;
+  if (left != right) return left < right ? -1 : 1;
+  return (x->district > y->district) - (x->district < y->district);
+}
+
+void regio_localisation_sector(const int64_t *employment, size_t stride, size_t n_districts,
+                               const int64_t *district_totals, int64_t sector_total, int64_t national_total,
+                               double sum_x2, const regio_u128_t *size_squares, void *scratch,
+                               regio_localisation_sector_t *out) {
+  out->hoover = out->gini = out->concentration = NAN;
+  out->plant_herfindahl = out->ellison_glaeser = out->maurel_sedillot = NAN;
+  if (sector_total <= 0 || national_total <= 0) return;
+  const double sector = (double)sector_total, national = (double)national_total;
+  double abs_sum = 0.0, g = 0.0, sum_s2 = 0.0;
+  lorenz_entry_t *order = scratch;
+  size_t n = 0;
+  for (size_t d = 0; d < n_districts; d++) {
+    const int64_t e = employment[d * stride];
+    const double share = (double)e / sector, x = (double)district_totals[d] / national;
+    abs_sum += fabs(share - x);
+    g += (share - x) * (share - x);
+    sum_s2 += share * share;
+    if (district_totals[d] > 0) order[n++] = (lorenz_entry_t){e, district_totals[d], d};
+  }
+  out->hoover = 0.5 * abs_sum;
+  out->concentration = g;
+
+  qsort(order, n, sizeof *order, lorenz_cmp);
+  double cumulative = 0.0, area = 0.0; /* area = sum_k x_k (Y_(k-1) + Y_k) */
+  for (size_t k = 0; k < n; k++) {
+    const double share = (double)order[k].sector_employment / sector;
+    const double x = (double)order[k].district_employment / national;
+    area += x * (2.0 * cumulative + share);
+    cumulative += share;
+  }
+  out->gini = 1.0 - area;
+
+  if (!size_squares) return;
+  const regio_u128_t total_squared = (regio_u128_t)(uint64_t)sector_total * (uint64_t)sector_total;
+  const double h = (double)*size_squares / (sector * sector);
+  out->plant_herfindahl = h;
+  /* H = 1 exactly (a single establishment holds all the sector's employment) or all employment in
+   * one district (sum x^2 = 1): the indices are 0/0 */
+  if (*size_squares == total_squared || !(sum_x2 < 1.0)) return;
+  const double denominator = (1.0 - sum_x2) * (1.0 - h);
+  out->ellison_glaeser = (g - (1.0 - sum_x2) * h) / denominator;
+  out->maurel_sedillot = (sum_s2 - sum_x2 - h * (1.0 - sum_x2)) / denominator;
+}
+
+static void free_localisation(regio_localisation_t *lo) {
+  free(lo->hoover);
+  free(lo->gini);
+  free(lo->concentration);
+  free(lo->plant_herfindahl);
+  free(lo->ellison_glaeser);
+  free(lo->maurel_sedillot);
+}
+
+regio_err_t regio_localisation_compute(regio_result_t *res, regio_level_t *level, regio_ctx_t *ctx) {
+  const size_t D = res->agg->districts.count, S = level->sectors.count;
+  const size_t nS = S ? S : 1;
+  regio_localisation_t *lo = &level->localisation;
+  lo->hoover = malloc(nS * sizeof(double));
+  lo->gini = malloc(nS * sizeof(double));
+  lo->concentration = malloc(nS * sizeof(double));
+  lo->plant_herfindahl = malloc(nS * sizeof(double));
+  lo->ellison_glaeser = malloc(nS * sizeof(double));
+  lo->maurel_sedillot = malloc(nS * sizeof(double));
+  if (!lo->hoover || !lo->gini || !lo->concentration || !lo->plant_herfindahl || !lo->ellison_glaeser ||
+      !lo->maurel_sedillot)
+    return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the localisation indices of level %s", level->name);
+  /* sum_d x_d^2, serially in district order */
+  double sum_x2 = 0.0;
+  const double national = (double)res->total_employment;
+  for (size_t d = 0; d < D; d++) {
+    const double x = (double)res->district_employment[d] / national;
+    sum_x2 += x * x;
+  }
+  const int T = regio_ctx_threads(ctx);
+  int out_of_memory = 0;
+#pragma omp parallel num_threads(T)
+  {
+    lorenz_entry_t *scratch = malloc((D ? D : 1) * sizeof *scratch);
+    if (!scratch) {
+#pragma omp atomic write
+      out_of_memory = 1;
+    }
+#pragma omp for schedule(dynamic, 16)
+    for (size_t s = 0; s < S; s++) {
+      if (!scratch) continue;
+      regio_localisation_sector_t one;
+      regio_localisation_sector(level->employment + s, S, D, res->district_employment, level->sector_employment[s],
+                                res->total_employment, sum_x2,
+                                level->sector_size_squares ? &level->sector_size_squares[s] : NULL, scratch, &one);
+      lo->hoover[s] = one.hoover;
+      lo->gini[s] = one.gini;
+      lo->concentration[s] = one.concentration;
+      lo->plant_herfindahl[s] = one.plant_herfindahl;
+      lo->ellison_glaeser[s] = one.ellison_glaeser;
+      lo->maurel_sedillot[s] = one.maurel_sedillot;
+    }
+    free(scratch);
+  }
+  if (out_of_memory)
+    return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the localisation indices of level %s", level->name);
+  return REGIO_OK;
+}
+
+void regio_localisation_free(regio_level_t *level) {
+  free_localisation(&level->localisation);
+}

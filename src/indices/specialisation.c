@@ -1,0 +1,116 @@
+/* Specialisation of districts (Krugman, Hoover, Herfindahl, relative Theil, Duranton-Puga) and the
+ * symmetric location quotient; formulas and conventions in include/regio/indices.h and
+ * docs/SCHEMA.md. Each district's values depend only on its row and the national totals. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "indices/indices_impl.h"
+#include "regio/indices.h"
+
+void regio_lq_symmetric(const double *lq, size_t n, double *out) {
+  for (size_t i = 0; i < n; i++) out[i] = isnan(lq[i]) ? NAN : (lq[i] - 1.0) / (lq[i] + 1.0);
+}
+
+void regio_specialisation_row(const int64_t *employment_row, const double *lq_row, int64_t district_total,
+                              const int64_t *sector_totals, int64_t national_total, size_t n_sectors,
+                              size_t n_active_sectors, double lq_threshold, int64_t min_milli,
+                              regio_specialisation_row_t *out) {
+  if (district_total <= 0 || national_total <= 0) {
+    out->krugman = out->hoover = out->hhi = out->hhi_normalised = out->theil = NAN;
+    out->max_lq = out->relative_diversity = NAN;
+    out->max_lq_sector = -1;
+    out->n_specialised = 0;
+    return;
+  }
+  const double district = (double)district_total, national = (double)national_total;
+  double krugman = 0.0, hhi = 0.0, theil = 0.0, max_lq = -INFINITY;
+  int64_t max_sector = -1, n_specialised = 0;
+  for (size_t s = 0; s < n_sectors; s++) {
+    const double local_share = (double)employment_row[s] / district;
+    const double national_share = (double)sector_totals[s] / national;
+    krugman += fabs(local_share - national_share);
+    hhi += local_share * local_share;
+    /* 0 ln 0 = 0; E_ds > 0 implies E_s > 0, so the LQ is a positive number here */
+    if (employment_row[s] > 0) theil += local_share * log(lq_row[s]);
+    if (!isnan(lq_row[s])) {
+      if (lq_row[s] > max_lq) {
+        max_lq = lq_row[s];
+        max_sector = (int64_t)s;
+      }
+      if (lq_row[s] >= lq_threshold && employment_row[s] >= min_milli) n_specialised++;
+    }
+  }
+  out->krugman = krugman;
+  out->hoover = 0.5 * krugman;
+  out->hhi = hhi;
+  if (n_active_sectors > 1) {
+    const double inv_n = 1.0 / (double)n_active_sectors;
+    out->hhi_normalised = (hhi - inv_n) / (1.0 - inv_n);
+  } else {
+    out->hhi_normalised = NAN;
+  }
+  out->theil = theil;
+  out->max_lq = max_sector >= 0 ? max_lq : NAN;
+  out->max_lq_sector = max_sector;
+  out->relative_diversity = 1.0 / krugman; /* +inf when the district mirrors the nation */
+  out->n_specialised = n_specialised;
+}
+
+static void free_specialisation(regio_specialisation_t *sp) {
+  free(sp->krugman);
+  free(sp->hoover);
+  free(sp->hhi);
+  free(sp->hhi_normalised);
+  free(sp->theil);
+  free(sp->max_lq);
+  free(sp->max_lq_sector);
+  free(sp->relative_diversity);
+  free(sp->n_specialised);
+}
+
+regio_err_t regio_specialisation_compute(regio_result_t *res, regio_level_t *level, regio_ctx_t *ctx) {
+  const size_t D = res->agg->districts.count, S = level->sectors.count;
+  const size_t nD = D ? D : 1, nDS = (D * S) > 0 ? D * S : 1;
+  regio_specialisation_t *sp = &level->specialisation;
+  sp->krugman = malloc(nD * sizeof(double));
+  sp->hoover = malloc(nD * sizeof(double));
+  sp->hhi = malloc(nD * sizeof(double));
+  sp->hhi_normalised = malloc(nD * sizeof(double));
+  sp->theil = malloc(nD * sizeof(double));
+  sp->max_lq = malloc(nD * sizeof(double));
+  sp->max_lq_sector = malloc(nD * sizeof(int64_t));
+  sp->relative_diversity = malloc(nD * sizeof(double));
+  sp->n_specialised = malloc(nD * sizeof(int64_t));
+  level->lq_symmetric = malloc(nDS * sizeof(double));
+  if (!sp->krugman || !sp->hoover || !sp->hhi || !sp->hhi_normalised || !sp->theil || !sp->max_lq ||
+      !sp->max_lq_sector || !sp->relative_diversity || !sp->n_specialised || !level->lq_symmetric)
+    return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the specialisation indices of level %s", level->name);
+  size_t n_active = 0;
+  for (size_t s = 0; s < S; s++) n_active += level->sector_employment[s] > 0;
+  const double threshold = res->specialised_lq;
+  const int64_t min_milli = res->specialised_min_milli;
+  const int T = regio_ctx_threads(ctx);
+#pragma omp parallel for num_threads(T) schedule(static)
+  for (size_t d = 0; d < D; d++) {
+    regio_specialisation_row_t row;
+    regio_specialisation_row(level->employment + d * S, level->lq + d * S, res->district_employment[d],
+                             level->sector_employment, res->total_employment, S, n_active, threshold, min_milli, &row);
+    sp->krugman[d] = row.krugman;
+    sp->hoover[d] = row.hoover;
+    sp->hhi[d] = row.hhi;
+    sp->hhi_normalised[d] = row.hhi_normalised;
+    sp->theil[d] = row.theil;
+    sp->max_lq[d] = row.max_lq;
+    sp->max_lq_sector[d] = row.max_lq_sector;
+    sp->relative_diversity[d] = row.relative_diversity;
+    sp->n_specialised[d] = row.n_specialised;
+    regio_lq_symmetric(level->lq + d * S, S, level->lq_symmetric + d * S);
+  }
+  return REGIO_OK;
+}
+
+void regio_specialisation_free(regio_level_t *level) {
+  free_specialisation(&level->specialisation);
+  free(level->lq_symmetric);
+  level->lq_symmetric = NULL;
+}

@@ -1,0 +1,373 @@
+/* The cluster versus innovation-district screen: rules in docs/SCREENING.md. All reductions over
+ * districts are serial in district order, so the classes do not depend on the thread count. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "regio/screen.h"
+
+static const char *const class_names[REGIO_CLASS_COUNT] = {"thin",
+                                                           "specialised_cluster",
+                                                           "innovation_district",
+                                                           "central_lifestyle_district",
+                                                           "central_business_district",
+                                                           "diversified"};
+
+const char *regio_screen_class_name(int cls) {
+  return cls >= 0 && cls < REGIO_CLASS_COUNT ? class_names[cls] : "unknown";
+}
+
+void regio_screen_opts_default(regio_screen_opts_t *o) {
+  memset(o, 0, sizeof *o);
+  o->thin_employment = 50;
+  o->cluster_krugman_z = 1.0;
+  o->cluster_related_z = 0.0;
+  o->cluster_needs_manufacturing = 1;
+  o->innovation_related_z = 0.5;
+  o->innovation_knowledge_lq = 1.0;
+  o->innovation_mixed_use_quantile = 0.5;
+  o->innovation_micro_quantile = 0.5;
+  o->office_lq = 1.5;
+  o->amenity_lq = 1.0;
+  o->value_chain_quantile = 0.9;
+  o->cluster_value_chain = 0.5;
+  snprintf(o->knowledge_categories, sizeof o->knowledge_categories, "kibs");
+  snprintf(o->office_categories, sizeof o->office_categories, "kibs,public_administration");
+  snprintf(o->amenity_categories, sizeof o->amenity_categories, "lifestyle_amenities");
+  snprintf(o->manufacturing_categories, sizeof o->manufacturing_categories,
+           "high_tech_manufacturing,other_manufacturing");
+}
+
+static int parse_number(const char *value, double *out) {
+  char *end;
+  errno = 0;
+  double v = strtod(value, &end);
+  if (errno || end == value || *end || !isfinite(v)) return -1;
+  *out = v;
+  return 0;
+}
+
+const char *regio_screen_opts_set(regio_screen_opts_t *o, const char *key, const char *value) {
+  struct {
+    const char *key;
+    double *slot;
+    double lo, hi;
+  } numbers[] = {{"thin-employment", &o->thin_employment, 0, 1e15},
+                 {"cluster-krugman-z", &o->cluster_krugman_z, -1e6, 1e6},
+                 {"cluster-related-variety-z", &o->cluster_related_z, -1e6, 1e6},
+                 {"innovation-related-variety-z", &o->innovation_related_z, -1e6, 1e6},
+                 {"innovation-knowledge-lq", &o->innovation_knowledge_lq, 0, 1e12},
+                 {"innovation-mixed-use-quantile", &o->innovation_mixed_use_quantile, 0, 1},
+                 {"innovation-micro-share-quantile", &o->innovation_micro_quantile, 0, 1},
+                 {"office-lq", &o->office_lq, 0, 1e12},
+                 {"amenity-lq", &o->amenity_lq, 0, 1e12},
+                 {"value-chain-quantile", &o->value_chain_quantile, 0, 1},
+                 {"cluster-value-chain", &o->cluster_value_chain, 0, 1}};
+  for (size_t k = 0; k < sizeof numbers / sizeof numbers[0]; k++) {
+    if (strcmp(key, numbers[k].key)) continue;
+    double v;
+    if (parse_number(value, &v) != 0 || v < numbers[k].lo || v > numbers[k].hi) return "expected a number in range";
+    *numbers[k].slot = v;
+    return NULL;
+  }
+  if (!strcmp(key, "cluster-needs-manufacturing")) {
+    if (!strcmp(value, "true") || !strcmp(value, "1"))
+      o->cluster_needs_manufacturing = 1;
+    else if (!strcmp(value, "false") || !strcmp(value, "0"))
+      o->cluster_needs_manufacturing = 0;
+    else
+      return "expected true or false";
+    return NULL;
+  }
+  struct {
+    const char *key;
+    char *slot;
+  } lists[] = {{"knowledge-categories", o->knowledge_categories},
+               {"office-categories", o->office_categories},
+               {"amenity-categories", o->amenity_categories},
+               {"manufacturing-categories", o->manufacturing_categories}};
+  for (size_t k = 0; k < sizeof lists / sizeof lists[0]; k++) {
+    if (strcmp(key, lists[k].key)) continue;
+    if (!*value || strlen(value) >= REGIO_SCREEN_LIST_MAX) return "expected a list of category names";
+    snprintf(lists[k].slot, REGIO_SCREEN_LIST_MAX, "%s", value);
+    return NULL;
+  }
+  return "unknown key in [screen]";
+}
+
+void regio_screen_opts_write(const regio_screen_opts_t *o, void *file) {
+  FILE *f = file;
+  fprintf(f, "thin-employment = %.17g\n", o->thin_employment);
+  fprintf(f, "cluster-krugman-z = %.17g\n", o->cluster_krugman_z);
+  fprintf(f, "cluster-related-variety-z = %.17g\n", o->cluster_related_z);
+  fprintf(f, "cluster-needs-manufacturing = %s\n", o->cluster_needs_manufacturing ? "true" : "false");
+  fprintf(f, "innovation-related-variety-z = %.17g\n", o->innovation_related_z);
+  fprintf(f, "innovation-knowledge-lq = %.17g\n", o->innovation_knowledge_lq);
+  fprintf(f, "innovation-mixed-use-quantile = %.17g\n", o->innovation_mixed_use_quantile);
+  fprintf(f, "innovation-micro-share-quantile = %.17g\n", o->innovation_micro_quantile);
+  fprintf(f, "office-lq = %.17g\n", o->office_lq);
+  fprintf(f, "amenity-lq = %.17g\n", o->amenity_lq);
+  fprintf(f, "value-chain-quantile = %.17g\n", o->value_chain_quantile);
+  fprintf(f, "cluster-value-chain = %.17g\n", o->cluster_value_chain);
+  fprintf(f, "knowledge-categories = %s\n", o->knowledge_categories);
+  fprintf(f, "office-categories = %s\n", o->office_categories);
+  fprintf(f, "amenity-categories = %s\n", o->amenity_categories);
+  fprintf(f, "manufacturing-categories = %s\n", o->manufacturing_categories);
+}
+
+void regio_screen_destroy(regio_screen_t **p) {
+  if (!p || !*p) return;
+  regio_screen_t *s = *p;
+  free(s->district_class);
+  free(s->krugman_z);
+  free(s->related_z);
+  free(s->knowledge_lq);
+  free(s->office_lq);
+  free(s->amenity_lq);
+  free(s->mixed_use);
+  free(s->micro_share);
+  free(s->max_lq_in_manufacturing);
+  free(s->value_chain);
+  free(s);
+  *p = NULL;
+}
+
+/* Marks in `member` the categories named in the comma-separated list; an unknown name is an
+ * error. */
+static regio_err_t category_set(const regio_categories_t *cat, const char *list, const char *key, char *member,
+                                regio_ctx_t *ctx) {
+  memset(member, 0, (size_t)cat->n_categories);
+  const char *p = list;
+  while (*p) {
+    const char *end = strchr(p, ',');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    while (len > 0 && *p == ' ') p++, len--;
+    while (len > 0 && p[len - 1] == ' ') len--;
+    int found = 0;
+    for (int c = 0; c < cat->n_categories; c++)
+      if (strlen(cat->names[c]) == len && memcmp(cat->names[c], p, len) == 0) member[c] = found = 1;
+    REGIO_CHECK(ctx, found || len == 0, REGIO_ERR_USAGE,
+                "[screen] %s: category '%.*s' is not in the category map (its categories: %s%s...)", key, (int)len, p,
+                cat->names[0], cat->n_categories > 1 ? ", " : "");
+    p = end ? end + 1 : p + len;
+  }
+  return REGIO_OK;
+}
+
+/* LQ of a set of categories: (sum E_dc / E_d) / (sum E_c / E). */
+static void set_lq(const regio_result_t *res, const char *member, double *out) {
+  const regio_categories_t *cat = res->categories;
+  const size_t D = res->agg->districts.count, C = (size_t)cat->n_categories;
+  int64_t national = 0;
+  for (size_t c = 0; c < C; c++)
+    if (member[c]) national += cat->category_employment[c];
+  for (size_t d = 0; d < D; d++) {
+    int64_t local = 0;
+    for (size_t c = 0; c < C; c++)
+      if (member[c]) local += cat->employment[d * C + c];
+    regio_lq_row(&local, res->district_employment[d], &national, res->total_employment, 1, &out[d]);
+  }
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* numpy.quantile(values, q) (linear interpolation) of the finite values at districts not thin. */
+static double quantile(const double *values, const int8_t *cls, size_t D, double q, double *scratch) {
+  size_t n = 0;
+  for (size_t d = 0; d < D; d++)
+    if (cls[d] != REGIO_CLASS_THIN && isfinite(values[d])) scratch[n++] = values[d];
+  if (n == 0) return NAN;
+  qsort(scratch, n, sizeof *scratch, cmp_double);
+  const double pos = q * (double)(n - 1);
+  const size_t lo = (size_t)floor(pos);
+  const size_t hi = lo + 1 < n ? lo + 1 : lo;
+  return scratch[lo] + (pos - (double)lo) * (scratch[hi] - scratch[lo]);
+}
+
+/* z-scores over the districts not thin, serially in district order. */
+static void z_scores(const double *values, const int8_t *cls, size_t D, double *out, double *mean_out, double *sd_out) {
+  double sum = 0.0;
+  size_t n = 0;
+  for (size_t d = 0; d < D; d++)
+    if (cls[d] != REGIO_CLASS_THIN && isfinite(values[d])) sum += values[d], n++;
+  const double mean = n ? sum / (double)n : NAN;
+  double ss = 0.0;
+  for (size_t d = 0; d < D; d++)
+    if (cls[d] != REGIO_CLASS_THIN && isfinite(values[d])) ss += (values[d] - mean) * (values[d] - mean);
+  const double sd = n ? sqrt(ss / (double)n) : NAN;
+  for (size_t d = 0; d < D; d++) out[d] = sd > 0 ? (values[d] - mean) / sd : NAN;
+  *mean_out = mean;
+  *sd_out = sd;
+}
+
+/* The value-chain coherence of every district (see screen.h). */
+static regio_err_t value_chain(regio_result_t *res, regio_screen_t *s, const regio_io_table_t *table,
+                               const regio_io_national_t *national, const regio_io_sector_map_t *map,
+                               regio_ctx_t *ctx) {
+  const regio_level_t *fine = &res->levels[res->n_levels - 1];
+  const size_t D = res->agg->districts.count, S = fine->sectors.count;
+  const int n = table->n;
+  regio_err_t err = REGIO_OK;
+  int *io_of_entry = malloc((size_t)(map->n ? map->n : 1) * sizeof *io_of_entry);
+  int *io_of_sector = malloc((S ? S : 1) * sizeof *io_of_sector);
+  int *specialised = malloc((S ? S : 1) * sizeof *specialised);
+  double *off = malloc((size_t)(n > 1 ? n * (n - 1) : 1) * sizeof *off);
+  s->value_chain = malloc((D ? D : 1) * sizeof(double));
+  if (!io_of_entry || !io_of_sector || !specialised || !off || !s->value_chain) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the value-chain scores");
+    goto done;
+  }
+  for (int e = 0; e < map->n; e++) {
+    io_of_entry[e] = -1; /* "-" or not in the table: left out */
+    for (int j = 0; j < n; j++)
+      if (strcmp(map->io_sector[e], table->sector_code[j]) == 0) io_of_entry[e] = j;
+  }
+  for (size_t k = 0; k < S; k++) { /* longest listed prefix */
+    const char *code = regio_codes_at(&fine->sectors, k);
+    size_t len = regio_codes_len(&fine->sectors, k), best_len = 0;
+    io_of_sector[k] = -1;
+    for (int e = 0; e < map->n; e++) {
+      size_t l = strlen(map->sector[e]);
+      if (l <= len && l > best_len && memcmp(code, map->sector[e], l) == 0) {
+        best_len = l;
+        io_of_sector[k] = io_of_entry[e];
+      }
+    }
+  }
+  /* the threshold: a quantile (linear interpolation) of the off-diagonal coefficients */
+  size_t m = 0;
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < n; j++)
+      if (i != j) off[m++] = national->A[(size_t)i * (size_t)n + (size_t)j];
+  if (m > 0) {
+    qsort(off, m, sizeof *off, cmp_double);
+    const double pos = s->opts.value_chain_quantile * (double)(m - 1);
+    const size_t lo = (size_t)floor(pos), hi = lo + 1 < m ? lo + 1 : lo;
+    s->value_chain_threshold = off[lo] + (pos - (double)lo) * (off[hi] - off[lo]);
+  } else {
+    s->value_chain_threshold = NAN;
+  }
+  const double t = s->value_chain_threshold;
+  for (size_t d = 0; d < D; d++) {
+    size_t count = 0;
+    for (size_t k = 0; k < S; k++)
+      if (io_of_sector[k] >= 0 && fine->lq[d * S + k] >= res->specialised_lq &&
+          fine->employment[d * S + k] >= res->specialised_min_milli)
+        specialised[count++] = io_of_sector[k];
+    if (count < 2) {
+      s->value_chain[d] = NAN;
+      continue;
+    }
+    size_t pairs = 0, linked = 0;
+    for (size_t a = 0; a < count; a++)
+      for (size_t b = a + 1; b < count; b++) {
+        const size_t k = (size_t)specialised[a], l = (size_t)specialised[b];
+        const double akl = national->A[k * (size_t)n + l], alk = national->A[l * (size_t)n + k];
+        pairs++;
+        linked += (akl > alk ? akl : alk) >= t;
+      }
+    s->value_chain[d] = (double)linked / (double)pairs;
+  }
+done:
+  free(io_of_entry);
+  free(io_of_sector);
+  free(specialised);
+  free(off);
+  return err;
+}
+
+regio_err_t regio_screen_compute(regio_result_t *res, const regio_screen_opts_t *opts, regio_ctx_t *ctx) {
+  return regio_screen_compute_io(res, opts, NULL, NULL, NULL, ctx);
+}
+
+regio_err_t regio_screen_compute_io(regio_result_t *res, const regio_screen_opts_t *opts, const regio_io_table_t *table,
+                                    const regio_io_national_t *national, const regio_io_sector_map_t *map,
+                                    regio_ctx_t *ctx) {
+  REGIO_CHECK(ctx, res && opts, REGIO_ERR_USAGE, "no result or screen options");
+  REGIO_CHECK(ctx, res->categories, REGIO_ERR_USAGE, "the screen needs functional categories (--categories)");
+  REGIO_CHECK(ctx, res->categories->mixed_use, REGIO_ERR_USAGE,
+              "the screen needs a category map with a use column (sector,category,use) for the mixed-use index");
+  REGIO_CHECK(ctx, res->variety.related, REGIO_ERR_USAGE,
+              "the screen needs related variety: give two sector levels (--sector-levels)");
+  regio_screen_destroy(&res->screen);
+  const regio_categories_t *cat = res->categories;
+  const size_t D = res->agg->districts.count, C = (size_t)cat->n_categories;
+  const regio_level_t *fine = &res->levels[res->n_levels - 1];
+  regio_screen_t *s = calloc(1, sizeof *s);
+  REGIO_CHECK(ctx, s, REGIO_ERR_NOMEM, "out of memory for the screen");
+  res->screen = s;
+  s->opts = *opts;
+  s->value_chain_threshold = NAN;
+  const size_t nD = D ? D : 1;
+  s->district_class = malloc(nD);
+  s->krugman_z = malloc(nD * sizeof(double));
+  s->related_z = malloc(nD * sizeof(double));
+  s->knowledge_lq = malloc(nD * sizeof(double));
+  s->office_lq = malloc(nD * sizeof(double));
+  s->amenity_lq = malloc(nD * sizeof(double));
+  s->mixed_use = malloc(nD * sizeof(double));
+  s->micro_share = malloc(nD * sizeof(double));
+  s->max_lq_in_manufacturing = malloc(nD);
+  double *scratch = malloc(nD * sizeof(double));
+  char *member = malloc(C);
+  regio_err_t err = REGIO_OK;
+  if (!s->district_class || !s->krugman_z || !s->related_z || !s->knowledge_lq || !s->office_lq || !s->amenity_lq ||
+      !s->mixed_use || !s->micro_share || !s->max_lq_in_manufacturing || !scratch || !member) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the screen");
+    goto done;
+  }
+  if ((err = category_set(cat, opts->knowledge_categories, "knowledge-categories", member, ctx))) goto done;
+  set_lq(res, member, s->knowledge_lq);
+  if ((err = category_set(cat, opts->office_categories, "office-categories", member, ctx))) goto done;
+  set_lq(res, member, s->office_lq);
+  if ((err = category_set(cat, opts->amenity_categories, "amenity-categories", member, ctx))) goto done;
+  set_lq(res, member, s->amenity_lq);
+  if ((err = category_set(cat, opts->manufacturing_categories, "manufacturing-categories", member, ctx))) goto done;
+
+  const int64_t thin_milli = (int64_t)llround(opts->thin_employment * REGIO_MILLI);
+  for (size_t d = 0; d < D; d++) {
+    s->district_class[d] = res->district_employment[d] < thin_milli || res->district_employment[d] == 0
+                               ? REGIO_CLASS_THIN
+                               : REGIO_CLASS_DIVERSIFIED;
+    const int64_t sector = fine->specialisation.max_lq_sector[d];
+    s->max_lq_in_manufacturing[d] = sector >= 0 && member[cat->sector_category[sector]];
+    s->mixed_use[d] = cat->mixed_use[d];
+    s->micro_share[d] = res->micro_share ? res->micro_share[d] : NAN;
+  }
+  z_scores(fine->specialisation.krugman, s->district_class, D, s->krugman_z, &s->krugman_mean, &s->krugman_sd);
+  z_scores(res->variety.related, s->district_class, D, s->related_z, &s->related_mean, &s->related_sd);
+  s->mixed_use_threshold = quantile(s->mixed_use, s->district_class, D, opts->innovation_mixed_use_quantile, scratch);
+  s->micro_threshold =
+      res->micro_share ? quantile(s->micro_share, s->district_class, D, opts->innovation_micro_quantile, scratch) : NAN;
+
+  if (table && national && map && (err = value_chain(res, s, table, national, map, ctx))) goto done;
+
+  for (size_t d = 0; d < D; d++) {
+    if (s->district_class[d] == REGIO_CLASS_THIN) continue;
+    const int in_chain = s->value_chain && s->value_chain[d] >= opts->cluster_value_chain;
+    int cls = REGIO_CLASS_DIVERSIFIED;
+    const int micro_ok = !res->micro_share || s->micro_share[d] >= s->micro_threshold;
+    if (s->krugman_z[d] >= opts->cluster_krugman_z && s->related_z[d] <= opts->cluster_related_z &&
+        (!opts->cluster_needs_manufacturing || s->max_lq_in_manufacturing[d] || in_chain))
+      cls = REGIO_CLASS_SPECIALISED_CLUSTER;
+    else if (s->related_z[d] >= opts->innovation_related_z && s->knowledge_lq[d] >= opts->innovation_knowledge_lq &&
+             s->mixed_use[d] >= s->mixed_use_threshold && micro_ok)
+      cls = REGIO_CLASS_INNOVATION_DISTRICT;
+    else if (s->office_lq[d] >= opts->office_lq && s->amenity_lq[d] >= opts->amenity_lq)
+      cls = REGIO_CLASS_CENTRAL_LIFESTYLE_DISTRICT;
+    else if (s->office_lq[d] >= opts->office_lq)
+      cls = REGIO_CLASS_CENTRAL_BUSINESS_DISTRICT;
+    s->district_class[d] = (int8_t)cls;
+  }
+  for (size_t d = 0; d < D; d++) s->counts[s->district_class[d]]++;
+done:
+  free(scratch);
+  free(member);
+  if (err) regio_screen_destroy(&res->screen);
+  return err;
+}

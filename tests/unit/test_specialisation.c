@@ -1,0 +1,393 @@
+/* Unit test of the specialisation and localisation indices (src/indices/specialisation.c,
+ * localisation.c) and of the establishment sizes the reader keeps for them. Every expected value is
+ * a fraction worked out by hand in the comments from the formulas (include/regio/indices.h), never
+ * taken from the code under test. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "regio/indices.h"
+#include "regio/ingest.h"
+#include "testing.h"
+
+static regio_ctx_t *ctx;
+
+#define TOL 1e-14
+
+static void fill_codes(regio_codes_t *codes, const char *const *strings, size_t n) {
+  size_t width = 1;
+  for (size_t i = 0; i < n; i++)
+    if (strlen(strings[i]) > width) width = strlen(strings[i]);
+  REQUIRE(regio_codes_init(codes, n, width, ctx) == REGIO_OK);
+  for (size_t i = 0; i < n; i++) memcpy(codes->chars + i * width, strings[i], strlen(strings[i]));
+}
+
+/* An aggregate built by hand (codes in sorted order, employment in milli); size_squares may be NULL
+ * (pre-aggregated input). */
+static regio_aggregate_t *make_agg(const char *const *districts, size_t D, const char *const *sectors, size_t S,
+                                   const int64_t *milli, const regio_u128_t *size_squares) {
+  regio_aggregate_t *agg = calloc(1, sizeof *agg);
+  REQUIRE(agg != NULL);
+  fill_codes(&agg->districts, districts, D);
+  fill_codes(&agg->sectors, sectors, S);
+  agg->employment = malloc(D * S * sizeof(int64_t));
+  agg->district_establishments = calloc(D, sizeof(int64_t));
+  agg->sector_establishments = calloc(S, sizeof(int64_t));
+  REQUIRE(agg->employment && agg->district_establishments && agg->sector_establishments);
+  memcpy(agg->employment, milli, D * S * sizeof(int64_t));
+  if (size_squares) {
+    agg->sector_size_squares = malloc(S * sizeof *agg->sector_size_squares);
+    REQUIRE(agg->sector_size_squares);
+    memcpy(agg->sector_size_squares, size_squares, S * sizeof *size_squares);
+  }
+  return agg;
+}
+
+static regio_result_t *compute_ok(regio_aggregate_t *agg, const regio_indices_opts_t *o, int threads) {
+  regio_result_t *res = NULL;
+  regio_ctx_clear(ctx);
+  regio_ctx_set_threads(ctx, threads);
+  if (regio_indices_compute(&agg, o, ctx, &res) != REGIO_OK) {
+    fprintf(stderr, "regio_indices_compute failed: %s (%s)\n", regio_ctx_message(ctx), regio_ctx_origin(ctx));
+    exit(1);
+  }
+  return res;
+}
+
+/* ---- the example ------------------------------------------------------------------------------- *
+ * employees
+ *          A   B   C   D  | E_d   x_d = E_d / E
+ *   d1     6   2   0   4  |  12   1/4
+ *   d2     3   3   3   3  |  12   1/4
+ *   d3     1   5   9   9  |  24   1/2
+ *   E_s   10  10  12  16  |  E = 48,  p_s = E_s / E = 5/24, 5/24, 6/24, 8/24
+ * LQ: d1 12/5, 4/5, 0, 1;  d2 6/5, 6/5, 1, 3/4;  d3 1/5, 1, 3/2, 9/8
+ * Establishments (each one input row): A: d1 3 + 3, d2 3, d3 1;  B: d1 2, d2 3, d3 5;
+ * C: d2 3, d3 9;  D: d1 4, d2 3, d3 4 + 5. */
+static const char *const districts[3] = {"d1", "d2", "d3"};
+static const char *const sectors[4] = {"A", "B", "C", "D"};
+static const int64_t milli[12] = {6000, 2000, 0, 4000, 3000, 3000, 3000, 3000, 1000, 5000, 9000, 9000};
+/* sums of squared sizes in milli^2: A 9 + 9 + 9 + 1 = 28, B 4 + 9 + 25 = 38, C 9 + 81 = 90,
+ * D 16 + 9 + 16 + 25 = 66 (employees^2), times 10^6 */
+static const regio_u128_t squares[4] = {28000000, 38000000, 90000000, 66000000};
+
+/* Per district, s_ds in 24ths: d1 (12, 4, 0, 8), d2 (6, 6, 6, 6), d3 (1, 5, 9, 9); p = (5, 5, 6, 8).
+ * Krugman = sum |s - p|: d1 (7 + 1 + 6 + 0)/24 = 7/12; d2 (1 + 1 + 0 + 2)/24 = 1/6;
+ *   d3 (4 + 0 + 3 + 1)/24 = 1/3.  Hoover = half.  Relative diversity = 1 / Krugman: 12/7, 6, 3.
+ * HHI = sum s^2: d1 1/4 + 1/36 + 1/9 = 7/18; d2 4/16 = 1/4; d3 (1 + 25 + 81 + 81)/576 = 47/144.
+ * Normalised, n = 4: (H - 1/4) / (3/4): d1 (14/36 - 9/36) 4/3 = 5/27; d2 0; d3 (11/144) 4/3 = 11/108.
+ * Theil = sum s ln LQ: d1 1/2 ln(12/5) + 1/6 ln(4/5) + 1/3 ln 1; d2 1/4 (2 ln(6/5) + ln 1 + ln(3/4));
+ *   d3 1/24 ln(1/5) + 5/24 ln 1 + 9/24 ln(3/2) + 9/24 ln(9/8).
+ * Max LQ: d1 12/5 (A, 0); d2 6/5 (A and B tie: the lower index, 0); d3 3/2 (C, 2).
+ * Specialised at LQ >= 1.25: d1 A (2.4): 1; d2 none (1.2): 0; d3 C (1.5): 1. */
+static void test_specialisation_example(void) {
+  regio_indices_opts_t o;
+  memset(&o, 0, sizeof o);
+  regio_result_t *res = compute_ok(make_agg(districts, 3, sectors, 4, milli, NULL), &o, 2);
+  const regio_specialisation_t *sp = &res->levels[0].specialisation;
+  const double krugman[3] = {7.0 / 12, 1.0 / 6, 1.0 / 3};
+  const double hhi[3] = {7.0 / 18, 1.0 / 4, 47.0 / 144};
+  const double hhi_norm[3] = {5.0 / 27, 0.0, 11.0 / 108};
+  const double theil[3] = {0.5 * log(12.0 / 5) + log(4.0 / 5) / 6, 0.25 * (2 * log(6.0 / 5) + log(3.0 / 4)),
+                           log(1.0 / 5) / 24 + 9.0 / 24 * log(3.0 / 2) + 9.0 / 24 * log(9.0 / 8)};
+  const double max_lq[3] = {12.0 / 5, 6.0 / 5, 3.0 / 2};
+  const int64_t max_sector[3] = {0, 0, 2}, n_spec[3] = {1, 0, 1};
+  for (int d = 0; d < 3; d++) {
+    CHECK_NEAR(sp->krugman[d], krugman[d], TOL);
+    CHECK_NEAR(sp->hoover[d], krugman[d] / 2, TOL);
+    CHECK_NEAR(sp->relative_diversity[d], 1.0 / krugman[d], TOL);
+    CHECK_NEAR(sp->hhi[d], hhi[d], TOL);
+    CHECK_NEAR(sp->hhi_normalised[d], hhi_norm[d], TOL);
+    CHECK_NEAR(sp->theil[d], theil[d], TOL);
+    CHECK_NEAR(sp->max_lq[d], max_lq[d], TOL);
+    CHECK_INT(sp->max_lq_sector[d], max_sector[d]);
+    CHECK_INT(sp->n_specialised[d], n_spec[d]);
+  }
+  CHECK(res->specialised_lq == 1.25);
+  /* symmetric LQ (LQ - 1) / (LQ + 1): d1 A (7/5)/(17/5) = 7/17, d1 C -1, d1 D 0, d3 A (-4/5)/(6/5) = -2/3 */
+  const double *sym = res->levels[0].lq_symmetric;
+  CHECK_NEAR(sym[0], 7.0 / 17, TOL);
+  CHECK(sym[2] == -1.0);
+  CHECK_NEAR(sym[3], 0.0, TOL);
+  CHECK_NEAR(sym[8], -2.0 / 3, TOL);
+  regio_result_destroy(&res);
+
+  /* threshold 1.1: d1 A: 1; d2 A, B (6/5): 2; d3 C (3/2), D (9/8): 2. With a minimum of 6
+   * employees as well: d1 A (6): 1; d2 (3 each): 0; d3 C, D (9 each): 2. */
+  o.specialised_lq = 1.1;
+  res = compute_ok(make_agg(districts, 3, sectors, 4, milli, NULL), &o, 1);
+  CHECK_INT(res->levels[0].specialisation.n_specialised[0], 1);
+  CHECK_INT(res->levels[0].specialisation.n_specialised[1], 2);
+  CHECK_INT(res->levels[0].specialisation.n_specialised[2], 2);
+  regio_result_destroy(&res);
+  o.specialised_min_milli = 6000;
+  res = compute_ok(make_agg(districts, 3, sectors, 4, milli, NULL), &o, 1);
+  CHECK_INT(res->levels[0].specialisation.n_specialised[0], 1);
+  CHECK_INT(res->levels[0].specialisation.n_specialised[1], 0);
+  CHECK_INT(res->levels[0].specialisation.n_specialised[2], 2);
+  /* 6000 milli is exactly 6 employees: >= includes it; 6001 excludes d1 A */
+  regio_result_destroy(&res);
+  o.specialised_min_milli = 6001;
+  res = compute_ok(make_agg(districts, 3, sectors, 4, milli, NULL), &o, 1);
+  CHECK_INT(res->levels[0].specialisation.n_specialised[0], 0);
+  regio_result_destroy(&res);
+}
+
+/* Per sector, s_sd = E_ds / E_s against x = (1/4, 1/4, 1/2); sum x^2 = 3/8.
+ *   A: s = (.6, .3, .1): Hoover (.35 + .05 + .4)/2 = .4; G = .1225 + .0025 + .16 = .285
+ *   B: s = (.2, .3, .5): Hoover (.05 + .05 + 0)/2 = .05; G = .0025 + .0025 = .005
+ *   C: s = (0, .25, .75): Hoover (.25 + 0 + .25)/2 = .25; G = .0625 + .0625 = .125
+ *   D: s = (.25, .1875, .5625): Hoover (0 + .0625 + .0625)/2 = .0625; G = 2 (.0625)^2 = .0078125
+ * Gini: districts by ascending LQ, area = sum_k x_k (Y_(k-1) + Y_k), Gini = 1 - area:
+ *   A: LQ 2.4, 1.2, .2 -> d3, d2, d1: .5 (.1) + .25 (.1 + .4) + .25 (.4 + 1) = .525 -> .475
+ *   B: LQ .8, 1.2, 1 -> d1, d3, d2: .25 (.2) + .5 (.2 + .7) + .25 (.7 + 1) = .925 -> .075
+ *   C: LQ 0, 1, 1.5 -> d1, d2, d3: .25 (0) + .25 (.25) + .5 (.25 + 1) = .6875 -> .3125
+ *   D: LQ 1, .75, 1.125 -> d2, d1, d3: .25 (.1875) + .25 (.1875 + .4375) + .5 (.4375 + 1) = .921875
+ *      -> .078125
+ * Plant Herfindahl H = sum e^2 / E_s^2: A 28/100, B 38/100, C 90/144 = 5/8, D 66/256 = 33/128.
+ * Ellison-Glaeser (1997): [G - (1 - sum x^2) H] / [(1 - sum x^2)(1 - H)], 1 - sum x^2 = 5/8:
+ *   A: (.285 - .175) / (.625 .72) = .11 / .45 = 11/45
+ *   B: (.005 - .2375) / (.625 .62) = -.2325 / .3875 = -3/5
+ *   C: (.125 - .390625) / (.625 .375) = -.265625 / .234375 = -17/15
+ *   D: (.0078125 - .1611328125) / (.625 .7421875) = -.1533203125 / .4638671875 = -157/475
+ * Maurel-Sedillot (1999): [sum s^2 - sum x^2 - H (1 - sum x^2)] / [(1 - sum x^2)(1 - H)]:
+ *   sum s^2: A .46, B .38, C .625, D 106/256 = .4140625
+ *   A: (.46 - .375 - .175) / .45 = -.2;  B: (.38 - .375 - .2375) / .3875 = -3/5
+ *   C: (.625 - .375 - .390625) / .234375 = -3/5;  D: (.4140625 - .375 - .1611328125) / .4638671875
+ *      = -.1220703125 / .4638671875 = -125/475 = -5/19 */
+static const double loc_hoover[4] = {0.4, 0.05, 0.25, 0.0625};
+static const double loc_g[4] = {0.285, 0.005, 0.125, 0.0078125};
+static const double loc_gini[4] = {0.475, 0.075, 0.3125, 0.078125};
+static const double loc_h[4] = {0.28, 0.38, 5.0 / 8, 33.0 / 128};
+static const double loc_eg[4] = {11.0 / 45, -3.0 / 5, -17.0 / 15, -157.0 / 475};
+static const double loc_ms[4] = {-0.2, -3.0 / 5, -3.0 / 5, -5.0 / 19};
+
+static void check_localisation(const regio_localisation_t *lo, int sizes_known) {
+  for (int s = 0; s < 4; s++) {
+    CHECK_NEAR(lo->hoover[s], loc_hoover[s], TOL);
+    CHECK_NEAR(lo->concentration[s], loc_g[s], TOL);
+    CHECK_NEAR(lo->gini[s], loc_gini[s], TOL);
+    CHECK_NEAR(lo->plant_herfindahl[s], sizes_known ? loc_h[s] : NAN, TOL);
+    CHECK_NEAR(lo->ellison_glaeser[s], sizes_known ? loc_eg[s] : NAN, 1e-13);
+    CHECK_NEAR(lo->maurel_sedillot[s], sizes_known ? loc_ms[s] : NAN, 1e-13);
+  }
+}
+
+static void test_localisation_example(void) {
+  regio_indices_opts_t o;
+  memset(&o, 0, sizeof o);
+  regio_result_t *res = compute_ok(make_agg(districts, 3, sectors, 4, milli, squares), &o, 2);
+  check_localisation(&res->levels[0].localisation, 1);
+  regio_result_destroy(&res);
+  /* pre-aggregated input: no sizes, so H, EG and MS are NaN; the rest is the same */
+  res = compute_ok(make_agg(districts, 3, sectors, 4, milli, NULL), &o, 2);
+  check_localisation(&res->levels[0].localisation, 0);
+  regio_result_destroy(&res);
+}
+
+/* The same example read from establishment rows: the reader's sums of squares and micro counts, then
+ * the indices. With an establishments column (pre-aggregated input) no sizes are kept. */
+static void test_from_csv(void) {
+  const char *path = test_path("establishments.csv");
+  test_write_text(path,
+                  "district,sector,employees,n\n"
+                  "d1,A,3,1\nd3,D,4,1\nd1,A,3,1\nd2,A,3,1\nd3,A,1,1\nd1,B,2,1\nd2,B,3,1\nd3,B,5,1\n"
+                  "d2,C,3,1\nd3,C,9,1\nd1,D,4,1\nd2,D,3,1\nd3,D,5,1\n");
+  regio_ingest_opts_t io;
+  regio_ingest_opts_default(&io);
+  io.block_bytes = 64; /* rows spread over blocks and both threads */
+  regio_aggregate_t *agg = NULL;
+  regio_ctx_set_threads(ctx, 2);
+  REQUIRE(regio_ingest_files(&path, 1, &io, ctx, &agg) == REGIO_OK);
+  REQUIRE(agg->sector_size_squares != NULL && agg->district_micro_establishments != NULL);
+  for (int s = 0; s < 4; s++) CHECK(agg->sector_size_squares[s] == squares[s]);
+  /* every establishment has fewer than 10 employees: d1 4, d2 4, d3 5 */
+  CHECK_INT(agg->district_micro_establishments[0], 4);
+  CHECK_INT(agg->district_micro_establishments[1], 4);
+  CHECK_INT(agg->district_micro_establishments[2], 5);
+  regio_indices_opts_t o;
+  memset(&o, 0, sizeof o);
+  regio_result_t *res = compute_ok(agg, &o, 2);
+  check_localisation(&res->levels[0].localisation, 1);
+  regio_result_destroy(&res);
+
+  io.establishments_col = "n";
+  REQUIRE(regio_ingest_files(&path, 1, &io, ctx, &agg) == REGIO_OK);
+  CHECK(agg->sector_size_squares == NULL && agg->district_micro_establishments == NULL);
+  res = compute_ok(agg, &o, 2);
+  check_localisation(&res->levels[0].localisation, 0);
+  regio_result_destroy(&res);
+
+  /* micro: fewer than 10 employees, 0 included; 9.999 is micro, 10 is not. Squares are exact
+   * beyond 64 bits: 3,000,000,000 employees = 3e12 milli, squared 9e24 > 2^64. */
+  path = test_path("micro.csv");
+  test_write_text(path,
+                  "district,sector,employees\n"
+                  "a,X,9.999\na,X,10\na,X,0\na,Y,25\nb,Y,3000000000\nb,X,1\n");
+  io.establishments_col = NULL;
+  REQUIRE(regio_ingest_files(&path, 1, &io, ctx, &agg) == REGIO_OK);
+  CHECK_INT(agg->district_micro_establishments[0], 2);
+  CHECK_INT(agg->district_micro_establishments[1], 1);
+  /* X: 9999^2 + 10000^2 + 0 + 1000^2 = 99,980,001 + 100,000,000 + 1,000,000 = 200,980,001 */
+  CHECK(agg->sector_size_squares[0] == (regio_u128_t)200980001u);
+  /* Y: 25000^2 + (3e12)^2 = 625,000,000 + 9 * 10^24 */
+  const regio_u128_t big = (regio_u128_t)3000000000000u * 3000000000000u;
+  CHECK(agg->sector_size_squares[1] == big + 625000000u);
+  regio_aggregate_destroy(&agg);
+}
+
+/* Undefined cases. Districts x (1, 1), y (2, 2), z (0, 0); sectors A, B, one establishment each
+ * in x, two each in y:
+ *   x and y have the national shares (1/2, 1/2): Krugman 0, relative diversity +inf, Theil 0,
+ *   HHI 1/2, normalised 0, max LQ 1 (A, index 0), no sector at LQ >= 1.25;
+ *   z: E_d = 0: NaN, max_lq_sector -1, n_specialised 0; its LQ and symmetric LQ are NaN.
+ * Sector Q has one establishment (all its employment): H = 1, EG and MS NaN.
+ * A country of one district: sum x^2 = 1, EG and MS NaN. */
+static void test_undefined(void) {
+  static const char *const d3[3] = {"x", "y", "z"}, *const s2[2] = {"A", "B"};
+  static const int64_t m[6] = {1000, 1000, 2000, 2000, 0, 0};
+  static const regio_u128_t sq[2] = {1000000 + 2 * 1000000, 1000000 + 2 * 1000000};
+  regio_indices_opts_t o;
+  memset(&o, 0, sizeof o);
+  regio_result_t *res = compute_ok(make_agg(d3, 3, s2, 2, m, sq), &o, 2);
+  const regio_specialisation_t *sp = &res->levels[0].specialisation;
+  for (int d = 0; d < 2; d++) {
+    CHECK(sp->krugman[d] == 0.0);
+    CHECK(isinf(sp->relative_diversity[d]) && sp->relative_diversity[d] > 0);
+    CHECK_NEAR(sp->theil[d], 0.0, TOL);
+    CHECK_NEAR(sp->hhi[d], 0.5, TOL);
+    CHECK_NEAR(sp->hhi_normalised[d], 0.0, TOL);
+    CHECK_NEAR(sp->max_lq[d], 1.0, TOL);
+    CHECK_INT(sp->max_lq_sector[d], 0);
+    CHECK_INT(sp->n_specialised[d], 0);
+  }
+  CHECK(isnan(sp->krugman[2]) && isnan(sp->hoover[2]) && isnan(sp->hhi[2]) && isnan(sp->hhi_normalised[2]));
+  CHECK(isnan(sp->theil[2]) && isnan(sp->max_lq[2]) && isnan(sp->relative_diversity[2]));
+  CHECK_INT(sp->max_lq_sector[2], -1);
+  CHECK_INT(sp->n_specialised[2], 0);
+  CHECK(isnan(res->levels[0].lq_symmetric[4]) && isnan(res->levels[0].lq_symmetric[5]));
+  /* A: s = (1/3, 2/3, 0) = x: Hoover 0, G 0, Gini 0; H = 3/9 = 1/3; sum x^2 = 1/9 + 4/9 = 5/9:
+   * EG = (0 - 4/9 1/3) / (4/9 2/3) = -1/2; MS = (5/9 - 5/9 - 4/27) / (8/27) = -1/2 */
+  const regio_localisation_t *lo = &res->levels[0].localisation;
+  CHECK_NEAR(lo->hoover[0], 0.0, TOL);
+  CHECK_NEAR(lo->concentration[0], 0.0, TOL);
+  CHECK_NEAR(lo->gini[0], 0.0, TOL);
+  CHECK_NEAR(lo->plant_herfindahl[0], 1.0 / 3, TOL);
+  CHECK_NEAR(lo->ellison_glaeser[0], -0.5, TOL);
+  CHECK_NEAR(lo->maurel_sedillot[0], -0.5, TOL);
+  regio_result_destroy(&res);
+
+  /* one establishment in sector Q (x: Q 5, one row), R spread: Q's EG and MS are NaN, H = 1 */
+  static const char *const sq2[2] = {"Q", "R"};
+  static const int64_t m2[6] = {5000, 1000, 0, 3000, 0, 0};
+  static const regio_u128_t sizes2[2] = {25000000, 1000000 + 9000000};
+  res = compute_ok(make_agg(d3, 3, sq2, 2, m2, sizes2), &o, 2);
+  lo = &res->levels[0].localisation;
+  CHECK_NEAR(lo->plant_herfindahl[0], 1.0, TOL);
+  CHECK(isnan(lo->ellison_glaeser[0]) && isnan(lo->maurel_sedillot[0]));
+  CHECK(!isnan(lo->ellison_glaeser[1]) && !isnan(lo->maurel_sedillot[1]));
+  regio_result_destroy(&res);
+
+  /* a single district: sum x^2 = 1 */
+  static const int64_t m3[2] = {1000, 2000};
+  static const regio_u128_t sizes3[2] = {1000000, 4000000};
+  res = compute_ok(make_agg(d3, 1, s2, 2, m3, sizes3), &o, 2);
+  lo = &res->levels[0].localisation;
+  CHECK(isnan(lo->ellison_glaeser[0]) && isnan(lo->maurel_sedillot[0]));
+  CHECK(isnan(lo->ellison_glaeser[1]) && isnan(lo->maurel_sedillot[1]));
+  /* and one active sector: the normalised HHI is NaN (n = 1 when one sector has employment) */
+  regio_result_destroy(&res);
+  static const int64_t m4[2] = {1000, 0};
+  res = compute_ok(make_agg(d3, 1, s2, 2, m4, NULL), &o, 2);
+  CHECK(isnan(res->levels[0].specialisation.hhi_normalised[0]));
+  CHECK(isnan(res->levels[0].localisation.hoover[1])); /* E_s = 0 */
+  regio_result_destroy(&res);
+}
+
+/* Coarser levels sum the finer sectors' squares: codes A1, A2, B1 at level 1 -> A, B. */
+static void test_levels_squares(void) {
+  static const char *const d2[2] = {"x", "y"}, *const s3[3] = {"A1", "A2", "B1"};
+  static const int64_t m[6] = {1000, 2000, 3000, 4000, 5000, 6000};
+  static const regio_u128_t sq[3] = {5, 7, 11};
+  regio_indices_opts_t o;
+  memset(&o, 0, sizeof o);
+  o.levels[0] = 1;
+  o.levels[1] = 2;
+  o.n_levels = 2;
+  regio_result_t *res = compute_ok(make_agg(d2, 2, s3, 3, m, sq), &o, 2);
+  CHECK(res->levels[0].sector_size_squares[0] == 12 && res->levels[0].sector_size_squares[1] == 11);
+  CHECK(res->levels[1].sector_size_squares[0] == 5 && res->levels[1].sector_size_squares[2] == 11);
+  regio_result_destroy(&res);
+}
+
+/* The thread count changes nothing, bit for bit: a random 300 x 70 table with sizes, 1 and 3
+ * threads. */
+static void test_threads(void) {
+  enum { D = 300, S = 70 };
+  static const char *dn[D], *sn[S];
+  static char names[D + S][8];
+  for (int i = 0; i < D; i++) {
+    snprintf(names[i], 8, "d%04d", i);
+    dn[i] = names[i];
+  }
+  for (int i = 0; i < S; i++) {
+    snprintf(names[D + i], 8, "s%03d", i);
+    sn[i] = names[D + i];
+  }
+  int64_t *m = malloc(D * S * sizeof *m);
+  regio_u128_t sq[S];
+  REQUIRE(m);
+  uint64_t state = 12345;
+  for (int s = 0; s < S; s++) sq[s] = 0;
+  for (int i = 0; i < D * S; i++) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    m[i] = (state >> 33) % 4 == 0 ? 0 : (int64_t)((state >> 20) % 50000);
+    sq[i % S] += (regio_u128_t)(uint64_t)m[i] * (uint64_t)m[i]; /* each cell one establishment */
+  }
+  regio_indices_opts_t o;
+  memset(&o, 0, sizeof o);
+  o.levels[0] = 2;
+  o.levels[1] = 4;
+  o.n_levels = 2;
+  regio_result_t *a = compute_ok(make_agg(dn, D, sn, S, m, sq), &o, 1);
+  regio_result_t *b = compute_ok(make_agg(dn, D, sn, S, m, sq), &o, 3);
+  for (int l = 0; l < a->n_levels; l++) {
+    const regio_level_t *x = &a->levels[l], *y = &b->levels[l];
+    const size_t n = x->sectors.count;
+    CHECK(memcmp(x->lq_symmetric, y->lq_symmetric, D * n * sizeof(double)) == 0);
+    const double *dx[7] = {x->specialisation.krugman,           x->specialisation.hoover, x->specialisation.hhi,
+                           x->specialisation.hhi_normalised,    x->specialisation.theil,  x->specialisation.max_lq,
+                           x->specialisation.relative_diversity};
+    const double *dy[7] = {y->specialisation.krugman,           y->specialisation.hoover, y->specialisation.hhi,
+                           y->specialisation.hhi_normalised,    y->specialisation.theil,  y->specialisation.max_lq,
+                           y->specialisation.relative_diversity};
+    for (int k = 0; k < 7; k++) CHECKF(memcmp(dx[k], dy[k], D * sizeof(double)) == 0, "level %d index %d", l, k);
+    CHECK(memcmp(x->specialisation.max_lq_sector, y->specialisation.max_lq_sector, D * sizeof(int64_t)) == 0);
+    CHECK(memcmp(x->specialisation.n_specialised, y->specialisation.n_specialised, D * sizeof(int64_t)) == 0);
+    const double *lx[6] = {x->localisation.hoover,          x->localisation.gini,
+                           x->localisation.concentration,   x->localisation.plant_herfindahl,
+                           x->localisation.ellison_glaeser, x->localisation.maurel_sedillot};
+    const double *ly[6] = {y->localisation.hoover,          y->localisation.gini,
+                           y->localisation.concentration,   y->localisation.plant_herfindahl,
+                           y->localisation.ellison_glaeser, y->localisation.maurel_sedillot};
+    for (int k = 0; k < 6; k++) CHECKF(memcmp(lx[k], ly[k], n * sizeof(double)) == 0, "level %d index %d", l, k);
+    /* and the values are defined: every sector has employment and several establishments */
+    for (size_t s = 0; s < n; s++) CHECK(!isnan(x->localisation.ellison_glaeser[s]) && !isnan(x->localisation.gini[s]));
+  }
+  regio_result_destroy(&a);
+  regio_result_destroy(&b);
+  free(m);
+}
+
+int main(void) {
+  REQUIRE(regio_ctx_create(&ctx) == REGIO_OK);
+  test_specialisation_example();
+  test_localisation_example();
+  test_from_csv();
+  test_undefined();
+  test_levels_squares();
+  test_threads();
+  regio_ctx_destroy(&ctx);
+  return test_summary("test_specialisation");
+}
