@@ -11,9 +11,12 @@
 #include "indices/indices_impl.h"
 #include "regio/indices.h"
 
-/* A district in the Lorenz order of one sector: ascending E_ds / E_d (compared exactly by cross
- * multiplication), ties by district index, so the order is total and unique. */
+/* A district in the Lorenz order of one sector: ascending E_ds / E_d, compared exactly, ties by
+ * district index, so the order is total and unique. The rounded ratio sorts first (rounding is
+ * monotone, so it never contradicts the exact order) and the exact comparison by cross
+ * multiplication decides only between equal rounded ratios. */
 typedef struct lorenz_entry {
+  double ratio;              /* E_ds / E_d, rounded */
   int64_t sector_employment; /* E_ds */
   int64_t district_employment;
   size_t district;
@@ -21,6 +24,7 @@ typedef struct lorenz_entry {
 
 static int lorenz_cmp(const void *a, const void *b) {
   const lorenz_entry_t *x = a, *y = b;
+  if (x->ratio != y->ratio) return x->ratio < y->ratio ? -1 : 1;
   /* E_xs / E_x < E_ys / E_y  <=>  E_xs * E_y < E_ys * E_x (both denominators positive) */
   const __int128 left = (__int128)x->sector_employment * y->district_employment;
   const __int128 right = (__int128)y->sector_employment * x->district_employment;
@@ -45,13 +49,15 @@ void regio_localisation_sector(const int64_t *employment, size_t stride, size_t 
     abs_sum += fabs(share - x);
     g += (share - x) * (share - x);
     sum_s2 += share * share;
-    if (district_totals[d] > 0) order[n++] = (lorenz_entry_t){e, district_totals[d], d};
+    /* districts without the sector come first in the Lorenz order and add nothing to the area
+     * (Y stays 0 while they pass), so only the others are sorted */
+    if (e > 0) order[n++] = (lorenz_entry_t){(double)e / (double)district_totals[d], e, district_totals[d], d};
   }
   out->hoover = 0.5 * abs_sum;
   out->concentration = g;
 
   qsort(order, n, sizeof *order, lorenz_cmp);
-  double cumulative = 0.0, area = 0.0; /* area = sum_k x_k (Y_(k-1) + Y_k) */
+  double cumulative = 0.0, area = 0.0; /* area = sum_k x_k (Y_(k-1) + Y_k), over districts with E_ds > 0 */
   for (size_t k = 0; k < n; k++) {
     const double share = (double)order[k].sector_employment / sector;
     const double x = (double)order[k].district_employment / national;
