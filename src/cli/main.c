@@ -359,7 +359,8 @@ static int on_config_entry(void *user, const char *section, const char *name, co
     return 1;
   }
   if (strcmp(section, "run") != 0) {
-    snprintf(c->error, sizeof c->error, "unknown section [%s] (expected [run] or [screen])", section);
+    snprintf(c->error, sizeof c->error,
+             "unknown section [%s] (expected [run]); the thresholds of the screen go in [screen]", section);
     return 0;
   }
   const char *problem = apply_option(c->options, name, value);

@@ -28,7 +28,7 @@ void regio_specialisation_row(const int64_t *employment_row, const double *lq_ro
 /* Localisation of one sector (regio_localisation_t, one value each) from its column of the
  * employment matrix (employment[d * stride], d < n_districts). sum_x2 = sum_d (E_d / E)^2;
  * size_squares: the sector's sum of squared establishment sizes, or NULL (unknown); scratch:
- * room for n_districts entries of 24 bytes. */
+ * room for n_districts entries of 32 bytes. */
 typedef struct regio_localisation_sector {
   double hoover, gini, concentration, plant_herfindahl, ellison_glaeser, maurel_sedillot;
 } regio_localisation_sector_t;
