@@ -97,8 +97,12 @@ typedef struct regio_result {
   regio_variety_t variety;
   double specialised_lq; /* the thresholds of n_specialised (regio_indices_opts_t) */
   int64_t specialised_min_milli;
-  double *micro_share; /* [D] micro establishments / establishments (fewer than 10 employees); NULL
-                          for pre-aggregated input, NaN for a district without establishments */
+  double *micro_share;     /* [D] micro establishments / establishments (fewer than 10 employees); NULL
+                              for pre-aggregated input, NaN for a district without establishments */
+  double *helix_diversity; /* [D] with an actor column (agg->n_actors > 0), else NULL: Shannon entropy
+                              (log2, 0 log 0 = 0) of the district's employment over the actor types
+                              (firm, university, research, government, civil society, ...), from 0
+                              (one type) to log2(n_actors); NaN for a district without employment */
   /* optional, filled by regio_categories_compute and regio_district_areas_apply (categories.h): */
   struct regio_categories *categories;
   struct regio_screen *screen;   /* regio_screen_compute (screen.h) */

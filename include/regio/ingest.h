@@ -59,6 +59,8 @@ typedef struct regio_ingest_opts {
   const char *sector_col;
   const char *employees_col;
   const char *establishments_col; /* NULL: each row is one establishment */
+  const char *actor_col;          /* NULL: none; else a column of actor types (firm, university, ...) whose
+                                     employment per district is kept (at most REGIO_MAX_ACTORS types) */
   int sector_digits;              /* 0 = keep all lengths */
   int min_sector_len;             /* rows with shorter sector codes are bad (finest level); 0 = none */
   regio_bad_row_policy_t on_bad_row;
@@ -82,6 +84,9 @@ typedef struct regio_input_stats {
   char delimiter;
 } regio_input_stats_t;
 
+/* Distinct values of the actor column (--actor-col) a run may have. */
+#define REGIO_MAX_ACTORS 16
+
 /* The exact aggregate over all input files. */
 typedef struct regio_aggregate {
   regio_codes_t districts;          /* sorted */
@@ -95,6 +100,11 @@ typedef struct regio_aggregate {
   regio_u128_t *sector_size_squares;      /* [S] sum over establishments of (milli-employees)^2, exact */
   int64_t *district_micro_establishments; /* [D] establishments with fewer than REGIO_MICRO_EMPLOYEES
                                              employees (0 employees included) */
+  /* With an actor column: its distinct values, sorted (byte order), and the employment of each
+   * district by actor type; n_actors = 0 and NULL without one. */
+  int n_actors;
+  char **actor_codes;                 /* [n_actors] */
+  int64_t *district_actor_employment; /* [D x n_actors] milli-employees */
   size_t n_inputs;
   regio_input_stats_t *inputs; /* [n_inputs] */
 } regio_aggregate_t;

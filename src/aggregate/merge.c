@@ -62,6 +62,67 @@ static regio_err_t union_codes(regio_partial_t *const *partials, int n, int sele
   return REGIO_OK;
 }
 
+/* The actor types of all partials: their sorted union, each district's employment by type. A
+ * thread's partial may have types the others lack; more than REGIO_MAX_ACTORS in all is an error. */
+static regio_err_t merge_actors(regio_partial_t *const *partials, int n, const uint32_t *const *district_map,
+                                regio_aggregate_t *agg, regio_ctx_t *ctx) {
+  code_ref_t *refs = malloc((size_t)(n ? n : 1) * REGIO_MAX_ACTORS * sizeof *refs);
+  REGIO_CHECK(ctx, refs, REGIO_ERR_NOMEM, "out of memory merging actor types");
+  regio_err_t err = REGIO_OK;
+  int total = 0, unique = 0;
+  for (int t = 0; t < n; t++)
+    for (int a = 0; a < partials[t]->n_actors; a++) {
+      refs[total].text = partials[t]->actor_code[a];
+      refs[total].len = (uint32_t)partials[t]->actor_len[a];
+      total++;
+    }
+  qsort(refs, (size_t)total, sizeof *refs, code_ref_cmp);
+  for (int i = 0; i < total; i++)
+    if (unique == 0 || code_ref_cmp(&refs[unique - 1], &refs[i]) != 0) refs[unique++] = refs[i];
+  if (unique > REGIO_MAX_ACTORS) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_INPUT,
+                      "the actor column has more than %d distinct values (%.*s, %.*s, ...): it should name actor "
+                      "types such as firm, university, research, government, civil society",
+                      REGIO_MAX_ACTORS, (int)refs[0].len, refs[0].text, (int)refs[1].len, refs[1].text);
+    goto cleanup;
+  }
+  size_t D = agg->districts.count;
+  agg->actor_codes = calloc((size_t)(unique ? unique : 1), sizeof *agg->actor_codes);
+  agg->district_actor_employment = calloc(D * (size_t)(unique ? unique : 1), sizeof(int64_t));
+  if (!agg->actor_codes || !agg->district_actor_employment) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory merging actor types");
+    goto cleanup;
+  }
+  agg->n_actors = unique;
+  for (int a = 0; a < unique; a++) {
+    agg->actor_codes[a] = strndup(refs[a].text, refs[a].len);
+    if (!agg->actor_codes[a]) {
+      err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory merging actor types");
+      goto cleanup;
+    }
+  }
+  for (int t = 0; t < n; t++) {
+    const regio_partial_t *p = partials[t];
+    int map[REGIO_MAX_ACTORS];
+    for (int a = 0; a < p->n_actors; a++) {
+      code_ref_t key = {p->actor_code[a], (uint32_t)p->actor_len[a]};
+      const code_ref_t *hit = bsearch(&key, refs, (size_t)unique, sizeof *refs, code_ref_cmp);
+      if (!hit) {
+        err = REGIO_ERROR(ctx, REGIO_ERR_INTERNAL, "actor type lost while merging");
+        goto cleanup;
+      }
+      map[a] = (int)(hit - refs);
+    }
+    for (size_t i = 0; i < p->districts.count && i < p->district_actor_cap; i++)
+      for (int a = 0; a < p->n_actors; a++)
+        agg->district_actor_employment[(size_t)district_map[t][i] * (size_t)unique + (size_t)map[a]] +=
+            p->district_actor[i * REGIO_MAX_ACTORS + (size_t)a];
+  }
+cleanup:
+  free(refs);
+  return err;
+}
+
 regio_err_t regio_partials_merge(regio_partial_t *const *partials, int n, regio_aggregate_t *agg, regio_ctx_t *ctx) {
   regio_err_t err = REGIO_OK;
   uint32_t **district_map = calloc((size_t)n, sizeof *district_map);
@@ -107,6 +168,11 @@ regio_err_t regio_partials_merge(regio_partial_t *const *partials, int n, regio_
       for (size_t i = 0; i < p->districts.count && i < p->district_micro_cap; i++)
         agg->district_micro_establishments[district_map[t][i]] += p->district_micro[i];
     }
+  }
+  {
+    int any_actors = 0;
+    for (int t = 0; t < n; t++) any_actors |= partials[t]->n_actors > 0;
+    if (any_actors && (err = merge_actors(partials, n, (const uint32_t *const *)district_map, agg, ctx))) goto done;
   }
   /* Sums beyond the fixed-point range: every overflowing cell, district and sector is found (the
    * loop goes on), and the first in sorted order is named, so the message does not depend on the

@@ -135,6 +135,18 @@ int regio_partial_grow_sizes(regio_partial_t *p) {
   return 0;
 }
 
+int regio_partial_grow_actors(regio_partial_t *p) {
+  size_t districts = 2 * p->districts.count + 64;
+  if (districts <= p->district_actor_cap) return 0;
+  int64_t *grown = realloc(p->district_actor, districts * REGIO_MAX_ACTORS * sizeof *grown);
+  if (!grown) return -1;
+  memset(grown + p->district_actor_cap * REGIO_MAX_ACTORS, 0,
+         (districts - p->district_actor_cap) * REGIO_MAX_ACTORS * sizeof *grown);
+  p->district_actor = grown;
+  p->district_actor_cap = districts;
+  return 0;
+}
+
 int regio_partial_init(regio_partial_t *p) {
   memset(p, 0, sizeof *p);
   if (dict_init(&p->districts) != 0 || dict_init(&p->sectors) != 0 ||
@@ -151,5 +163,6 @@ void regio_partial_free(regio_partial_t *p) {
   if (p->cells.slots) cells_unmap(p->cells.slots, p->cells.mask + 1);
   free(p->sector_size_squares);
   free(p->district_micro);
+  free(p->district_actor);
   memset(p, 0, sizeof *p);
 }

@@ -68,6 +68,13 @@ typedef struct regio_partial {
   size_t sector_size_squares_cap;
   int64_t *district_micro;
   size_t district_micro_cap;
+  /* Actor types (--actor-col): the distinct values in the order first seen, and per local
+   * district id the employment of each ([district x REGIO_MAX_ACTORS], milli). */
+  int n_actors;
+  char actor_code[REGIO_MAX_ACTORS][REGIO_CODE_MAX + 1];
+  size_t actor_len[REGIO_MAX_ACTORS];
+  int64_t *district_actor;
+  size_t district_actor_cap; /* districts covered */
 } regio_partial_t;
 
 int regio_partial_init(regio_partial_t *p);
@@ -85,6 +92,28 @@ static inline int regio_partial_add_size(regio_partial_t *p, uint32_t district, 
     if (regio_partial_grow_sizes(p) != 0) return -1;
   p->sector_size_squares[sector] += (regio_u128_t)(uint64_t)employment * (uint64_t)employment;
   p->district_micro[district] += employment < (int64_t)REGIO_MICRO_EMPLOYEES * REGIO_MILLI;
+  return 0;
+}
+
+int regio_partial_grow_actors(regio_partial_t *p);
+
+/* The local id of an actor type, added when new; -1 when there would be more than
+ * REGIO_MAX_ACTORS (the caller reports it). len <= REGIO_CODE_MAX. */
+static inline int regio_partial_actor(regio_partial_t *p, const char *code, size_t len) {
+  for (int a = 0; a < p->n_actors; a++)
+    if (p->actor_len[a] == len && memcmp(p->actor_code[a], code, len) == 0) return a;
+  if (p->n_actors == REGIO_MAX_ACTORS) return -1;
+  memcpy(p->actor_code[p->n_actors], code, len);
+  p->actor_code[p->n_actors][len] = '\0';
+  p->actor_len[p->n_actors] = len;
+  return p->n_actors++;
+}
+
+/* Adds a row's employment to its district and actor type; returns 0, or -1 out of memory. The
+ * sums cannot overflow where the district's total does not (checked by the indices stage). */
+static inline int regio_partial_add_actor(regio_partial_t *p, uint32_t district, int actor, int64_t employment) {
+  if (district >= p->district_actor_cap && regio_partial_grow_actors(p) != 0) return -1;
+  p->district_actor[(size_t)district * REGIO_MAX_ACTORS + (size_t)actor] += employment;
   return 0;
 }
 

@@ -23,7 +23,7 @@ typedef struct run_options {
   int n_inputs;
   char *output;
   char *district_cols; /* comma-separated */
-  char *sector_col, *employees_col, *establishments_col;
+  char *sector_col, *employees_col, *establishments_col, *actor_col;
   char delimiter; /* 0 = detect */
   int sector_digits;
   char *sector_levels;  /* "2,6" or NULL */
@@ -66,6 +66,8 @@ static const char *usage_text =
     "  --sector-col NAME          sector code column (default: sector)\n"
     "  --employees-col NAME       employees column, exact decimal, <= 3 places (default: employees)\n"
     "  --establishments-col NAME  establishment count column (default: each row is one establishment)\n"
+    "  --actor-col NAME           column of actor types (firm, university, research, government, civil\n"
+    "                             society, ...; at most 16): employment by type and helix diversity\n"
     "  --delimiter C              , ; | tab (or comma, semicolon, pipe, tab); default: detected\n"
     "  --sector-digits N          keep only rows whose sector code has exactly N characters\n"
     "  --sector-levels N1,N2,...  sector levels as code prefix lengths (default: full codes)\n"
@@ -240,6 +242,7 @@ static const char *apply_option(run_options_t *o, const char *name, const char *
   if (!strcmp(name, "sector-col")) return set_string(&o->sector_col, value) ? NULL : "out of memory";
   if (!strcmp(name, "employees-col")) return set_string(&o->employees_col, value) ? NULL : "out of memory";
   if (!strcmp(name, "establishments-col")) return set_string(&o->establishments_col, value) ? NULL : "out of memory";
+  if (!strcmp(name, "actor-col")) return set_string(&o->actor_col, value) ? NULL : "out of memory";
   if (!strcmp(name, "delimiter"))
     return parse_delimiter(value, &o->delimiter) ? NULL : "expected one character, or comma, semicolon, tab, pipe";
   if (!strcmp(name, "sector-digits"))
@@ -413,6 +416,7 @@ static char *effective_config(const run_options_t *o) {
   fprintf(f, "sector-col = %s\n", o->sector_col);
   fprintf(f, "employees-col = %s\n", o->employees_col);
   if (o->establishments_col) fprintf(f, "establishments-col = %s\n", o->establishments_col);
+  if (o->actor_col) fprintf(f, "actor-col = %s\n", o->actor_col);
   fprintf(f, "delimiter = %s\n", delimiter_name(o->delimiter));
   if (o->sector_digits) fprintf(f, "sector-digits = %d\n", o->sector_digits);
   if (o->sector_levels) fprintf(f, "sector-levels = %s\n", o->sector_levels);
@@ -460,6 +464,7 @@ static void free_options(run_options_t *o) {
   free(o->sector_col);
   free(o->employees_col);
   free(o->establishments_col);
+  free(o->actor_col);
   free(o->sector_levels);
   free(o->variety_levels);
   free(o->categories);
@@ -665,6 +670,7 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
       {"sector-col", required_argument, 0, OPT_NAMED},
       {"employees-col", required_argument, 0, OPT_NAMED},
       {"establishments-col", required_argument, 0, OPT_NAMED},
+      {"actor-col", required_argument, 0, OPT_NAMED},
       {"delimiter", required_argument, 0, OPT_NAMED},
       {"sector-digits", required_argument, 0, OPT_NAMED},
       {"sector-levels", required_argument, 0, OPT_NAMED},
@@ -803,6 +809,7 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
   ingest.sector_col = o.sector_col;
   ingest.employees_col = o.employees_col;
   ingest.establishments_col = o.establishments_col;
+  ingest.actor_col = o.actor_col;
   ingest.delimiter = o.delimiter;
   ingest.sector_digits = o.sector_digits;
   ingest.on_bad_row = o.on_bad_row_skip ? REGIO_BAD_ROW_SKIP : REGIO_BAD_ROW_FAIL;

@@ -253,6 +253,26 @@ regio_err_t regio_indices_compute(regio_aggregate_t **aggp, const regio_indices_
                                                                       (double)agg->district_establishments[d]
                                                                 : NAN;
   }
+  if (agg->n_actors > 0) { /* helix diversity: entropy over the actor types, in their sorted order */
+    res->helix_diversity = malloc(D * sizeof(double));
+    if (!res->helix_diversity) {
+      err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+      goto fail;
+    }
+    const size_t A = (size_t)agg->n_actors;
+    for (size_t d = 0; d < D; d++) {
+      const int64_t *e = agg->district_actor_employment + d * A;
+      int64_t total = 0;
+      for (size_t a = 0; a < A; a++) total += e[a]; /* <= the district's employment: no overflow */
+      double h = 0;
+      for (size_t a = 0; a < A; a++)
+        if (e[a] > 0) {
+          double p = (double)e[a] / (double)total;
+          h -= p * log2(p);
+        }
+      res->helix_diversity[d] = total > 0 ? h : NAN;
+    }
+  }
   for (int i = 0; i < res->n_levels; i++) {
     if ((err = regio_specialisation_compute(res, &res->levels[i], ctx))) goto fail;
     if ((err = regio_localisation_compute(res, &res->levels[i], ctx))) goto fail;
@@ -283,6 +303,7 @@ void regio_result_destroy(regio_result_t **p) {
     regio_localisation_free(&res->levels[i]);
   }
   free(res->micro_share);
+  free(res->helix_diversity);
   regio_categories_destroy(&res->categories);
   regio_screen_destroy(&res->screen);
   free(res->district_area);

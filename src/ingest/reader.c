@@ -34,7 +34,7 @@ enum {
 #define REGIO_RECORD_MAX ((size_t)256 << 20)
 
 /* Roles of the columns a row is read for. */
-enum { ROLE_SECTOR = REGIO_MAX_DISTRICT_COLS, ROLE_EMPLOYEES, ROLE_ESTABLISHMENTS, ROLE_COUNT };
+enum { ROLE_SECTOR = REGIO_MAX_DISTRICT_COLS, ROLE_EMPLOYEES, ROLE_ESTABLISHMENTS, ROLE_ACTOR, ROLE_COUNT };
 
 typedef struct file_setup {
   const char *path;
@@ -66,6 +66,7 @@ typedef struct staged_row {
   size_t district_len, sector_len;
   uint64_t district_hash, sector_hash;
   int64_t employment, establishments, offset;
+  int actor; /* local actor type id, -1 without an actor column */
 } staged_row_t;
 
 typedef struct worker {
@@ -216,7 +217,8 @@ static int resolve_staged(run_state_t *run, worker_t *w, const staged_row_t *row
   int64_t sector_id = regio_dict_intern_hashed(&w->partial.sectors, row->sector, row->sector_len, row->sector_hash);
   if (district_id < 0 || sector_id < 0 ||
       (w->partial.track_sizes &&
-       regio_partial_add_size(&w->partial, (uint32_t)district_id, (uint32_t)sector_id, row->employment) != 0)) {
+       regio_partial_add_size(&w->partial, (uint32_t)district_id, (uint32_t)sector_id, row->employment) != 0) ||
+      (row->actor >= 0 && regio_partial_add_actor(&w->partial, (uint32_t)district_id, row->actor, row->employment))) {
     worker_error(w, 0, REGIO_ERR_NOMEM, "out of memory while aggregating");
     lower_stop(run, 0);
     return 1;
@@ -325,6 +327,7 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
   const int8_t *role = s->role;
   const int n_district = o->n_district_cols;
   const int has_estab = o->establishments_col != NULL;
+  const int has_actor = o->actor_col != NULL;
   const char *p = buf + begin;
   const char *const limit = buf + end;
 
@@ -578,6 +581,29 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
       establishments = whole >= 0 ? whole : milli / REGIO_MILLI;
     }
 
+    int actor = -1;
+    if (has_actor) {
+      const char *code = value[ROLE_ACTOR];
+      size_t len = value_len[ROLE_ACTOR];
+      verdict = check_code(run, w, offset, ROLE_ACTOR, code, len, (unusual_roles >> ROLE_ACTOR) & 1);
+      if (verdict) {
+        if (verdict == 2) return;
+        continue;
+      }
+      actor = regio_partial_actor(&w->partial, code, len);
+      if (actor < 0) {
+        char shown[256];
+        regio_csv_quote_for_message(code, len, shown, sizeof shown);
+        worker_error(w, offset, REGIO_ERR_INPUT,
+                     "column '%s' (field %d): \"%s\" is a %dth distinct actor type; at most %d are supported (actor "
+                     "types such as firm, university, research, government, civil society)",
+                     column_name(s, ROLE_ACTOR), s->role_field[ROLE_ACTOR] + 1, shown, REGIO_MAX_ACTORS + 1,
+                     REGIO_MAX_ACTORS);
+        lower_stop(run, offset);
+        return;
+      }
+    }
+
     staged_row_t row = {district,
                         sector,
                         district_len,
@@ -586,7 +612,8 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
                         regio_hash_code(sector, sector_len),
                         employees,
                         establishments,
-                        offset};
+                        offset,
+                        actor};
     w->rows_used++;
     if (district == district_buf || ((escaped_roles >> ROLE_SECTOR) & 1) || (escaped_roles & 1)) {
       /* a code in this row's scratch memory: look it up now */
@@ -894,6 +921,7 @@ static regio_err_t setup_header(file_setup_t *s, const char *text, size_t len, s
   wanted[ROLE_SECTOR] = o->sector_col;
   wanted[ROLE_EMPLOYEES] = o->employees_col;
   wanted[ROLE_ESTABLISHMENTS] = o->establishments_col;
+  wanted[ROLE_ACTOR] = o->actor_col;
   for (int r = 0; r < ROLE_COUNT; r++) {
     s->role_field[r] = -1;
     if (!wanted[r]) continue;
@@ -1231,6 +1259,9 @@ void regio_aggregate_destroy(regio_aggregate_t **p) {
   free(agg->sector_establishments);
   free(agg->sector_size_squares);
   free(agg->district_micro_establishments);
+  for (int a = 0; a < agg->n_actors; a++) free(agg->actor_codes[a]);
+  free(agg->actor_codes);
+  free(agg->district_actor_employment);
   for (size_t f = 0; f < agg->n_inputs; f++) free(agg->inputs[f].path);
   free(agg->inputs);
   free(agg);

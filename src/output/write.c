@@ -247,16 +247,19 @@ static regio_err_t write_districts(regio_h5w_t *w, const regio_result_t *res, hi
     REGIO_TRY_GOTO(attach(w, dset, "/districts/micro_establishments", scale, 0, "district"));
   }
   {
-    const double *values[3] = {res->micro_share, res->district_area, res->establishment_density};
-    static const char *const names[3] = {"micro_share", "area_km2", "establishment_density"};
-    static const char *const objects[3] = {"/districts/micro_share", "/districts/area_km2",
-                                           "/districts/establishment_density"};
-    static const char *const descriptions[3] = {
+    const double *values[4] = {res->micro_share, res->district_area, res->establishment_density, res->helix_diversity};
+    static const char *const names[4] = {"micro_share", "area_km2", "establishment_density", "helix_diversity"};
+    static const char *const objects[4] = {"/districts/micro_share", "/districts/area_km2",
+                                           "/districts/establishment_density", "/districts/helix_diversity"};
+    static const char *const descriptions[4] = {
         "Share of the district's establishments with fewer than 10 employees (micro); only when each input row is "
         "one establishment; NaN for a district without establishments.",
         "Area of the district in km2, from --district-area; NaN for a district not in that file.",
-        "Establishments per km2 (establishments / area_km2); NaN where the area is unknown."};
-    for (int k = 0; k < 3; k++) {
+        "Establishments per km2 (establishments / area_km2); NaN where the area is unknown.",
+        "Helix diversity: Shannon entropy (log2) of the district's employment over the actor types of "
+        "--actor-col (/actors/code), 0 for one type, log2(number of types) at most; NaN for a district without "
+        "employment."};
+    for (int k = 0; k < 4; k++) {
       if (!values[k]) continue;
       regio_h5_close(&dset);
       REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, names[k], objects[k], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims,
@@ -649,6 +652,42 @@ cleanup:
   return err;
 }
 
+/* /actors: the actor types of --actor-col and each district's employment by type. */
+static regio_err_t write_actors(regio_h5w_t *w, const regio_aggregate_t *agg, hid_t district_scale) {
+  regio_err_t err = REGIO_OK;
+  hid_t group = -1, type = -1, scale = -1, dset = -1;
+  char *chars = NULL;
+  double *employees = NULL;
+  size_t width = 0, D = agg->districts.count, A = (size_t)agg->n_actors;
+  REGIO_TRY_GOTO(regio_h5_group(w, w->file, "actors", "/actors", &group));
+  REGIO_TRY_GOTO(regio_h5_pack_strings(w, (const char *const *)agg->actor_codes, A, &width, &chars));
+  REGIO_TRY_GOTO(regio_h5_string_type(w, width, "/actors/code", &type));
+  hsize_t dims1[1] = {A}, dims2[2] = {D, A};
+  REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "code", "/actors/code", type, type, 1, dims1, chars,
+                                        "The actor types: the distinct values of the --actor-col column, sorted.",
+                                        &scale));
+  REGIO_H5_TRY(w, H5DSset_scale(scale, "actor"), "/actors/code");
+  employees = malloc((D * A > 0 ? D * A : 1) * sizeof *employees);
+  if (!employees) {
+    err = REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory", w->path);
+    goto cleanup;
+  }
+  for (size_t k = 0; k < D * A; k++) employees[k] = (double)agg->district_actor_employment[k] / (double)REGIO_MILLI;
+  REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "employment", "/actors/employment", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                                        2, dims2, employees, "Employment of each district by actor type (employees).",
+                                        &dset));
+  REGIO_TRY_GOTO(attach(w, dset, "/actors/employment", district_scale, 0, "district"));
+  REGIO_TRY_GOTO(attach(w, dset, "/actors/employment", scale, 1, "actor"));
+cleanup:
+  free(chars);
+  free(employees);
+  regio_h5_close(&dset);
+  regio_h5_close(&scale);
+  regio_h5_close(&type);
+  regio_h5_close(&group);
+  return err;
+}
+
 static regio_err_t write_variety(regio_h5w_t *w, const regio_result_t *res, hid_t district_scale) {
   regio_err_t err = REGIO_OK;
   const regio_variety_t *v = &res->variety;
@@ -813,6 +852,7 @@ static regio_err_t write_contents(regio_h5w_t *w, const regio_result_t *res, con
     if (err) goto cleanup;
   }
   if (res->categories) REGIO_TRY_GOTO(write_categories(w, res, district_scale));
+  if (res->agg->n_actors > 0) REGIO_TRY_GOTO(write_actors(w, res->agg, district_scale));
   if (res->screen) REGIO_TRY_GOTO(write_screen(w, res, district_scale));
   if (io) REGIO_TRY_GOTO(regio_io_write_group(w, io));
   REGIO_TRY_GOTO(write_provenance(w, res));
