@@ -6,7 +6,7 @@
 . "$(dirname "$0")/common.bash"
 need_tool valgrind
 
-VG=(valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite --track-origins=yes
+VG=(valgrind --error-exitcode=1 --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite --track-origins=yes
   --suppressions="$SRC/tests/sanitize/valgrind.supp" --quiet)
 
 # vg NAME regio-args...: regio under valgrind; valgrind's report in NAME.vg
