@@ -209,9 +209,9 @@ io_case("io_nul_byte", "label,A,B,x\nA,1,2\0 junk,10\nB,1,1,10\n", 3,
         "io.csv:2: field 3 contains a NUL byte (a binary file?)")
 io_case("io_empty", "", 3, "io.csv: the IO table is empty")
 io_case("io_singular", "label,A,B,x\nA,10,0,10\nB,-5,0,10\n", 4,
-        "I - A is singular: the pivot of the column of sector 'B' is exactly zero")
+        "io.csv: I - A is singular: the pivot of the column of sector 'B' is exactly zero")
 io_case("io_not_productive", "label,A,B,x\nA,5,5,10\nB,5,5,10\n", 4,
-        "the input coefficients of sector 'A' sum to 1 >= 1")
+        "io.csv: the input coefficients of sector 'A' sum to 1 >= 1")
 
 # ---- sector maps (concordances) ---------------------------------------------------------------
 def map_case(name, mapping, exit, message):
