@@ -12,6 +12,7 @@ packages=(
   libinih-dev
   libssl-dev
   python3 python3-numpy python3-h5py
+  valgrind
 )
 
 missing=()

@@ -1,6 +1,7 @@
 /* The regio program: parses options, calls the library, prints. */
 #include <errno.h>
 #include <getopt.h>
+#include <hdf5.h>
 #include <ini.h>
 #include <libgen.h>
 #include <omp.h>
@@ -122,6 +123,9 @@ static void install_signal_handlers(void) {
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGHUP, &sa, NULL);
+  /* past `ulimit -f`, write() then fails with EFBIG (a clear error, the temporary file removed)
+   * instead of the process being killed with the temporary file left behind */
+  signal(SIGXFSZ, SIG_IGN);
 }
 
 /* ------------------------------------------------------------------------------------------- */
@@ -966,6 +970,9 @@ int main(int argc, char **argv) {
     return 0;
   }
   install_signal_handlers();
+  /* HDF5 1.10 leaves a file whose final flush failed (disk full, `ulimit -f`) half-closed and
+   * crashes on it in its exit handler; the program closes its files itself, so that handler is off */
+  H5dont_atexit();
   if (!strcmp(command, "run")) {
     char *command_line = join_command_line(argc, argv);
     int rc = cli_run_main(argc - 1, argv + 1, command_line ? command_line : "regio run");

@@ -241,8 +241,11 @@ regio_err_t regio_io_district_employment(const regio_result_t *res, const regio_
     if (!codes[g]) {
       size_t len = regio_codes_len(districts, d);
       if (district_level > 0 && len > (size_t)district_level) len = (size_t)district_level;
-      codes[g] = strndup(regio_codes_at(districts, d), len);
+      /* a code that fills its slot has no terminating NUL: copy exactly len bytes */
+      codes[g] = malloc(len + 1);
       if (!codes[g]) goto nomem;
+      memcpy(codes[g], regio_codes_at(districts, d), len);
+      codes[g][len] = '\0';
     }
     const int64_t *row = lvl->employment + d * S;
     for (size_t s = 0; s < S; s++) {

@@ -199,8 +199,11 @@ regio_err_t regio_io_national_compute(const regio_io_table_t *t, const regio_io_
   lapack_int *ipiv = NULL;
 
   for (int j = 0; j < n; j++)
-    REGIO_CHECK(ctx, isfinite(t->x[j]) && t->x[j] >= 0, REGIO_ERR_INPUT,
-                "the total output of sector '%s' is %g: it must be a finite number >= 0", codes[j], t->x[j]);
+    if (!(isfinite(t->x[j]) && t->x[j] >= 0)) {
+      err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "the total output of sector '%s' is %g: it must be a finite number >= 0",
+                        codes[j], t->x[j]);
+      goto cleanup;
+    }
 
   r = calloc(1, sizeof *r);
   REGIO_CHECK(ctx, r, REGIO_ERR_NOMEM, "out of memory for the IO results");
@@ -381,5 +384,6 @@ cleanup:
   free(va);
   free(ec);
   free(ipiv);
+  if (err && t->path) regio_ctx_error_prefix(ctx, "%s", t->path); /* which table */
   return err;
 }

@@ -1,6 +1,8 @@
 /* Creating a result file atomically (see atomic_impl.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +52,34 @@ static regio_err_t check_paths(const char *path, const char *temp_path, regio_ct
   return REGIO_OK;
 }
 
+/* Removes the temporary files "<name>.tmp.<pid>" that runs killed without a chance to clean up
+ * (SIGKILL, a power cut) left beside path: those whose process no longer exists. A temporary file
+ * of a running process, or of a process on another machine that happens to have a running pid
+ * here, is left alone. */
+static void remove_stale_temps(const char *path) {
+  char dir[4096];
+  directory_of(path, dir, sizeof dir);
+  const char *slash = strrchr(path, '/');
+  const char *name = slash ? slash + 1 : path;
+  size_t name_len = strlen(name);
+  DIR *d = opendir(dir);
+  if (!d) return;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (strncmp(e->d_name, name, name_len) != 0 || strncmp(e->d_name + name_len, ".tmp.", 5) != 0) continue;
+    const char *digits = e->d_name + name_len + 5;
+    char *end;
+    errno = 0;
+    long pid = strtol(digits, &end, 10);
+    if (errno || end == digits || *end || *digits == '-' || *digits == '+' || pid <= 0 || pid == (long)getpid())
+      continue;
+    if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue; /* alive, or not ours to judge */
+    char stale[8192];
+    if (snprintf(stale, sizeof stale, "%s/%s", dir, e->d_name) < (int)sizeof stale) unlink(stale);
+  }
+  closedir(d);
+}
+
 regio_err_t regio_h5_atomic_begin(regio_h5_atomic_t *a, const char *path, const char *temp_path, regio_ctx_t *ctx) {
   memset(a, 0, sizeof *a);
   a->w.ctx = ctx;
@@ -67,6 +97,7 @@ regio_err_t regio_h5_atomic_begin(regio_h5_atomic_t *a, const char *path, const 
   }
   a->temp_path = temp_path;
   REGIO_TRY_GOTO(check_paths(path, temp_path, ctx));
+  remove_stale_temps(path);
   if (H5Eget_auto2(H5E_DEFAULT, &a->old_func, &a->old_data) >= 0) a->auto_saved = 1;
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   REGIO_H5_TRY(&a->w, fcpl = H5Pcreate(H5P_FILE_CREATE), "/");

@@ -39,6 +39,21 @@ void regio_h5_innermost_message(char *buf, size_t size) {
   innermost_t im = {buf, size};
   if (H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost_cb, &im) < 0) buf[0] = '\0';
   H5Eclear2(H5E_DEFAULT);
+  /* the file driver's messages run over lines ("file write failed: time = ..., filename = ...,
+   * errno = 28, error message = 'No space left on device', ..."): keep the head and the reason */
+  char *details = strstr(buf, ": time = ");
+  const char *reason = strstr(buf, "error message = '");
+  if (details && reason) {
+    reason += strlen("error message = '");
+    const char *close = strchr(reason, '\'');
+    size_t head = (size_t)(details - buf), len = close ? (size_t)(close - reason) : strlen(reason);
+    if (head + 2 + len < size) {
+      memmove(buf + head + 2, reason, len);
+      buf[head] = ':';
+      buf[head + 1] = ' ';
+      buf[head + 2 + len] = '\0';
+    }
+  }
 }
 
 /* The HDF5 function named in a stringified call such as "dset = H5Dcreate2(loc, ...)". */
