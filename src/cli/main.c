@@ -874,6 +874,23 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
     err = regio_category_map_read(o.categories, ctx, &map);
     if (!err) err = regio_categories_compute(res, map, ctx);
     regio_category_map_destroy(&map);
+    if (!err && !o.quiet) { /* sectors no prefix matched count as "other": say how many, not silently */
+      const regio_categories_t *cat = res->categories;
+      const regio_level_t *lvl = &res->levels[cat->level];
+      size_t unmapped = 0, first = (size_t)-1;
+      for (size_t s = 0; s < lvl->sectors.count; s++)
+        if (cat->sector_category[s] == cat->n_categories - 1 && lvl->sector_employment[s] > 0) {
+          if (!unmapped) first = s;
+          unmapped++;
+        }
+      if (unmapped)
+        fprintf(stderr,
+                "regio: categories: %zu of %zu sectors (%.1f%% of employment) match no code of %s and count as "
+                "'other' (the first: %.*s)\n",
+                unmapped, lvl->sectors.count,
+                100.0 * (double)cat->category_employment[cat->n_categories - 1] / (double)res->total_employment,
+                o.categories, (int)regio_codes_len(&lvl->sectors, first), regio_codes_at(&lvl->sectors, first));
+    }
   }
   int64_t unknown_areas = 0;
   if (!err && o.district_area) err = regio_district_areas_apply(res, o.district_area, ctx, &unknown_areas);

@@ -50,11 +50,18 @@ static int split_fields(char *line, char **fields, int max) {
 }
 
 /* Reads the next non-empty line (comment lines starting with # are skipped, a UTF-8 BOM on the
- * first line dropped); returns NULL at the end. */
-static char *next_line(FILE *f, char **line, size_t *cap, int *lineno) {
+ * first line dropped); returns NULL at the end. *nul is set to the 1-based position of a NUL byte
+ * in the returned line (a binary file), 0 when there is none. */
+static char *next_line(FILE *f, char **line, size_t *cap, int *lineno, int *nul) {
   ssize_t len;
+  *nul = 0;
   while ((len = getline(line, cap, f)) >= 0) {
     (*lineno)++;
+    const char *zero = memchr(*line, '\0', (size_t)len);
+    if (zero) {
+      *nul = (int)(zero - *line) + 1;
+      return *line;
+    }
     while (len > 0 && ((*line)[len - 1] == '\n' || (*line)[len - 1] == '\r')) (*line)[--len] = '\0';
     char *text = *line;
     if (*lineno == 1 && (unsigned char)text[0] == 0xEF && (unsigned char)text[1] == 0xBB &&
@@ -124,8 +131,15 @@ regio_err_t regio_category_map_read(const char *path, regio_ctx_t *ctx, regio_ca
   size_t cap = 0, rows_cap = 0;
   int lineno = 0, categories_cap = 0, n_fields = 0;
   int *use_line = NULL; /* line where each category's use was first given */
+  int nul = 0;
+  char *shown = NULL; /* the line as read, for messages (the fields are cut in place) */
   if (!m || !(m->path = strdup(path))) goto nomem;
-  char *text = next_line(f, &line, &cap, &lineno);
+  char *text = next_line(f, &line, &cap, &lineno, &nul);
+  if (nul) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%s:%d: byte %d of the line is a NUL byte (a binary file?)", path, lineno,
+                      nul);
+    goto cleanup;
+  }
   {
     char *fields[3];
     int k = text ? split_fields(text, fields, 3) : 0;
@@ -140,12 +154,19 @@ regio_err_t regio_category_map_read(const char *path, regio_ctx_t *ctx, regio_ca
     n_fields = k;
     m->has_use = k == 3;
   }
-  while ((text = next_line(f, &line, &cap, &lineno))) {
+  while ((text = next_line(f, &line, &cap, &lineno, &nul))) {
+    if (nul) {
+      err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%s:%d: byte %d of the line is a NUL byte (a binary file?)", path, lineno,
+                        nul);
+      goto cleanup;
+    }
+    free(shown);
+    if (!(shown = strdup(text))) goto nomem;
     char *fields[3];
     int k = split_fields(text, fields, 3);
     if (k < 2 || k > n_fields || !*fields[0] || !*fields[1]) {
       err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%s:%d: expected %s with non-empty sector and category: '%s'", path,
-                        lineno, n_fields == 3 ? "'sector,category,use'" : "'sector,category'", line);
+                        lineno, n_fields == 3 ? "'sector,category,use'" : "'sector,category'", shown);
       goto cleanup;
     }
     for (int i = 0; i < m->n; i++)
@@ -229,6 +250,7 @@ nomem:
 cleanup:
   fclose(f);
   free(line);
+  free(shown);
   free(use_line);
   regio_category_map_destroy(&m);
   return err;
@@ -345,7 +367,13 @@ regio_err_t regio_district_areas_apply(regio_result_t *res, const char *path, re
     goto cleanup;
   }
   for (size_t d = 0; d < D; d++) res->district_area[d] = res->establishment_density[d] = NAN;
-  char *text = next_line(f, &line, &cap, &lineno);
+  int nul = 0;
+  char *text = next_line(f, &line, &cap, &lineno, &nul);
+  if (nul) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%s:%d: byte %d of the line is a NUL byte (a binary file?)", path, lineno,
+                      nul);
+    goto cleanup;
+  }
   {
     char *fields[2];
     int k = text ? split_fields(text, fields, 2) : 0;
@@ -355,7 +383,12 @@ regio_err_t regio_district_areas_apply(regio_result_t *res, const char *path, re
       goto cleanup;
     }
   }
-  while ((text = next_line(f, &line, &cap, &lineno))) {
+  while ((text = next_line(f, &line, &cap, &lineno, &nul))) {
+    if (nul) {
+      err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%s:%d: byte %d of the line is a NUL byte (a binary file?)", path, lineno,
+                        nul);
+      goto cleanup;
+    }
     char *fields[2];
     int k = split_fields(text, fields, 2);
     char *end = NULL;

@@ -235,3 +235,31 @@ map_case("map_nul_byte", "sector,io_sector\n1,A\0B\n2,B\n", 3,
 map_case("map_one_field", "sector,io_sector\n1,A\n2\n", 3,
          "map.csv:3: expected two non-empty fields 'sector,io_sector' (io_sector '-' excludes the sector), got \"2\"")
 map_case("map_empty", "sector,io_sector\n", 3, "the sector map 'map.csv' has no entries")
+
+# ---- category maps (--categories) -------------------------------------------------------------
+def categories_case(name, mapping, exit, message, **extra):
+    case(name, ["run", "in.csv", "-o", "out.h5", "--categories", "cats.csv"], exit, message,
+         files={"in.csv": OK, "cats.csv": mapping}, **extra)
+
+
+categories_case("categories_code_twice", "sector,category\n111,kibs\n22,retail\n111,creative\n", 3,
+                "cats.csv:4: sector '111' is mapped twice (first on line 2)")
+categories_case("categories_unknown_use", "sector,category,use\n111,kibs,office\n", 3,
+                "cats.csv:2: use 'office': expected work, living, leisure, none or empty")
+categories_case("categories_two_uses", "sector,category,use\n111,kibs,work\n222,kibs,leisure\n", 3,
+                "cats.csv:3: category 'kibs' has use 'leisure' here but another use on line 2")
+categories_case("categories_nul_byte", "sector,category\n11\x001,kibs\n", 3,
+                "cats.csv:2: byte 3 of the line is a NUL byte (a binary file?)")
+categories_case("categories_without_header", "111,kibs\n", 3,
+                "cats.csv:1: the category map needs a header line 'sector,category' or 'sector,category,use'")
+categories_case("categories_one_field", "sector,category\n111,kibs\n222\n", 3,
+                "cats.csv:3: expected 'sector,category' with non-empty sector and category: '222'")
+categories_case("categories_unclosed_quote", "sector,category\n111,\"kibs\n", 3,
+                "cats.csv:2: expected 'sector,category' with non-empty sector and category: '111,\"kibs'")
+categories_case("categories_empty", "sector,category\n", 3, "cats.csv: the category map has no rows")
+case("categories_missing_file", ["run", "in.csv", "-o", "out.h5", "--categories", "nope.csv"], 5,
+     "cannot open the category map 'nope.csv': No such file or directory", files={"in.csv": OK})
+# not an error, by design (a map lists the categories it is about; the rest is 'other'), but said
+categories_case("categories_leave_sectors_unmapped", "sector,category\n111,kibs\n", 0,
+                "categories: 1 of 2 sectors (83.3% of employment) match no code of cats.csv and count as 'other' "
+                "(the first: 22222)", output_exists=True)
