@@ -331,7 +331,7 @@ def main():
     for part in parts:
         load = os.getloadavg()[0]
         stamp_part = stamp.replace(" -->", f"; load average {load:.1f} at the start"
-                                   f"{' (other jobs were running: figures are pessimistic)' if load > 0.5 * os.cpu_count() else ''} -->")
+                                   f"{' (other jobs were running: figures are pessimistic)' if load > os.cpu_count() else ''} -->")
         if part == "read":
             text = bench_read(args, regio)
         elif part == "peers":

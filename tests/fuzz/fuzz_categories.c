@@ -6,7 +6,7 @@
  *
  * Build (clang from Debian):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fopenmp -D_GNU_SOURCE -Iinclude -Isrc \
- *     $(ls src/core/[a-z]*.c src/ingest/[a-z]*.c src/aggregate/[a-z]*.c src/indices/[a-z]*.c) \
+ *     $(ls src/core/[a-z]*.c src/ingest/[a-z]*.c src/aggregate/[a-z]*.c src/indices/[a-z]*.c src/screen/[a-z]*.c) \
  *     tests/fuzz/fuzz_categories.c -lz -lcrypto -lm -o fuzz_categories
  *   mkdir -p corpus && ./fuzz_categories -max_len=2048 corpus tests/fuzz/corpus_categories
  */
