@@ -389,13 +389,15 @@ regio_err_t regio_district_areas_apply(regio_result_t *res, const char *path, re
                         nul);
       goto cleanup;
     }
+    char shown[256];
+    snprintf(shown, sizeof shown, "%s", text); /* the fields are cut in place */
     char *fields[2];
     int k = split_fields(text, fields, 2);
     char *end = NULL;
     double area = k == 2 ? strtod(fields[1], &end) : NAN;
     if (k != 2 || !*fields[0] || end == fields[1] || *end || !(area > 0) || !isfinite(area)) {
       err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%s:%d: expected 'district,area_km2' with an area > 0 in km2: '%s'", path,
-                        lineno, line);
+                        lineno, shown);
       goto cleanup;
     }
     size_t d = regio_codes_find(districts, fields[0], strlen(fields[0]));

@@ -259,6 +259,16 @@ categories_case("categories_unclosed_quote", "sector,category\n111,\"kibs\n", 3,
 categories_case("categories_empty", "sector,category\n", 3, "cats.csv: the category map has no rows")
 case("categories_missing_file", ["run", "in.csv", "-o", "out.h5", "--categories", "nope.csv"], 5,
      "cannot open the category map 'nope.csv': No such file or directory", files={"in.csv": OK})
+case("district_area_negative", ["run", "in.csv", "-o", "out.h5", "--district-area", "a.csv"], 3,
+     "a.csv:2: expected 'district,area_km2' with an area > 0 in km2: '01001,-3'",
+     files={"in.csv": OK, "a.csv": "district,area_km2\n01001,-3\n"})
+case("district_area_twice", ["run", "in.csv", "-o", "out.h5", "--district-area", "a.csv"], 3,
+     "a.csv:3: district '01001' is listed twice (first on line 2)",
+     files={"in.csv": OK, "a.csv": "district,area_km2\n01001,3\n01001,4\n"})
+case("screen_config_bad_value", ["run", "--config", "s.ini", "in.csv", "-o", "out.h5"], 2,
+     "s.ini:2: [screen] thin-employment = lots: expected a number", files={"in.csv": OK, "s.ini": "[screen]\nthin-employment = lots\n"})
+case("screen_config_unknown_key", ["run", "--config", "s.ini", "in.csv", "-o", "out.h5"], 2,
+     "s.ini:2: [screen] colour = 1: unknown key in [screen]", files={"in.csv": OK, "s.ini": "[screen]\ncolour = 1\n"})
 # not an error, by design (a map lists the categories it is about; the rest is 'other'), but said
 categories_case("categories_leave_sectors_unmapped", "sector,category\n111,kibs\n", 0,
                 "categories: 1 of 2 sectors (83.3% of employment) match no code of cats.csv and count as 'other' "
