@@ -6,48 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ingest/csv_impl.h"
 #include "regio/categories.h"
 
 #define OTHER_CATEGORY "other"
-
-/* Splits a CSV line into at most `max` fields in place (double quotes with "" escapes, spaces
- * around unquoted fields trimmed). Returns the number of fields, or -1 for an unterminated quote. */
-static int split_fields(char *line, char **fields, int max) {
-  int n = 0;
-  char *p = line;
-  for (;;) {
-    while (*p == ' ' || *p == '\t') p++;
-    char *start = p, *out = p;
-    if (*p == '"') {
-      start = out = ++p;
-      for (;;) {
-        if (!*p) return -1;
-        if (*p == '"') {
-          if (p[1] == '"') {
-            *out++ = '"';
-            p += 2;
-            continue;
-          }
-          p++;
-          break;
-        }
-        *out++ = *p++;
-      }
-      while (*p && *p != ',') p++;
-    } else {
-      while (*p && *p != ',') p++;
-      out = p;
-      while (out > start && (out[-1] == ' ' || out[-1] == '\t')) out--;
-    }
-    int more = *p == ',';
-    *out = '\0';
-    if (n < max) fields[n] = start;
-    n++;
-    if (!more) break;
-    p++;
-  }
-  return n;
-}
 
 /* Reads the next non-empty line (comment lines starting with # are skipped, a UTF-8 BOM on the
  * first line dropped); returns NULL at the end. *nul is set to the 1-based position of a NUL byte
@@ -142,7 +104,7 @@ regio_err_t regio_category_map_read(const char *path, regio_ctx_t *ctx, regio_ca
   }
   {
     char *fields[3];
-    int k = text ? split_fields(text, fields, 3) : 0;
+    int k = text ? regio_csv_split_fields(text, fields, 3) : 0;
     if (k < 2 || k > 3 || strcmp(fields[0], "sector") || strcmp(fields[1], "category") ||
         (k == 3 && strcmp(fields[2], "use"))) {
       err = REGIO_ERROR(ctx, REGIO_ERR_INPUT,
@@ -163,7 +125,7 @@ regio_err_t regio_category_map_read(const char *path, regio_ctx_t *ctx, regio_ca
     free(shown);
     if (!(shown = strdup(text))) goto nomem;
     char *fields[3];
-    int k = split_fields(text, fields, 3);
+    int k = regio_csv_split_fields(text, fields, 3);
     if (k < 2 || k > n_fields || !*fields[0] || !*fields[1]) {
       err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%s:%d: expected %s with non-empty sector and category: '%s'", path,
                         lineno, n_fields == 3 ? "'sector,category,use'" : "'sector,category'", shown);
@@ -376,7 +338,7 @@ regio_err_t regio_district_areas_apply(regio_result_t *res, const char *path, re
   }
   {
     char *fields[2];
-    int k = text ? split_fields(text, fields, 2) : 0;
+    int k = text ? regio_csv_split_fields(text, fields, 2) : 0;
     if (k != 2 || strcmp(fields[0], "district") || strcmp(fields[1], "area_km2")) {
       err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%s:%d: the district area file needs a header line 'district,area_km2'",
                         path, lineno);
@@ -392,7 +354,7 @@ regio_err_t regio_district_areas_apply(regio_result_t *res, const char *path, re
     char shown[256];
     snprintf(shown, sizeof shown, "%s", text); /* the fields are cut in place */
     char *fields[2];
-    int k = split_fields(text, fields, 2);
+    int k = regio_csv_split_fields(text, fields, 2);
     char *end = NULL;
     double area = k == 2 ? strtod(fields[1], &end) : NAN;
     if (k != 2 || !*fields[0] || end == fields[1] || *end || !(area > 0) || !isfinite(area)) {

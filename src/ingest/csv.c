@@ -178,3 +178,42 @@ int regio_csv_check_code_bytes(const char *text, size_t len) {
   }
   return 0;
 }
+
+/* Splits a CSV line into at most `max` fields in place (double quotes with "" escapes, spaces
+ * around unquoted fields trimmed). Returns the number of fields, or -1 for an unterminated quote. */
+int regio_csv_split_fields(char *line, char **fields, int max) {
+  int n = 0;
+  char *p = line;
+  for (;;) {
+    while (*p == ' ' || *p == '\t') p++;
+    char *start = p, *out = p;
+    if (*p == '"') {
+      start = out = ++p;
+      for (;;) {
+        if (!*p) return -1;
+        if (*p == '"') {
+          if (p[1] == '"') {
+            *out++ = '"';
+            p += 2;
+            continue;
+          }
+          p++;
+          break;
+        }
+        *out++ = *p++;
+      }
+      while (*p && *p != ',') p++;
+    } else {
+      while (*p && *p != ',') p++;
+      out = p;
+      while (out > start && (out[-1] == ' ' || out[-1] == '\t')) out--;
+    }
+    int more = *p == ',';
+    *out = '\0';
+    if (n < max) fields[n] = start;
+    n++;
+    if (!more) break;
+    p++;
+  }
+  return n;
+}

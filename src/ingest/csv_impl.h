@@ -16,6 +16,11 @@ int regio_csv_split_record(const char *text, size_t len, char delimiter, char **
                            size_t *error_at, const char **what);
 void regio_csv_free_fields(char **fields, int n);
 
+/* Splits a line of a small CSV file (a sector map, a category map, an area file) into at most
+ * `max` fields in place: double quotes with "" escapes, spaces around unquoted fields trimmed.
+ * Returns the number of fields (which may exceed max), or -1 for an unterminated quote. */
+int regio_csv_split_fields(char *line, char **fields, int max);
+
 /* The 1-based field of a record in which byte `at` of text lies (delimiters outside quotes before
  * it), for messages about malformed records. */
 int regio_csv_field_at(const char *text, size_t at, char delimiter);

@@ -29,45 +29,6 @@ void regio_io_district_codes_free(char **codes, int n) {
   free(codes);
 }
 
-/* Splits a CSV line into at most `max` fields in place (double quotes with "" escapes, spaces
- * around unquoted fields trimmed). Returns the number of fields, or -1 for an unterminated quote. */
-static int split_fields(char *line, char **fields, int max) {
-  int n = 0;
-  char *p = line;
-  for (;;) {
-    while (*p == ' ' || *p == '\t') p++;
-    char *start = p, *out = p;
-    if (*p == '"') {
-      start = out = ++p;
-      for (;;) {
-        if (!*p) return -1;
-        if (*p == '"') {
-          if (p[1] == '"') {
-            *out++ = '"';
-            p += 2;
-            continue;
-          }
-          p++;
-          break;
-        }
-        *out++ = *p++;
-      }
-      while (*p && *p != ',') p++;
-    } else {
-      while (*p && *p != ',') p++;
-      out = p;
-      while (out > start && (out[-1] == ' ' || out[-1] == '\t')) out--;
-    }
-    int more = *p == ',';
-    *out = '\0';
-    if (n < max) fields[n] = start;
-    n++;
-    if (!more) break;
-    p++;
-  }
-  return n;
-}
-
 regio_err_t regio_io_sector_map_read(const char *path, regio_ctx_t *ctx, regio_io_sector_map_t **out) {
   REGIO_CHECK(ctx, path && out, REGIO_ERR_USAGE, "no sector map file given");
   *out = NULL;
@@ -100,7 +61,7 @@ regio_err_t regio_io_sector_map_read(const char *path, regio_ctx_t *ctx, regio_i
     char shown[160]; /* the line as read, for a message (splitting cuts it) */
     regio_csv_quote_for_message(text, strlen(text), shown, sizeof shown);
     char *fields[2];
-    int k = split_fields(text, fields, 2);
+    int k = regio_csv_split_fields(text, fields, 2);
     if (!header) {
       header = 1;
       if (k >= 1 && strcmp(fields[0], "sector") == 0) continue;
