@@ -149,6 +149,7 @@ int regio_partial_grow_actors(regio_partial_t *p) {
 
 int regio_partial_init(regio_partial_t *p) {
   memset(p, 0, sizeof *p);
+  p->actor_over_offset = INT64_MAX;
   if (dict_init(&p->districts) != 0 || dict_init(&p->sectors) != 0 ||
       cells_alloc(&p->cells, CELLS_INITIAL_SLOTS_BIG) != 0) {
     regio_partial_free(p);

@@ -73,6 +73,14 @@ typedef struct regio_partial {
   int n_actors;
   char actor_code[REGIO_MAX_ACTORS][REGIO_CODE_MAX + 1];
   size_t actor_len[REGIO_MAX_ACTORS];
+  /* The byte offset in the current file where each type was first seen (INT64_MIN: in an
+   * earlier file), and the first type beyond REGIO_MAX_ACTORS with its offset (INT64_MAX: none),
+   * so that the reader can name the type that is one too many in file order, whatever the
+   * thread count. */
+  int64_t actor_first[REGIO_MAX_ACTORS];
+  char actor_over_code[REGIO_CODE_MAX + 1];
+  size_t actor_over_len;
+  int64_t actor_over_offset;
   int64_t *district_actor;
   size_t district_actor_cap; /* districts covered */
 } regio_partial_t;
@@ -97,15 +105,25 @@ static inline int regio_partial_add_size(regio_partial_t *p, uint32_t district, 
 
 int regio_partial_grow_actors(regio_partial_t *p);
 
-/* The local id of an actor type, added when new; -1 when there would be more than
- * REGIO_MAX_ACTORS (the caller reports it). len <= REGIO_CODE_MAX. */
-static inline int regio_partial_actor(regio_partial_t *p, const char *code, size_t len) {
+/* The local id of an actor type, added when new (first seen at byte offset of the current file);
+ * -1 when there would be more than REGIO_MAX_ACTORS: the type is then kept as the overflow (the
+ * caller stops and the reader reports it). len <= REGIO_CODE_MAX. */
+static inline int regio_partial_actor(regio_partial_t *p, const char *code, size_t len, int64_t offset) {
   for (int a = 0; a < p->n_actors; a++)
     if (p->actor_len[a] == len && memcmp(p->actor_code[a], code, len) == 0) return a;
-  if (p->n_actors == REGIO_MAX_ACTORS) return -1;
+  if (p->n_actors == REGIO_MAX_ACTORS) {
+    if (offset < p->actor_over_offset) {
+      memcpy(p->actor_over_code, code, len);
+      p->actor_over_code[len] = '\0';
+      p->actor_over_len = len;
+      p->actor_over_offset = offset;
+    }
+    return -1;
+  }
   memcpy(p->actor_code[p->n_actors], code, len);
   p->actor_code[p->n_actors][len] = '\0';
   p->actor_len[p->n_actors] = len;
+  p->actor_first[p->n_actors] = offset;
   return p->n_actors++;
 }
 

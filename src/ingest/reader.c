@@ -130,6 +130,8 @@ static void worker_reset_file(worker_t *w) {
   w->error_offset = INT64_MAX;
   w->error_code = REGIO_OK;
   w->error_message[0] = '\0';
+  for (int a = 0; a < w->partial.n_actors; a++) w->partial.actor_first[a] = INT64_MIN;
+  w->partial.actor_over_offset = INT64_MAX;
 }
 
 static void worker_error(worker_t *w, int64_t offset, regio_err_t code, const char *fmt, ...)
@@ -590,15 +592,8 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
         if (verdict == 2) return;
         continue;
       }
-      actor = regio_partial_actor(&w->partial, code, len);
-      if (actor < 0) {
-        char shown[256];
-        regio_csv_quote_for_message(code, len, shown, sizeof shown);
-        worker_error(w, offset, REGIO_ERR_INPUT,
-                     "column '%s' (field %d): \"%s\" is a %dth distinct actor type; at most %d are supported (actor "
-                     "types such as firm, university, research, government, civil society)",
-                     column_name(s, ROLE_ACTOR), s->role_field[ROLE_ACTOR] + 1, shown, REGIO_MAX_ACTORS + 1,
-                     REGIO_MAX_ACTORS);
+      actor = regio_partial_actor(&w->partial, code, len, offset);
+      if (actor < 0) { /* one type too many here: named in file order by check_actor_types */
         lower_stop(run, offset);
         return;
       }
@@ -967,8 +962,67 @@ static void setup_free(file_setup_t *s) {
   memset(s, 0, sizeof *s);
 }
 
+typedef struct actor_seen {
+  const char *code;
+  size_t len;
+  int64_t first; /* offset in the file, INT64_MIN for an earlier file */
+} actor_seen_t;
+
+static int actor_seen_cmp(const void *a, const void *b) {
+  const actor_seen_t *x = a, *y = b;
+  if (x->first != y->first) return x->first < y->first ? -1 : 1;
+  size_t n = x->len < y->len ? x->len : y->len;
+  int c = memcmp(x->code, y->code, n);
+  return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+static void actor_seen_add(actor_seen_t *seen, int *n, const char *code, size_t len, int64_t first) {
+  for (int k = 0; k < *n; k++)
+    if (seen[k].len == len && memcmp(seen[k].code, code, len) == 0) {
+      if (first < seen[k].first) seen[k].first = first;
+      return;
+    }
+  seen[(*n)++] = (actor_seen_t){code, len, first};
+}
+
+/* More than REGIO_MAX_ACTORS actor types in the threads' partials together: records an error at
+ * the first row of the type that is one too many in file order (the same for any thread count:
+ * every row before it has been parsed, since a thread only stops after its own extra type). */
+static void check_actor_types(run_state_t *run) {
+  if (!run->setup->opts->actor_col) return;
+  actor_seen_t *seen = malloc((size_t)run->n_threads * (REGIO_MAX_ACTORS + 1) * sizeof *seen);
+  if (!seen) {
+    worker_error(&run->workers[0], 0, REGIO_ERR_NOMEM, "out of memory");
+    return;
+  }
+  int n = 0;
+  for (int t = 0; t < run->n_threads; t++) {
+    const regio_partial_t *p = &run->workers[t].partial;
+    for (int a = 0; a < p->n_actors; a++)
+      actor_seen_add(seen, &n, p->actor_code[a], p->actor_len[a], p->actor_first[a]);
+    if (p->actor_over_offset != INT64_MAX)
+      actor_seen_add(seen, &n, p->actor_over_code, p->actor_over_len, p->actor_over_offset);
+  }
+  if (n <= REGIO_MAX_ACTORS) {
+    free(seen);
+    return;
+  }
+  qsort(seen, (size_t)n, sizeof *seen, actor_seen_cmp);
+  const actor_seen_t *extra = &seen[REGIO_MAX_ACTORS];
+  char shown[256];
+  regio_csv_quote_for_message(extra->code, extra->len, shown, sizeof shown);
+  const file_setup_t *s = run->setup;
+  worker_error(&run->workers[0], extra->first, REGIO_ERR_INPUT,
+               "column '%s' (field %d): \"%s\" is a %dth distinct actor type; at most %d are supported (actor "
+               "types such as firm, university, research, government, civil society)",
+               column_name(s, ROLE_ACTOR), s->role_field[ROLE_ACTOR] + 1, shown, REGIO_MAX_ACTORS + 1,
+               REGIO_MAX_ACTORS);
+  free(seen);
+}
+
 /* Locates and reports the first error of the file in file order. */
 static regio_err_t report_worker_error(run_state_t *run, regio_ctx_t *ctx) {
+  check_actor_types(run);
   worker_t *first = NULL;
   for (int t = 0; t < run->n_threads; t++) {
     worker_t *w = &run->workers[t];

@@ -75,6 +75,20 @@ with open('many.csv', 'w') as f:
 "
 run_expect too_many_actors 3 run many.csv --actor-col actor -o x.h5 &&
   grep_file too_many_message too_many_actors.err 'many.csv:18: column' "names the 17th type's line"
+# 9 types in the first half, 8 others in the second: no thread need see 17 on its own, and the
+# type named is the 17th in file order (row 20,008, line 20,009) for any thread count
+"$PY" -c "
+with open('spread.csv', 'w') as f:
+    f.write('district,sector,employees,actor\\n')
+    for i in range(40000):
+        t = i % 9 if i < 20000 else 9 + (i - 20000) % 8
+        f.write('D%d,%d,1,type%02d\\n' % (i % 300, i % 40, t))
+"
+for t in 1 2 4 8; do
+  run_expect "spread_t$t" 3 run spread.csv --actor-col actor --threads $t -o x.h5 &&
+    grep_file "spread_message_t$t" "spread_t$t.err" 'spread.csv:20009: column '"'"'actor'"'"' (field 4): "type16" is a 17th' \
+      "names the 17th type in file order with $t threads"
+done
 run_expect missing_actor_col 3 run est.csv --actor-col role -o x.h5 &&
   grep_file missing_actor_message missing_actor_col.err "no column 'role'" "names the missing column"
 finish
