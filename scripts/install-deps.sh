@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config
   libomp-dev
   libhdf5-dev hdf5-tools
+  libopenmpi-dev openmpi-bin libhdf5-openmpi-dev
   libopenblas-openmp-dev liblapacke-dev
   zlib1g-dev libdeflate-dev
   libinih-dev

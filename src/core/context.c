@@ -4,12 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "regio/dist.h"
 #include "regio/error.h"
 
 #define REGIO_MESSAGE_MAX 2048
 
 struct regio_ctx {
   int threads;
+  regio_dist_t *dist;
   regio_progress_fn progress;
   void *progress_user;
   regio_err_t code;
@@ -106,4 +108,11 @@ void regio_ctx_clear(regio_ctx_t *ctx) {
   ctx->code = REGIO_OK;
   ctx->message[0] = '\0';
   ctx->origin[0] = '\0';
+}
+
+void regio_ctx_set_dist(regio_ctx_t *ctx, regio_dist_t *d) {
+  ctx->dist = d;
+}
+regio_dist_t *regio_ctx_dist(const regio_ctx_t *ctx) {
+  return ctx ? ctx->dist : NULL;
 }
