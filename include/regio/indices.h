@@ -90,6 +90,10 @@ typedef struct regio_variety {
 
 typedef struct regio_result {
   regio_aggregate_t *agg;       /* owned */
+  /* The rows this process holds (regio/dist.h): every per-district array [D] covers the districts
+   * [district_offset, district_offset + D) of n_districts_global (one process: 0 and D); per-sector
+   * and national values are the national ones on every rank. */
+  size_t district_offset, n_districts_global;
   int64_t *district_employment; /* [D] milli */
   int64_t total_employment;     /* milli */
   int n_levels;

@@ -89,6 +89,10 @@ typedef struct regio_input_stats {
 
 /* The exact aggregate over all input files. */
 typedef struct regio_aggregate {
+  /* In the distributed mode (regio/dist.h) a rank holds the contiguous block of the sorted
+   * districts [district_offset, district_offset + districts.count) of n_districts_global; every
+   * per-sector and national array is the national one on every rank. One process: 0 and D. */
+  size_t district_offset, n_districts_global;
   regio_codes_t districts;          /* sorted */
   regio_codes_t sectors;            /* full sector codes as read, sorted */
   int64_t *employment;              /* [D x S] milli-employees, row-major (district rows), owned */

@@ -26,6 +26,9 @@ typedef struct regio_output_io {
   const regio_io_national_t *national;
   const regio_io_regional_t *regional;
   const char *const *district_code; /* regional->n_districts codes */
+  /* distributed mode: these regional districts are rows [regional_offset, regional_offset +
+   * regional->n_districts) of n_regional_global (one process: 0 and regional->n_districts) */
+  size_t regional_offset, n_regional_global;
   const char *sector_map_path;
   int district_level;         /* 0: the districts as read */
   double excluded_employment; /* employment in sectors the map excludes ("-") */

@@ -547,6 +547,8 @@ static regio_err_t run_io(const run_options_t *o, const regio_result_t *res, reg
   s->regional_seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
   s->out.regional = s->regional;
   s->out.district_code = (const char *const *)s->district_code;
+  s->out.regional_offset = 0;
+  s->out.n_regional_global = (size_t)s->n_districts;
   s->out.sector_map_path = o->io_sector_map;
   s->out.district_level = o->io_district_level;
   return REGIO_OK;

@@ -142,6 +142,8 @@ regio_err_t regio_indices_compute(regio_aggregate_t **aggp, const regio_indices_
   }
   res->agg = *aggp;
   *aggp = NULL;
+  res->district_offset = res->agg->district_offset;
+  res->n_districts_global = res->agg->n_districts_global;
   res->variety.coarse_level = -1;
   regio_err_t err = REGIO_OK;
   regio_aggregate_t *agg = res->agg;

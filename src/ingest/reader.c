@@ -1291,6 +1291,10 @@ regio_err_t regio_ingest_files(const char *const *paths, size_t n_paths, const r
     for (int t = 0; t < T; t++) partials[t] = &run.workers[t].partial;
     err = regio_partials_merge(partials, T, agg, ctx);
   }
+  if (!err) {
+    agg->district_offset = 0;
+    agg->n_districts_global = agg->districts.count;
+  }
 fail:
   if (run.workers)
     for (int t = 0; t < T; t++) regio_partial_free(&run.workers[t].partial);
