@@ -44,9 +44,11 @@ regio_dist_t *regio_ctx_dist(const regio_ctx_t *ctx);
 
 typedef enum regio_dist_op { REGIO_DIST_SUM, REGIO_DIST_MIN, REGIO_DIST_MAX } regio_dist_op_t;
 
-/* v[0..n) combined over ranks in place, exactly (integers). A SUM that overflows int64 on the way
- * sets *overflow (when not NULL) on every rank; the values are then unspecified. */
-regio_err_t regio_dist_allreduce_i64(regio_dist_t *d, int64_t *v, size_t n, regio_dist_op_t op, int *overflow,
+/* v[0..n) combined over ranks in place, exactly (integers). With SUM, *first_overflow (when not
+ * NULL) is set on every rank to the lowest index whose sum left the int64 range (SIZE_MAX: none);
+ * that value is then unspecified. For non-negative values a partial sum overflows only when the
+ * total does, so the answer does not depend on the order of the reduction. */
+regio_err_t regio_dist_allreduce_i64(regio_dist_t *d, int64_t *v, size_t n, regio_dist_op_t op, size_t *first_overflow,
                                      regio_ctx_t *ctx);
 /* Sums of 128-bit unsigned integers (two 64-bit words, low first, per value), modulo 2^128. */
 regio_err_t regio_dist_allreduce_u128(regio_dist_t *d, uint64_t *v2, size_t n, regio_ctx_t *ctx);
@@ -67,6 +69,10 @@ void regio_dist_barrier(regio_dist_t *d);
  * every rank returns the error of the lowest failing rank (code and message, also set in ctx, so
  * that rank 0 reports it), else REGIO_OK. */
 regio_err_t regio_dist_agree(regio_dist_t *d, regio_err_t err, regio_ctx_t *ctx);
+/* The same, choosing among the failing ranks the one with the lowest key (e.g. the position of its
+ * error in the input, so that the error reported is the first in file order), then the lowest
+ * rank. */
+regio_err_t regio_dist_agree_keyed(regio_dist_t *d, regio_err_t err, int64_t key, regio_ctx_t *ctx);
 
 #ifdef __cplusplus
 }

@@ -631,6 +631,8 @@ static int check_output_path(const char *path) {
 }
 
 static int fail_with(regio_ctx_t *ctx, regio_err_t err) {
+  /* in the distributed mode every rank holds the agreed error: rank 0 reports it */
+  if (regio_dist_rank(regio_ctx_dist(ctx)) != 0) return (int)err;
   fprintf(stderr, "regio: error: %s\n", regio_ctx_message(ctx));
   if (err == REGIO_ERR_INTERNAL) fprintf(stderr, "regio: (raised at %s)\n", regio_ctx_origin(ctx));
   return (int)err;
@@ -654,7 +656,7 @@ static void print_summary(const regio_result_t *res, const double *phase_seconds
                 regio_skip_reason_name((regio_skip_reason_t)r), regio_skip_reason_text((regio_skip_reason_t)r),
                 (long long)in->first_skipped_line[r]);
   }
-  fprintf(stderr, "regio: %zu districts;", agg->districts.count);
+  fprintf(stderr, "regio: %zu districts;", res->n_districts_global);
   for (int i = 0; i < res->n_levels; i++)
     fprintf(stderr, " level %s: %zu sectors;", res->levels[i].name, res->levels[i].sectors.count);
   fprintf(stderr, " total employment %.3f\n", (double)res->total_employment / REGIO_MILLI);
@@ -662,7 +664,7 @@ static void print_summary(const regio_result_t *res, const double *phase_seconds
           phase_seconds[1], phase_seconds[2], phase_seconds[0] + phase_seconds[1] + phase_seconds[2]);
 }
 
-int cli_run_main(int argc, char **argv, const char *command_line) {
+int cli_run_main(int argc, char **argv, const char *command_line, regio_dist_t *dist) {
   run_options_t o;
   memset(&o, 0, sizeof o);
   o.checksum = 1;
@@ -820,6 +822,8 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
   ingest.sector_digits = o.sector_digits;
   ingest.on_bad_row = o.on_bad_row_skip ? REGIO_BAD_ROW_SKIP : REGIO_BAD_ROW_FAIL;
   ingest.checksum = o.checksum;
+  /* the regional tables of districts grouped by code prefix: each group on one rank */
+  if (o.io_sector_map) ingest.district_align_prefix = o.io_district_level;
 
   regio_indices_opts_t indices;
   memset(&indices, 0, sizeof indices);
@@ -857,6 +861,8 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
     goto done;
   }
   regio_ctx_set_threads(ctx, o.threads);
+  regio_ctx_set_dist(ctx, dist);
+  if (regio_dist_rank(dist) != 0) o.quiet = 1; /* rank 0 speaks for all */
   progress_state_t progress = {0};
   if (!o.quiet && isatty(STDERR_FILENO)) regio_ctx_set_progress(ctx, show_progress, &progress);
 
@@ -994,8 +1000,16 @@ int main(int argc, char **argv) {
   H5dont_atexit();
   if (!strcmp(command, "run")) {
     char *command_line = join_command_line(argc, argv);
-    int rc = cli_run_main(argc - 1, argv + 1, command_line ? command_line : "regio run");
+    /* the MPI build starts MPI here (one rank without mpirun/srun); the serial build has one process */
+    regio_dist_t *dist = NULL;
+    if (regio_dist_init(&argc, &argv, &dist) != REGIO_OK) {
+      fprintf(stderr, "regio: error: cannot start MPI\n");
+      free(command_line);
+      return REGIO_ERR_INTERNAL;
+    }
+    int rc = cli_run_main(argc - 1, argv + 1, command_line ? command_line : "regio run", dist);
     free(command_line);
+    regio_dist_finalize(&dist);
     return rc;
   }
   if (!strcmp(command, "info")) return cli_info_main(argc - 1, argv + 1);

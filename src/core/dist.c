@@ -135,9 +135,9 @@ static regio_err_t mpi_failed(regio_ctx_t *ctx, const char *what, int rc) {
 }
 #endif
 
-regio_err_t regio_dist_allreduce_i64(regio_dist_t *d, int64_t *v, size_t n, regio_dist_op_t op, int *overflow,
+regio_err_t regio_dist_allreduce_i64(regio_dist_t *d, int64_t *v, size_t n, regio_dist_op_t op, size_t *first_overflow,
                                      regio_ctx_t *ctx) {
-  if (overflow) *overflow = 0;
+  if (first_overflow) *first_overflow = SIZE_MAX;
 #ifdef REGIO_HAVE_MPI
   if (!d || d->size == 1 || n == 0) return REGIO_OK;
   REGIO_CHECK(ctx, n <= (size_t)INT_MAX / 2, REGIO_ERR_INTERNAL, "reduction of %zu values is too large", n);
@@ -159,13 +159,13 @@ regio_err_t regio_dist_allreduce_i64(regio_dist_t *d, int64_t *v, size_t n, regi
   int rc = MPI_Allreduce(MPI_IN_PLACE, pairs, (int)n, pair, sum, d->comm);
   MPI_Op_free(&sum);
   MPI_Type_free(&pair);
-  int over = 0;
-  for (size_t k = 0; k < n; k++) {
+  size_t over = SIZE_MAX;
+  for (size_t k = n; k-- > 0;) {
     v[k] = pairs[2 * k];
-    over |= pairs[2 * k + 1] != 0;
+    if (pairs[2 * k + 1]) over = k;
   }
   free(pairs);
-  if (overflow) *overflow = over;
+  if (first_overflow) *first_overflow = over;
   return rc == MPI_SUCCESS ? REGIO_OK : mpi_failed(ctx, "Allreduce", rc);
 #else
   (void)d;
@@ -366,9 +366,17 @@ regio_err_t regio_dist_bcast(regio_dist_t *d, void *buf, size_t bytes, int root,
 }
 
 regio_err_t regio_dist_agree(regio_dist_t *d, regio_err_t err, regio_ctx_t *ctx) {
+  return regio_dist_agree_keyed(d, err, 0, ctx);
+}
+
+regio_err_t regio_dist_agree_keyed(regio_dist_t *d, regio_err_t err, int64_t key, regio_ctx_t *ctx) {
 #ifdef REGIO_HAVE_MPI
   if (!d || d->size == 1) return err;
-  int mine = err != REGIO_OK ? d->rank : d->size, first = d->size;
+  if (key == INT64_MAX) key = INT64_MAX - 1; /* INT64_MAX stands for no error */
+  int64_t lowest = err != REGIO_OK ? key : INT64_MAX;
+  MPI_Allreduce(MPI_IN_PLACE, &lowest, 1, MPI_INT64_T, MPI_MIN, d->comm);
+  if (lowest == INT64_MAX) return REGIO_OK;
+  int mine = err != REGIO_OK && key == lowest ? d->rank : d->size, first = d->size;
   MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, d->comm);
   if (first == d->size) return REGIO_OK;
   struct {
@@ -388,6 +396,7 @@ regio_err_t regio_dist_agree(regio_dist_t *d, regio_err_t err, regio_ctx_t *ctx)
   return (regio_err_t)carried.code;
 #else
   (void)d;
+  (void)key;
   (void)ctx;
   return err;
 #endif

@@ -7,6 +7,7 @@
 
 #include "indices/indices_impl.h"
 #include "regio/categories.h"
+#include "regio/dist.h"
 #include "regio/indices.h"
 #include "regio/screen.h"
 
@@ -86,11 +87,17 @@ static regio_err_t build_level(regio_result_t *res, regio_level_t *level, int pr
 
   level->sector_employment = calloc(S ? S : 1, sizeof(int64_t));
   level->lq = malloc(((D * S) > 0 ? D * S : 1) * sizeof(double));
-  REGIO_CHECK(ctx, level->sector_employment && level->lq, REGIO_ERR_NOMEM, "out of memory for level %s", level->name);
-  for (size_t d = 0; d < D; d++) {
+  err = level->sector_employment && level->lq
+            ? REGIO_OK
+            : REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for level %s", level->name);
+  for (size_t d = 0; !err && d < D; d++) {
     const int64_t *row = level->employment + d * S;
     for (size_t s = 0; s < S; s++) level->sector_employment[s] += row[s]; /* <= E: no overflow */
   }
+  /* national totals: the other ranks' blocks added, exactly */
+  regio_dist_t *dist = regio_ctx_dist(ctx);
+  REGIO_TRY(regio_dist_agree(dist, err, ctx));
+  REGIO_TRY(regio_dist_allreduce_i64(dist, level->sector_employment, S, REGIO_DIST_SUM, NULL, ctx));
 #pragma omp parallel for num_threads(T) schedule(static)
   for (size_t d = 0; d < D; d++)
     regio_lq_row(level->employment + d * S, res->district_employment[d], level->sector_employment,
@@ -144,6 +151,9 @@ regio_err_t regio_indices_compute(regio_aggregate_t **aggp, const regio_indices_
   *aggp = NULL;
   res->district_offset = res->agg->district_offset;
   res->n_districts_global = res->agg->n_districts_global;
+  /* an aggregate built by hand for one process may leave the block unset */
+  if (res->n_districts_global < res->district_offset + res->agg->districts.count)
+    res->n_districts_global = res->district_offset + res->agg->districts.count;
   res->variety.coarse_level = -1;
   regio_err_t err = REGIO_OK;
   regio_aggregate_t *agg = res->agg;
@@ -175,7 +185,8 @@ regio_err_t regio_indices_compute(regio_aggregate_t **aggp, const regio_indices_
                       opts->variety_fine, opts->variety_coarse);
     goto fail;
   }
-  if (D == 0 || S == 0) {
+  regio_dist_t *dist = regio_ctx_dist(ctx);
+  if (res->n_districts_global == 0 || S == 0) {
     int64_t read = 0;
     for (size_t f = 0; f < agg->n_inputs; f++) read += agg->inputs[f].rows_read;
     if (agg->n_inputs == 1 && read == 0)
@@ -189,30 +200,53 @@ regio_err_t regio_indices_compute(regio_aggregate_t **aggp, const regio_indices_
     goto fail;
   }
 
-  /* district and national totals, exact */
-  res->district_employment = calloc(D, sizeof(int64_t));
-  if (!res->district_employment) {
-    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
-    goto fail;
-  }
-  for (size_t d = 0; d < D; d++) {
+  /* district and national totals, exact (the national total over all ranks' blocks: the first
+   * district whose own total overflows is named, whatever the ranks) */
+  res->district_employment = calloc(D ? D : 1, sizeof(int64_t));
+  if (!res->district_employment) err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+  int64_t checks[2] = {INT64_MAX, 0}; /* the first district (global index) that overflows; national overflow */
+  for (size_t d = 0; !err && d < D; d++) {
     int64_t sum = 0;
     for (size_t s = 0; s < S; s++) {
       if (__builtin_add_overflow(sum, agg->employment[d * S + s], &sum)) {
-        err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "employment of district %.*s exceeds the 64-bit fixed-point range",
-                          (int)regio_codes_len(&agg->districts, d), regio_codes_at(&agg->districts, d));
-        goto fail;
+        checks[0] = (int64_t)(res->district_offset + d);
+        break;
       }
     }
+    if (checks[0] != INT64_MAX) break;
     res->district_employment[d] = sum;
     if (__builtin_add_overflow(res->total_employment, sum, &res->total_employment)) {
+      checks[1] = 1;
+      res->total_employment = INT64_MAX;
+    }
+  }
+  if ((err = regio_dist_agree(dist, err, ctx))) goto fail;
+  if ((err = regio_dist_allreduce_i64(dist, checks, 1, REGIO_DIST_MIN, NULL, ctx))) goto fail;
+  if (checks[0] != INT64_MAX) {
+    /* the name: only the owner has it; it is passed on by the agreement */
+    const size_t d = (size_t)checks[0] - res->district_offset;
+    regio_err_t mine =
+        checks[0] >= (int64_t)res->district_offset && (size_t)checks[0] - res->district_offset < D
+            ? REGIO_ERROR(ctx, REGIO_ERR_INPUT, "employment of district %.*s exceeds the 64-bit fixed-point range",
+                          (int)regio_codes_len(&agg->districts, d), regio_codes_at(&agg->districts, d))
+            : REGIO_OK;
+    err = regio_dist_agree(dist, mine, ctx);
+    if (!err) err = REGIO_ERROR(ctx, REGIO_ERR_INTERNAL, "a district's overflow was lost between ranks");
+    goto fail;
+  }
+  {
+    size_t overflow = SIZE_MAX;
+    if ((err = regio_dist_allreduce_i64(dist, &checks[1], 1, REGIO_DIST_MAX, NULL, ctx))) goto fail;
+    if ((err = regio_dist_allreduce_i64(dist, &res->total_employment, 1, REGIO_DIST_SUM, &overflow, ctx))) goto fail;
+    if (checks[1] || overflow != SIZE_MAX) {
       err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "national employment exceeds the 64-bit fixed-point range");
       goto fail;
     }
   }
   if (res->total_employment == 0) {
     err = REGIO_ERROR(ctx, REGIO_ERR_INPUT,
-                      "total employment is zero in all %zu districts: location quotients and variety are undefined", D);
+                      "total employment is zero in all %zu districts: location quotients and variety are undefined",
+                      res->n_districts_global);
     goto fail;
   }
 
