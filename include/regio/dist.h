@@ -65,6 +65,13 @@ regio_err_t regio_dist_alltoallv(regio_dist_t *d, const void *send, const size_t
 regio_err_t regio_dist_bcast(regio_dist_t *d, void *buf, size_t bytes, int root, regio_ctx_t *ctx);
 void regio_dist_barrier(regio_dist_t *d);
 
+/* An ordered chain through the ranks, for floating-point sums that must equal one process's sum in
+ * district order: rank r receives the running value from rank r - 1 (rank 0: nothing, buf keeps
+ * its initial value), continues it over its own districts, and sends it on to rank r + 1; the last
+ * rank's value is then broadcast with regio_dist_bcast(..., size - 1). Each call is collective. */
+regio_err_t regio_dist_chain_receive(regio_dist_t *d, void *buf, size_t bytes, regio_ctx_t *ctx);
+regio_err_t regio_dist_chain_send(regio_dist_t *d, const void *buf, size_t bytes, regio_ctx_t *ctx);
+
 /* Error agreement at the end of a phase: every rank passes its own result. When any rank failed,
  * every rank returns the error of the lowest failing rank (code and message, also set in ctx, so
  * that rank 0 reports it), else REGIO_OK. */

@@ -4,6 +4,7 @@
 #include <hdf5.h>
 #include <ini.h>
 #include <libgen.h>
+#include <math.h>
 #include <omp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -534,9 +535,29 @@ static regio_err_t run_io(const run_options_t *o, const regio_result_t *res, reg
   s->out.national = s->national;
   if (!o->io_sector_map) return REGIO_OK;
   REGIO_TRY(regio_io_sector_map_read(o->io_sector_map, ctx, &s->map));
-  REGIO_TRY(regio_io_district_employment(res, s->map, s->table, o->io_district_level, ctx, &s->n_districts,
-                                         &s->district_code, &s->employment, &s->out.excluded_employment));
+  regio_dist_t *dist = regio_ctx_dist(ctx);
+  REGIO_TRY(
+      regio_dist_agree(dist,
+                       regio_io_district_employment(res, s->map, s->table, o->io_district_level, ctx, &s->n_districts,
+                                                    &s->district_code, &s->employment, &s->out.excluded_employment),
+                       ctx));
+  /* distributed mode: where this rank's regional districts sit among all ranks', and the national
+   * excluded employment (exact: the milli-employees are summed) */
+  int64_t *counts = NULL;
+  size_t *count_bytes = NULL;
+  int64_t mine = s->n_districts, excluded = llround(s->out.excluded_employment * REGIO_MILLI);
+  REGIO_TRY(regio_dist_allgatherv(dist, &mine, sizeof mine, (void **)&counts, &count_bytes, NULL, ctx));
+  size_t offset = 0, total = 0;
+  for (int r = 0; r < regio_dist_size(dist); r++) {
+    if (r < regio_dist_rank(dist)) offset += (size_t)counts[r];
+    total += (size_t)counts[r];
+  }
+  free(counts);
+  free(count_bytes);
+  REGIO_TRY(regio_dist_allreduce_i64(dist, &excluded, 1, REGIO_DIST_SUM, NULL, ctx));
+  s->out.excluded_employment = (double)excluded / REGIO_MILLI;
   regio_io_regional_opts_t rop = regio_io_regional_opts_default();
+  rop.district_offset = (int)offset;
   if (o->regionalize) rop.method = (regio_io_regional_method_t)o->regionalize;
   rop.delta = o->flq_delta;
   rop.solver = (regio_io_solver_t)o->io_solver;
@@ -547,8 +568,8 @@ static regio_err_t run_io(const run_options_t *o, const regio_result_t *res, reg
   s->regional_seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
   s->out.regional = s->regional;
   s->out.district_code = (const char *const *)s->district_code;
-  s->out.regional_offset = 0;
-  s->out.n_regional_global = (size_t)s->n_districts;
+  s->out.regional_offset = offset;
+  s->out.n_regional_global = total;
   s->out.sector_map_path = o->io_sector_map;
   s->out.district_level = o->io_district_level;
   return REGIO_OK;

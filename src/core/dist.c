@@ -401,3 +401,33 @@ regio_err_t regio_dist_agree_keyed(regio_dist_t *d, regio_err_t err, int64_t key
   return err;
 #endif
 }
+
+regio_err_t regio_dist_chain_receive(regio_dist_t *d, void *buf, size_t bytes, regio_ctx_t *ctx) {
+#ifdef REGIO_HAVE_MPI
+  if (!d || d->size == 1 || d->rank == 0) return REGIO_OK;
+  REGIO_CHECK(ctx, bytes <= (size_t)INT_MAX, REGIO_ERR_INTERNAL, "chain message of %zu bytes is too large", bytes);
+  int rc = MPI_Recv(buf, (int)bytes, MPI_BYTE, d->rank - 1, 11, d->comm, MPI_STATUS_IGNORE);
+  return rc == MPI_SUCCESS ? REGIO_OK : mpi_failed(ctx, "Recv", rc);
+#else
+  (void)d;
+  (void)buf;
+  (void)bytes;
+  (void)ctx;
+  return REGIO_OK;
+#endif
+}
+
+regio_err_t regio_dist_chain_send(regio_dist_t *d, const void *buf, size_t bytes, regio_ctx_t *ctx) {
+#ifdef REGIO_HAVE_MPI
+  if (!d || d->size == 1 || d->rank == d->size - 1) return REGIO_OK;
+  REGIO_CHECK(ctx, bytes <= (size_t)INT_MAX, REGIO_ERR_INTERNAL, "chain message of %zu bytes is too large", bytes);
+  int rc = MPI_Send(buf, (int)bytes, MPI_BYTE, d->rank + 1, 11, d->comm);
+  return rc == MPI_SUCCESS ? REGIO_OK : mpi_failed(ctx, "Send", rc);
+#else
+  (void)d;
+  (void)buf;
+  (void)bytes;
+  (void)ctx;
+  return REGIO_OK;
+#endif
+}
