@@ -35,6 +35,10 @@ void regio_dist_abort(const regio_dist_t *d, int code) __attribute__((noreturn))
 /* Rank and number of ranks (0 and 1 for NULL). Not collective. */
 int regio_dist_rank(const regio_dist_t *d);
 int regio_dist_size(const regio_dist_t *d);
+/* Payload bytes this rank has sent to other ranks so far: the parts of personalised exchanges and
+ * gathers addressed to others, each reduction's vector once, a broadcast's bytes times the other
+ * ranks at the root. For the figures of the scaling benchmark. Not collective. */
+uint64_t regio_dist_bytes_sent(const regio_dist_t *d);
 /* The processor (host) name, for provenance. Not collective. */
 const char *regio_dist_host(const regio_dist_t *d);
 

@@ -888,7 +888,9 @@ int cli_run_main(int argc, char **argv, const char *command_line, regio_dist_t *
   if (!o.quiet && isatty(STDERR_FILENO)) regio_ctx_set_progress(ctx, show_progress, &progress);
 
   struct timespec t[4];
+  uint64_t sent[4] = {0, 0, 0, 0}; /* bytes this rank sent to others, at the same points */
   clock_gettime(CLOCK_MONOTONIC, &t[0]);
+  sent[0] = regio_dist_bytes_sent(dist);
   t[1] = t[2] = t[3] = t[0];
   regio_aggregate_t *agg = NULL;
   regio_result_t *res = NULL;
@@ -896,6 +898,7 @@ int cli_run_main(int argc, char **argv, const char *command_line, regio_dist_t *
   memset(&io, 0, sizeof io);
   regio_err_t err = regio_ingest_files((const char *const *)o.inputs, (size_t)o.n_inputs, &ingest, ctx, &agg);
   clock_gettime(CLOCK_MONOTONIC, &t[1]);
+  sent[1] = regio_dist_bytes_sent(dist);
   if (!err) err = regio_indices_memory_check(agg, &indices, ctx);
   if (!err) err = regio_indices_compute(&agg, &indices, ctx, &res);
   if (!err && o.categories) {
@@ -926,6 +929,7 @@ int cli_run_main(int argc, char **argv, const char *command_line, regio_dist_t *
   if (!err && o.io_table) err = run_io(&o, res, ctx, &io);
   if (!err && o.screen) err = regio_screen_compute_io(res, &o.screen_opts, io.table, io.national, io.map, ctx);
   clock_gettime(CLOCK_MONOTONIC, &t[2]);
+  sent[2] = regio_dist_bytes_sent(dist);
   if (!err) {
     res->command_line = strdup(command_line);
     res->config_ini = effective_config(&o);
@@ -939,9 +943,19 @@ int cli_run_main(int argc, char **argv, const char *command_line, regio_dist_t *
   }
   end_progress(&progress);
   clock_gettime(CLOCK_MONOTONIC, &t[3]);
+  sent[3] = regio_dist_bytes_sent(dist);
+  int64_t traffic[3] = {(int64_t)(sent[1] - sent[0]), (int64_t)(sent[2] - sent[1]), (int64_t)(sent[3] - sent[2])};
+  if (!err && regio_dist_size(dist) > 1) /* every rank is here: each phase ended with an agreement */
+    err = regio_dist_allreduce_i64(dist, traffic, 3, REGIO_DIST_SUM, NULL, ctx);
   if (err) {
     rc = fail_with(ctx, err);
   } else if (!o.quiet) {
+    if (regio_dist_size(dist) > 1)
+      fprintf(stderr,
+              "regio: mpi: %d ranks x %d threads; sent between ranks: read+aggregate %.3f MB, indices %.3f MB, write "
+              "%.3f MB\n",
+              regio_dist_size(dist), regio_ctx_threads(ctx), (double)traffic[0] * 1e-6, (double)traffic[1] * 1e-6,
+              (double)traffic[2] * 1e-6);
     double phases[3] = {seconds_between(t[0], t[1]), seconds_between(t[1], t[2]), seconds_between(t[2], t[3])};
     print_summary(res, phases);
     if (res->screen) {
