@@ -130,6 +130,7 @@ TaskPlugin=task/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
 SchedulerType=sched/builtin
+SchedulerParameters=batch_sched_delay=0,sched_min_interval=0
 MpiDefault=none
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
@@ -184,11 +185,13 @@ stop() {
         t=$((t + 1))
       done
     fi
-    scontrol shutdown >/dev/null 2>&1
   fi
+  # SIGTERM is how the daemons are stopped (what their init scripts do); `scontrol shutdown` left
+  # slurmd running for 15 s and more here
   for p in "$slurmd" "$ctld"; do
     pid_alive "$p" || continue
-    wait_gone "$p" 15 || { log "pid $p did not stop on 'scontrol shutdown': TERM"; kill -TERM "$p"; wait_gone "$p" 5 || kill -KILL "$p"; }
+    kill -TERM "$p"
+    wait_gone "$p" 15 || { log "pid $p did not stop on SIGTERM within 15 s: KILL"; kill -KILL "$p"; wait_gone "$p" 2; }
   done
   if pid_alive "$munge"; then
     kill -TERM "$munge"
