@@ -146,7 +146,7 @@ PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP OverSubscr
 EOF
 
   slurmctld -f "$conf" -i || { log "slurmctld did not start (log: $dir/log/slurmctld.log)"; return 1; }
-  slurmd -f "$conf" || { log "slurmd did not start (log: $dir/log/slurmd.log)"; return 1; }
+  slurmd -f "$conf" -N "$host" || { log "slurmd did not start (log: $dir/log/slurmd.log)"; return 1; }
 
   # wait until the node is idle (it registers with slurmctld within a second or two)
   local t=0 state=""
