@@ -5,6 +5,11 @@
 #   scripts/slurm/local-cluster.sh start DIR   # config, munge key, munged, slurmctld, slurmd in DIR
 #   export SLURM_CONF=DIR/etc/slurm.conf       # then sbatch, srun, squeue, scontrol ... as usual
 #   scripts/slurm/local-cluster.sh stop DIR    # cancels the jobs, stops the daemons, checks none is left
+#   scripts/slurm/local-cluster.sh start DIR PID   # ... and stop by itself once process PID has ended
+#
+# With a PID (a test passes its own), a watcher started beside the daemons stops the cluster when
+# that process is gone, so that a test killed without a chance to clean up (a ctest timeout sends
+# SIGKILL) leaves no daemon running for long.
 #
 # Needs root (the daemons run as root, jobs run as the submitting user) and the Debian packages
 # slurmd, slurmctld, slurm-client and munge (scripts/install-deps.sh --slurm). There is no systemd
@@ -26,12 +31,14 @@
 set -uo pipefail
 
 usage() {
-  echo "usage: $0 start|stop|status DIR" >&2
+  echo "usage: $0 start DIR [PID] | stop DIR | status DIR" >&2
   exit 2
 }
-[ $# -eq 2 ] || usage
+[ $# -ge 2 ] && [ $# -le 3 ] || usage
 cmd=$1
 dir=$2
+watch_pid=${3:-}
+case $cmd:$watch_pid in start:* | watch:?*) ;; *:) ;; *) usage ;; esac
 case $dir in /*) ;; *) dir=$PWD/$dir ;; esac
 case $dir in / | "") usage ;; esac
 conf=$dir/etc/slurm.conf
@@ -89,6 +96,7 @@ start() {
     return 1
   fi
   mkdir -p "$dir"/{etc,state,spool,log,run,munge} || return 1
+  rm -f "$dir/run/stopped"
   chmod 0700 "$dir/munge"
 
   # munge: a fresh key, its own socket, pid, seed and log files
@@ -157,7 +165,14 @@ EOF
     t=$((t + 1))
   done
   case $state in
-    idle*) log "up in $dir: node $host ($node), partition debug, ports $ctld_port/$slurmd_port" ;;
+    idle*)
+      log "up in $dir: node $host ($node), partition debug, ports $ctld_port/$slurmd_port"
+      if [ -n "$watch_pid" ]; then
+        # not a child of the caller's process tree, and without the marker (stop must not take it
+        # for a straggler)
+        env -u REGIO_LOCAL_SLURM setsid bash "$0" watch "$dir" "$watch_pid" </dev/null >>"$dir/log/watch.log" 2>&1 &
+      fi
+      ;;
     *)
       log "the node did not become idle within 30 s (state '$state'); logs in $dir/log:"
       tail -n 5 "$dir/log/slurmctld.log" "$dir/log/slurmd.log" >&2
@@ -168,6 +183,7 @@ EOF
 
 stop() {
   [ -f "$conf" ] || { log "no cluster in $dir"; return 0; }
+  : >"$dir/run/stopped" # tells the watcher, if any, to leave
   local ctld slurmd munge rc=0
   ctld=$(pid_of "$dir/run/slurmctld.pid")
   slurmd=$(pid_of "$dir/run/slurmd.pid")
@@ -225,8 +241,20 @@ status() {
   return 0
 }
 
+# watch DIR PID: waits until PID has ended (then stops the cluster) or the cluster was stopped
+watch() {
+  while kill -0 "$watch_pid" 2>/dev/null; do
+    [ -e "$dir/run/stopped" ] || [ ! -d "$dir/run" ] && return 0
+    sleep 1
+  done
+  [ -e "$dir/run/stopped" ] || [ ! -d "$dir/run" ] && return 0
+  log "process $watch_pid has ended without stopping the cluster: stopping it"
+  stop
+}
+
 case $cmd in
   start) start ;;
+  watch) watch ;;
   stop) stop ;;
   status) status ;;
   *) usage ;;

@@ -66,7 +66,7 @@ trap 'stop_cluster' EXIT
 
 section "a single-node Slurm in $CLUSTER"
 t=$SECONDS
-if "${SUDO[@]}" "$CLUSTER_SH" start "$CLUSTER" >start.log 2>&1; then
+if "${SUDO[@]}" "$CLUSTER_SH" start "$CLUSTER" $$ >start.log 2>&1; then
   pass "local-cluster.sh start: daemons up, node idle ($((SECONDS - t)) s): $(tail -n 1 start.log)"
 else
   rc=$?
