@@ -204,9 +204,9 @@ stop() {
   fi
   # SIGTERM is how the daemons are stopped (what their init scripts do); `scontrol shutdown` left
   # slurmd running for 15 s and more here
+  local p
+  for p in "$slurmd" "$ctld"; do pid_alive "$p" && kill -TERM "$p"; done
   for p in "$slurmd" "$ctld"; do
-    pid_alive "$p" || continue
-    kill -TERM "$p"
     wait_gone "$p" 15 || { log "pid $p did not stop on SIGTERM within 15 s: KILL"; kill -KILL "$p"; wait_gone "$p" 2; }
   done
   if pid_alive "$munge"; then

@@ -205,6 +205,24 @@ if [ -n "${REGIO_TEST_SLURM_MPI_REGIO:-}" ]; then
   same_h5 mpi_mpirun out/mpi_mpirun.h5 direct.h5
 fi
 
+# --- the launch paths of the MPI build, with a small MPI program (until regio's MPI mode runs
+# under the template: REGIO_TEST_SLURM_MPI_REGIO above)
+section "MPI under Slurm: srun --mpi=pmix, mpirun inside an allocation"
+if command -v mpicc >/dev/null 2>&1 && mpicc -O1 -o mpi_hello "$SRC/tests/slurm/mpi_hello.c" 2>mpicc.err; then
+  want=$'rank 0 of 2 sum 1\nrank 1 of 2 sum 1'
+  got=$(timeout 120 srun -n 2 -c 1 --mem=256M --mpi=pmix ./mpi_hello 2>srun_pmix.err | sort)
+  [ "$got" = "$want" ] && pass "srun -n 2 --mpi=pmix: 2 ranks, MPI_Allreduce right" ||
+    { fail "srun -n 2 --mpi=pmix ./mpi_hello printed '$got'"; show srun_pmix.err; }
+  root=()
+  [ "$(id -u)" -eq 0 ] && root=(--allow-run-as-root)
+  got=$(timeout 120 salloc -n 2 -c 1 --mem=256M mpirun "${root[@]}" ./mpi_hello 2>salloc_mpirun.err | sort)
+  [ "$got" = "$want" ] && pass "salloc -n 2 mpirun: 2 ranks, MPI_Allreduce right" ||
+    { fail "salloc -n 2 mpirun ./mpi_hello printed '$got'"; show salloc_mpirun.err; }
+else
+  echo "no mpicc (Debian libopenmpi-dev): the MPI launch checks are left out"
+  [ -f mpicc.err ] && show mpicc.err
+fi
+
 section "stopping the cluster"
 dir=$CLUSTER
 pids=$(cat "$dir"/run/*.pid 2>/dev/null | tr '\n' ' ')
