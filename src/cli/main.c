@@ -85,7 +85,7 @@ static const char *usage_text =
     "                             diversified, thin; /screen); needs --categories with a use column and\n"
     "                             two sector levels; thresholds in a [screen] section of --config\n"
     "                             (docs/SCREENING.md)\n"
-    "  --threads N                threads (default: all cores); results do not depend on it\n"
+    "  --threads N                threads (default: OMP_NUM_THREADS, else all cores); results do not depend on it\n"
     "  --no-checksum              do not record the SHA-256 of the inputs\n"
     "  --io-table FILE            also the input-output analysis of this national IO table (group /io);\n"
     "                             read with the --io-* options of regio io (--io-output-row or\n"
@@ -1026,7 +1026,7 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (!strcmp(command, "--version") || !strcmp(command, "version")) {
-    printf("regio %s\n", REGIO_VERSION_STRING);
+    printf("regio %s%s\n", REGIO_VERSION_STRING, regio_dist_available() ? " (MPI build)" : "");
     return 0;
   }
   install_signal_handlers();
