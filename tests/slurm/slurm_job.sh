@@ -176,8 +176,8 @@ printf '%s\n' '# output   inputs and per-run options' '' 'out/array7.h5  demo7.c
   'out/array11.h5 --on-bad-row skip demo11.csv' >jobs.list
 submit array --array=1-2 -c 1 --mem=512M -o 'array-%a.log' "$ARRAY" jobs.list --sector-levels 2,5
 if [ -n "${REGIO_TEST_SLURM_MPI_REGIO:-}" ]; then
-  REGIO=$REGIO_TEST_SLURM_MPI_REGIO submit mpi_srun -n 2 -c 1 --mem=1G -o mpi_srun.log "$TEMPLATE" "${OPTS[@]}" demo.csv demo7.csv.gz -o out/mpi_srun.h5
-  REGIO=$REGIO_TEST_SLURM_MPI_REGIO REGIO_LAUNCHER=mpirun submit mpi_mpirun -n 2 -c 1 --mem=1G -o mpi_mpirun.log "$TEMPLATE" "${OPTS[@]}" demo.csv demo7.csv.gz -o out/mpi_mpirun.h5
+  REGIO=$REGIO_TEST_SLURM_MPI_REGIO submit mpi_srun -n 2 --ntasks-per-node=2 -c 1 --mem=1G -o mpi_srun.log "$TEMPLATE" "${OPTS[@]}" demo.csv demo7.csv.gz -o out/mpi_srun.h5
+  REGIO=$REGIO_TEST_SLURM_MPI_REGIO REGIO_LAUNCHER=mpirun submit mpi_mpirun -n 2 --ntasks-per-node=2 -c 1 --mem=1G -o mpi_mpirun.log "$TEMPLATE" "${OPTS[@]}" demo.csv demo7.csv.gz -o out/mpi_mpirun.h5
 fi
 
 t=$SECONDS
