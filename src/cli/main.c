@@ -899,12 +899,17 @@ int cli_run_main(int argc, char **argv, const char *command_line, regio_dist_t *
   regio_err_t err = regio_ingest_files((const char *const *)o.inputs, (size_t)o.n_inputs, &ingest, ctx, &agg);
   clock_gettime(CLOCK_MONOTONIC, &t[1]);
   sent[1] = regio_dist_bytes_sent(dist);
+  /* distributed mode: every phase ends with all ranks agreeing on its outcome, so a rank that fails
+   * alone (its own block too large for its memory, ...) stops them all with its message */
   if (!err) err = regio_indices_memory_check(agg, &indices, ctx);
+  err = regio_dist_agree(dist, err, ctx);
   if (!err) err = regio_indices_compute(&agg, &indices, ctx, &res);
+  err = regio_dist_agree(dist, err, ctx);
   if (!err && o.categories) {
     regio_category_map_t *map = NULL;
-    err = regio_category_map_read(o.categories, ctx, &map);
+    err = regio_dist_agree(dist, regio_category_map_read(o.categories, ctx, &map), ctx);
     if (!err) err = regio_categories_compute(res, map, ctx);
+    err = regio_dist_agree(dist, err, ctx);
     regio_category_map_destroy(&map);
     if (!err && !o.quiet) { /* sectors no prefix matched count as "other": say how many, not silently */
       const regio_categories_t *cat = res->categories;
@@ -926,8 +931,9 @@ int cli_run_main(int argc, char **argv, const char *command_line, regio_dist_t *
   }
   int64_t unknown_areas = 0;
   if (!err && o.district_area) err = regio_district_areas_apply(res, o.district_area, ctx, &unknown_areas);
-  if (!err && o.io_table) err = run_io(&o, res, ctx, &io);
-  if (!err && o.screen) err = regio_screen_compute_io(res, &o.screen_opts, io.table, io.national, io.map, ctx);
+  if (!err && o.io_table) err = regio_dist_agree(dist, run_io(&o, res, ctx, &io), ctx);
+  if (!err && o.screen)
+    err = regio_dist_agree(dist, regio_screen_compute_io(res, &o.screen_opts, io.table, io.national, io.map, ctx), ctx);
   clock_gettime(CLOCK_MONOTONIC, &t[2]);
   sent[2] = regio_dist_bytes_sent(dist);
   if (!err) {

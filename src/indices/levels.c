@@ -39,7 +39,9 @@ static regio_err_t build_level_codes(const regio_codes_t *full, int prefix, regi
   return REGIO_OK;
 }
 
-static regio_err_t build_level(regio_result_t *res, regio_level_t *level, int prefix, int may_steal, regio_ctx_t *ctx) {
+/* The level's rows on this process: codes, employment matrix, local sector totals. */
+static regio_err_t build_level_rows(regio_result_t *res, regio_level_t *level, int prefix, int may_steal,
+                                    regio_ctx_t *ctx) {
   regio_aggregate_t *agg = res->agg;
   const size_t D = agg->districts.count, S_full = agg->sectors.count;
   const int T = regio_ctx_threads(ctx);
@@ -94,9 +96,16 @@ static regio_err_t build_level(regio_result_t *res, regio_level_t *level, int pr
     const int64_t *row = level->employment + d * S;
     for (size_t s = 0; s < S; s++) level->sector_employment[s] += row[s]; /* <= E: no overflow */
   }
-  /* national totals: the other ranks' blocks added, exactly */
+  return err;
+}
+
+static regio_err_t build_level(regio_result_t *res, regio_level_t *level, int prefix, int may_steal, regio_ctx_t *ctx) {
+  /* national totals: the other ranks' blocks added, exactly (every rank agrees first, so that one
+   * that failed alone stops them all) */
   regio_dist_t *dist = regio_ctx_dist(ctx);
-  REGIO_TRY(regio_dist_agree(dist, err, ctx));
+  REGIO_TRY(regio_dist_agree(dist, build_level_rows(res, level, prefix, may_steal, ctx), ctx));
+  const size_t D = res->agg->districts.count, S = level->sectors.count;
+  const int T = regio_ctx_threads(ctx);
   REGIO_TRY(regio_dist_allreduce_i64(dist, level->sector_employment, S, REGIO_DIST_SUM, NULL, ctx));
 #pragma omp parallel for num_threads(T) schedule(static)
   for (size_t d = 0; d < D; d++)
@@ -273,28 +282,24 @@ regio_err_t regio_indices_compute(regio_aggregate_t **aggp, const regio_indices_
   if (coarse >= fine) coarse = -1;
   res->variety.fine_level = fine;
   res->variety.coarse_level = coarse;
-  if ((err = compute_variety(res, ctx))) goto fail;
+  err = compute_variety(res, ctx); /* a failure here is agreed below, with the specialisation's */
 
   /* specialisation of districts and localisation of sectors, at every level */
   res->specialised_lq = opts->specialised_lq > 0 ? opts->specialised_lq : REGIO_SPECIALISED_LQ;
   res->specialised_min_milli = opts->specialised_min_milli;
-  if (agg->district_micro_establishments) {
-    res->micro_share = malloc(D * sizeof(double));
-    if (!res->micro_share) {
-      err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
-      goto fail;
-    }
-    for (size_t d = 0; d < D; d++)
+  if (!err && agg->district_micro_establishments) {
+    res->micro_share = malloc((D ? D : 1) * sizeof(double));
+    if (!res->micro_share) err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+    for (size_t d = 0; !err && d < D; d++)
       res->micro_share[d] = agg->district_establishments[d] > 0 ? (double)agg->district_micro_establishments[d] /
                                                                       (double)agg->district_establishments[d]
                                                                 : NAN;
   }
-  if (agg->n_actors > 0) { /* helix diversity: entropy over the actor types, in their sorted order */
-    res->helix_diversity = malloc(D * sizeof(double));
-    if (!res->helix_diversity) {
-      err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
-      goto fail;
-    }
+  if (!err && agg->n_actors > 0) { /* helix diversity: entropy over the actor types, in their sorted order */
+    res->helix_diversity = malloc((D ? D : 1) * sizeof(double));
+    if (!res->helix_diversity) err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+  }
+  if (!err && agg->n_actors > 0) {
     const size_t A = (size_t)agg->n_actors;
     for (size_t d = 0; d < D; d++) {
       const int64_t *e = agg->district_actor_employment + d * A;
@@ -309,8 +314,9 @@ regio_err_t regio_indices_compute(regio_aggregate_t **aggp, const regio_indices_
       res->helix_diversity[d] = total > 0 ? h : NAN;
     }
   }
+  for (int i = 0; !err && i < res->n_levels; i++) err = regio_specialisation_compute(res, &res->levels[i], ctx);
+  if ((err = regio_dist_agree(dist, err, ctx))) goto fail;
   for (int i = 0; i < res->n_levels; i++) {
-    if ((err = regio_specialisation_compute(res, &res->levels[i], ctx))) goto fail;
     if ((err = regio_localisation_compute(res, &res->levels[i], ctx))) goto fail;
   }
   regio_ctx_progress(ctx, "indices", 1.0);
