@@ -325,7 +325,8 @@ def bench_mpi(args, regio):
         ("us-tract indices", f"{ust} --sector-levels 2,5 --no-checksum", os.path.join(args.data, "ust_mpi.h5")),
     ]
     configs = [(1, 1), (1, 2), (2, 1)]
-    rows = []
+    n_rows = {"kr screen": 6_000_000, "us-tract indices": 10_000_000}
+    rows, checks = [], []
     for name, opts, out in cases:
         base_t = None
         for ranks, threads in configs:
@@ -339,6 +340,11 @@ def bench_mpi(args, regio):
             cores = ranks * threads
             rows.append((name, ranks, threads, t, phase(err, "read\\+aggregate"), phase(err, "indices"),
                          phase(err, "write"), base_t / t, base_t / (cores * t), sent))
+            if ranks == 1 and threads == 1:  # the one-process result: the model's input
+                sh(f"cp {out} {out}.one")
+            if ranks > 1:
+                model = sh(f"{sys.executable} {ROOT}/bench/mpi_model.py bytes {out}.one {n_rows[name]} {ranks}")
+                checks.append((name, ranks, sent, tuple(float(x) for x in model.stdout.split())))
     f = []
     f.append("## Distributed mode (MPI): strong scaling on this machine\n\n")
     f.append(f"The MPI build (`-DREGIO_ENABLE_MPI=ON`, OpenMPI, parallel HDF5) with ranks x threads within the "
@@ -352,6 +358,15 @@ def bench_mpi(args, regio):
     for name, r, th, t, tr, ti, tw, sp, eff, sent in rows:
         f.append(f"| {name} | {r} x {th} | {t:.3f} | {tr:.3f} | {ti:.3f} | {tw:.3f} | {sp:.2f}x | {eff:.0%} | "
                  f"{sent[0]:.1f} / {sent[1]:.1f} / {sent[2]:.1f} |\n")
+    f.append("\nThe traffic model of docs/HPC.md (`bench/mpi_model.py bytes RESULT.h5 ROWS RANKS`, from the shape of "
+             "the one-process result and the row count) against the bytes regio counted:\n\n"
+             "| case | ranks | read+aggregate MB, measured / model | indices MB, measured / model |\n"
+             "| --- | ---: | --- | --- |\n")
+    for name, r, sent, model in checks:
+        f.append(f"| {name} | {r} | {sent[0]:.2f} / {model[0]:.2f} ({model[0] / sent[0] - 1:+.1%}) | "
+                 f"{sent[1]:.2f} / {model[1]:.2f} ({model[1] / sent[1] - 1:+.1%}) |\n")
+    f.append("\nThe model leaves out the screen's and the regional IO's gathers (33 bytes a district) and the "
+             "agreements; the kr screen's indices figure includes them.\n")
     return "".join(f)
 
 
