@@ -101,11 +101,13 @@ static regio_err_t write_regional(regio_h5w_t *w, hid_t io_group, const regio_ou
     /* slots as wide as the longest code of any rank */
     size_t local_width = width;
     REGIO_TRY_GOTO(regio_h5_max_size(w, &width));
+    regio_err_t local = REGIO_OK;
     if (width != local_width) {
       free(chars);
       chars = NULL;
-      REGIO_AGREE_GOTO(w, regio_h5_pack_strings(w, io->district_code, (size_t)D, &width, &chars));
+      local = regio_h5_pack_strings(w, io->district_code, (size_t)D, &width, &chars);
     }
+    REGIO_AGREE_GOTO(w, local); /* on every rank, whether it packed again or not */
   }
   REGIO_TRY_GOTO(regio_h5_string_type(w, width, "/io/regional/district_code", &type));
   REGIO_TRY_GOTO(regional_dataset(w, io, group, "district_code", "/io/regional/district_code", type, type, 1, 1, chars,

@@ -220,16 +220,16 @@ static regio_err_t district_codes_dataset(regio_h5w_t *w, const regio_result_t *
   const char *chars = codes->chars;
   size_t width = codes->width ? codes->width : 1;
   REGIO_TRY_GOTO(regio_h5_max_size(w, &width));
+  regio_err_t local = REGIO_OK;
   if (width != codes->width && codes->count > 0) {
-    regio_err_t local = REGIO_OK;
     widened = calloc(codes->count, width);
     if (!widened)
       local = REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory", w->path);
     else
       for (size_t i = 0; i < codes->count; i++) memcpy(widened + i * width, regio_codes_at(codes, i), codes->width);
-    REGIO_AGREE_GOTO(w, local);
     chars = widened;
   }
+  REGIO_AGREE_GOTO(w, local); /* on every rank, whether it widened its codes or not */
   REGIO_TRY_GOTO(regio_h5_string_type(w, width, "/districts/code", &type));
   REGIO_TRY_GOTO(
       district_dataset(w, res, loc, "code", "/districts/code", type, type, 1, 1, chars, DESC_DISTRICT_CODE, out));
