@@ -13,8 +13,9 @@
  * records what the caller gives). MODE: even (blocks of equal size), uneven (rank r's block grows
  * with r), zero (rank 0, and the last rank when there are more than two, hold no district), fail
  * (as even, and the last rank's block lacks a per-district array: the write must fail on every
- * rank with the same error, leaving OUTPUT as it was). Exit status 0 when the outcome is the
- * expected one. */
+ * rank with the same error, leaving OUTPUT as it was), fail0 (the same with rank 0 failing),
+ * mismatch (the last rank lacks an optional array: refused on every rank before writing). Exit
+ * status 0 when the outcome is the expected one. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,7 +96,10 @@ int main(int argc, char **argv) {
   }
   const char *establishments = argv[1], *categories = argv[2], *io_table = argv[3], *io_map = argv[4];
   const char *output = argv[7], *mode = argv[8];
-  const int rank = regio_dist_rank(dist), ranks = regio_dist_size(dist), fail = !strcmp(mode, "fail");
+  const int rank = regio_dist_rank(dist), ranks = regio_dist_size(dist);
+  const int mismatch = !strcmp(mode, "mismatch");
+  const int fail = !strcmp(mode, "fail") || !strcmp(mode, "fail0") || mismatch;
+  const int failing_rank = strcmp(mode, "fail0") ? ranks - 1 : 0;
 
   regio_ctx_t *ctx = NULL;
   regio_aggregate_t *agg = NULL;
@@ -170,10 +174,15 @@ int main(int argc, char **argv) {
   fprintf(stderr, "mpi_write: rank %d of %d (%s): districts %zu to %zu of %zu, regional %zu to %zu of %d\n", rank,
           ranks, mode, offset, offset + count, n_districts, regional_offset, regional_offset + regional_count,
           n_regional);
-  if (fail && rank == ranks - 1) {
-    /* a per-district array this rank alone lacks: found only while the file is being written */
-    saved_scores = res->screen->krugman_z;
-    res->screen->krugman_z = NULL;
+  double *saved_micro = NULL;
+  if (fail && rank == failing_rank) {
+    if (mismatch) { /* an optional part this rank alone lacks: refused before the file is created */
+      saved_micro = res->micro_share;
+      res->micro_share = NULL;
+    } else { /* a per-district array this rank alone lacks: found only while the file is written */
+      saved_scores = res->screen->krugman_z;
+      res->screen->krugman_z = NULL;
+    }
   }
 
   regio_output_io_t io = {.table = table,
@@ -192,11 +201,12 @@ int main(int argc, char **argv) {
   err = regio_output_write_with_io(res, &io, output, temp, ctx);
   if (fail) {
     if (saved_scores) res->screen->krugman_z = saved_scores;
+    if (saved_micro) res->micro_share = saved_micro;
     if (err == REGIO_OK) {
       fprintf(stderr, "mpi_write: rank %d: the write succeeded although the last rank lacked an array\n", rank);
     } else {
       if (rank == 0) fprintf(stderr, "mpi_write: the write failed as expected: %s\n", regio_ctx_message(ctx));
-      status = strstr(regio_ctx_message(ctx), "/screen/scores/krugman_z") ? 0 : 1;
+      status = strstr(regio_ctx_message(ctx), mismatch ? "optional parts" : "/screen/scores/krugman_z") ? 0 : 1;
       if (status) fprintf(stderr, "mpi_write: rank %d: unexpected message: %s\n", rank, regio_ctx_message(ctx));
     }
   } else if (err) {

@@ -98,17 +98,18 @@ done
 # A rank failing alone: every rank reports the error, the previous file stays, no temporary file.
 cp ref.h5 kept.h5
 cp kept.h5 kept_before.h5
-for ranks in 2 3; do
-  if run_ranks "$ranks" fail kept.h5; then
+for case in "2 fail" "3 fail" "3 fail0" "2 mismatch"; do
+  set -- $case
+  if run_ranks "$1" "$2" kept.h5; then
     if ! cmp -s kept.h5 kept_before.h5; then
-      fail "$ranks ranks, failing: the previous output changed"
+      fail "$1 ranks, $2: the previous output changed"
     elif ls kept.h5.tmp.* >/dev/null 2>&1; then
-      fail "$ranks ranks, failing: temporary files left: $(ls kept.h5.tmp.*)"
+      fail "$1 ranks, $2: temporary files left: $(ls kept.h5.tmp.*)"
     else
-      echo "ok: $ranks ranks, one failing: $(grep 'failed as expected' kept.h5.log)"
+      echo "ok: $1 ranks, $2: $(grep 'failed as expected' kept.h5.log)"
     fi
   else
-    fail "$ranks ranks, failing:"
+    fail "$1 ranks, $2:"
     cat kept.h5.log
   fi
 done
