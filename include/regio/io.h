@@ -250,9 +250,9 @@ void regio_io_regional_destroy(regio_io_regional_t **res);
 
 /* Cuts regional results of n_districts districts down to the districts [offset, offset + count),
  * as a rank of the distributed mode holds them (regio_output_io_t.regional_offset): every
- * per-district array keeps those rows, n_districts becomes count, and n_empty_districts and
- * n_lu_fallbacks count the districts kept (a fallback is a district of the iterative solver with
- * employment and 0 sweeps). district_code (the n_districts codes of regio_io_district_employment,
+ * per-district array keeps those rows and n_districts becomes count; n_empty_districts and
+ * n_lu_fallbacks stay the counts of all districts (national, as every rank holds them in the
+ * distributed mode). district_code (the n_districts codes of regio_io_district_employment,
  * or NULL) is cut alike: the codes left out are freed and the array's tail set to NULL, so that
  * regio_io_district_codes_free with the former count still frees it. Arrays are not reallocated.
  * Errors: REGIO_ERR_USAGE for a block outside the districts. */

@@ -40,7 +40,8 @@ typedef struct regio_output_io {
   /* distributed mode: these regional districts are rows [regional_offset, regional_offset +
    * regional->n_districts) of n_regional_global (one process: 0 and regional->n_districts; 0 for
    * n_regional_global means regional->n_districts). regional->n_empty_districts and
-   * n_lu_fallbacks count this rank's districts: the file records their sums over the ranks. */
+   * n_lu_fallbacks are the national counts, the same on every rank (as regio_io_regional_compute
+   * leaves them in the distributed mode). */
   size_t regional_offset, n_regional_global;
   const char *sector_map_path;
   int district_level;         /* 0: the districts as read */

@@ -38,15 +38,7 @@ regio_err_t regio_io_regional_restrict(regio_io_regional_t *regional, char **dis
     memmove(district_code, district_code + offset, count * sizeof *district_code);
     for (size_t d = count; d < D; d++) district_code[d] = NULL;
   }
-  /* the counts are of the districts held */
-  int empty = 0, fallbacks = 0;
-  for (size_t d = 0; d < count; d++) {
-    empty += regional->empty_district[d] != 0;
-    fallbacks += regional->solver == REGIO_IO_SOLVER_ITERATIVE && !regional->empty_district[d] &&
-                 regional->solver_sweeps[d] == 0;
-  }
-  regional->n_empty_districts = empty;
-  regional->n_lu_fallbacks = fallbacks;
+  /* n_empty_districts and n_lu_fallbacks stay: national counts, as in the distributed mode */
   regional->n_districts = (int)count;
   return REGIO_OK;
 }

@@ -46,8 +46,6 @@ regio_err_t regio_h5_agree(regio_h5w_t *w, regio_err_t err);
 
 /* The largest of *value over the ranks (parallel mode), in place; else nothing. Collective. */
 regio_err_t regio_h5_max_size(regio_h5w_t *w, size_t *value);
-/* The sum of *value over the ranks (parallel mode), in place; else nothing. Collective. */
-regio_err_t regio_h5_sum_int(regio_h5w_t *w, int *value);
 
 /* Fills one chunk: the block of `rows` x `cols` elements at (row0, col0) of the dataset into out,
  * a chunk of chunk_cols columns (row-major; rows and columns beyond the block are already 0). */

@@ -369,14 +369,6 @@ regio_err_t regio_h5_max_size(regio_h5w_t *w, size_t *value) {
   return REGIO_OK;
 }
 
-regio_err_t regio_h5_sum_int(regio_h5w_t *w, int *value) {
-  if (!w->parallel) return REGIO_OK;
-  int64_t v = *value;
-  REGIO_TRY(regio_dist_allreduce_i64(w->dist, &v, 1, REGIO_DIST_SUM, NULL, w->ctx));
-  *value = (int)v;
-  return REGIO_OK;
-}
-
 regio_err_t regio_h5_pack_strings(regio_h5w_t *w, const char *const *strings, size_t n, size_t *width, char **chars) {
   size_t wid = *width > 1 ? *width : 1;
   for (size_t i = 0; i < n; i++) {

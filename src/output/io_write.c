@@ -78,17 +78,13 @@ static regio_err_t write_regional(regio_h5w_t *w, hid_t io_group, const regio_ou
   char *chars = NULL;
   size_t width = 0;
   int D = r->n_districts, n = r->n;
-  int n_empty = r->n_empty_districts, n_fallbacks = r->n_lu_fallbacks;
   const char *where = "/io/regional";
-  /* in the distributed mode each rank counts its own districts */
-  REGIO_TRY_GOTO(regio_h5_sum_int(w, &n_empty));
-  REGIO_TRY_GOTO(regio_h5_sum_int(w, &n_fallbacks));
   REGIO_TRY_GOTO(regio_h5_group(w, io_group, "regional", where, &group));
   REGIO_TRY_GOTO(regio_h5_attr_string(w, group, where, "method", regio_io_regional_method_name(r->method)));
   REGIO_TRY_GOTO(regio_h5_attr_double(w, group, where, "delta", r->delta));
   REGIO_TRY_GOTO(regio_h5_attr_string(w, group, where, "sector_map", io->sector_map_path));
   REGIO_TRY_GOTO(regio_h5_attr_int(w, group, where, "district_level", io->district_level));
-  REGIO_TRY_GOTO(regio_h5_attr_int(w, group, where, "n_empty_districts", n_empty));
+  REGIO_TRY_GOTO(regio_h5_attr_int(w, group, where, "n_empty_districts", r->n_empty_districts));
   REGIO_TRY_GOTO(regio_h5_attr_double(w, group, where, "excluded_employment", io->excluded_employment));
   REGIO_TRY_GOTO(regio_h5_attr_string(
       w, group, where, "conventions",
@@ -123,7 +119,7 @@ static regio_err_t write_regional(regio_h5w_t *w, hid_t io_group, const regio_ou
   REGIO_H5_TRY(w, H5DSattach_scale(dset, scale, 0), "/io/regional/lambda");
   regio_h5_close(&dset);
   REGIO_TRY_GOTO(regio_h5_attr_string(w, group, where, "solver", regio_io_solver_name(r->solver)));
-  REGIO_TRY_GOTO(regio_h5_attr_int(w, group, where, "n_lu_fallbacks", n_fallbacks));
+  REGIO_TRY_GOTO(regio_h5_attr_int(w, group, where, "n_lu_fallbacks", r->n_lu_fallbacks));
   REGIO_TRY_GOTO(regional_dataset(w, io, group, "solver_sweeps", "/io/regional/solver_sweeps", H5T_STD_I32LE,
                                   H5T_NATIVE_INT, 1, 1, r->solver_sweeps,
                                   "Jacobi sweeps the iterative solver needed for each district; 0 = solved by "
