@@ -5,7 +5,7 @@ Generates the inputs deterministically (regio gen), keeps them in the page cache
 measurement several times and reports the best wall time, with the machine's own limits measured in
 the same run (cat and wc -l from the page cache), into bench/RESULTS.md.
 
-usage: bench/run.py [--only read|io] [--rows N] [--repeat K] [--data DIR] [--out FILE]
+usage: bench/run.py [--only read|io|peers|e2e|mpi] [--rows N] [--repeat K] [--data DIR] [--out FILE]
 
 Each part writes its section to bench/results/<part>.md; RESULTS.md is put together from the
 sections present and bench/NOTES.md, so one part can be rerun alone.
@@ -303,7 +303,59 @@ def bench_e2e(args, regio):
     return "".join(f)
 
 
-SECTIONS = ("read", "io", "peers", "e2e")
+def bench_mpi(args, regio):
+    """Strong scaling of the distributed mode on this machine: ranks x threads within its cores,
+    the kr screen and the us-tract indices, with the bytes each phase sends between ranks."""
+    env = dict(os.environ, REGIO_BUILD_DIR=os.path.join(ROOT, "build-mpi"))
+    subprocess.run(f"{ROOT}/scripts/build.sh -DREGIO_ENABLE_MPI=ON", shell=True, check=True, env=env)
+    mregio = os.path.join(ROOT, "build-mpi", "regio")
+    root_flag = " --allow-run-as-root" if os.geteuid() == 0 else ""
+    kr = kr_table(regio, args.data)
+    table, smap = (os.path.join(args.data, f"io381_{x}") for x in ("table.csv", "map.csv"))
+    if not os.path.exists(table):
+        sys.exit("bench: run the e2e part first (it writes the 381-sector IO table)")
+    ust = os.path.join(args.data, "us-tract_10000000.csv")
+    if not os.path.exists(ust):
+        sh(f"{regio} gen --preset us-tract --seed 1 -o {ust}")
+    sh(f"cat {ust} > /dev/null")
+    cases = [
+        ("kr screen", f"{kr} --sector-levels 2,5 --categories {ROOT}/inputs/categories_ksic10.csv --screen "
+                      f"--io-table {table} --io-output-col output --io-employment-row employment "
+                      f"--io-sector-map {smap} --no-checksum", os.path.join(args.data, "kr_mpi.h5")),
+        ("us-tract indices", f"{ust} --sector-levels 2,5 --no-checksum", os.path.join(args.data, "ust_mpi.h5")),
+    ]
+    configs = [(1, 1), (1, 2), (2, 1)]
+    rows = []
+    for name, opts, out in cases:
+        base_t = None
+        for ranks, threads in configs:
+            launcher = f"mpirun --oversubscribe{root_flag} -np {ranks} --bind-to none " if ranks > 1 else ""
+            cmd = f"OMP_WAIT_POLICY=passive {launcher}{mregio} run {opts} --threads {threads} -o {out}"
+            t, err = timed(cmd, args.repeat)
+            m = re.search(r"read\+aggregate ([0-9.]+) MB, indices ([0-9.]+) MB, write ([0-9.]+) MB", err)
+            sent = tuple(float(x) for x in m.groups()) if m else (0.0, 0.0, 0.0)
+            if base_t is None:
+                base_t = t
+            cores = ranks * threads
+            rows.append((name, ranks, threads, t, phase(err, "read\\+aggregate"), phase(err, "indices"),
+                         phase(err, "write"), base_t / t, base_t / (cores * t), sent))
+    f = []
+    f.append("## Distributed mode (MPI): strong scaling on this machine\n\n")
+    f.append(f"The MPI build (`-DREGIO_ENABLE_MPI=ON`, OpenMPI, parallel HDF5) with ranks x threads within the "
+             f"machine's {os.cpu_count()} cores, best of {args.repeat}, process wall time; phase times as rank 0 "
+             f"reports them; bytes sent between ranks summed over ranks, per phase (`regio: mpi:` line). The "
+             f"efficiency is T(1 x 1) / (cores x T). One machine: the ranks talk through shared memory, so the "
+             f"network's part of a cluster run is not measured here (docs/HPC.md models it).\n\n")
+    f.append("| case | ranks x threads | seconds | read+aggregate | indices+IO+screen | write | speed-up | "
+             "efficiency | MB sent: read / indices / write |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: "
+             "| --- |\n")
+    for name, r, th, t, tr, ti, tw, sp, eff, sent in rows:
+        f.append(f"| {name} | {r} x {th} | {t:.3f} | {tr:.3f} | {ti:.3f} | {tw:.3f} | {sp:.2f}x | {eff:.0%} | "
+                 f"{sent[0]:.1f} / {sent[1]:.1f} / {sent[2]:.1f} |\n")
+    return "".join(f)
+
+
+SECTIONS = ("read", "io", "peers", "e2e", "mpi")
 
 
 def main():
@@ -338,6 +390,8 @@ def main():
             text = bench_peers(args, regio)
         elif part == "e2e":
             text = bench_e2e(args, regio)
+        elif part == "mpi":
+            text = bench_mpi(args, regio)
         else:
             sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
             import io_regional

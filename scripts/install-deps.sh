@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
 # Installs every Debian package that regio's build, tests and demo need. Idempotent: packages
 # already present are not touched and apt-get is only called when something is missing.
+#   --slurm   also Slurm and munge (slurmd, slurmctld, slurm-client, munge; about 3 MB to download),
+#             for the test labelled slurm (tests/slurm/slurm_job.sh), which starts a single-node Slurm
 set -euo pipefail
+with_slurm=0
+for arg in "$@"; do
+  case $arg in
+    --slurm) with_slurm=1 ;;
+    *) echo "usage: $0 [--slurm]" >&2; exit 2 ;;
+  esac
+done
 
 packages=(
   build-essential cmake pkg-config
@@ -15,6 +24,9 @@ packages=(
   python3 python3-numpy python3-h5py
   valgrind
 )
+if [ "$with_slurm" = 1 ]; then
+  packages+=(slurmd slurmctld slurm-client munge)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

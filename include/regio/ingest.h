@@ -53,6 +53,10 @@ typedef enum regio_bad_row_policy {
 #define REGIO_MAX_DISTRICT_COLS 8
 
 typedef struct regio_ingest_opts {
+  /* Distributed mode (regio/dist.h): the blocks of districts the ranks own end only where the
+   * first district_align_prefix characters of the sorted codes change (0: anywhere), so that
+   * groups of districts by code prefix stay on one rank. */
+  int district_align_prefix;
   char delimiter;                                     /* 0 = detect from the header */
   const char *district_cols[REGIO_MAX_DISTRICT_COLS]; /* values concatenated in this order */
   int n_district_cols;

@@ -201,6 +201,9 @@ typedef struct regio_io_regional_opts {
   double delta;                      /* FLQ and AFLQ; must be finite and >= 0 */
   regio_io_solver_t solver;          /* 0: iterative */
   int max_sweeps;                    /* iterative solver; 0: REGIO_IO_ITERATIVE_MAX_SWEEPS */
+  /* distributed mode (regio/dist.h): these districts are numbers district_offset + 1, ... of all
+   * ranks' (for messages); the nation is the sum over every rank's districts, in district order */
+  int district_offset;
 } regio_io_regional_opts_t;
 
 /* "iterative", "lu" -> solver; -1 for anything else. */
@@ -231,10 +234,10 @@ typedef struct regio_io_regional {
   double *forward_linkage;
   double *employment_multiplier; /* n_districts x n, or NULL without national employment */
   regio_io_solver_t solver;      /* as asked */
-  int *solver_sweeps;  /* n_districts: Jacobi sweeps of the iterative solver; 0 = solved by LU
-                          (the LU solver, a fallback, or an empty district) */
-  int n_lu_fallbacks;  /* districts the iterative solver handed to LU */
-  double flops;        /* floating-point operations counted by the kernels (for benchmarks) */
+  int *solver_sweeps;            /* n_districts: Jacobi sweeps of the iterative solver; 0 = solved by LU
+                                    (the LU solver, a fallback, or an empty district) */
+  int n_lu_fallbacks;            /* districts the iterative solver handed to LU */
+  double flops;                  /* floating-point operations counted by the kernels (for benchmarks) */
 } regio_io_regional_t;
 
 /* Regionalizes table (national coefficients national->A) for n_districts districts whose

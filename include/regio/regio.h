@@ -4,6 +4,7 @@
 
 #include "regio/categories.h"
 #include "regio/codes.h"
+#include "regio/dist.h"
 #include "regio/error.h"
 #include "regio/indices.h"
 #include "regio/ingest.h"

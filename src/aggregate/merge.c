@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "aggregate/tables_impl.h"
+#include "regio/dist.h"
 #include "regio/memory.h"
 
 typedef struct code_ref {
@@ -21,8 +22,8 @@ static int code_ref_cmp(const void *a, const void *b) {
 }
 
 /* Sorted union of the codes in all partials' dictionaries (select: 0 districts, 1 sectors). */
-static regio_err_t union_codes(regio_partial_t *const *partials, int n, int select, regio_codes_t *out,
-                               uint32_t **local_to_global, regio_ctx_t *ctx) {
+regio_err_t regio_partials_union_codes(regio_partial_t *const *partials, int n, int select, regio_codes_t *out,
+                                       uint32_t **local_to_global, regio_ctx_t *ctx) {
   size_t total = 0;
   for (int t = 0; t < n; t++) total += select ? partials[t]->sectors.count : partials[t]->districts.count;
   code_ref_t *refs = malloc((total ? total : 1) * sizeof *refs);
@@ -131,8 +132,8 @@ regio_err_t regio_partials_merge(regio_partial_t *const *partials, int n, regio_
     err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory merging partial aggregates");
     goto done;
   }
-  if ((err = union_codes(partials, n, 0, &agg->districts, district_map, ctx))) goto done;
-  if ((err = union_codes(partials, n, 1, &agg->sectors, sector_map, ctx))) goto done;
+  if ((err = regio_partials_union_codes(partials, n, 0, &agg->districts, district_map, ctx))) goto done;
+  if ((err = regio_partials_union_codes(partials, n, 1, &agg->sectors, sector_map, ctx))) goto done;
 
   size_t D = agg->districts.count, S = agg->sectors.count;
   if (S && D > SIZE_MAX / sizeof(int64_t) / S) {
@@ -223,4 +224,387 @@ done:
   free(district_map);
   free(sector_map);
   return err;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * The distributed mode: every rank's partials -> the aggregate of the block of districts each rank
+ * owns. Codes become global (each rank's sorted codes gathered and merged), districts are cut into
+ * contiguous blocks balanced by their non-empty cells, and every cell travels once, to the rank
+ * that owns its district (one personalised all-to-all exchange). National per-sector totals are
+ * exact integer reductions. */
+
+/* One record of the exchange: a cell (sector < REGIO_RECORD_MICRO - REGIO_MAX_ACTORS), a
+ * district's micro establishments (sector = REGIO_RECORD_MICRO) or a district's employment of one
+ * actor type (sector = REGIO_RECORD_ACTOR + type). */
+typedef struct exchange_record {
+  uint32_t district, sector;
+  int64_t employment, establishments;
+} exchange_record_t;
+
+#define REGIO_RECORD_MICRO UINT32_MAX
+#define REGIO_RECORD_ACTOR (UINT32_MAX - 1 - REGIO_MAX_ACTORS)
+
+/* The sorted union of every rank's sorted codes. Collective. */
+static regio_err_t gather_codes(regio_dist_t *dist, const regio_codes_t *local, regio_codes_t *global,
+                                regio_ctx_t *ctx) {
+  const size_t bytes = 8 + local->count * local->width;
+  char *send = malloc(bytes);
+  REGIO_CHECK(ctx, send, REGIO_ERR_NOMEM, "out of memory gathering codes");
+  const uint64_t width = local->width;
+  memcpy(send, &width, 8);
+  if (local->count) memcpy(send + 8, local->chars, local->count * local->width);
+  char *all = NULL;
+  size_t *counts = NULL, *displs = NULL;
+  regio_err_t err = regio_dist_allgatherv(dist, send, bytes, (void **)&all, &counts, &displs, ctx);
+  free(send);
+  if (err) return err;
+  const int P = regio_dist_size(dist);
+  size_t total = 0;
+  for (int r = 0; r < P; r++) {
+    uint64_t w;
+    memcpy(&w, all + displs[r], 8);
+    total += (counts[r] - 8) / (w ? w : 1);
+  }
+  code_ref_t *refs = malloc((total ? total : 1) * sizeof *refs);
+  if (!refs) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory merging %zu codes", total);
+    goto done;
+  }
+  size_t k = 0, max_width = 1;
+  for (int r = 0; r < P; r++) {
+    uint64_t w;
+    memcpy(&w, all + displs[r], 8);
+    const size_t n = (counts[r] - 8) / (w ? w : 1);
+    for (size_t i = 0; i < n; i++) {
+      const char *text = all + displs[r] + 8 + i * w;
+      const char *nul = memchr(text, '\0', w);
+      refs[k].text = text;
+      refs[k].len = (uint32_t)(nul ? (size_t)(nul - text) : w);
+      if (refs[k].len > max_width) max_width = refs[k].len;
+      k++;
+    }
+  }
+  qsort(refs, total, sizeof *refs, code_ref_cmp);
+  size_t unique = 0;
+  for (size_t i = 0; i < total; i++)
+    if (unique == 0 || code_ref_cmp(&refs[unique - 1], &refs[i]) != 0) refs[unique++] = refs[i];
+  if ((err = regio_codes_init(global, unique, max_width, ctx))) goto done;
+  for (size_t i = 0; i < unique; i++) memcpy(global->chars + i * max_width, refs[i].text, refs[i].len);
+done:
+  free(refs);
+  free(all);
+  free(counts);
+  free(displs);
+  return err;
+}
+
+/* Where each rank's block of districts starts (first[P] = D): cumulative weights (non-empty cells
+ * plus one per district) cut into P nearly equal parts, a cut falling only between districts whose
+ * codes differ in their first align_prefix bytes (0: anywhere). */
+static void district_blocks(const int64_t *weight, const regio_codes_t *codes, int P, int align_prefix, size_t *first) {
+  const size_t D = codes->count;
+  __int128 total = 0, cumulative = 0;
+  for (size_t d = 0; d < D; d++) total += weight[d] + 1;
+  size_t cmp = align_prefix > 0 ? (size_t)align_prefix : 0;
+  if (cmp > codes->width) cmp = codes->width;
+  int k = 1;
+  first[0] = 0;
+  for (size_t d = 0; d < D && k < P; d++) {
+    cumulative += weight[d] + 1;
+    while (k < P && cumulative * P >= total * k) {
+      if (cmp && d + 1 < D && memcmp(regio_codes_at(codes, d), regio_codes_at(codes, d + 1), cmp) == 0) break;
+      first[k++] = d + 1;
+    }
+  }
+  while (k <= P) first[k++] = D;
+}
+
+/* Actor types: the sorted union over all ranks; more than REGIO_MAX_ACTORS is an error. */
+static regio_err_t gather_actors(regio_dist_t *dist, regio_partial_t *const *partials, int n, regio_codes_t *actors,
+                                 regio_ctx_t *ctx) {
+  regio_codes_t local = {0, 0, NULL};
+  int total = 0;
+  for (int t = 0; t < n; t++) total += partials[t]->n_actors;
+  code_ref_t refs[REGIO_MAX_ACTORS * 64 + 1];
+  code_ref_t *list = total <= REGIO_MAX_ACTORS * 64 ? refs : malloc((size_t)total * sizeof *list);
+  REGIO_CHECK(ctx, list, REGIO_ERR_NOMEM, "out of memory");
+  int k = 0;
+  for (int t = 0; t < n; t++)
+    for (int a = 0; a < partials[t]->n_actors; a++)
+      list[k++] = (code_ref_t){partials[t]->actor_code[a], (uint32_t)partials[t]->actor_len[a]};
+  qsort(list, (size_t)k, sizeof *list, code_ref_cmp);
+  int unique = 0;
+  for (int i = 0; i < k; i++)
+    if (unique == 0 || code_ref_cmp(&list[unique - 1], &list[i]) != 0) list[unique++] = list[i];
+  regio_err_t err = regio_codes_init(&local, (size_t)unique, REGIO_CODE_MAX, ctx);
+  for (int i = 0; !err && i < unique; i++) memcpy(local.chars + (size_t)i * REGIO_CODE_MAX, list[i].text, list[i].len);
+  if (list != refs) free(list);
+  if (!err) err = gather_codes(dist, &local, actors, ctx);
+  regio_codes_free(&local);
+  if (!err && actors->count > REGIO_MAX_ACTORS)
+    err = REGIO_ERROR(ctx, REGIO_ERR_INPUT,
+                      "the actor column has more than %d distinct values (%.*s, %.*s, ...): it should name actor "
+                      "types such as firm, university, research, government, civil society",
+                      REGIO_MAX_ACTORS, (int)regio_codes_len(actors, 0), regio_codes_at(actors, 0),
+                      (int)regio_codes_len(actors, 1), regio_codes_at(actors, 1));
+  return err;
+}
+
+/* Maps each partial's local ids (through the rank's union) to global ids, in place. */
+static regio_err_t to_global_ids(const regio_codes_t *rank_codes, const regio_codes_t *global, uint32_t *const *map,
+                                 regio_partial_t *const *partials, int n, int select, regio_ctx_t *ctx) {
+  uint32_t *g = malloc((rank_codes->count ? rank_codes->count : 1) * sizeof *g);
+  REGIO_CHECK(ctx, g, REGIO_ERR_NOMEM, "out of memory");
+  for (size_t i = 0; i < rank_codes->count; i++) {
+    size_t at = regio_codes_find(global, regio_codes_at(rank_codes, i), regio_codes_len(rank_codes, i));
+    if (at == (size_t)-1) {
+      free(g);
+      return REGIO_ERROR(ctx, REGIO_ERR_INTERNAL, "code lost while merging across ranks");
+    }
+    g[i] = (uint32_t)at;
+  }
+  for (int t = 0; t < n; t++) {
+    size_t count = select ? partials[t]->sectors.count : partials[t]->districts.count;
+    for (size_t i = 0; i < count; i++) map[t][i] = g[map[t][i]];
+  }
+  free(g);
+  return REGIO_OK;
+}
+
+regio_err_t regio_partials_merge_dist(regio_partial_t *const *partials, int n, int align_prefix, regio_aggregate_t *agg,
+                                      regio_ctx_t *ctx) {
+  regio_dist_t *dist = regio_ctx_dist(ctx);
+  const int P = regio_dist_size(dist), rank = regio_dist_rank(dist);
+  regio_err_t err = REGIO_OK;
+  regio_codes_t rank_districts = {0, 0, NULL}, rank_sectors = {0, 0, NULL}, districts = {0, 0, NULL},
+                actors = {0, 0, NULL};
+  uint32_t **district_map = calloc((size_t)n, sizeof *district_map);
+  uint32_t **sector_map = calloc((size_t)n, sizeof *sector_map);
+  int64_t *weight = NULL, *sector_establishments = NULL;
+  size_t *first = malloc(((size_t)P + 1) * sizeof *first);
+  size_t *send_bytes = calloc((size_t)P, sizeof *send_bytes), *fill = calloc((size_t)P, sizeof *fill);
+  uint32_t *owner = NULL;
+  exchange_record_t *send = NULL, *recv = NULL;
+  size_t *recv_bytes = NULL;
+  uint64_t *squares = NULL;
+  if (!district_map || !sector_map || !first || !send_bytes || !fill) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory merging across ranks");
+    goto done;
+  }
+  /* global codes: the sectors become the aggregate's; the districts are cut into blocks */
+  if ((err = regio_partials_union_codes(partials, n, 0, &rank_districts, district_map, ctx))) goto done;
+  if ((err = regio_partials_union_codes(partials, n, 1, &rank_sectors, sector_map, ctx))) goto done;
+  if ((err = gather_codes(dist, &rank_districts, &districts, ctx))) goto done;
+  if ((err = gather_codes(dist, &rank_sectors, &agg->sectors, ctx))) goto done;
+  if ((err = to_global_ids(&rank_districts, &districts, district_map, partials, n, 0, ctx))) goto done;
+  if ((err = to_global_ids(&rank_sectors, &agg->sectors, sector_map, partials, n, 1, ctx))) goto done;
+  int any_actors = 0;
+  for (int t = 0; t < n; t++) any_actors |= partials[t]->n_actors > 0;
+  int64_t flag = any_actors;
+  if ((err = regio_dist_allreduce_i64(dist, &flag, 1, REGIO_DIST_MAX, NULL, ctx))) goto done;
+  if (flag && (err = gather_actors(dist, partials, n, &actors, ctx))) goto done;
+
+  const size_t Dg = districts.count, S = agg->sectors.count;
+  weight = calloc(Dg ? Dg : 1, sizeof *weight);
+  owner = malloc((Dg ? Dg : 1) * sizeof *owner);
+  if (!weight || !owner) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for %zu districts", Dg);
+    goto done;
+  }
+  for (int t = 0; t < n; t++) {
+    const regio_cells_t *c = &partials[t]->cells;
+    for (size_t i = 0; i <= c->mask; i++)
+      if (c->slots[i].key != REGIO_CELL_EMPTY) weight[district_map[t][regio_cell_district(c->slots[i].key)]]++;
+  }
+  if ((err = regio_dist_allreduce_i64(dist, weight, Dg, REGIO_DIST_SUM, NULL, ctx))) goto done;
+  district_blocks(weight, &districts, P, align_prefix, first);
+  for (int r = 0; r < P; r++)
+    for (size_t d = first[r]; d < first[r + 1]; d++) owner[d] = (uint32_t)r;
+
+  /* the records each rank sends: count, then fill in rank order */
+  const int track = n > 0 && partials[0]->track_sizes;
+  for (int pass = 0; pass < 2; pass++) {
+    for (int t = 0; t < n; t++) {
+      const regio_partial_t *p = partials[t];
+      const uint32_t *dm = district_map[t], *sm = sector_map[t];
+      for (size_t i = 0; i <= p->cells.mask; i++) {
+        const regio_cell_t *cell = &p->cells.slots[i];
+        if (cell->key == REGIO_CELL_EMPTY) continue;
+        const uint32_t d = dm[regio_cell_district(cell->key)], r = owner[d];
+        if (pass == 0)
+          send_bytes[r] += sizeof(exchange_record_t);
+        else
+          send[fill[r]++] =
+              (exchange_record_t){d, sm[regio_cell_sector(cell->key)], cell->employment, cell->establishments};
+      }
+      if (track)
+        for (size_t i = 0; i < p->districts.count && i < p->district_micro_cap; i++) {
+          if (!p->district_micro[i]) continue;
+          const uint32_t d = dm[i], r = owner[d];
+          if (pass == 0)
+            send_bytes[r] += sizeof(exchange_record_t);
+          else
+            send[fill[r]++] = (exchange_record_t){d, REGIO_RECORD_MICRO, p->district_micro[i], 0};
+        }
+      for (size_t i = 0; i < p->districts.count && i < p->district_actor_cap; i++)
+        for (int a = 0; a < p->n_actors; a++) {
+          const int64_t e = p->district_actor[i * REGIO_MAX_ACTORS + (size_t)a];
+          if (!e) continue;
+          const uint32_t d = dm[i], r = owner[d];
+          if (pass == 0) {
+            send_bytes[r] += sizeof(exchange_record_t);
+            continue;
+          }
+          size_t g = regio_codes_find(&actors, p->actor_code[a], p->actor_len[a]);
+          send[fill[r]++] = (exchange_record_t){d, REGIO_RECORD_ACTOR + (uint32_t)g, e, 0};
+        }
+    }
+    if (pass == 0) {
+      size_t total = 0;
+      for (int r = 0; r < P; r++) {
+        fill[r] = total / sizeof(exchange_record_t);
+        total += send_bytes[r];
+      }
+      send = malloc(total ? total : 1);
+      if (!send) {
+        err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for %zu bytes of partial aggregates", total);
+        goto done;
+      }
+    }
+  }
+  if ((err = regio_dist_alltoallv(dist, send, send_bytes, (void **)&recv, &recv_bytes, ctx))) goto done;
+  free(send);
+  send = NULL;
+
+  /* this rank's block */
+  const size_t d0 = first[rank], D = first[rank + 1] - d0;
+  agg->district_offset = d0;
+  agg->n_districts_global = Dg;
+  if ((err = regio_codes_init(&agg->districts, D, districts.width, ctx))) goto done;
+  if (D) memcpy(agg->districts.chars, regio_codes_at(&districts, d0), D * districts.width);
+  if (S && D > SIZE_MAX / sizeof(int64_t) / S) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "%zu districts x %zu sectors do not fit in memory", D, S);
+    goto done;
+  }
+  {
+    char what[200];
+    snprintf(what, sizeof what, "this rank's employment matrix of %zu districts x %zu sectors", D, S);
+    if ((err = regio_memory_check(ctx, (uint64_t)(D * S) * sizeof(int64_t), what))) goto done;
+  }
+  agg->employment = calloc(D * S > 0 ? D * S : 1, sizeof(int64_t));
+  agg->district_establishments = calloc(D ? D : 1, sizeof(int64_t));
+  agg->sector_establishments = calloc(S ? S : 1, sizeof(int64_t));
+  sector_establishments = agg->sector_establishments;
+  if (track) {
+    agg->sector_size_squares = calloc(S ? S : 1, sizeof *agg->sector_size_squares);
+    agg->district_micro_establishments = calloc(D ? D : 1, sizeof(int64_t));
+  }
+  if (flag) {
+    agg->n_actors = (int)actors.count;
+    agg->actor_codes = calloc(actors.count ? actors.count : 1, sizeof *agg->actor_codes);
+    agg->district_actor_employment = calloc(D * actors.count > 0 ? D * actors.count : 1, sizeof(int64_t));
+  }
+  if (!agg->employment || !agg->district_establishments || !agg->sector_establishments ||
+      (track && (!agg->sector_size_squares || !agg->district_micro_establishments)) ||
+      (flag && (!agg->actor_codes || !agg->district_actor_employment))) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the %zu x %zu employment matrix (%.1f MiB)", D, S,
+                      (double)D * (double)S * 8.0 / 1048576.0);
+    goto done;
+  }
+  for (size_t a = 0; flag && a < actors.count; a++)
+    if (!(agg->actor_codes[a] = strndup(regio_codes_at(&actors, a), regio_codes_len(&actors, a)))) {
+      err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+      goto done;
+    }
+  /* sums beyond the fixed-point range: the first in sorted order over all ranks is named, as by
+   * regio_partials_merge (the values are non-negative, so any order overflows alike) */
+  int64_t bad[2] = {INT64_MAX, INT64_MAX}; /* cell d * S + s, district (global) */
+  size_t n_records = 0;
+  for (int r = 0; r < P; r++) n_records += recv_bytes[r] / sizeof(exchange_record_t);
+  for (size_t i = 0; i < n_records; i++) {
+    const exchange_record_t *rec = &recv[i];
+    const size_t d = rec->district - d0;
+    if (rec->sector == REGIO_RECORD_MICRO) {
+      agg->district_micro_establishments[d] += rec->employment;
+      continue;
+    }
+    if (rec->sector >= REGIO_RECORD_ACTOR) {
+      agg->district_actor_employment[d * actors.count + (rec->sector - REGIO_RECORD_ACTOR)] += rec->employment;
+      continue;
+    }
+    const size_t s = rec->sector;
+    int64_t *e = &agg->employment[d * S + s];
+    if (rec->establishments < 0 || __builtin_add_overflow(*e, rec->employment, e)) {
+      const int64_t cell = (int64_t)((d0 + d) * S + s);
+      if (cell < bad[0]) bad[0] = cell;
+      continue;
+    }
+    if (__builtin_add_overflow(agg->district_establishments[d], rec->establishments,
+                               &agg->district_establishments[d]) &&
+        (int64_t)(d0 + d) < bad[1])
+      bad[1] = (int64_t)(d0 + d);
+    if (__builtin_add_overflow(sector_establishments[s], rec->establishments, &sector_establishments[s]))
+      sector_establishments[s] = INT64_MAX; /* beyond the range: the reduction below overflows too */
+  }
+  if ((err = regio_dist_allreduce_i64(dist, bad, 2, REGIO_DIST_MIN, NULL, ctx))) goto done;
+  size_t bad_sector = SIZE_MAX;
+  if ((err = regio_dist_allreduce_i64(dist, sector_establishments, S, REGIO_DIST_SUM, &bad_sector, ctx))) goto done;
+  for (size_t s = 0; bad_sector == SIZE_MAX && s < S; s++)
+    if (sector_establishments[s] == INT64_MAX) bad_sector = s;
+  if (track) { /* the sums of squared sizes, national */
+    squares = calloc(2 * (S ? S : 1), sizeof *squares);
+    if (!squares) {
+      err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+      goto done;
+    }
+    for (int t = 0; t < n; t++) {
+      const regio_partial_t *p = partials[t];
+      for (size_t i = 0; i < p->sectors.count && i < p->sector_size_squares_cap; i++) {
+        regio_u128_t *v = (regio_u128_t *)(void *)&squares[2 * sector_map[t][i]];
+        regio_u128_t x;
+        memcpy(&x, v, sizeof x);
+        x += p->sector_size_squares[i];
+        memcpy(v, &x, sizeof x);
+      }
+    }
+    if ((err = regio_dist_allreduce_u128(dist, squares, S, ctx))) goto done;
+    for (size_t s = 0; s < S; s++)
+      agg->sector_size_squares[s] = ((regio_u128_t)squares[2 * s + 1] << 64) | squares[2 * s];
+  }
+  if (bad[0] != INT64_MAX) {
+    const size_t d = (size_t)bad[0] / S, s = (size_t)bad[0] % S;
+    err = REGIO_ERROR(ctx, REGIO_ERR_INPUT,
+                      "the employment or establishments of district %.*s in sector %.*s sum to more than the 64-bit "
+                      "fixed-point range holds (%.3f employees)",
+                      (int)regio_codes_len(&districts, d), regio_codes_at(&districts, d),
+                      (int)regio_codes_len(&agg->sectors, s), regio_codes_at(&agg->sectors, s),
+                      (double)INT64_MAX / REGIO_MILLI);
+  } else if (bad[1] != INT64_MAX) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "the establishments of district %.*s sum beyond the 64-bit range",
+                      (int)regio_codes_len(&districts, (size_t)bad[1]), regio_codes_at(&districts, (size_t)bad[1]));
+  } else if (bad_sector != SIZE_MAX) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "the establishments of sector %.*s sum beyond the 64-bit range",
+                      (int)regio_codes_len(&agg->sectors, bad_sector), regio_codes_at(&agg->sectors, bad_sector));
+  }
+done:
+  for (int t = 0; t < n; t++) {
+    if (district_map) free(district_map[t]);
+    if (sector_map) free(sector_map[t]);
+  }
+  free(district_map);
+  free(sector_map);
+  regio_codes_free(&rank_districts);
+  regio_codes_free(&rank_sectors);
+  regio_codes_free(&districts);
+  regio_codes_free(&actors);
+  free(weight);
+  free(owner);
+  free(first);
+  free(send_bytes);
+  free(fill);
+  free(send);
+  free(recv);
+  free(recv_bytes);
+  free(squares);
+  return regio_dist_agree(dist, err, ctx);
 }

@@ -263,6 +263,18 @@ static inline int regio_cells_add(regio_cells_t *c, uint64_t key, int64_t employ
   return 0;
 }
 
+/* Sorted union of the codes in all partials' dictionaries (select: 0 districts, 1 sectors) into
+ * out, and per partial the map from its local ids to the union's (local_to_global[t], malloc'ed). */
+regio_err_t regio_partials_union_codes(regio_partial_t *const *partials, int n, int select, regio_codes_t *out,
+                                       uint32_t **local_to_global, regio_ctx_t *ctx);
+
+/* Distributed mode: the partials of this rank's threads, combined with every other rank's, into
+ * the aggregate of the block of districts this rank owns (agg->district_offset, n_districts_global;
+ * the sectors and the per-sector totals national). Collective. align_prefix: see
+ * regio_ingest_opts_t.district_align_prefix. */
+regio_err_t regio_partials_merge_dist(regio_partial_t *const *partials, int n_partials, int align_prefix,
+                                      regio_aggregate_t *agg, regio_ctx_t *ctx);
+
 /* Builds the global aggregate (sorted codes, dense [D x S] employment, establishment totals)
  * from the partials. */
 regio_err_t regio_partials_merge(regio_partial_t *const *partials, int n_partials, regio_aggregate_t *agg,

@@ -4,6 +4,7 @@
 #include <hdf5.h>
 #include <ini.h>
 #include <libgen.h>
+#include <math.h>
 #include <omp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -84,7 +85,7 @@ static const char *usage_text =
     "                             diversified, thin; /screen); needs --categories with a use column and\n"
     "                             two sector levels; thresholds in a [screen] section of --config\n"
     "                             (docs/SCREENING.md)\n"
-    "  --threads N                threads (default: all cores); results do not depend on it\n"
+    "  --threads N                threads (default: OMP_NUM_THREADS, else all cores); results do not depend on it\n"
     "  --no-checksum              do not record the SHA-256 of the inputs\n"
     "  --io-table FILE            also the input-output analysis of this national IO table (group /io);\n"
     "                             read with the --io-* options of regio io (--io-output-row or\n"
@@ -534,9 +535,29 @@ static regio_err_t run_io(const run_options_t *o, const regio_result_t *res, reg
   s->out.national = s->national;
   if (!o->io_sector_map) return REGIO_OK;
   REGIO_TRY(regio_io_sector_map_read(o->io_sector_map, ctx, &s->map));
-  REGIO_TRY(regio_io_district_employment(res, s->map, s->table, o->io_district_level, ctx, &s->n_districts,
-                                         &s->district_code, &s->employment, &s->out.excluded_employment));
+  regio_dist_t *dist = regio_ctx_dist(ctx);
+  REGIO_TRY(
+      regio_dist_agree(dist,
+                       regio_io_district_employment(res, s->map, s->table, o->io_district_level, ctx, &s->n_districts,
+                                                    &s->district_code, &s->employment, &s->out.excluded_employment),
+                       ctx));
+  /* distributed mode: where this rank's regional districts sit among all ranks', and the national
+   * excluded employment (exact: the milli-employees are summed) */
+  int64_t *counts = NULL;
+  size_t *count_bytes = NULL;
+  int64_t mine = s->n_districts, excluded = llround(s->out.excluded_employment * REGIO_MILLI);
+  REGIO_TRY(regio_dist_allgatherv(dist, &mine, sizeof mine, (void **)&counts, &count_bytes, NULL, ctx));
+  size_t offset = 0, total = 0;
+  for (int r = 0; r < regio_dist_size(dist); r++) {
+    if (r < regio_dist_rank(dist)) offset += (size_t)counts[r];
+    total += (size_t)counts[r];
+  }
+  free(counts);
+  free(count_bytes);
+  REGIO_TRY(regio_dist_allreduce_i64(dist, &excluded, 1, REGIO_DIST_SUM, NULL, ctx));
+  s->out.excluded_employment = (double)excluded / REGIO_MILLI;
   regio_io_regional_opts_t rop = regio_io_regional_opts_default();
+  rop.district_offset = (int)offset;
   if (o->regionalize) rop.method = (regio_io_regional_method_t)o->regionalize;
   rop.delta = o->flq_delta;
   rop.solver = (regio_io_solver_t)o->io_solver;
@@ -547,8 +568,8 @@ static regio_err_t run_io(const run_options_t *o, const regio_result_t *res, reg
   s->regional_seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
   s->out.regional = s->regional;
   s->out.district_code = (const char *const *)s->district_code;
-  s->out.regional_offset = 0;
-  s->out.n_regional_global = (size_t)s->n_districts;
+  s->out.regional_offset = offset;
+  s->out.n_regional_global = total;
   s->out.sector_map_path = o->io_sector_map;
   s->out.district_level = o->io_district_level;
   return REGIO_OK;
@@ -631,6 +652,8 @@ static int check_output_path(const char *path) {
 }
 
 static int fail_with(regio_ctx_t *ctx, regio_err_t err) {
+  /* in the distributed mode every rank holds the agreed error: rank 0 reports it */
+  if (regio_dist_rank(regio_ctx_dist(ctx)) != 0) return (int)err;
   fprintf(stderr, "regio: error: %s\n", regio_ctx_message(ctx));
   if (err == REGIO_ERR_INTERNAL) fprintf(stderr, "regio: (raised at %s)\n", regio_ctx_origin(ctx));
   return (int)err;
@@ -654,7 +677,7 @@ static void print_summary(const regio_result_t *res, const double *phase_seconds
                 regio_skip_reason_name((regio_skip_reason_t)r), regio_skip_reason_text((regio_skip_reason_t)r),
                 (long long)in->first_skipped_line[r]);
   }
-  fprintf(stderr, "regio: %zu districts;", agg->districts.count);
+  fprintf(stderr, "regio: %zu districts;", res->n_districts_global);
   for (int i = 0; i < res->n_levels; i++)
     fprintf(stderr, " level %s: %zu sectors;", res->levels[i].name, res->levels[i].sectors.count);
   fprintf(stderr, " total employment %.3f\n", (double)res->total_employment / REGIO_MILLI);
@@ -662,7 +685,7 @@ static void print_summary(const regio_result_t *res, const double *phase_seconds
           phase_seconds[1], phase_seconds[2], phase_seconds[0] + phase_seconds[1] + phase_seconds[2]);
 }
 
-int cli_run_main(int argc, char **argv, const char *command_line) {
+int cli_run_main(int argc, char **argv, const char *command_line, regio_dist_t *dist) {
   run_options_t o;
   memset(&o, 0, sizeof o);
   o.checksum = 1;
@@ -820,6 +843,8 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
   ingest.sector_digits = o.sector_digits;
   ingest.on_bad_row = o.on_bad_row_skip ? REGIO_BAD_ROW_SKIP : REGIO_BAD_ROW_FAIL;
   ingest.checksum = o.checksum;
+  /* the regional tables of districts grouped by code prefix: each group on one rank */
+  if (o.io_sector_map) ingest.district_align_prefix = o.io_district_level;
 
   regio_indices_opts_t indices;
   memset(&indices, 0, sizeof indices);
@@ -857,11 +882,15 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
     goto done;
   }
   regio_ctx_set_threads(ctx, o.threads);
+  regio_ctx_set_dist(ctx, dist);
+  if (regio_dist_rank(dist) != 0) o.quiet = 1; /* rank 0 speaks for all */
   progress_state_t progress = {0};
   if (!o.quiet && isatty(STDERR_FILENO)) regio_ctx_set_progress(ctx, show_progress, &progress);
 
   struct timespec t[4];
+  uint64_t sent[4] = {0, 0, 0, 0}; /* bytes this rank sent to others, at the same points */
   clock_gettime(CLOCK_MONOTONIC, &t[0]);
+  sent[0] = regio_dist_bytes_sent(dist);
   t[1] = t[2] = t[3] = t[0];
   regio_aggregate_t *agg = NULL;
   regio_result_t *res = NULL;
@@ -869,12 +898,18 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
   memset(&io, 0, sizeof io);
   regio_err_t err = regio_ingest_files((const char *const *)o.inputs, (size_t)o.n_inputs, &ingest, ctx, &agg);
   clock_gettime(CLOCK_MONOTONIC, &t[1]);
+  sent[1] = regio_dist_bytes_sent(dist);
+  /* distributed mode: every phase ends with all ranks agreeing on its outcome, so a rank that fails
+   * alone (its own block too large for its memory, ...) stops them all with its message */
   if (!err) err = regio_indices_memory_check(agg, &indices, ctx);
+  err = regio_dist_agree(dist, err, ctx);
   if (!err) err = regio_indices_compute(&agg, &indices, ctx, &res);
+  err = regio_dist_agree(dist, err, ctx);
   if (!err && o.categories) {
     regio_category_map_t *map = NULL;
-    err = regio_category_map_read(o.categories, ctx, &map);
+    err = regio_dist_agree(dist, regio_category_map_read(o.categories, ctx, &map), ctx);
     if (!err) err = regio_categories_compute(res, map, ctx);
+    err = regio_dist_agree(dist, err, ctx);
     regio_category_map_destroy(&map);
     if (!err && !o.quiet) { /* sectors no prefix matched count as "other": say how many, not silently */
       const regio_categories_t *cat = res->categories;
@@ -896,9 +931,11 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
   }
   int64_t unknown_areas = 0;
   if (!err && o.district_area) err = regio_district_areas_apply(res, o.district_area, ctx, &unknown_areas);
-  if (!err && o.io_table) err = run_io(&o, res, ctx, &io);
-  if (!err && o.screen) err = regio_screen_compute_io(res, &o.screen_opts, io.table, io.national, io.map, ctx);
+  if (!err && o.io_table) err = regio_dist_agree(dist, run_io(&o, res, ctx, &io), ctx);
+  if (!err && o.screen)
+    err = regio_dist_agree(dist, regio_screen_compute_io(res, &o.screen_opts, io.table, io.national, io.map, ctx), ctx);
   clock_gettime(CLOCK_MONOTONIC, &t[2]);
+  sent[2] = regio_dist_bytes_sent(dist);
   if (!err) {
     res->command_line = strdup(command_line);
     res->config_ini = effective_config(&o);
@@ -912,9 +949,19 @@ int cli_run_main(int argc, char **argv, const char *command_line) {
   }
   end_progress(&progress);
   clock_gettime(CLOCK_MONOTONIC, &t[3]);
+  sent[3] = regio_dist_bytes_sent(dist);
+  int64_t traffic[3] = {(int64_t)(sent[1] - sent[0]), (int64_t)(sent[2] - sent[1]), (int64_t)(sent[3] - sent[2])};
+  if (!err && regio_dist_size(dist) > 1) /* every rank is here: each phase ended with an agreement */
+    err = regio_dist_allreduce_i64(dist, traffic, 3, REGIO_DIST_SUM, NULL, ctx);
   if (err) {
     rc = fail_with(ctx, err);
   } else if (!o.quiet) {
+    if (regio_dist_size(dist) > 1)
+      fprintf(stderr,
+              "regio: mpi: %d ranks x %d threads; sent between ranks: read+aggregate %.3f MB, indices %.3f MB, write "
+              "%.3f MB\n",
+              regio_dist_size(dist), regio_ctx_threads(ctx), (double)traffic[0] * 1e-6, (double)traffic[1] * 1e-6,
+              (double)traffic[2] * 1e-6);
     double phases[3] = {seconds_between(t[0], t[1]), seconds_between(t[1], t[2]), seconds_between(t[2], t[3])};
     print_summary(res, phases);
     if (res->screen) {
@@ -985,7 +1032,7 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (!strcmp(command, "--version") || !strcmp(command, "version")) {
-    printf("regio %s\n", REGIO_VERSION_STRING);
+    printf("regio %s%s\n", REGIO_VERSION_STRING, regio_dist_available() ? " (MPI build)" : "");
     return 0;
   }
   install_signal_handlers();
@@ -994,8 +1041,16 @@ int main(int argc, char **argv) {
   H5dont_atexit();
   if (!strcmp(command, "run")) {
     char *command_line = join_command_line(argc, argv);
-    int rc = cli_run_main(argc - 1, argv + 1, command_line ? command_line : "regio run");
+    /* the MPI build starts MPI here (one rank without mpirun/srun); the serial build has one process */
+    regio_dist_t *dist = NULL;
+    if (regio_dist_init(&argc, &argv, &dist) != REGIO_OK) {
+      fprintf(stderr, "regio: error: cannot start MPI\n");
+      free(command_line);
+      return REGIO_ERR_INTERNAL;
+    }
+    int rc = cli_run_main(argc - 1, argv + 1, command_line ? command_line : "regio run", dist);
     free(command_line);
+    regio_dist_finalize(&dist);
     return rc;
   }
   if (!strcmp(command, "info")) return cli_info_main(argc - 1, argv + 1);

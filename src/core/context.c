@@ -32,7 +32,7 @@ const char *regio_err_string(regio_err_t code) {
 regio_err_t regio_ctx_create(regio_ctx_t **out) {
   regio_ctx_t *ctx = calloc(1, sizeof *ctx);
   if (!ctx) return REGIO_ERR_NOMEM;
-  ctx->threads = omp_get_num_procs();
+  ctx->threads = omp_get_max_threads(); /* OMP_NUM_THREADS, else the cores this process may use */
   if (ctx->threads < 1) ctx->threads = 1;
   *out = ctx;
   return REGIO_OK;
@@ -45,7 +45,7 @@ void regio_ctx_destroy(regio_ctx_t **ctx) {
 }
 
 void regio_ctx_set_threads(regio_ctx_t *ctx, int n) {
-  ctx->threads = n > 0 ? n : omp_get_num_procs();
+  ctx->threads = n > 0 ? n : omp_get_max_threads();
   if (ctx->threads < 1) ctx->threads = 1;
 }
 

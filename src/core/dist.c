@@ -12,6 +12,7 @@
 
 struct regio_dist {
   int rank, size;
+  uint64_t bytes_sent; /* payload this rank sent to other ranks (see regio_dist_bytes_sent) */
   char host[256];
 #ifdef REGIO_HAVE_MPI
   MPI_Comm comm;
@@ -31,6 +32,9 @@ int regio_dist_rank(const regio_dist_t *d) {
 }
 int regio_dist_size(const regio_dist_t *d) {
   return d ? d->size : 1;
+}
+uint64_t regio_dist_bytes_sent(const regio_dist_t *d) {
+  return d ? d->bytes_sent : 0;
 }
 const char *regio_dist_host(const regio_dist_t *d) {
   return d ? d->host : "";
@@ -135,13 +139,14 @@ static regio_err_t mpi_failed(regio_ctx_t *ctx, const char *what, int rc) {
 }
 #endif
 
-regio_err_t regio_dist_allreduce_i64(regio_dist_t *d, int64_t *v, size_t n, regio_dist_op_t op, int *overflow,
+regio_err_t regio_dist_allreduce_i64(regio_dist_t *d, int64_t *v, size_t n, regio_dist_op_t op, size_t *first_overflow,
                                      regio_ctx_t *ctx) {
-  if (overflow) *overflow = 0;
+  if (first_overflow) *first_overflow = SIZE_MAX;
 #ifdef REGIO_HAVE_MPI
   if (!d || d->size == 1 || n == 0) return REGIO_OK;
   REGIO_CHECK(ctx, n <= (size_t)INT_MAX / 2, REGIO_ERR_INTERNAL, "reduction of %zu values is too large", n);
   if (op != REGIO_DIST_SUM) {
+    d->bytes_sent += n * sizeof *v;
     int rc = MPI_Allreduce(MPI_IN_PLACE, v, (int)n, MPI_INT64_T, op == REGIO_DIST_MIN ? MPI_MIN : MPI_MAX, d->comm);
     return rc == MPI_SUCCESS ? REGIO_OK : mpi_failed(ctx, "Allreduce", rc);
   }
@@ -156,16 +161,17 @@ regio_err_t regio_dist_allreduce_i64(regio_dist_t *d, int64_t *v, size_t n, regi
   MPI_Type_contiguous(2, MPI_INT64_T, &pair);
   MPI_Type_commit(&pair);
   MPI_Op_create(sum_checked, 1, &sum);
+  d->bytes_sent += 2 * n * sizeof *pairs;
   int rc = MPI_Allreduce(MPI_IN_PLACE, pairs, (int)n, pair, sum, d->comm);
   MPI_Op_free(&sum);
   MPI_Type_free(&pair);
-  int over = 0;
-  for (size_t k = 0; k < n; k++) {
+  size_t over = SIZE_MAX;
+  for (size_t k = n; k-- > 0;) {
     v[k] = pairs[2 * k];
-    over |= pairs[2 * k + 1] != 0;
+    if (pairs[2 * k + 1]) over = k;
   }
   free(pairs);
-  if (overflow) *overflow = over;
+  if (first_overflow) *first_overflow = over;
   return rc == MPI_SUCCESS ? REGIO_OK : mpi_failed(ctx, "Allreduce", rc);
 #else
   (void)d;
@@ -186,6 +192,7 @@ regio_err_t regio_dist_allreduce_u128(regio_dist_t *d, uint64_t *v2, size_t n, r
   MPI_Type_contiguous(2, MPI_UINT64_T, &pair);
   MPI_Type_commit(&pair);
   MPI_Op_create(sum_u128, 1, &sum);
+  d->bytes_sent += 2 * n * sizeof *v2;
   int rc = MPI_Allreduce(MPI_IN_PLACE, v2, (int)n, pair, sum, d->comm);
   MPI_Op_free(&sum);
   MPI_Type_free(&pair);
@@ -216,6 +223,8 @@ static regio_err_t exchange(regio_dist_t *d, const char *send, const size_t *sen
       size_t len = recv_bytes[r] - off < BLOCK ? recv_bytes[r] - off : BLOCK;
       MPI_Irecv(recv + recv_displs[r] + off, (int)len, MPI_BYTE, r, 7, d->comm, &req[k++]);
     }
+  for (int r = 0; r < d->size; r++)
+    if (r != d->rank) d->bytes_sent += send_bytes[r];
   for (int r = 0; r < d->size; r++)
     for (size_t off = 0; off < send_bytes[r]; off += BLOCK) {
       size_t len = send_bytes[r] - off < BLOCK ? send_bytes[r] - off : BLOCK;
@@ -350,6 +359,7 @@ regio_err_t regio_dist_alltoallv(regio_dist_t *d, const void *send, const size_t
 regio_err_t regio_dist_bcast(regio_dist_t *d, void *buf, size_t bytes, int root, regio_ctx_t *ctx) {
 #ifdef REGIO_HAVE_MPI
   if (!d || d->size == 1) return REGIO_OK;
+  if (d->rank == root) d->bytes_sent += bytes * (uint64_t)(d->size - 1);
   for (size_t off = 0; off < bytes; off += BLOCK) {
     size_t len = bytes - off < BLOCK ? bytes - off : BLOCK;
     int rc = MPI_Bcast((char *)buf + off, (int)len, MPI_BYTE, root, d->comm);
@@ -366,9 +376,17 @@ regio_err_t regio_dist_bcast(regio_dist_t *d, void *buf, size_t bytes, int root,
 }
 
 regio_err_t regio_dist_agree(regio_dist_t *d, regio_err_t err, regio_ctx_t *ctx) {
+  return regio_dist_agree_keyed(d, err, 0, ctx);
+}
+
+regio_err_t regio_dist_agree_keyed(regio_dist_t *d, regio_err_t err, int64_t key, regio_ctx_t *ctx) {
 #ifdef REGIO_HAVE_MPI
   if (!d || d->size == 1) return err;
-  int mine = err != REGIO_OK ? d->rank : d->size, first = d->size;
+  if (key == INT64_MAX) key = INT64_MAX - 1; /* INT64_MAX stands for no error */
+  int64_t lowest = err != REGIO_OK ? key : INT64_MAX;
+  MPI_Allreduce(MPI_IN_PLACE, &lowest, 1, MPI_INT64_T, MPI_MIN, d->comm);
+  if (lowest == INT64_MAX) return REGIO_OK;
+  int mine = err != REGIO_OK && key == lowest ? d->rank : d->size, first = d->size;
   MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, d->comm);
   if (first == d->size) return REGIO_OK;
   struct {
@@ -388,7 +406,39 @@ regio_err_t regio_dist_agree(regio_dist_t *d, regio_err_t err, regio_ctx_t *ctx)
   return (regio_err_t)carried.code;
 #else
   (void)d;
+  (void)key;
   (void)ctx;
   return err;
+#endif
+}
+
+regio_err_t regio_dist_chain_receive(regio_dist_t *d, void *buf, size_t bytes, regio_ctx_t *ctx) {
+#ifdef REGIO_HAVE_MPI
+  if (!d || d->size == 1 || d->rank == 0) return REGIO_OK;
+  REGIO_CHECK(ctx, bytes <= (size_t)INT_MAX, REGIO_ERR_INTERNAL, "chain message of %zu bytes is too large", bytes);
+  int rc = MPI_Recv(buf, (int)bytes, MPI_BYTE, d->rank - 1, 11, d->comm, MPI_STATUS_IGNORE);
+  return rc == MPI_SUCCESS ? REGIO_OK : mpi_failed(ctx, "Recv", rc);
+#else
+  (void)d;
+  (void)buf;
+  (void)bytes;
+  (void)ctx;
+  return REGIO_OK;
+#endif
+}
+
+regio_err_t regio_dist_chain_send(regio_dist_t *d, const void *buf, size_t bytes, regio_ctx_t *ctx) {
+#ifdef REGIO_HAVE_MPI
+  if (!d || d->size == 1 || d->rank == d->size - 1) return REGIO_OK;
+  REGIO_CHECK(ctx, bytes <= (size_t)INT_MAX, REGIO_ERR_INTERNAL, "chain message of %zu bytes is too large", bytes);
+  d->bytes_sent += bytes;
+  int rc = MPI_Send(buf, (int)bytes, MPI_BYTE, d->rank + 1, 11, d->comm);
+  return rc == MPI_SUCCESS ? REGIO_OK : mpi_failed(ctx, "Send", rc);
+#else
+  (void)d;
+  (void)buf;
+  (void)bytes;
+  (void)ctx;
+  return REGIO_OK;
 #endif
 }

@@ -50,6 +50,52 @@ static uint64_t rlimit_room(int resource, const char *status_key) {
   return (uint64_t)rl.rlim_cur > (uint64_t)used ? (uint64_t)rl.rlim_cur - (uint64_t)used : 0;
 }
 
+/* The room left under the memory limits of this process's cgroup and of every cgroup above it
+ * (a batch job's step sits below the job's cgroup, which holds the job's --mem): cgroup v2
+ * (memory.max, memory.current) or v1 (memory.limit_in_bytes, memory.usage_in_bytes). */
+static void cgroup_room(uint64_t *best, const char **why) {
+  FILE *f = fopen("/proc/self/cgroup", "r");
+  char line[4096], v2[4096] = "", v1[4096] = "";
+  int have_v2 = 0, have_v1 = 0;
+  while (f && fgets(line, sizeof line, f)) {
+    line[strcspn(line, "\n")] = '\0';
+    char *path = strchr(line, ':') ? strchr(strchr(line, ':') + 1, ':') : NULL;
+    if (!path) continue;
+    if (strncmp(line, "0::", 3) == 0) {
+      snprintf(v2, sizeof v2, "%s", path + 1);
+      have_v2 = 1;
+    } else if (strstr(line, ":memory:")) {
+      snprintf(v1, sizeof v1, "%s", path + 1);
+      have_v1 = 1;
+    }
+  }
+  if (f) fclose(f);
+  char dir[4200], max_path[4300], cur_path[4300];
+  if (have_v2) { /* from the process's own cgroup up to the root */
+    for (;;) {
+      snprintf(dir, sizeof dir, "/sys/fs/cgroup%s", strcmp(v2, "/") == 0 ? "" : v2);
+      snprintf(max_path, sizeof max_path, "%s/memory.max", dir);
+      snprintf(cur_path, sizeof cur_path, "%s/memory.current", dir);
+      int64_t max = file_number(max_path), cur = file_number(cur_path);
+      if (max > 0 && cur >= 0) consider(best, why, max > cur ? (uint64_t)(max - cur) : 0, "the cgroup memory limit");
+      char *slash = strrchr(v2, '/');
+      if (!slash || slash == v2 || v2[0] == '\0') break;
+      *slash = '\0';
+    }
+    int64_t max = file_number("/sys/fs/cgroup/memory.max"), cur = file_number("/sys/fs/cgroup/memory.current");
+    if (max > 0 && cur >= 0) consider(best, why, max > cur ? (uint64_t)(max - cur) : 0, "the cgroup memory limit");
+  }
+  if (have_v1) {
+    snprintf(dir, sizeof dir, "/sys/fs/cgroup/memory%s", strcmp(v1, "/") == 0 ? "" : v1);
+    snprintf(max_path, sizeof max_path, "%s/memory.limit_in_bytes", dir);
+    snprintf(cur_path, sizeof cur_path, "%s/memory.usage_in_bytes", dir);
+    int64_t max = file_number(max_path), cur = file_number(cur_path);
+    /* v1 reports "no limit" as a huge number: only a limit below the machine's memory counts */
+    if (max > 0 && cur >= 0 && max < ((int64_t)1 << 60))
+      consider(best, why, max > cur ? (uint64_t)(max - cur) : 0, "the cgroup memory limit");
+  }
+}
+
 uint64_t regio_memory_available(const char **limited_by) {
   uint64_t best = UINT64_MAX;
   const char *why = "no limit known";
@@ -57,9 +103,7 @@ uint64_t regio_memory_available(const char **limited_by) {
   if (avail >= 0) consider(&best, &why, (uint64_t)avail + (uint64_t)(swap > 0 ? swap : 0), "MemAvailable + SwapFree");
   consider(&best, &why, rlimit_room(RLIMIT_AS, "VmSize"), "the address-space limit, ulimit -v");
   consider(&best, &why, rlimit_room(RLIMIT_DATA, "VmData"), "the data-segment limit, ulimit -d");
-  int64_t cg_max = file_number("/sys/fs/cgroup/memory.max"), cg_cur = file_number("/sys/fs/cgroup/memory.current");
-  if (cg_max > 0 && cg_cur >= 0)
-    consider(&best, &why, cg_max > cg_cur ? (uint64_t)(cg_max - cg_cur) : 0, "the cgroup memory limit");
+  cgroup_room(&best, &why);
   if (limited_by) *limited_by = why;
   return best;
 }

@@ -8,6 +8,7 @@
 
 #include "ingest/csv_impl.h"
 #include "regio/categories.h"
+#include "regio/dist.h"
 
 #define OTHER_CATEGORY "other"
 
@@ -283,6 +284,8 @@ regio_err_t regio_categories_compute(regio_result_t *res, const regio_category_m
     for (size_t s = 0; s < S; s++) out[cat->sector_category[s]] += row[s];
     for (size_t c = 0; c < C; c++) cat->category_employment[c] += out[c];
   }
+  /* national totals over every rank's districts (distributed mode), exact */
+  REGIO_TRY(regio_dist_allreduce_i64(regio_ctx_dist(ctx), cat->category_employment, C, REGIO_DIST_SUM, NULL, ctx));
   const double ln3 = log(3.0);
   for (size_t d = 0; d < D; d++) {
     const int64_t *row = cat->employment + d * C;
@@ -320,6 +323,7 @@ regio_err_t regio_district_areas_apply(regio_result_t *res, const char *path, re
   size_t cap = 0;
   int lineno = 0;
   int *seen_line = calloc(D ? D : 1, sizeof *seen_line);
+  int64_t data_lines = 0, matched = 0;
   free(res->district_area);
   free(res->establishment_density);
   res->district_area = malloc((D ? D : 1) * sizeof(double));
@@ -362,11 +366,10 @@ regio_err_t regio_district_areas_apply(regio_result_t *res, const char *path, re
                         lineno, shown);
       goto cleanup;
     }
+    data_lines++;
     size_t d = regio_codes_find(districts, fields[0], strlen(fields[0]));
-    if (d == (size_t)-1) {
-      (*n_unknown)++;
-      continue;
-    }
+    if (d == (size_t)-1) continue; /* not in the data (or, distributed, on another rank) */
+    matched++;
     if (seen_line[d]) {
       err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%s:%d: district '%s' is listed twice (first on line %d)", path, lineno,
                         fields[0], seen_line[d]);
@@ -380,5 +383,10 @@ cleanup:
   fclose(f);
   free(line);
   free(seen_line);
-  return err;
+  /* distributed mode: each rank matched the lines of its own districts */
+  regio_dist_t *dist = regio_ctx_dist(ctx);
+  REGIO_TRY(regio_dist_agree(dist, err, ctx));
+  REGIO_TRY(regio_dist_allreduce_i64(dist, &matched, 1, REGIO_DIST_SUM, NULL, ctx));
+  *n_unknown = data_lines - matched;
+  return REGIO_OK;
 }

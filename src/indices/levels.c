@@ -7,6 +7,7 @@
 
 #include "indices/indices_impl.h"
 #include "regio/categories.h"
+#include "regio/dist.h"
 #include "regio/indices.h"
 #include "regio/screen.h"
 
@@ -38,7 +39,9 @@ static regio_err_t build_level_codes(const regio_codes_t *full, int prefix, regi
   return REGIO_OK;
 }
 
-static regio_err_t build_level(regio_result_t *res, regio_level_t *level, int prefix, int may_steal, regio_ctx_t *ctx) {
+/* The level's rows on this process: codes, employment matrix, local sector totals. */
+static regio_err_t build_level_rows(regio_result_t *res, regio_level_t *level, int prefix, int may_steal,
+                                    regio_ctx_t *ctx) {
   regio_aggregate_t *agg = res->agg;
   const size_t D = agg->districts.count, S_full = agg->sectors.count;
   const int T = regio_ctx_threads(ctx);
@@ -86,11 +89,24 @@ static regio_err_t build_level(regio_result_t *res, regio_level_t *level, int pr
 
   level->sector_employment = calloc(S ? S : 1, sizeof(int64_t));
   level->lq = malloc(((D * S) > 0 ? D * S : 1) * sizeof(double));
-  REGIO_CHECK(ctx, level->sector_employment && level->lq, REGIO_ERR_NOMEM, "out of memory for level %s", level->name);
-  for (size_t d = 0; d < D; d++) {
+  err = level->sector_employment && level->lq
+            ? REGIO_OK
+            : REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for level %s", level->name);
+  for (size_t d = 0; !err && d < D; d++) {
     const int64_t *row = level->employment + d * S;
     for (size_t s = 0; s < S; s++) level->sector_employment[s] += row[s]; /* <= E: no overflow */
   }
+  return err;
+}
+
+static regio_err_t build_level(regio_result_t *res, regio_level_t *level, int prefix, int may_steal, regio_ctx_t *ctx) {
+  /* national totals: the other ranks' blocks added, exactly (every rank agrees first, so that one
+   * that failed alone stops them all) */
+  regio_dist_t *dist = regio_ctx_dist(ctx);
+  REGIO_TRY(regio_dist_agree(dist, build_level_rows(res, level, prefix, may_steal, ctx), ctx));
+  const size_t D = res->agg->districts.count, S = level->sectors.count;
+  const int T = regio_ctx_threads(ctx);
+  REGIO_TRY(regio_dist_allreduce_i64(dist, level->sector_employment, S, REGIO_DIST_SUM, NULL, ctx));
 #pragma omp parallel for num_threads(T) schedule(static)
   for (size_t d = 0; d < D; d++)
     regio_lq_row(level->employment + d * S, res->district_employment[d], level->sector_employment,
@@ -144,6 +160,9 @@ regio_err_t regio_indices_compute(regio_aggregate_t **aggp, const regio_indices_
   *aggp = NULL;
   res->district_offset = res->agg->district_offset;
   res->n_districts_global = res->agg->n_districts_global;
+  /* an aggregate built by hand for one process may leave the block unset */
+  if (res->n_districts_global < res->district_offset + res->agg->districts.count)
+    res->n_districts_global = res->district_offset + res->agg->districts.count;
   res->variety.coarse_level = -1;
   regio_err_t err = REGIO_OK;
   regio_aggregate_t *agg = res->agg;
@@ -175,7 +194,8 @@ regio_err_t regio_indices_compute(regio_aggregate_t **aggp, const regio_indices_
                       opts->variety_fine, opts->variety_coarse);
     goto fail;
   }
-  if (D == 0 || S == 0) {
+  regio_dist_t *dist = regio_ctx_dist(ctx);
+  if (res->n_districts_global == 0 || S == 0) {
     int64_t read = 0;
     for (size_t f = 0; f < agg->n_inputs; f++) read += agg->inputs[f].rows_read;
     if (agg->n_inputs == 1 && read == 0)
@@ -189,30 +209,53 @@ regio_err_t regio_indices_compute(regio_aggregate_t **aggp, const regio_indices_
     goto fail;
   }
 
-  /* district and national totals, exact */
-  res->district_employment = calloc(D, sizeof(int64_t));
-  if (!res->district_employment) {
-    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
-    goto fail;
-  }
-  for (size_t d = 0; d < D; d++) {
+  /* district and national totals, exact (the national total over all ranks' blocks: the first
+   * district whose own total overflows is named, whatever the ranks) */
+  res->district_employment = calloc(D ? D : 1, sizeof(int64_t));
+  if (!res->district_employment) err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+  int64_t checks[2] = {INT64_MAX, 0}; /* the first district (global index) that overflows; national overflow */
+  for (size_t d = 0; !err && d < D; d++) {
     int64_t sum = 0;
     for (size_t s = 0; s < S; s++) {
       if (__builtin_add_overflow(sum, agg->employment[d * S + s], &sum)) {
-        err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "employment of district %.*s exceeds the 64-bit fixed-point range",
-                          (int)regio_codes_len(&agg->districts, d), regio_codes_at(&agg->districts, d));
-        goto fail;
+        checks[0] = (int64_t)(res->district_offset + d);
+        break;
       }
     }
+    if (checks[0] != INT64_MAX) break;
     res->district_employment[d] = sum;
     if (__builtin_add_overflow(res->total_employment, sum, &res->total_employment)) {
+      checks[1] = 1;
+      res->total_employment = INT64_MAX;
+    }
+  }
+  if ((err = regio_dist_agree(dist, err, ctx))) goto fail;
+  if ((err = regio_dist_allreduce_i64(dist, checks, 1, REGIO_DIST_MIN, NULL, ctx))) goto fail;
+  if (checks[0] != INT64_MAX) {
+    /* the name: only the owner has it; it is passed on by the agreement */
+    const size_t d = (size_t)checks[0] - res->district_offset;
+    regio_err_t mine =
+        checks[0] >= (int64_t)res->district_offset && (size_t)checks[0] - res->district_offset < D
+            ? REGIO_ERROR(ctx, REGIO_ERR_INPUT, "employment of district %.*s exceeds the 64-bit fixed-point range",
+                          (int)regio_codes_len(&agg->districts, d), regio_codes_at(&agg->districts, d))
+            : REGIO_OK;
+    err = regio_dist_agree(dist, mine, ctx);
+    if (!err) err = REGIO_ERROR(ctx, REGIO_ERR_INTERNAL, "a district's overflow was lost between ranks");
+    goto fail;
+  }
+  {
+    size_t overflow = SIZE_MAX;
+    if ((err = regio_dist_allreduce_i64(dist, &checks[1], 1, REGIO_DIST_MAX, NULL, ctx))) goto fail;
+    if ((err = regio_dist_allreduce_i64(dist, &res->total_employment, 1, REGIO_DIST_SUM, &overflow, ctx))) goto fail;
+    if (checks[1] || overflow != SIZE_MAX) {
       err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "national employment exceeds the 64-bit fixed-point range");
       goto fail;
     }
   }
   if (res->total_employment == 0) {
     err = REGIO_ERROR(ctx, REGIO_ERR_INPUT,
-                      "total employment is zero in all %zu districts: location quotients and variety are undefined", D);
+                      "total employment is zero in all %zu districts: location quotients and variety are undefined",
+                      res->n_districts_global);
     goto fail;
   }
 
@@ -239,28 +282,24 @@ regio_err_t regio_indices_compute(regio_aggregate_t **aggp, const regio_indices_
   if (coarse >= fine) coarse = -1;
   res->variety.fine_level = fine;
   res->variety.coarse_level = coarse;
-  if ((err = compute_variety(res, ctx))) goto fail;
+  err = compute_variety(res, ctx); /* a failure here is agreed below, with the specialisation's */
 
   /* specialisation of districts and localisation of sectors, at every level */
   res->specialised_lq = opts->specialised_lq > 0 ? opts->specialised_lq : REGIO_SPECIALISED_LQ;
   res->specialised_min_milli = opts->specialised_min_milli;
-  if (agg->district_micro_establishments) {
-    res->micro_share = malloc(D * sizeof(double));
-    if (!res->micro_share) {
-      err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
-      goto fail;
-    }
-    for (size_t d = 0; d < D; d++)
+  if (!err && agg->district_micro_establishments) {
+    res->micro_share = malloc((D ? D : 1) * sizeof(double));
+    if (!res->micro_share) err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+    for (size_t d = 0; !err && d < D; d++)
       res->micro_share[d] = agg->district_establishments[d] > 0 ? (double)agg->district_micro_establishments[d] /
                                                                       (double)agg->district_establishments[d]
                                                                 : NAN;
   }
-  if (agg->n_actors > 0) { /* helix diversity: entropy over the actor types, in their sorted order */
-    res->helix_diversity = malloc(D * sizeof(double));
-    if (!res->helix_diversity) {
-      err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
-      goto fail;
-    }
+  if (!err && agg->n_actors > 0) { /* helix diversity: entropy over the actor types, in their sorted order */
+    res->helix_diversity = malloc((D ? D : 1) * sizeof(double));
+    if (!res->helix_diversity) err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+  }
+  if (!err && agg->n_actors > 0) {
     const size_t A = (size_t)agg->n_actors;
     for (size_t d = 0; d < D; d++) {
       const int64_t *e = agg->district_actor_employment + d * A;
@@ -275,8 +314,9 @@ regio_err_t regio_indices_compute(regio_aggregate_t **aggp, const regio_indices_
       res->helix_diversity[d] = total > 0 ? h : NAN;
     }
   }
+  for (int i = 0; !err && i < res->n_levels; i++) err = regio_specialisation_compute(res, &res->levels[i], ctx);
+  if ((err = regio_dist_agree(dist, err, ctx))) goto fail;
   for (int i = 0; i < res->n_levels; i++) {
-    if ((err = regio_specialisation_compute(res, &res->levels[i], ctx))) goto fail;
     if ((err = regio_localisation_compute(res, &res->levels[i], ctx))) goto fail;
   }
   regio_ctx_progress(ctx, "indices", 1.0);

@@ -7,8 +7,10 @@
  * the thread count. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "indices/indices_impl.h"
+#include "regio/dist.h"
 #include "regio/indices.h"
 
 /* A district in the Lorenz order of one sector: ascending E_ds / E_d, compared exactly, ties by
@@ -143,41 +145,34 @@ static void free_localisation(regio_localisation_t *lo) {
   free(lo->maurel_sedillot);
 }
 
-regio_err_t regio_localisation_compute(regio_result_t *res, regio_level_t *level, regio_ctx_t *ctx) {
-  const size_t D = res->agg->districts.count, S = level->sectors.count;
-  const size_t nS = S ? S : 1;
-  regio_localisation_t *lo = &level->localisation;
-  lo->hoover = malloc(nS * sizeof(double));
-  lo->gini = malloc(nS * sizeof(double));
-  lo->concentration = malloc(nS * sizeof(double));
-  lo->plant_herfindahl = malloc(nS * sizeof(double));
-  lo->ellison_glaeser = malloc(nS * sizeof(double));
-  lo->maurel_sedillot = malloc(nS * sizeof(double));
-  if (!lo->hoover || !lo->gini || !lo->concentration || !lo->plant_herfindahl || !lo->ellison_glaeser ||
-      !lo->maurel_sedillot)
-    return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the localisation indices of level %s", level->name);
+/* The indices of sectors [s0, s1) from a column block of the matrix: employment[d * stride + s - s0]
+ * over all n_districts districts, in district order; results written at index s. */
+static regio_err_t localisation_block(const int64_t *employment, size_t stride, size_t n_districts,
+                                      const int64_t *district_totals, const regio_level_t *level,
+                                      int64_t national_total, size_t s0, size_t s1, regio_localisation_t *lo,
+                                      regio_ctx_t *ctx) {
   /* sum_d x_d^2, serially in district order */
   double sum_x2 = 0.0;
-  const double national = (double)res->total_employment;
-  for (size_t d = 0; d < D; d++) {
-    const double x = (double)res->district_employment[d] / national;
+  const double national = (double)national_total;
+  for (size_t d = 0; d < n_districts; d++) {
+    const double x = (double)district_totals[d] / national;
     sum_x2 += x * x;
   }
   const int T = regio_ctx_threads(ctx);
   int out_of_memory = 0;
 #pragma omp parallel num_threads(T)
   {
-    lorenz_entry_t *scratch = malloc((D ? D : 1) * sizeof *scratch);
+    lorenz_entry_t *scratch = malloc((n_districts ? n_districts : 1) * sizeof *scratch);
     if (!scratch) {
 #pragma omp atomic write
       out_of_memory = 1;
     }
 #pragma omp for schedule(dynamic, 16)
-    for (size_t s = 0; s < S; s++) {
+    for (size_t s = s0; s < s1; s++) {
       if (!scratch) continue;
       regio_localisation_sector_t one;
-      regio_localisation_sector(level->employment + s, S, D, res->district_employment, level->sector_employment[s],
-                                res->total_employment, sum_x2,
+      regio_localisation_sector(employment + (s - s0), stride, n_districts, district_totals,
+                                level->sector_employment[s], national_total, sum_x2,
                                 level->sector_size_squares ? &level->sector_size_squares[s] : NULL, scratch, &one);
       lo->hoover[s] = one.hoover;
       lo->gini[s] = one.gini;
@@ -191,6 +186,126 @@ regio_err_t regio_localisation_compute(regio_result_t *res, regio_level_t *level
   if (out_of_memory)
     return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the localisation indices of level %s", level->name);
   return REGIO_OK;
+}
+
+/* Distributed mode: a sector's indices need its whole column, over every district. The matrix is
+ * transposed by blocks: rank q receives the non-zero cells of sectors [S q / P, S (q + 1) / P) from
+ * every rank, computes their indices exactly as one process would (same values, same district
+ * order), and the results are gathered. Collective. */
+typedef struct column_cell {
+  uint32_t district, sector; /* global district, sector within the receiver's block */
+  int64_t employment;
+} column_cell_t;
+
+static regio_err_t localisation_dist(regio_result_t *res, regio_level_t *level, regio_ctx_t *ctx) {
+  regio_dist_t *dist = regio_ctx_dist(ctx);
+  const int P = regio_dist_size(dist), rank = regio_dist_rank(dist);
+  const size_t D = res->agg->districts.count, S = level->sectors.count, Dg = res->n_districts_global;
+  const size_t d0 = res->district_offset;
+  regio_localisation_t *lo = &level->localisation;
+  regio_err_t err = REGIO_OK;
+  int64_t *totals = NULL, *block = NULL;
+  size_t *send_bytes = calloc((size_t)P, sizeof *send_bytes), *fill = calloc((size_t)P, sizeof *fill);
+  size_t *first_sector = malloc(((size_t)P + 1) * sizeof *first_sector);
+  size_t *recv_bytes = NULL;
+  column_cell_t *send = NULL, *recv = NULL;
+  double *mine = NULL, *all = NULL;
+  if (!send_bytes || !fill || !first_sector) err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+  if ((err = regio_dist_agree(dist, err, ctx))) goto done;
+  /* every district's total, in district order */
+  if ((err = regio_dist_allgatherv(dist, res->district_employment, D * sizeof(int64_t), (void **)&totals, NULL, NULL,
+                                   ctx)))
+    goto done;
+  for (int q = 0; q <= P; q++) first_sector[q] = S * (size_t)q / (size_t)P;
+  for (int pass = 0; pass < 2; pass++) {
+    for (size_t d = 0; d < D; d++) {
+      const int64_t *row = level->employment + d * S;
+      int q = 0;
+      for (size_t s = 0; s < S; s++) {
+        while (s >= first_sector[q + 1]) q++;
+        if (!row[s]) continue;
+        if (pass == 0)
+          send_bytes[q] += sizeof(column_cell_t);
+        else
+          send[fill[q]++] = (column_cell_t){(uint32_t)(d0 + d), (uint32_t)(s - first_sector[q]), row[s]};
+      }
+    }
+    if (pass == 0) {
+      size_t total = 0;
+      for (int q = 0; q < P; q++) {
+        fill[q] = total / sizeof(column_cell_t);
+        total += send_bytes[q];
+      }
+      send = malloc(total ? total : 1);
+      err = send ? REGIO_OK : REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory transposing level %s", level->name);
+      if ((err = regio_dist_agree(dist, err, ctx))) goto done;
+    }
+  }
+  if ((err = regio_dist_alltoallv(dist, send, send_bytes, (void **)&recv, &recv_bytes, ctx))) goto done;
+  free(send);
+  send = NULL;
+  const size_t s0 = first_sector[rank], s1 = first_sector[rank + 1], width = s1 - s0;
+  block = calloc(Dg * width > 0 ? Dg * width : 1, sizeof *block);
+  err = block ? REGIO_OK
+              : REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for %zu x %zu columns of level %s", Dg, width,
+                            level->name);
+  if (!err) {
+    size_t n = 0;
+    for (int q = 0; q < P; q++) n += recv_bytes[q] / sizeof(column_cell_t);
+    for (size_t i = 0; i < n; i++) block[(size_t)recv[i].district * width + recv[i].sector] = recv[i].employment;
+    err = localisation_block(block, width, Dg, totals, level, res->total_employment, s0, s1, lo, ctx);
+  }
+  if ((err = regio_dist_agree(dist, err, ctx))) goto done;
+  /* the six indices of every sector block, gathered into every rank's arrays */
+  mine = malloc((width ? width : 1) * 6 * sizeof *mine);
+  err = mine ? REGIO_OK : REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+  if ((err = regio_dist_agree(dist, err, ctx))) goto done;
+  {
+    double *const arrays[6] = {lo->hoover,          lo->gini,           lo->concentration, lo->plant_herfindahl,
+                               lo->ellison_glaeser, lo->maurel_sedillot};
+    for (int k = 0; k < 6; k++) memcpy(mine + (size_t)k * width, arrays[k] + s0, width * sizeof *mine);
+    if ((err = regio_dist_allgatherv(dist, mine, width * 6 * sizeof *mine, (void **)&all, NULL, NULL, ctx))) goto done;
+    for (int q = 0; q < P; q++) {
+      const size_t a = first_sector[q], w = first_sector[q + 1] - a;
+      const double *from = all + a * 6; /* the blocks before q hold 6 * a values */
+      for (int k = 0; k < 6; k++) memcpy(arrays[k] + a, from + (size_t)k * w, w * sizeof *from);
+    }
+  }
+done:
+  free(totals);
+  free(block);
+  free(send_bytes);
+  free(fill);
+  free(first_sector);
+  free(recv_bytes);
+  free(send);
+  free(recv);
+  free(mine);
+  free(all);
+  return err;
+}
+
+regio_err_t regio_localisation_compute(regio_result_t *res, regio_level_t *level, regio_ctx_t *ctx) {
+  const size_t D = res->agg->districts.count, S = level->sectors.count;
+  const size_t nS = S ? S : 1;
+  regio_localisation_t *lo = &level->localisation;
+  lo->hoover = malloc(nS * sizeof(double));
+  lo->gini = malloc(nS * sizeof(double));
+  lo->concentration = malloc(nS * sizeof(double));
+  lo->plant_herfindahl = malloc(nS * sizeof(double));
+  lo->ellison_glaeser = malloc(nS * sizeof(double));
+  lo->maurel_sedillot = malloc(nS * sizeof(double));
+  regio_err_t err = REGIO_OK;
+  if (!lo->hoover || !lo->gini || !lo->concentration || !lo->plant_herfindahl || !lo->ellison_glaeser ||
+      !lo->maurel_sedillot)
+    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the localisation indices of level %s", level->name);
+  if (regio_dist_size(regio_ctx_dist(ctx)) > 1) {
+    if ((err = regio_dist_agree(regio_ctx_dist(ctx), err, ctx))) return err;
+    return localisation_dist(res, level, ctx);
+  }
+  if (err) return err;
+  return localisation_block(level->employment, S, D, res->district_employment, level, res->total_employment, 0, S, lo,
+                            ctx);
 }
 
 void regio_localisation_free(regio_level_t *level) {

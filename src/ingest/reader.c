@@ -23,6 +23,7 @@
 
 #include "aggregate/tables_impl.h"
 #include "ingest/csv_impl.h"
+#include "regio/dist.h"
 #include "regio/ingest.h"
 
 enum {
@@ -89,8 +90,9 @@ typedef struct run_state {
   const file_setup_t *setup;
   worker_t *workers;
   int n_threads;
-  int64_t stop_offset; /* lowest error offset found so far (fail policy); read atomically */
-  EVP_MD_CTX *sha;     /* hashing the raw bytes of a plain file inside the parse phase, or NULL */
+  int64_t stop_offset;  /* lowest error offset found so far (fail policy); read atomically */
+  EVP_MD_CTX *sha;      /* hashing the raw bytes of a plain file inside the parse phase, or NULL */
+  int64_t error_offset; /* where in the file the error reported was found (0: the file as a whole) */
 } run_state_t;
 
 static const struct {
@@ -750,11 +752,21 @@ typedef struct source {
   int64_t compressed_read;
 } source_t;
 
+/* The part of a file this rank reads in the distributed mode (NULL: all of it). A plain file is
+ * cut into byte ranges, one per rank; a gzip file, which cannot be cut, is read whole by one rank
+ * (whole = 1) and skipped by the others (skip = 1). */
+typedef struct file_share {
+  int64_t begin, end;           /* plain: this rank's byte range */
+  int begin_parity, end_parity; /* quotes before begin / end, mod 2 */
+  int whole, skip;
+  int hash; /* this rank computes the file's SHA-256 */
+} file_share_t;
+
 static regio_err_t io_error(regio_ctx_t *ctx, const char *what, const char *path, int err) {
   return REGIO_ERROR(ctx, REGIO_ERR_IO, "%s '%s': %s", what, path, strerror(err));
 }
 
-static regio_err_t source_open(source_t *src, const char *path, regio_ctx_t *ctx) {
+static regio_err_t source_open(source_t *src, const char *path, int advise, regio_ctx_t *ctx) {
   memset(src, 0, sizeof *src);
   src->path = path;
   /* non-blocking, so that a FIFO without a writer is refused below instead of waiting forever */
@@ -773,7 +785,9 @@ static regio_err_t source_open(source_t *src, const char *path, regio_ctx_t *ctx
   if (!src->gzip) {
     void *map = mmap(NULL, (size_t)src->size, PROT_READ, MAP_PRIVATE, src->fd, 0);
     if (map == MAP_FAILED) return io_error(ctx, "cannot map input", path, errno);
-    madvise(map, (size_t)src->size, MADV_SEQUENTIAL | MADV_WILLNEED);
+    /* the whole file is read ahead when one process reads it all (a rank of the distributed mode
+     * reads a part: advise = 0, the caller advises its range) */
+    madvise(map, (size_t)src->size, advise ? MADV_SEQUENTIAL | MADV_WILLNEED : MADV_SEQUENTIAL);
     src->map = map;
   } else {
     src->zin = malloc(GZIP_READ_BYTES);
@@ -1029,6 +1043,7 @@ static regio_err_t report_worker_error(run_state_t *run, regio_ctx_t *ctx) {
     if (w->error_code != REGIO_OK && (!first || w->error_offset < first->error_offset)) first = w;
   }
   if (!first) return REGIO_OK;
+  run->error_offset = first->error_offset;
   if (first->error_code == REGIO_ERR_NOMEM)
     return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "%s: %s", run->setup->path, first->error_message);
   return REGIO_ERROR(ctx, first->error_code, "%s:%lld: %s", run->setup->path,
@@ -1060,18 +1075,30 @@ static regio_err_t unbalanced_error(const file_setup_t *s, const char *text, siz
                      s->path, line);
 }
 
-/* Runs the block loop over one plain (memory-mapped) file. */
-static regio_err_t read_plain(run_state_t *run, source_t *src, file_setup_t *s, size_t block_bytes, regio_ctx_t *ctx) {
+/* Runs the block loop over one plain (memory-mapped) file, or over the part of it that this rank
+ * reads in the distributed mode: the records that start in the byte range [share->begin,
+ * share->end) of the file, share->begin_parity / end_parity being the parity of the quotes before
+ * either end (so that the record boundaries are found exactly as one process would find them). */
+static regio_err_t read_plain(run_state_t *run, source_t *src, file_setup_t *s, size_t block_bytes,
+                              const file_share_t *share, regio_ctx_t *ctx) {
   const size_t size = (size_t)src->size;
   size_t header_bytes = 0;
   REGIO_TRY(setup_header(s, src->map, size, &header_bytes, ctx));
   if (run->sha) EVP_DigestUpdate(run->sha, src->map, header_bytes);
-  size_t pos = header_bytes, window = block_bytes, tail = 0;
-  if (pos == size) return REGIO_OK; /* a header without data rows */
+  size_t pos = header_bytes, end = size;
+  if (share) {
+    size_t a = first_record_start(src->map, (size_t)share->begin, size, share->begin_parity);
+    size_t b = first_record_start(src->map, (size_t)share->end, size, share->end_parity);
+    pos = a > header_bytes ? a : header_bytes;
+    end = b > header_bytes ? b : header_bytes;
+    if (end > pos) madvise((void *)(((uintptr_t)src->map + pos) & ~(uintptr_t)4095), end - pos + 4096, MADV_WILLNEED);
+  }
+  size_t window = block_bytes, tail = 0;
+  if (pos >= end) return REGIO_OK; /* a header without data rows, or no record starts in this part */
   int unbalanced = 0;
-  while (pos < size) {
-    size_t len = size - pos < window ? size - pos : window;
-    int at_end = pos + len == size;
+  while (pos < end) {
+    size_t len = end - pos < window ? end - pos : window;
+    int at_end = pos + len == end;
     size_t used = process_block(run, src->map + pos, len, at_end, (int64_t)pos, &tail, &unbalanced);
     REGIO_TRY(report_worker_error(run, ctx));
     if (at_end) {
@@ -1089,7 +1116,8 @@ static regio_err_t read_plain(run_state_t *run, source_t *src, file_setup_t *s, 
     window = block_bytes;
     regio_ctx_progress(ctx, "reading", (double)pos / (double)size);
   }
-  return unbalanced_error(s, src->map + pos + tail, size - pos - tail, (int64_t)(pos + tail), ctx);
+  run->error_offset = (int64_t)(pos + tail);
+  return unbalanced_error(s, src->map + pos + tail, end - pos - tail, (int64_t)(pos + tail), ctx);
 }
 
 /* Runs the block loop over a gzip file: inflate into a buffer, parse its complete records, carry
@@ -1154,6 +1182,7 @@ static regio_err_t read_gzip(run_state_t *run, source_t *src, file_setup_t *s, s
       cap *= 2;
     }
   }
+  run->error_offset = base + (int64_t)used;
   err = unbalanced_error(s, buf + used, filled - used, base + (int64_t)used, ctx);
 done:
   free(buf);
@@ -1168,33 +1197,57 @@ static void hex_digest(EVP_MD_CTX *sha, char out[65]) {
   out[64] = '\0';
 }
 
+/* The SHA-256 of a whole file, read apart from the parsing (a rank of the distributed mode that
+ * parses only part of a plain file). */
+static regio_err_t hash_whole_file(const char *path, EVP_MD_CTX *sha, regio_ctx_t *ctx) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return io_error(ctx, "cannot open input", path, errno);
+  enum { CHUNK = 1 << 20 };
+  unsigned char *chunk = malloc(CHUNK);
+  regio_err_t err = REGIO_OK;
+  if (!chunk) err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+  ssize_t got = 0;
+  while (!err && (got = read(fd, chunk, CHUNK)) > 0) EVP_DigestUpdate(sha, chunk, (size_t)got);
+  if (!err && got < 0) err = io_error(ctx, "cannot read input", path, errno);
+  free(chunk);
+  close(fd);
+  return err;
+}
+
 static regio_err_t read_file(run_state_t *run, const char *path, const regio_ingest_opts_t *opts,
-                             regio_input_stats_t *stats, regio_ctx_t *ctx) {
+                             const file_share_t *share, regio_input_stats_t *stats, regio_ctx_t *ctx) {
   file_setup_t setup;
   memset(&setup, 0, sizeof setup);
   setup.path = path;
   setup.opts = opts;
   run->setup = &setup;
   run->stop_offset = INT64_MAX;
+  run->error_offset = 0;
   for (int t = 0; t < run->n_threads; t++) worker_reset_file(&run->workers[t]);
 
   source_t src;
-  regio_err_t err = source_open(&src, path, ctx);
+  regio_err_t err = source_open(&src, path, !share || share->whole, ctx);
   EVP_MD_CTX *sha = NULL;
-  if (!err && opts->checksum) {
+  const int hashing = opts->checksum && (!share || share->hash);
+  if (!err && hashing) {
     sha = EVP_MD_CTX_new();
     if (!sha || EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1)
       err = REGIO_ERROR(ctx, REGIO_ERR_INTERNAL, "cannot start SHA-256");
   }
-  if (!err) {
+  if (!err && share && share->skip) { /* a gzip file another rank reads */
+  } else if (!err) {
     size_t block_bytes = opts->block_bytes ? opts->block_bytes : (size_t)run->n_threads * BLOCK_BYTES_PER_THREAD;
     if (src.gzip) {
       src.sha = sha;
       run->sha = NULL;
       err = read_gzip(run, &src, &setup, block_bytes, ctx);
+    } else if (share && !share->whole) {
+      run->sha = NULL;
+      err = read_plain(run, &src, &setup, block_bytes, share, ctx);
+      if (!err && sha) err = hash_whole_file(path, sha, ctx);
     } else {
       run->sha = sha;
-      err = read_plain(run, &src, &setup, block_bytes, ctx);
+      err = read_plain(run, &src, &setup, block_bytes, NULL, ctx);
     }
   }
   if (!err && sha && src.gzip) {
@@ -1242,6 +1295,153 @@ static regio_err_t read_file(run_state_t *run, const char *path, const regio_ing
   return err;
 }
 
+/* Distributed mode: which part of each file this rank reads. Plain files are cut into P equal byte
+ * ranges; the quotes of each range are counted here (reading the range once, which also brings it
+ * into the page cache) and gathered, so every rank knows the quote parity at both ends of its
+ * range and finds the same record boundaries one process would. Gzip files go whole to the rank
+ * with the fewest gzip bytes so far, largest files first (ties: the lower rank, the earlier file).
+ * A file that cannot be opened here is left to read_file to report. Collective. */
+static regio_err_t plan_shares(const char *const *paths, size_t n, regio_dist_t *dist, file_share_t **out,
+                               regio_ctx_t *ctx) {
+  const int P = regio_dist_size(dist), rank = regio_dist_rank(dist);
+  file_share_t *shares = calloc(n ? n : 1, sizeof *shares);
+  int64_t *size = calloc(n ? n : 1, sizeof *size);
+  uint8_t *gzip = calloc(n ? n : 1, 1), *parity = calloc(n ? n : 1, 1);
+  regio_err_t err = REGIO_OK;
+  if (!shares || !size || !gzip || !parity) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+    goto done;
+  }
+  for (size_t f = 0; f < n; f++) {
+    int fd = open(paths[f], O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0) continue;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+      size[f] = st.st_size;
+      unsigned char magic[2] = {0, 0};
+      gzip[f] = pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+      const int64_t begin = size[f] / P * rank, end = rank == P - 1 ? size[f] : size[f] / P * (rank + 1);
+      if (!gzip[f] && end > begin) {
+        void *map = mmap(NULL, (size_t)size[f], PROT_READ, MAP_PRIVATE, fd, 0);
+        if (map != MAP_FAILED) {
+          madvise(map, (size_t)size[f], MADV_SEQUENTIAL);
+          parity[f] = (uint8_t)(count_quotes((const char *)map + begin, (size_t)(end - begin)) & 1);
+          munmap(map, (size_t)size[f]);
+        }
+      }
+      shares[f].begin = begin;
+      shares[f].end = end;
+    }
+    close(fd);
+  }
+  uint8_t *all = NULL;
+  if ((err = regio_dist_allgatherv(dist, parity, n, (void **)&all, NULL, NULL, ctx))) goto done;
+  int64_t *load = calloc((size_t)P, sizeof *load);
+  size_t *order = malloc((n ? n : 1) * sizeof *order);
+  if (!load || !order) {
+    free(all);
+    free(load);
+    free(order);
+    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+    goto done;
+  }
+  size_t n_gzip = 0;
+  for (size_t f = 0; f < n; f++) {
+    int before = 0;
+    for (int r = 0; r < rank; r++) before ^= all[(size_t)r * n + f];
+    shares[f].begin_parity = before;
+    shares[f].end_parity = before ^ parity[f];
+    shares[f].hash = (int)(f % (size_t)P) == rank;
+    if (gzip[f]) order[n_gzip++] = f;
+  }
+  for (size_t i = 1; i < n_gzip; i++) /* largest first, then file order: insertion sort, few files */
+    for (size_t j = i; j > 0 && size[order[j - 1]] < size[order[j]]; j--) {
+      size_t x = order[j];
+      order[j] = order[j - 1];
+      order[j - 1] = x;
+    }
+  for (size_t i = 0; i < n_gzip; i++) {
+    int least = 0;
+    for (int r = 1; r < P; r++)
+      if (load[r] < load[least]) least = r;
+    load[least] += size[order[i]];
+    file_share_t *sh = &shares[order[i]];
+    sh->whole = least == rank;
+    sh->skip = !sh->whole;
+    sh->hash = sh->whole;
+  }
+  free(all);
+  free(load);
+  free(order);
+done:
+  free(size);
+  free(gzip);
+  free(parity);
+  if (err) {
+    free(shares);
+    return err;
+  }
+  *out = shares;
+  return REGIO_OK;
+}
+
+/* Distributed mode: the statistics of every file summed over the ranks (the first skipped line per
+ * reason is the lowest any rank found; the checksum comes from the rank that computed it).
+ * Collective. */
+static regio_err_t combine_input_stats(regio_aggregate_t *agg, const file_share_t *shares, regio_dist_t *dist,
+                                       regio_ctx_t *ctx) {
+  const size_t F = agg->n_inputs, per = 2 + 2 * REGIO_SKIP_COUNT + 1;
+  int64_t *sums = calloc(F * per, sizeof *sums);
+  char *digests = calloc(F ? F : 1, 65);
+  REGIO_CHECK(ctx, sums && digests, REGIO_ERR_NOMEM, "out of memory");
+  for (size_t f = 0; f < F; f++) {
+    const regio_input_stats_t *st = &agg->inputs[f];
+    int64_t *v = sums + f * per;
+    v[0] = st->rows_read;
+    v[1] = st->rows_used;
+    for (int r = 0; r < REGIO_SKIP_COUNT; r++) {
+      v[2 + r] = st->skipped[r];
+      /* the lowest line: negated for a MAX reduction that also keeps "none" (0) lowest */
+      v[2 + REGIO_SKIP_COUNT + r] = st->first_skipped_line[r] > 0 ? -st->first_skipped_line[r] : INT64_MIN;
+    }
+    v[2 + 2 * REGIO_SKIP_COUNT] = (unsigned char)st->delimiter;
+    if (shares[f].hash) memcpy(digests + f * 65, st->sha256, 65);
+  }
+  regio_err_t err = REGIO_OK;
+  int64_t *counts = malloc(F * (2 + REGIO_SKIP_COUNT) * sizeof *counts);
+  int64_t *lines = malloc(F * (REGIO_SKIP_COUNT + 1) * sizeof *lines);
+  char *all = NULL;
+  if (!counts || !lines) err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+  for (size_t f = 0; !err && f < F; f++) {
+    memcpy(counts + f * (2 + REGIO_SKIP_COUNT), sums + f * per, (2 + REGIO_SKIP_COUNT) * sizeof *counts);
+    memcpy(lines + f * (REGIO_SKIP_COUNT + 1), sums + f * per + 2 + REGIO_SKIP_COUNT,
+           (REGIO_SKIP_COUNT + 1) * sizeof *lines);
+  }
+  if (!err) err = regio_dist_allreduce_i64(dist, counts, F * (2 + REGIO_SKIP_COUNT), REGIO_DIST_SUM, NULL, ctx);
+  if (!err) err = regio_dist_allreduce_i64(dist, lines, F * (REGIO_SKIP_COUNT + 1), REGIO_DIST_MAX, NULL, ctx);
+  if (!err) err = regio_dist_allgatherv(dist, digests, F * 65, (void **)&all, NULL, NULL, ctx);
+  const int P = regio_dist_size(dist);
+  for (size_t f = 0; !err && f < F; f++) {
+    regio_input_stats_t *st = &agg->inputs[f];
+    const int64_t *c = counts + f * (2 + REGIO_SKIP_COUNT), *l = lines + f * (REGIO_SKIP_COUNT + 1);
+    st->rows_read = c[0];
+    st->rows_used = c[1];
+    for (int r = 0; r < REGIO_SKIP_COUNT; r++) {
+      st->skipped[r] = c[2 + r];
+      st->first_skipped_line[r] = l[r] == INT64_MIN ? 0 : -l[r];
+    }
+    st->delimiter = (char)l[REGIO_SKIP_COUNT];
+    for (int r = 0; r < P; r++) /* only the rank that hashed the file has a digest */
+      if (all[((size_t)r * F + f) * 65] != '\0') memcpy(st->sha256, all + ((size_t)r * F + f) * 65, 65);
+  }
+  free(all);
+  free(counts);
+  free(lines);
+  free(sums);
+  free(digests);
+  return err;
+}
+
 regio_err_t regio_ingest_files(const char *const *paths, size_t n_paths, const regio_ingest_opts_t *opts,
                                regio_ctx_t *ctx, regio_aggregate_t **out) {
   *out = NULL;
@@ -1254,26 +1454,30 @@ regio_err_t regio_ingest_files(const char *const *paths, size_t n_paths, const r
               "--sector-digits must be between 1 and %d", REGIO_CODE_MAX);
 
   const int T = regio_ctx_threads(ctx);
+  regio_dist_t *dist = regio_ctx_dist(ctx);
+  const int P = regio_dist_size(dist);
   regio_aggregate_t *agg = calloc(1, sizeof *agg);
+  file_share_t *shares = NULL;
   run_state_t run;
   memset(&run, 0, sizeof run);
   run.n_threads = T;
   run.workers = calloc((size_t)T, sizeof *run.workers);
   regio_err_t err = REGIO_OK;
+  int64_t error_key = 0; /* the position of this rank's error in the input (distributed agreement) */
   if (!agg || !run.workers) {
     err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
-    goto fail;
+    goto read_done;
   }
   agg->inputs = calloc(n_paths, sizeof *agg->inputs);
   if (!agg->inputs) {
     err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
-    goto fail;
+    goto read_done;
   }
   agg->n_inputs = n_paths;
   for (int t = 0; t < T; t++) {
     if (regio_partial_init(&run.workers[t].partial) != 0) {
       err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
-      goto fail;
+      goto read_done;
     }
     run.workers[t].partial.track_sizes = opts->establishments_col == NULL;
   }
@@ -1281,21 +1485,40 @@ regio_err_t regio_ingest_files(const char *const *paths, size_t n_paths, const r
     agg->inputs[f].path = strdup(paths[f]);
     if (!agg->inputs[f].path) {
       err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
-      goto fail;
+      goto read_done;
     }
-    if ((err = read_file(&run, paths[f], opts, &agg->inputs[f], ctx))) goto fail;
   }
+  if (P > 1 && (err = plan_shares(paths, n_paths, dist, &shares, ctx))) goto read_done;
+  for (size_t f = 0; f < n_paths; f++) {
+    if ((err = read_file(&run, paths[f], opts, shares ? &shares[f] : NULL, &agg->inputs[f], ctx))) {
+      const int64_t position = run.error_offset < ((int64_t)1 << 40) ? run.error_offset : ((int64_t)1 << 40) - 1;
+      error_key = ((int64_t)f << 40) | position;
+      break;
+    }
+  }
+read_done:
+  if (P > 1) {
+    /* every rank stops here: the first error in file order wins, then the statistics of the files
+     * and the partial aggregates are combined across ranks */
+    err = regio_dist_agree_keyed(dist, err, error_key, ctx);
+    if (!err) err = regio_dist_agree(dist, combine_input_stats(agg, shares, dist, ctx), ctx);
+  }
+  if (err) goto fail;
   regio_ctx_progress(ctx, "merging", 1.0);
   {
     regio_partial_t *partials[T];
     for (int t = 0; t < T; t++) partials[t] = &run.workers[t].partial;
-    err = regio_partials_merge(partials, T, agg, ctx);
+    if (P > 1)
+      err = regio_partials_merge_dist(partials, T, opts->district_align_prefix, agg, ctx);
+    else
+      err = regio_partials_merge(partials, T, agg, ctx);
   }
-  if (!err) {
+  if (!err && P == 1) {
     agg->district_offset = 0;
     agg->n_districts_global = agg->districts.count;
   }
 fail:
+  free(shares);
   if (run.workers)
     for (int t = 0; t < T; t++) regio_partial_free(&run.workers[t].partial);
   free(run.workers);

@@ -14,10 +14,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "regio/dist.h"
 #include "regio/io.h"
 
 regio_io_regional_opts_t regio_io_regional_opts_default(void) {
-  regio_io_regional_opts_t o = {REGIO_IO_FLQ, REGIO_IO_FLQ_DELTA_DEFAULT, REGIO_IO_SOLVER_ITERATIVE, 0};
+  regio_io_regional_opts_t o = {REGIO_IO_FLQ, REGIO_IO_FLQ_DELTA_DEFAULT, REGIO_IO_SOLVER_ITERATIVE, 0, 0};
   return o;
 }
 
@@ -336,7 +337,10 @@ regio_err_t regio_io_regional_compute(const regio_io_table_t *table, const regio
                                       regio_ctx_t *ctx, regio_io_regional_t **out) {
   REGIO_CHECK(ctx, table && national && out && table->n >= 1 && national->n == table->n, REGIO_ERR_USAGE,
               "regionalization needs a national IO table and its analysis");
-  REGIO_CHECK(ctx, n_districts >= 1 && employment, REGIO_ERR_USAGE, "regionalization needs at least one district");
+  regio_dist_t *dist = regio_ctx_dist(ctx);
+  /* distributed: a rank may hold no district of its own */
+  REGIO_CHECK(ctx, (n_districts >= 1 || (regio_dist_size(dist) > 1 && n_districts == 0)) && employment, REGIO_ERR_USAGE,
+              "regionalization needs at least one district");
   *out = NULL;
   regio_io_regional_opts_t o = opts ? *opts : regio_io_regional_opts_default();
   if (o.method == 0) o.method = REGIO_IO_FLQ;
@@ -353,15 +357,17 @@ regio_err_t regio_io_regional_compute(const regio_io_table_t *table, const regio
   size_t N = (size_t)n, DN = (size_t)D * N;
   const char *const *codes = (const char *const *)table->sector_code;
 
-  for (int d = 0; d < D; d++)
-    for (int i = 0; i < n; i++) {
-      double e = employment[(size_t)d * N + (size_t)i];
-      REGIO_CHECK(ctx, isfinite(e) && e >= 0, REGIO_ERR_INPUT,
-                  "the employment of district %d in IO sector '%s' is %g: it must be a finite number >= 0", d + 1,
-                  codes[i], e);
-    }
-
   regio_err_t err = REGIO_OK;
+  for (int d = 0; d < D && !err; d++)
+    for (int i = 0; i < n && !err; i++) {
+      double e = employment[(size_t)d * N + (size_t)i];
+      if (!(isfinite(e) && e >= 0))
+        err = REGIO_ERROR(ctx, REGIO_ERR_INPUT,
+                          "the employment of district %d in IO sector '%s' is %g: it must be a finite number >= 0",
+                          o.district_offset + d + 1, codes[i], e);
+    }
+  REGIO_TRY(regio_dist_agree(dist, err, ctx));
+
   double *ec = NULL, *national_emp = NULL, *flops = NULL;
   int *status = NULL;
   regio_io_regional_t *r = calloc(1, sizeof *r);
@@ -371,32 +377,37 @@ regio_err_t regio_io_regional_compute(const regio_io_table_t *table, const regio
   r->method = o.method;
   r->delta = o.delta;
   r->solver = o.solver;
-  r->employment = malloc(DN * sizeof(double));
+  const size_t nDN = DN ? DN : 1, nD = D ? (size_t)D : 1;
+  r->employment = malloc(nDN * sizeof(double));
   r->national_share = calloc(N, sizeof(double));
-  r->lambda = malloc((size_t)D * sizeof(double));
-  r->empty_district = calloc((size_t)D, sizeof(int));
-  r->solver_sweeps = calloc((size_t)D, sizeof(int));
-  r->output_multiplier = malloc(DN * sizeof(double));
-  r->backward_linkage = malloc(DN * sizeof(double));
-  r->forward_linkage = malloc(DN * sizeof(double));
+  r->lambda = malloc(nD * sizeof(double));
+  r->empty_district = calloc(nD, sizeof(int));
+  r->solver_sweeps = calloc(nD, sizeof(int));
+  r->output_multiplier = malloc(nDN * sizeof(double));
+  r->backward_linkage = malloc(nDN * sizeof(double));
+  r->forward_linkage = malloc(nDN * sizeof(double));
   int have_e = table->employment != NULL;
-  if (have_e) r->employment_multiplier = malloc(DN * sizeof(double));
+  if (have_e) r->employment_multiplier = malloc(nDN * sizeof(double));
   ec = calloc(N, sizeof(double));
   national_emp = calloc(N, sizeof(double));
-  status = calloc((size_t)D, sizeof(int));
-  flops = calloc((size_t)D, sizeof(double));
+  status = calloc(nD, sizeof(int));
+  flops = calloc(nD, sizeof(double));
   if (!r->employment || !r->national_share || !r->lambda || !r->empty_district || !r->solver_sweeps ||
       !r->output_multiplier || !r->backward_linkage || !r->forward_linkage || (have_e && !r->employment_multiplier) ||
       !ec || !national_emp || !status || !flops) {
     err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the regional tables of %d districts x %d sectors", D, n);
-    goto cleanup;
   }
-  memcpy(r->employment, employment, DN * sizeof(double));
+  if ((err = regio_dist_agree(dist, err, ctx))) goto cleanup;
+  if (DN) memcpy(r->employment, employment, DN * sizeof(double));
 
-  /* The nation as the sum of the districts, in district order (independent of the threads). */
+  /* The nation as the sum of the districts, in district order (independent of the threads; in the
+   * distributed mode the running sums pass from rank to rank, so they are the same numbers). */
   double total = 0;
+  if ((err = regio_dist_chain_receive(dist, national_emp, N * sizeof(double), ctx))) goto cleanup;
   for (int d = 0; d < D; d++)
     for (int i = 0; i < n; i++) national_emp[i] += employment[(size_t)d * N + (size_t)i];
+  if ((err = regio_dist_chain_send(dist, national_emp, N * sizeof(double), ctx))) goto cleanup;
+  if ((err = regio_dist_bcast(dist, national_emp, N * sizeof(double), regio_dist_size(dist) - 1, ctx))) goto cleanup;
   for (int i = 0; i < n; i++) total += national_emp[i];
   if (!(total > 0)) {
     err = REGIO_ERROR(ctx, REGIO_ERR_INPUT,
@@ -497,11 +508,20 @@ regio_err_t regio_io_regional_compute(const regio_io_table_t *table, const regio
         status[d] == DISTRICT_OK)
       r->n_lu_fallbacks++;
     if (status[d] == DISTRICT_OK) continue;
+    const int number = o.district_offset + d + 1;
     err = status[d] == DISTRICT_NOMEM ? REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the regional work buffers")
           : status[d] == DISTRICT_SINGULAR
-              ? REGIO_ERROR(ctx, REGIO_ERR_NUMERIC, "the regional I - A of district %d is singular", d + 1)
-              : REGIO_ERROR(ctx, REGIO_ERR_INTERNAL, "LAPACK failed on the regional I - A of district %d", d + 1);
-    goto cleanup;
+              ? REGIO_ERROR(ctx, REGIO_ERR_NUMERIC, "the regional I - A of district %d is singular", number)
+              : REGIO_ERROR(ctx, REGIO_ERR_INTERNAL, "LAPACK failed on the regional I - A of district %d", number);
+    break;
+  }
+  /* the first failing district over all ranks; counts over all ranks */
+  if ((err = regio_dist_agree(dist, err, ctx))) goto cleanup;
+  {
+    int64_t counts[2] = {r->n_empty_districts, r->n_lu_fallbacks};
+    if ((err = regio_dist_allreduce_i64(dist, counts, 2, REGIO_DIST_SUM, NULL, ctx))) goto cleanup;
+    r->n_empty_districts = (int)counts[0];
+    r->n_lu_fallbacks = (int)counts[1];
   }
   *out = r;
   r = NULL;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "regio/dist.h"
 #include "regio/screen.h"
 
 static const char *const class_names[REGIO_CLASS_COUNT] = {"thin",
@@ -339,11 +340,39 @@ regio_err_t regio_screen_compute_io(regio_result_t *res, const regio_screen_opts
     s->mixed_use[d] = cat->mixed_use[d];
     s->micro_share[d] = res->micro_share ? res->micro_share[d] : NAN;
   }
-  z_scores(fine->specialisation.krugman, s->district_class, D, s->krugman_z, &s->krugman_mean, &s->krugman_sd);
-  z_scores(res->variety.related, s->district_class, D, s->related_z, &s->related_mean, &s->related_sd);
-  s->mixed_use_threshold = quantile(s->mixed_use, s->district_class, D, opts->innovation_mixed_use_quantile, scratch);
-  s->micro_threshold =
-      res->micro_share ? quantile(s->micro_share, s->district_class, D, opts->innovation_micro_quantile, scratch) : NAN;
+  /* z-scores and quantiles are over every district: in the distributed mode the four scores and
+   * the thin flags of all ranks are gathered (D values each), and every rank computes the same
+   * statistics in the same district order as one process */
+  {
+    regio_dist_t *dist = regio_ctx_dist(ctx);
+    const size_t Dg = res->n_districts_global, d0 = res->district_offset;
+    double *all[4] = {NULL, NULL, NULL, NULL};
+    const double *local[4] = {fine->specialisation.krugman, res->variety.related, s->mixed_use, s->micro_share};
+    int8_t *all_class = NULL;
+    double *z = NULL, *all_scratch = NULL;
+    for (int k = 0; !err && k < 4; k++)
+      err = regio_dist_allgatherv(dist, local[k], D * sizeof(double), (void **)&all[k], NULL, NULL, ctx);
+    if (!err) err = regio_dist_allgatherv(dist, s->district_class, D, (void **)&all_class, NULL, NULL, ctx);
+    if (!err) {
+      z = malloc((Dg ? Dg : 1) * sizeof *z);
+      all_scratch = malloc((Dg ? Dg : 1) * sizeof *all_scratch);
+      if (!z || !all_scratch) err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the screen");
+    }
+    if (!err) {
+      z_scores(all[0], all_class, Dg, z, &s->krugman_mean, &s->krugman_sd);
+      memcpy(s->krugman_z, z + d0, D * sizeof *z);
+      z_scores(all[1], all_class, Dg, z, &s->related_mean, &s->related_sd);
+      memcpy(s->related_z, z + d0, D * sizeof *z);
+      s->mixed_use_threshold = quantile(all[2], all_class, Dg, opts->innovation_mixed_use_quantile, all_scratch);
+      s->micro_threshold =
+          res->micro_share ? quantile(all[3], all_class, Dg, opts->innovation_micro_quantile, all_scratch) : NAN;
+    }
+    for (int k = 0; k < 4; k++) free(all[k]);
+    free(all_class);
+    free(z);
+    free(all_scratch);
+    if (err) goto done;
+  }
 
   if (table && national && map && (err = value_chain(res, s, table, national, map, ctx))) goto done;
 
@@ -365,6 +394,7 @@ regio_err_t regio_screen_compute_io(regio_result_t *res, const regio_screen_opts
     s->district_class[d] = (int8_t)cls;
   }
   for (size_t d = 0; d < D; d++) s->counts[s->district_class[d]]++;
+  err = regio_dist_allreduce_i64(regio_ctx_dist(ctx), s->counts, REGIO_CLASS_COUNT, REGIO_DIST_SUM, NULL, ctx);
 done:
   free(scratch);
   free(member);

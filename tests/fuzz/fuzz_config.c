@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char a0[] = "run", a1[] = "--config", a3[] = "no_such_input.csv", a4[] = "-o",
        a5[] = "/nonexistent_regio_fuzz_dir/out.h5";
   char *argv[] = {a0, a1, path, a3, a4, a5, NULL};
-  int rc = cli_run_main(6, argv, "regio run (fuzz_config)");
+  int rc = cli_run_main(6, argv, "regio run (fuzz_config)", NULL);
   close(fd);
   /* usage (2) or the output directory (5); never success, a crash or another code */
   if (rc != 2 && rc != 5) {

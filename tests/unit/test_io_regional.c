@@ -119,7 +119,7 @@ static void test_two_sectors(regio_ctx_t *ctx) {
    * column of the missing buyer keeps the national coefficient (CILQ = +inf capped at 1) */
   {
     const double emp2[4] = {10, 0, 10, 20};
-    regio_io_regional_opts_t o = {REGIO_IO_CILQ, 0.25, REGIO_IO_SOLVER_ITERATIVE, 0};
+    regio_io_regional_opts_t o = {REGIO_IO_CILQ, 0.25, REGIO_IO_SOLVER_ITERATIVE, 0, 0};
     regio_io_regional_t *r = NULL;
     CHECK_INT(regio_io_regional_compute(t, nat, 2, emp2, &o, ctx, &r), REGIO_OK);
     if (r) {
@@ -139,7 +139,7 @@ static void test_two_sectors(regio_ctx_t *ctx) {
     CHECK_INT(regio_io_regional_compute(t, nat, 1, bad, NULL, ctx, &r), REGIO_ERR_INPUT);
     CHECK_CONTAINS(regio_ctx_message(ctx), "district 1 in IO sector '1'");
     CHECK_INT(regio_io_regional_compute(t, nat, 1, none, NULL, ctx, &r), REGIO_ERR_INPUT);
-    regio_io_regional_opts_t o = {REGIO_IO_FLQ, -1, REGIO_IO_SOLVER_ITERATIVE, 0};
+    regio_io_regional_opts_t o = {REGIO_IO_FLQ, -1, REGIO_IO_SOLVER_ITERATIVE, 0, 0};
     CHECK_INT(regio_io_regional_compute(t, nat, 1, district_emp, &o, ctx, &r), REGIO_ERR_USAGE);
     CHECK(r == NULL);
   }

@@ -1,0 +1,53 @@
+# Shared helpers of the tests of the distributed mode (sourced by tests/mpi/*.sh after
+# tests/cli/common.bash). Environment: MPIEXEC (default mpirun), REGIO_SERIAL_BIN (optional: the
+# serial build's regio, whose output must match too).
+need_tool h5diff hdf5-tools
+MPIEXEC=${MPIEXEC:-mpirun}
+MPI_FLAGS=(--oversubscribe)
+[ "$(id -u)" -eq 0 ] && MPI_FLAGS+=(--allow-run-as-root)
+export OMP_NUM_THREADS=1 OMP_WAIT_POLICY=passive
+
+# mpi_expect NAME RANKS EXPECTED_RC ARGS...: `regio ARGS` on RANKS ranks, stdout/stderr in NAME.out/err
+mpi_expect() {
+  local name=$1 ranks=$2 want=$3
+  shift 3
+  "$MPIEXEC" "${MPI_FLAGS[@]}" -np "$ranks" "$REGIO" "$@" >"$name.out" 2>"$name.err"
+  local rc=$?
+  if [ "$rc" -ne "$want" ]; then
+    fail "$name: 'mpirun -np $ranks regio $*' exited $rc, expected $want:"
+    show "$name.err"
+    return 1
+  fi
+  pass "$name: 'mpirun -np $ranks regio $*' exited $rc"
+}
+
+# ranks_agree NAME ARGS... (ARGS end with the output option's value as NAME_REF.h5 implied):
+# one process, then 1..4 ranks, each compared with the one-process file
+ranks_agree() {
+  local name=$1
+  shift
+  run_expect "${name}_one" 0 run "$@" --threads 1 -o "${name}_one.h5" || return 1
+  if [ -n "${REGIO_SERIAL_BIN:-}" ] && [ -x "$REGIO_SERIAL_BIN" ]; then
+    if "$REGIO_SERIAL_BIN" run "$@" --threads 1 -o "${name}_serial.h5" >"${name}_serial.out" 2>&1; then
+      same_datasets "${name}_serial_build" "${name}_serial.h5" "${name}_one.h5"
+    else
+      fail "${name}_serial_build: the serial build failed:"
+      show "${name}_serial.out"
+    fi
+  fi
+  for n in 1 2 3 4; do
+    mpi_expect "${name}_np$n" "$n" 0 run "$@" --threads 1 -o "${name}_np$n.h5" &&
+      same_datasets "${name}_np${n}_same" "${name}_one.h5" "${name}_np$n.h5"
+  done
+  "$PY" - "${name}_one.h5" "${name}_np3.h5" <<'PYEOF' >"$name.prov" 2>&1 && pass "$name: provenance datasets equal, processes 1 and 3" || { fail "$name: provenance:"; show "$name.prov"; }
+import sys, h5py, numpy as np
+a, b = h5py.File(sys.argv[1], 'r'), h5py.File(sys.argv[2], 'r')
+for k in ('path', 'bytes', 'sha256', 'rows_read', 'rows_used', 'rows_skipped', 'first_skipped_line'):
+    x, y = a['/provenance/inputs/' + k][()], b['/provenance/inputs/' + k][()]
+    assert np.array_equal(x, y), (k, x, y)
+pa, pb = a['/provenance'].attrs, b['/provenance'].attrs
+if 'processes' in pa:
+    assert int(pa['processes']) == 1 and int(pb['processes']) == 3, (pa['processes'], pb['processes'])
+PYEOF
+}
+

@@ -1,0 +1,75 @@
+# The distributed mode (label mpi, MPI build only): `mpirun -np N regio run` for N = 1..4 gives the
+# same datasets as one process (and as the serial build when REGIO_SERIAL_BIN names its regio) on
+# generated tables: plain and gzip inputs together, quoted fields with line breaks, skipped rows,
+# actor types, categories, the screen, regional IO tables (also by district groups); the first
+# error in file order stops every rank with the one-process message and exit code and leaves no
+# output file.
+#
+# Usage (ctest): bash mpi_run.sh REGIO_BIN PYTHON SOURCE_DIR SCRATCH_DIR SHARED_DATA_DIR
+. "$(dirname "${BASH_SOURCE[0]}")/../cli/common.bash"
+. "$(dirname "${BASH_SOURCE[0]}")/mpi_common.bash"
+
+section "generated tables: plain and gzip inputs read together, several levels"
+if run_expect gen_kr 0 gen --preset kr --rows 120000 -o kr.csv &&
+  run_expect gen_kr_gz 0 gen --preset kr --seed 2 --rows 60000 --gzip-level 1 -o kr2.csv.gz &&
+  run_expect gen_kr_gz2 0 gen --preset kr --seed 3 --rows 30000 --gzip-level 1 -o kr3.csv.gz; then
+  ranks_agree kr kr.csv kr2.csv.gz kr3.csv.gz --sector-levels 2,5
+fi
+
+section "quoted fields with delimiters, doubled quotes and line breaks; skipped rows counted"
+"$PY" - <<'PYEOF'
+import random
+random.seed(7)
+names = ['"a\nb ""x"", c"', 'plain', '"multi\nline\nname"', '"q,""\n"""']
+with open('quoted.csv', 'w') as f:
+    f.write('name,district,sector,employees\n')
+    for i in range(40000):
+        emp = str(random.randrange(1, 9)) if i % 997 else 'n/a'
+        f.write('%s,D%02d,%d,%s\n' % (random.choice(names), random.randrange(50), random.randrange(10, 40), emp))
+PYEOF
+ranks_agree quoted quoted.csv --on-bad-row skip
+
+section "actor types, categories, screen and regional IO tables (demo IO table)"
+if run_expect gen_demo 0 gen --preset demo --seed 3 -o demo.csv &&
+  run_expect gen_demo_gz 0 gen --preset demo --seed 4 --rows 30000 --gzip-level 1 -o demo2.csv.gz; then
+  ranks_agree demo demo.csv demo2.csv.gz --sector-levels 2,5 --categories "$SRC/inputs/categories_ksic10.csv" \
+    --screen --io-table "$SRC/inputs/demo_io_table.csv" --io-output-row "Total output" --io-household-col Households \
+    --io-employment-row Employment --io-sector-map "$SRC/inputs/demo_io_sector_map.csv"
+  ranks_agree demo_grouped demo.csv --sector-levels 2,5 --io-table "$SRC/inputs/demo_io_table.csv" \
+    --io-output-row "Total output" --io-sector-map "$SRC/inputs/demo_io_sector_map.csv" --io-district-level 1
+fi
+"$PY" - <<'PYEOF'
+import random
+random.seed(5)
+types = ['firm', 'university', 'research', 'government', 'civil society']
+with open('actors.csv', 'w') as f:
+    f.write('district,sector,employees,actor\n')
+    for i in range(30000):
+        f.write('D%03d,%d,%d,%s\n' % (random.randrange(200), random.choice([11, 12, 21, 22, 31, 32, 41]),
+                                      random.randrange(1, 50), random.choice(types)))
+PYEOF
+ranks_agree actors actors.csv --actor-col actor
+
+section "errors: the first in file order, on every rank count; no output file"
+"$PY" - <<'PYEOF'
+lines = open('kr.csv').read().split('\n')
+lines[100000] = lines[100000].rsplit(',', 1)[0] + ',bad'
+open('late.csv', 'w').write('\n'.join(lines))
+lines = open('kr.csv').read().split('\n')
+lines[500] = lines[500].rsplit(',', 1)[0] + ',12a'
+open('early.csv', 'w').write('\n'.join(lines))
+PYEOF
+run_expect err_one 3 run late.csv early.csv -o err.h5
+for n in 2 4; do
+  if mpi_expect "err_np$n" "$n" 3 run late.csv early.csv -o err.h5; then
+    if grep -qF "$(grep 'error:' err_one.err)" "err_np$n.err"; then
+      pass "err_np$n: the message of one process: $(grep 'error:' err_one.err)"
+    else
+      fail "err_np$n: the message differs from one process's:"
+      show "err_np$n.err"
+    fi
+  fi
+done
+if [ -e err.h5 ] || ls err.h5.tmp* >/dev/null 2>&1; then fail "err_no_output: an output file was left"; else pass "err_no_output: no output or temporary file"; fi
+
+finish
