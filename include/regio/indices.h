@@ -135,6 +135,19 @@ regio_err_t regio_indices_compute(regio_aggregate_t **agg, const regio_indices_o
                                   regio_result_t **out);
 void regio_result_destroy(regio_result_t **res);
 
+/* Cuts a complete result (one process: district_offset 0, all districts) down to the districts
+ * [offset, offset + count): every per-district array of res, its aggregate (codes, employment,
+ * establishments, micro establishments, actor employment), levels (employment, LQ, symmetric LQ,
+ * specialisation), variety, micro share, helix diversity, areas and densities, categories
+ * (employment, share, LQ, mixed use) and screen (classes and scores) keeps those rows, and
+ * district_offset / n_districts_global become offset and the former district count, as a rank of
+ * the distributed mode holds them (regio/dist.h). Per-sector and national values (sector codes and
+ * totals, localisation, thresholds, the screen's means and class counts, input statistics) stay
+ * as they are. The arrays are not reallocated: a present array stays non-NULL even when count is
+ * 0. Used by the tests of the distributed writer and as a fallback. Errors: REGIO_ERR_USAGE for a
+ * result already restricted or a block outside it. Not thread-safe on one res. */
+regio_err_t regio_result_restrict(regio_result_t *res, size_t offset, size_t count, regio_ctx_t *ctx);
+
 /* Location quotient LQ = (E_ds / E_d) / (E_s / E) for one district row; NaN where a denominator
  * is zero. Reference kernel, used by regio_indices_compute. */
 void regio_lq_row(const int64_t *employment_row, int64_t district_total, const int64_t *sector_totals,

@@ -251,6 +251,17 @@ regio_err_t regio_io_regional_compute(const regio_io_table_t *table, const regio
                                       regio_ctx_t *ctx, regio_io_regional_t **out);
 void regio_io_regional_destroy(regio_io_regional_t **res);
 
+/* Cuts regional results of n_districts districts down to the districts [offset, offset + count),
+ * as a rank of the distributed mode holds them (regio_output_io_t.regional_offset): every
+ * per-district array keeps those rows and n_districts becomes count; n_empty_districts and
+ * n_lu_fallbacks stay the counts of all districts (national, as every rank holds them in the
+ * distributed mode). district_code (the n_districts codes of regio_io_district_employment,
+ * or NULL) is cut alike: the codes left out are freed and the array's tail set to NULL, so that
+ * regio_io_district_codes_free with the former count still frees it. Arrays are not reallocated.
+ * Errors: REGIO_ERR_USAGE for a block outside the districts. */
+regio_err_t regio_io_regional_restrict(regio_io_regional_t *regional, char **district_code, size_t offset,
+                                       size_t count, regio_ctx_t *ctx);
+
 /* ---- District employment by IO sector (concordance) ---- */
 
 /* A concordance from establishment sector codes to IO sectors: pairs (sector, io_sector) read from

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/dist_internal.h"
 #include "output/atomic_impl.h"
 
 static void directory_of(const char *path, char *out, size_t size) {
@@ -80,38 +81,85 @@ static void remove_stale_temps(const char *path) {
   closedir(d);
 }
 
+/* Parallel mode: every rank takes rank 0's temporary path (the caller's may hold each rank's pid). */
+static regio_err_t share_temp_path(regio_h5_atomic_t *a, const char *temp_path, regio_ctx_t *ctx) {
+  regio_dist_t *d = a->w.dist;
+  uint64_t len = regio_dist_rank(d) == 0 ? (uint64_t)strlen(temp_path) : 0;
+  REGIO_TRY(regio_dist_bcast(d, &len, sizeof len, 0, ctx));
+  char *shared = malloc((size_t)len + 1);
+  regio_err_t err = REGIO_OK;
+  if (!shared) err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory", a->w.path);
+  REGIO_TRY(regio_dist_agree(d, err, ctx));
+  if (regio_dist_rank(d) == 0) memcpy(shared, temp_path, (size_t)len);
+  shared[len] = '\0';
+  err = regio_dist_bcast(d, shared, (size_t)len, 0, ctx);
+  if (err) {
+    free(shared);
+    return err;
+  }
+  free(a->temp_owned);
+  a->temp_owned = shared;
+  a->temp_path = shared;
+  return REGIO_OK;
+}
+
 regio_err_t regio_h5_atomic_begin(regio_h5_atomic_t *a, const char *path, const char *temp_path, regio_ctx_t *ctx) {
   memset(a, 0, sizeof *a);
   a->w.ctx = ctx;
   a->w.path = path;
   a->w.file = -1;
-  REGIO_CHECK(ctx, path && *path, REGIO_ERR_USAGE, "no output file given");
+  a->w.dxpl = H5P_DEFAULT;
+  a->w.dist = regio_ctx_dist(ctx);
+#ifdef REGIO_HAVE_MPI
+  a->w.parallel = regio_dist_size(a->w.dist) > 1;
+#endif
   regio_err_t err = REGIO_OK;
+  if (!(path && *path)) err = REGIO_ERROR(ctx, REGIO_ERR_USAGE, "no output file given");
+  REGIO_TRY(regio_h5_agree(&a->w, err));
   hid_t fcpl = -1, fapl = -1;
   if (!temp_path) {
     size_t size = strlen(path) + 32;
     a->temp_owned = malloc(size);
-    REGIO_CHECK(ctx, a->temp_owned, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory", path);
-    snprintf(a->temp_owned, size, "%s.tmp.%ld", path, (long)getpid());
+    if (a->temp_owned)
+      snprintf(a->temp_owned, size, "%s.tmp.%ld", path, (long)getpid());
+    else
+      err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory", path);
     temp_path = a->temp_owned;
   }
   a->temp_path = temp_path;
-  REGIO_TRY_GOTO(check_paths(path, temp_path, ctx));
-  remove_stale_temps(path);
+  REGIO_AGREE_GOTO(&a->w, err);
+  if (a->w.parallel) REGIO_TRY_GOTO(share_temp_path(a, temp_path, ctx));
+  /* one rank checks the directory and clears stale files (a pid is only meaningful on its host) */
+  if (!a->w.parallel || regio_dist_rank(a->w.dist) == 0) {
+    err = check_paths(path, a->temp_path, ctx);
+    if (!err) remove_stale_temps(path);
+  }
+  REGIO_AGREE_GOTO(&a->w, err);
   if (H5Eget_auto2(H5E_DEFAULT, &a->old_func, &a->old_data) >= 0) a->auto_saved = 1;
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   REGIO_H5_TRY(&a->w, fcpl = H5Pcreate(H5P_FILE_CREATE), "/");
   REGIO_H5_TRY(&a->w, H5Pset_obj_track_times(fcpl, 0), "/");
   REGIO_H5_TRY(&a->w, fapl = H5Pcreate(H5P_FILE_ACCESS), "/");
   REGIO_H5_TRY(&a->w, H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG), "/");
-  a->w.file = H5Fcreate(temp_path, H5F_ACC_EXCL, fcpl, fapl);
+#ifdef REGIO_HAVE_MPI
+  if (a->w.parallel) {
+    REGIO_H5_TRY(&a->w, H5Pset_fapl_mpio(fapl, regio_dist_comm(a->w.dist), MPI_INFO_NULL), "/");
+    /* metadata is written by collective calls instead of rank 0 alone after a broadcast */
+    REGIO_H5_TRY(&a->w, H5Pset_coll_metadata_write(fapl, 1), "/");
+    REGIO_H5_TRY(&a->w, a->w.dxpl = H5Pcreate(H5P_DATASET_XFER), "/");
+    REGIO_H5_TRY(&a->w, H5Pset_dxpl_mpio(a->w.dxpl, H5FD_MPIO_COLLECTIVE), "/");
+  }
+#endif
+  a->w.file = H5Fcreate(a->temp_path, H5F_ACC_EXCL, fcpl, fapl);
   if (a->w.file < 0) {
     char inner[768];
     regio_h5_innermost_message(inner, sizeof inner);
-    err = REGIO_ERROR(ctx, REGIO_ERR_IO, "cannot create output file '%s'%s%s", temp_path, inner[0] ? ": " : "", inner);
-    goto cleanup;
+    err =
+        REGIO_ERROR(ctx, REGIO_ERR_IO, "cannot create output file '%s'%s%s", a->temp_path, inner[0] ? ": " : "", inner);
+  } else {
+    a->created = 1;
   }
-  a->created = 1;
+  REGIO_AGREE_GOTO(&a->w, err);
 cleanup:
   regio_h5_close(&fapl);
   regio_h5_close(&fcpl);
@@ -122,28 +170,39 @@ cleanup:
 regio_err_t regio_h5_atomic_finish(regio_h5_atomic_t *a, int ok) {
   regio_err_t err = REGIO_OK;
   regio_ctx_t *ctx = a->w.ctx;
+  int leader = !a->w.parallel || regio_dist_rank(a->w.dist) == 0;
+  /* the file is kept only when every rank succeeded (the callers agree first; this makes sure) */
+  if (a->w.parallel && regio_dist_agree(a->w.dist, ok ? REGIO_OK : REGIO_ERR_INTERNAL, ctx) != REGIO_OK) ok = 0;
   if (ok && a->created) {
     hid_t file = a->w.file;
     a->w.file = -1;
-    REGIO_H5_TRY(&a->w, H5Fclose(file), "/");
-    if (fsync_path(a->temp_path, 0) != 0) {
-      err = REGIO_ERROR(ctx, REGIO_ERR_IO, "cannot write output file '%s': fsync of '%s' failed: %s", a->w.path,
-                        a->temp_path, strerror(errno));
-      goto cleanup;
+    err = H5Fclose(file) < 0 ? regio_h5_fail(&a->w, "H5Fclose(file)", "/", __FILE__, __LINE__, __func__) : REGIO_OK;
+    REGIO_AGREE_GOTO(&a->w, err);
+    /* every rank has closed the file: rank 0 makes it durable and puts it in place */
+    if (leader) {
+      if (fsync_path(a->temp_path, 0) != 0)
+        err = REGIO_ERROR(ctx, REGIO_ERR_IO, "cannot write output file '%s': fsync of '%s' failed: %s", a->w.path,
+                          a->temp_path, strerror(errno));
+      else if (rename(a->temp_path, a->w.path) != 0)
+        err = REGIO_ERROR(ctx, REGIO_ERR_IO, "cannot write output file '%s': cannot rename '%s' to it: %s", a->w.path,
+                          a->temp_path, strerror(errno));
+      if (!err) {
+        a->created = 0;
+        char dir[4096];
+        directory_of(a->w.path, dir, sizeof dir);
+        (void)fsync_path(dir, 1); /* some file systems refuse fsync on a directory */
+      }
+    } else {
+      a->created = 0;
     }
-    if (rename(a->temp_path, a->w.path) != 0) {
-      err = REGIO_ERROR(ctx, REGIO_ERR_IO, "cannot write output file '%s': cannot rename '%s' to it: %s", a->w.path,
-                        a->temp_path, strerror(errno));
-      goto cleanup;
-    }
-    a->created = 0;
-    char dir[4096];
-    directory_of(a->w.path, dir, sizeof dir);
-    (void)fsync_path(dir, 1); /* some file systems refuse fsync on a directory */
+    REGIO_AGREE_GOTO(&a->w, err);
   }
 cleanup:
-  regio_h5_close(&a->w.file);
-  if (a->created) unlink(a->temp_path);
+  regio_h5_close(&a->w.file); /* collective in the parallel mode: every rank comes here */
+  if (a->w.dxpl > 0) regio_h5_close(&a->w.dxpl);
+  a->w.dxpl = H5P_DEFAULT;
+  if (a->w.parallel) regio_dist_barrier(a->w.dist);
+  if (a->created && leader) unlink(a->temp_path);
   a->created = 0;
   if (a->auto_saved) H5Eset_auto2(H5E_DEFAULT, a->old_func, a->old_data);
   a->auto_saved = 0;

@@ -6,7 +6,13 @@
  * is HDF5's (H5Zshuffle.c: byte k of every element together); the deflate is libdeflate's zlib
  * format at the dataset's level, about three times as fast as zlib's compress2 at level 1 here and
  * a little smaller, and read back by HDF5's own deflate filter (any zlib stream is). The bytes
- * stored do not depend on the thread count (tests/unit/test_h5chunks.c). */
+ * stored do not depend on the thread count (tests/unit/test_h5chunks.c).
+ *
+ * One process only. In the distributed mode (h5_impl.h) HDF5's own filters compress, inside
+ * collective H5Dwrite calls: with the MPI-IO driver of HDF5 1.10.8, H5Dwrite_chunk returns success
+ * but is not collective, so when each rank writes its own chunks the ranks' views of the chunk
+ * index diverge and the dataset cannot be read back (tried: two ranks, one chunk each); and
+ * parallel writes to filtered datasets must be collective in 1.10. */
 #include <libdeflate.h>
 #include <omp.h>
 #include <stdlib.h>

@@ -10,14 +10,42 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "regio/dist.h"
 #include "regio/error.h"
 
-/* One output file being written. */
+/* One output file being written.
+ *
+ * Parallel mode (an MPI build, more than one rank in the context's dist): every rank has the file
+ * open through MPI-IO and makes the same HDF5 metadata calls (groups, datasets, attributes) with
+ * the same arguments, as HDF5 1.10 requires; raw data goes with collective transfers, each rank
+ * writing its block of rows (regio_h5_dataset_write_rows) and rank 0 the national datasets
+ * (regio_h5_dataset_write). Steps that can fail on one rank alone (memory, local checks, raw data
+ * writes) are agreed (regio_h5_agree) so that every rank takes the error path together; HDF5
+ * metadata calls are collective and are taken to fail on all ranks alike. */
 typedef struct regio_h5w {
   regio_ctx_t *ctx;
-  const char *path; /* the final output path, named in messages (borrowed) */
-  hid_t file;       /* the open temporary file, or -1 */
+  const char *path;   /* the final output path, named in messages (borrowed) */
+  hid_t file;         /* the open temporary file, or -1 */
+  regio_dist_t *dist; /* the ranks writing the file together (borrowed; NULL: this process alone) */
+  int parallel;       /* 1 in the parallel mode */
+  hid_t dxpl;         /* transfer properties of raw data writes: collective in the parallel mode, else
+                         H5P_DEFAULT (0, so a zero-initialised writer is a serial one) */
 } regio_h5w_t;
+
+/* In the parallel mode, every rank returns the error of the lowest failing rank (regio_dist_agree);
+ * else err. Collective in the parallel mode. */
+regio_err_t regio_h5_agree(regio_h5w_t *w, regio_err_t err);
+
+/* Agrees on the result of a step that may fail on one rank alone and goes to `cleanup:` on every
+ * rank when any failed (the enclosing function declares `regio_err_t err`). */
+#define REGIO_AGREE_GOTO(w, expr)      \
+  do {                                 \
+    err = regio_h5_agree((w), (expr)); \
+    if (err != REGIO_OK) goto cleanup; \
+  } while (0)
+
+/* The largest of *value over the ranks (parallel mode), in place; else nothing. Collective. */
+regio_err_t regio_h5_max_size(regio_h5w_t *w, size_t *value);
 
 /* Fills one chunk: the block of `rows` x `cols` elements at (row0, col0) of the dataset into out,
  * a chunk of chunk_cols columns (row-major; rows and columns beyond the block are already 0). */
@@ -73,6 +101,8 @@ regio_err_t regio_h5_group(regio_h5w_t *w, hid_t loc, const char *name, const ch
 regio_err_t regio_h5_attr_string(regio_h5w_t *w, hid_t obj, const char *object, const char *name, const char *value);
 regio_err_t regio_h5_attr_int(regio_h5w_t *w, hid_t obj, const char *object, const char *name, int value);
 regio_err_t regio_h5_attr_double(regio_h5w_t *w, hid_t obj, const char *object, const char *name, double value);
+/* A 64-bit integer attribute (int64). */
+regio_err_t regio_h5_attr_int64(regio_h5w_t *w, hid_t obj, const char *object, const char *name, int64_t value);
 
 /* Chunk dimensions for a dataset of rank 1 or 2 with elements of elem_size bytes: about 512 KiB
  * per chunk, whole rows when they fit, clamped to dims. Returns 0 (contiguous layout) when a
@@ -82,23 +112,39 @@ int regio_h5_chunk_dims(int rank, const hsize_t *dims, size_t elem_size, hsize_t
 /* Creates dataset `name` in loc (full path `object`), with file type file_type, chunked and
  * compressed (shuffle + deflate) when regio_h5_chunk_dims says so, no time stamps, and a
  * `description` attribute. *chunk_rows receives the rows per chunk (dims[0] when contiguous) if
- * not NULL. */
+ * not NULL. In the parallel mode a chunk has at most ceil(dims[0] / ranks) rows, so that with
+ * blocks of about equal size most chunks are written by one rank. */
 regio_err_t regio_h5_dataset(regio_h5w_t *w, hid_t loc, const char *name, const char *object, hid_t file_type, int rank,
                              const hsize_t *dims, const char *description, hid_t *out, hsize_t *chunk_rows);
 
 #define REGIO_H5_DEFLATE_LEVEL 1
 
-/* Writes all of a dataset created by regio_h5_dataset from fill: through regio_h5_write_chunks
- * when it is chunked (then fill gives file_type's bytes), else with one H5Dwrite of the whole
- * dataset filled into a buffer. */
+/* Writes a dataset created by regio_h5_dataset from fill (fill gives file_type's bytes). One
+ * process: all of it, through regio_h5_write_chunks when it is chunked, else with one H5Dwrite of
+ * the whole dataset filled into a buffer; row_offset must be 0 and row_count dims[0]. Parallel
+ * mode: this rank's rows [row_offset, row_offset + row_count) of dims[0], which fill gives as its
+ * rows 0 .. row_count - 1, with one collective H5Dwrite (HDF5's filters compress). Collective. */
 regio_err_t regio_h5_dataset_fill(regio_h5w_t *w, hid_t dset, const char *object, hid_t file_type, int rank,
-                                  const hsize_t *dims, regio_h5_fill_fn fill, void *user);
+                                  const hsize_t *dims, hsize_t row_offset, hsize_t row_count, regio_h5_fill_fn fill,
+                                  void *user);
 
 /* Creates a dataset as above and writes all of it from data (mem_type; not read when the dataset
- * is empty). *out receives the open dataset when out is not NULL, else it is closed. */
+ * is empty): a national dataset, written by rank 0 in the parallel mode (the other ranks take part
+ * with an empty selection). *out receives the open dataset when out is not NULL, else it is
+ * closed. */
 regio_err_t regio_h5_dataset_write(regio_h5w_t *w, hid_t loc, const char *name, const char *object, hid_t file_type,
                                    hid_t mem_type, int rank, const hsize_t *dims, const void *data,
                                    const char *description, hid_t *out);
+
+/* The same for a dataset whose first axis is split over the ranks (districts): dims[0] is the
+ * length of the whole axis and data holds this rank's rows [row_offset, row_offset + row_count)
+ * (row-major, dims[1] columns for rank 2; not read when row_count is 0). One process: row_offset 0
+ * and row_count dims[0]. mem_type must equal file_type in the parallel mode (collective transfers
+ * with filters allow no conversion). Collective. */
+regio_err_t regio_h5_dataset_write_rows(regio_h5w_t *w, hid_t loc, const char *name, const char *object,
+                                        hid_t file_type, hid_t mem_type, int rank, const hsize_t *dims,
+                                        hsize_t row_offset, hsize_t row_count, const void *data,
+                                        const char *description, hid_t *out);
 
 /* Writes every chunk of dset (rank 1 or 2, dims, chunk dims chunk, created by regio_h5_dataset:
  * shuffle + deflate at `level`) from fill: chunks are filled, shuffled and deflated (libdeflate,
@@ -107,12 +153,13 @@ regio_err_t regio_h5_dataset_write(regio_h5w_t *w, hid_t loc, const char *name, 
 regio_err_t regio_h5_write_chunks(regio_h5w_t *w, hid_t dset, const char *object, int rank, const hsize_t *dims,
                                   const hsize_t *chunk, size_t elem_size, int level, regio_h5_fill_fn fill, void *user);
 
-/* Packs n C strings (NULL = "") into n fixed slots of *width bytes, NUL-padded; *width is the
- * longest string, at least 1. *chars is malloc'ed (caller frees). */
+/* Packs n C strings (NULL = "") into n fixed slots of *width bytes, NUL-padded; *width becomes the
+ * longest string, at least 1 and at least its value on entry. *chars is malloc'ed (caller frees). */
 regio_err_t regio_h5_pack_strings(regio_h5w_t *w, const char *const *strings, size_t n, size_t *width, char **chars);
 
 /* Creates /provenance with the attributes every regio file carries: regio_version, schema_version,
- * command_line and hdf5_version. The caller closes *group. */
+ * command_line, hdf5_version and processes (the ranks that wrote the file, 1 for one process).
+ * The caller closes *group. */
 regio_err_t regio_h5_provenance_group(regio_h5w_t *w, const char *command_line, hid_t *group);
 
 #endif

@@ -168,6 +168,10 @@ regio_err_t regio_h5_attr_double(regio_h5w_t *w, hid_t obj, const char *object, 
   return attr_scalar(w, obj, object, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
 }
 
+regio_err_t regio_h5_attr_int64(regio_h5w_t *w, hid_t obj, const char *object, const char *name, int64_t value) {
+  return attr_scalar(w, obj, object, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value);
+}
+
 int regio_h5_chunk_dims(int rank, const hsize_t *dims, size_t elem_size, hsize_t *chunk) {
   hsize_t total = 1;
   for (int i = 0; i < rank; i++) {
@@ -203,6 +207,11 @@ regio_err_t regio_h5_dataset(regio_h5w_t *w, hid_t loc, const char *name, const 
   REGIO_H5_TRY(w, dcpl = H5Pcreate(H5P_DATASET_CREATE), object);
   REGIO_H5_TRY(w, H5Pset_obj_track_times(dcpl, 0), object);
   int chunked = regio_h5_chunk_dims(rank, dims, elem_size, chunk);
+  if (chunked && w->parallel) {
+    /* a chunk written by one rank is compressed by it alone; a shared one is gathered first */
+    hsize_t ranks = (hsize_t)regio_dist_size(w->dist), per_rank = (dims[0] + ranks - 1) / ranks;
+    if (chunk[0] > per_rank) chunk[0] = per_rank;
+  }
   if (chunked) {
     REGIO_H5_TRY(w, H5Pset_chunk(dcpl, rank, chunk), object);
     REGIO_H5_TRY(w, H5Pset_shuffle(dcpl), object);
@@ -220,16 +229,67 @@ cleanup:
   return err;
 }
 
+/* Parallel mode: this rank's rows [row_offset, row_offset + row_count) of dset from data (mem_type),
+ * one collective H5Dwrite; a rank without rows takes part with an empty selection. The result is
+ * agreed over the ranks. */
+static regio_err_t write_block(regio_h5w_t *w, hid_t dset, const char *object, hid_t mem_type, int rank,
+                               const hsize_t *dims, hsize_t row_offset, hsize_t row_count, const void *data) {
+  regio_err_t err = REGIO_OK;
+  hid_t file_space = -1, mem_space = -1;
+  static const unsigned char nothing[8];
+  hsize_t start[2] = {row_offset, 0}, count[2] = {row_count, rank == 2 ? dims[1] : 1};
+  hsize_t mem_dims[2] = {row_count ? row_count : 1, count[1]};
+  REGIO_H5_TRY(w, file_space = H5Dget_space(dset), object);
+  REGIO_H5_TRY(w, mem_space = H5Screate_simple(rank, mem_dims, NULL), object);
+  if (row_count > 0) {
+    REGIO_H5_TRY(w, H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, count, NULL), object);
+  } else {
+    REGIO_H5_TRY(w, H5Sselect_none(file_space), object);
+    REGIO_H5_TRY(w, H5Sselect_none(mem_space), object);
+  }
+  REGIO_H5_TRY(w, H5Dwrite(dset, mem_type, mem_space, file_space, w->dxpl, row_count ? data : nothing), object);
+cleanup:
+  regio_h5_close(&mem_space);
+  regio_h5_close(&file_space);
+  return regio_h5_agree(w, err);
+}
+
+/* Checks a block of rows against dims (one process: all rows), agreed over the ranks. */
+static regio_err_t check_block(regio_h5w_t *w, const char *object, const hsize_t *dims, hsize_t row_offset,
+                               hsize_t row_count) {
+  regio_err_t err = REGIO_OK;
+  if (row_offset > dims[0] || row_count > dims[0] - row_offset || (!w->parallel && row_count != dims[0]))
+    err = REGIO_ERROR(w->ctx, REGIO_ERR_INTERNAL,
+                      "cannot write output file '%s': rows %llu to %llu of '%s' are not a block of its %llu rows%s",
+                      w->path, (unsigned long long)row_offset, (unsigned long long)(row_offset + row_count), object,
+                      (unsigned long long)dims[0], w->parallel ? "" : " (one process writes all rows)");
+  return regio_h5_agree(w, err);
+}
+
 regio_err_t regio_h5_dataset_fill(regio_h5w_t *w, hid_t dset, const char *object, hid_t file_type, int rank,
-                                  const hsize_t *dims, regio_h5_fill_fn fill, void *user) {
+                                  const hsize_t *dims, hsize_t row_offset, hsize_t row_count, regio_h5_fill_fn fill,
+                                  void *user) {
   regio_err_t err = REGIO_OK;
   hsize_t chunk[H5S_MAX_RANK];
   size_t elem_size = H5Tget_size(file_type);
   unsigned char *buf = NULL;
-  if (regio_h5_chunk_dims(rank, dims, elem_size, chunk))
-    return regio_h5_write_chunks(w, dset, object, rank, dims, chunk, elem_size, REGIO_H5_DEFLATE_LEVEL, fill, user);
+  REGIO_TRY_GOTO(check_block(w, object, dims, row_offset, row_count));
   size_t rows = (size_t)dims[0], cols = rank == 2 ? (size_t)dims[1] : 1;
   if (rows == 0 || cols == 0) return REGIO_OK;
+  if (w->parallel) {
+    size_t local = (size_t)row_count;
+    buf = malloc(local * cols * elem_size + 1);
+    regio_err_t local_err = REGIO_OK;
+    if (!buf)
+      local_err = REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory for '%s'", w->path,
+                              object);
+    REGIO_AGREE_GOTO(w, local_err);
+    if (local) fill(user, 0, local, 0, cols, elem_size, cols, buf);
+    REGIO_TRY_GOTO(write_block(w, dset, object, file_type, rank, dims, row_offset, row_count, buf));
+    goto cleanup;
+  }
+  if (regio_h5_chunk_dims(rank, dims, elem_size, chunk))
+    return regio_h5_write_chunks(w, dset, object, rank, dims, chunk, elem_size, REGIO_H5_DEFLATE_LEVEL, fill, user);
   buf = malloc(rows * cols * elem_size);
   if (!buf) {
     err =
@@ -243,23 +303,34 @@ cleanup:
   return err;
 }
 
-regio_err_t regio_h5_dataset_write(regio_h5w_t *w, hid_t loc, const char *name, const char *object, hid_t file_type,
-                                   hid_t mem_type, int rank, const hsize_t *dims, const void *data,
-                                   const char *description, hid_t *out) {
+regio_err_t regio_h5_dataset_write_rows(regio_h5w_t *w, hid_t loc, const char *name, const char *object,
+                                        hid_t file_type, hid_t mem_type, int rank, const hsize_t *dims,
+                                        hsize_t row_offset, hsize_t row_count, const void *data,
+                                        const char *description, hid_t *out) {
   regio_err_t err = REGIO_OK;
   hid_t dset = -1;
   hsize_t total = 1, chunk[H5S_MAX_RANK];
   for (int i = 0; i < rank; i++) total *= dims[i];
+  REGIO_TRY_GOTO(check_block(w, object, dims, row_offset, row_count));
   REGIO_TRY_GOTO(regio_h5_dataset(w, loc, name, object, file_type, rank, dims, description, &dset, NULL));
   if (total > 0) {
-    if (!data) {
-      err = REGIO_ERROR(w->ctx, REGIO_ERR_INTERNAL, "cannot write output file '%s': no data for '%s'", w->path, object);
-      goto cleanup;
-    }
+    regio_err_t local = REGIO_OK;
+    if (row_count > 0 && !data)
+      local =
+          REGIO_ERROR(w->ctx, REGIO_ERR_INTERNAL, "cannot write output file '%s': no data for '%s'", w->path, object);
+    REGIO_AGREE_GOTO(w, local);
     htri_t same = H5Tequal(file_type, mem_type);
     REGIO_H5_TRY(w, same, object);
     size_t elem_size = H5Tget_size(file_type);
-    if (same && rank <= 2 && regio_h5_chunk_dims(rank, dims, elem_size, chunk)) {
+    if (w->parallel) {
+      if (!same) {
+        err = REGIO_ERROR(w->ctx, REGIO_ERR_INTERNAL,
+                          "cannot write output file '%s': '%s' needs a conversion, which parallel writes cannot do",
+                          w->path, object);
+        goto cleanup;
+      }
+      REGIO_TRY_GOTO(write_block(w, dset, object, mem_type, rank, dims, row_offset, row_count, data));
+    } else if (same && rank <= 2 && regio_h5_chunk_dims(rank, dims, elem_size, chunk)) {
       /* the bytes in memory are the file's: compress the chunks on all threads */
       regio_h5_rows_t src = {data, rank == 2 ? (size_t)dims[1] : 1};
       REGIO_TRY_GOTO(regio_h5_write_chunks(w, dset, object, rank, dims, chunk, elem_size, REGIO_H5_DEFLATE_LEVEL,
@@ -277,8 +348,29 @@ cleanup:
   return err;
 }
 
+regio_err_t regio_h5_dataset_write(regio_h5w_t *w, hid_t loc, const char *name, const char *object, hid_t file_type,
+                                   hid_t mem_type, int rank, const hsize_t *dims, const void *data,
+                                   const char *description, hid_t *out) {
+  /* a national dataset: the same on every rank, written by rank 0 */
+  hsize_t rows = !w->parallel || regio_dist_rank(w->dist) == 0 ? dims[0] : 0;
+  return regio_h5_dataset_write_rows(w, loc, name, object, file_type, mem_type, rank, dims, 0, rows, data, description,
+                                     out);
+}
+
+regio_err_t regio_h5_agree(regio_h5w_t *w, regio_err_t err) {
+  return w->parallel ? regio_dist_agree(w->dist, err, w->ctx) : err;
+}
+
+regio_err_t regio_h5_max_size(regio_h5w_t *w, size_t *value) {
+  if (!w->parallel) return REGIO_OK;
+  int64_t v = (int64_t)*value;
+  REGIO_TRY(regio_dist_allreduce_i64(w->dist, &v, 1, REGIO_DIST_MAX, NULL, w->ctx));
+  *value = (size_t)v;
+  return REGIO_OK;
+}
+
 regio_err_t regio_h5_pack_strings(regio_h5w_t *w, const char *const *strings, size_t n, size_t *width, char **chars) {
-  size_t wid = 1;
+  size_t wid = *width > 1 ? *width : 1;
   for (size_t i = 0; i < n; i++) {
     size_t len = strings[i] ? strlen(strings[i]) : 0;
     if (len > wid) wid = len;
@@ -304,6 +396,8 @@ regio_err_t regio_h5_provenance_group(regio_h5w_t *w, const char *command_line, 
   REGIO_TRY_GOTO(regio_h5_attr_int(w, *group, "/provenance", "schema_version", REGIO_SCHEMA_VERSION));
   REGIO_TRY_GOTO(regio_h5_attr_string(w, *group, "/provenance", "command_line", command_line));
   REGIO_TRY_GOTO(regio_h5_attr_string(w, *group, "/provenance", "hdf5_version", hdf5_version));
+  REGIO_TRY_GOTO(
+      regio_h5_attr_int64(w, *group, "/provenance", "processes", w->parallel ? regio_dist_size(w->dist) : 1));
   return REGIO_OK;
 cleanup:
   regio_h5_close(group);

@@ -37,17 +37,31 @@ static regio_err_t ints(regio_h5w_t *w, hid_t loc, const char *name, int n, cons
   return regio_h5_dataset_write(w, loc, name, object, H5T_STD_I32LE, H5T_NATIVE_INT, 1, dims, data, description, NULL);
 }
 
+/* The regional districts of the whole file (n_regional_global, or the districts held when it is 0). */
+static hsize_t regional_total(const regio_output_io_t *io) {
+  return io->n_regional_global ? (hsize_t)io->n_regional_global : (hsize_t)io->regional->n_districts;
+}
+
+/* A dataset of /io/regional whose first axis is the regional districts (cols columns for rank 2),
+ * from this process's districts. */
+static regio_err_t regional_dataset(regio_h5w_t *w, const regio_output_io_t *io, hid_t loc, const char *name,
+                                    const char *object, hid_t file_type, hid_t mem_type, int rank, int cols,
+                                    const void *data, const char *description, hid_t *out) {
+  hsize_t dims[2] = {regional_total(io), (hsize_t)cols};
+  return regio_h5_dataset_write_rows(w, loc, name, object, file_type, mem_type, rank, dims, io->regional_offset,
+                                     (hsize_t)io->regional->n_districts, data, description, out);
+}
+
 /* One [districts x sectors] matrix of /io/regional, with its dimension scales. */
-static regio_err_t district_matrix(regio_h5w_t *w, hid_t loc, const char *name, int n_districts, int n,
+static regio_err_t district_matrix(regio_h5w_t *w, const regio_output_io_t *io, hid_t loc, const char *name, int n,
                                    const double *data, const char *description, hid_t district_scale,
                                    hid_t sector_scale) {
   regio_err_t err = REGIO_OK;
   char object[256];
   snprintf(object, sizeof object, "/io/regional/%s", name);
-  hsize_t dims[2] = {(hsize_t)n_districts, (hsize_t)n};
   hid_t dset = -1;
-  REGIO_TRY_GOTO(regio_h5_dataset_write(w, loc, name, object, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dims, data,
-                                        description, &dset));
+  REGIO_TRY_GOTO(
+      regional_dataset(w, io, loc, name, object, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, n, data, description, &dset));
   REGIO_H5_TRY(w, H5DSattach_scale(dset, district_scale, 0), object);
   REGIO_H5_TRY(w, H5DSset_label(dset, 0, "district"), object);
   REGIO_H5_TRY(w, H5DSattach_scale(dset, sector_scale, 1), object);
@@ -78,49 +92,59 @@ static regio_err_t write_regional(regio_h5w_t *w, hid_t io_group, const regio_ou
       "CILQ_ij = SLQ_i/SLQ_j, SLQ_i on the diagonal; FLQ_ij = lambda* CILQ_ij, lambda* SLQ_i on the diagonal, "
       "lambda* = [log2(1 + TRE/TNE)]^delta; AFLQ_ij = FLQ_ij log2(1 + SLQ_j) where SLQ_j > 1. RE_i = 0: Q_ij = 0; "
       "RE_i > 0, RE_j = 0: Q_ij = 1 (CILQ, FLQ, AFLQ); TRE = 0: the district's results are NaN."));
-  REGIO_TRY_GOTO(regio_h5_pack_strings(w, io->district_code, (size_t)D, &width, &chars));
+  REGIO_AGREE_GOTO(w, regio_h5_pack_strings(w, io->district_code, (size_t)D, &width, &chars));
+  {
+    /* slots as wide as the longest code of any rank */
+    size_t local_width = width;
+    REGIO_TRY_GOTO(regio_h5_max_size(w, &width));
+    regio_err_t local = REGIO_OK;
+    if (width != local_width) {
+      free(chars);
+      chars = NULL;
+      local = regio_h5_pack_strings(w, io->district_code, (size_t)D, &width, &chars);
+    }
+    REGIO_AGREE_GOTO(w, local); /* on every rank, whether it packed again or not */
+  }
   REGIO_TRY_GOTO(regio_h5_string_type(w, width, "/io/regional/district_code", &type));
-  hsize_t dims[1] = {(hsize_t)D};
-  REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "district_code", "/io/regional/district_code", type, type, 1, dims,
-                                        chars,
-                                        "District codes (cut to district_level characters when it is > 0), the "
-                                        "first axis of every matrix under /io/regional.",
-                                        &scale));
+  REGIO_TRY_GOTO(regional_dataset(w, io, group, "district_code", "/io/regional/district_code", type, type, 1, 1, chars,
+                                  "District codes (cut to district_level characters when it is > 0), the "
+                                  "first axis of every matrix under /io/regional.",
+                                  &scale));
   REGIO_H5_TRY(w, H5DSset_scale(scale, "district"), "/io/regional/district_code");
-  REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "lambda", "/io/regional/lambda", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1,
-                                        dims, r->lambda,
-                                        "FLQ scale lambda* = [log2(1 + TRE/TNE)]^delta of each district (FLQ and "
-                                        "AFLQ; NaN for SLQ and CILQ and for a district without employment).",
-                                        &dset));
+  REGIO_TRY_GOTO(regional_dataset(w, io, group, "lambda", "/io/regional/lambda", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1,
+                                  1, r->lambda,
+                                  "FLQ scale lambda* = [log2(1 + TRE/TNE)]^delta of each district (FLQ and "
+                                  "AFLQ; NaN for SLQ and CILQ and for a district without employment).",
+                                  &dset));
   REGIO_H5_TRY(w, H5DSattach_scale(dset, scale, 0), "/io/regional/lambda");
   regio_h5_close(&dset);
   REGIO_TRY_GOTO(regio_h5_attr_string(w, group, where, "solver", regio_io_solver_name(r->solver)));
   REGIO_TRY_GOTO(regio_h5_attr_int(w, group, where, "n_lu_fallbacks", r->n_lu_fallbacks));
-  REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "solver_sweeps", "/io/regional/solver_sweeps", H5T_STD_I32LE,
-                                        H5T_NATIVE_INT, 1, dims, r->solver_sweeps,
-                                        "Jacobi sweeps the iterative solver needed for each district; 0 = solved by "
-                                        "one LU factorisation (the lu solver, a fallback of the iterative one, or a "
-                                        "district without employment).",
-                                        &dset));
+  REGIO_TRY_GOTO(regional_dataset(w, io, group, "solver_sweeps", "/io/regional/solver_sweeps", H5T_STD_I32LE,
+                                  H5T_NATIVE_INT, 1, 1, r->solver_sweeps,
+                                  "Jacobi sweeps the iterative solver needed for each district; 0 = solved by "
+                                  "one LU factorisation (the lu solver, a fallback of the iterative one, or a "
+                                  "district without employment).",
+                                  &dset));
   REGIO_H5_TRY(w, H5DSattach_scale(dset, scale, 0), "/io/regional/solver_sweeps");
   regio_h5_close(&dset);
-  REGIO_TRY_GOTO(district_matrix(w, group, "employment", D, n, r->employment,
+  REGIO_TRY_GOTO(district_matrix(w, io, group, "employment", n, r->employment,
                                  "Employment of each district by IO sector (employees), from the finest sector level "
                                  "through the sector map.",
                                  scale, sector_scale));
-  REGIO_TRY_GOTO(district_matrix(w, group, "output_multiplier", D, n, r->output_multiplier,
+  REGIO_TRY_GOTO(district_matrix(w, io, group, "output_multiplier", n, r->output_multiplier,
                                  "Regional Type I output multipliers: column sums of (I - A^r)^-1.", scale,
                                  sector_scale));
-  REGIO_TRY_GOTO(district_matrix(w, group, "backward_linkage", D, n, r->backward_linkage,
+  REGIO_TRY_GOTO(district_matrix(w, io, group, "backward_linkage", n, r->backward_linkage,
                                  "Rasmussen power of dispersion in the district: output multiplier / its mean over "
                                  "the sectors.",
                                  scale, sector_scale));
-  REGIO_TRY_GOTO(district_matrix(w, group, "forward_linkage", D, n, r->forward_linkage,
+  REGIO_TRY_GOTO(district_matrix(w, io, group, "forward_linkage", n, r->forward_linkage,
                                  "Rasmussen sensitivity of dispersion in the district: row sums of (I - A^r)^-1 / "
                                  "their mean.",
                                  scale, sector_scale));
   if (r->employment_multiplier)
-    REGIO_TRY_GOTO(district_matrix(w, group, "employment_multiplier", D, n, r->employment_multiplier,
+    REGIO_TRY_GOTO(district_matrix(w, io, group, "employment_multiplier", n, r->employment_multiplier,
                                    "Regional Type I employment multipliers (e L^r)_j / e_j with the national "
                                    "coefficients e = employment / x; NaN where e_j = 0.",
                                    scale, sector_scale));
@@ -147,7 +171,7 @@ regio_err_t regio_io_write_group(regio_h5w_t *w, const regio_output_io_t *iop) {
   REGIO_TRY_GOTO(regio_h5_attr_string(w, io, "/io", "input_sha256", t->sha256));
   REGIO_TRY_GOTO(regio_h5_attr_string(w, io, "/io", "read_options", t->description));
   REGIO_TRY_GOTO(regio_h5_group(w, io, "sectors", "/io/sectors", &sectors));
-  REGIO_TRY_GOTO(regio_h5_pack_strings(w, (const char *const *)t->sector_code, (size_t)n, &width, &chars));
+  REGIO_AGREE_GOTO(w, regio_h5_pack_strings(w, (const char *const *)t->sector_code, (size_t)n, &width, &chars));
   REGIO_TRY_GOTO(regio_h5_string_type(w, width, "/io/sectors/code", &type));
   hsize_t dims[1] = {(hsize_t)n};
   REGIO_TRY_GOTO(regio_h5_dataset_write(w, sectors, "code", "/io/sectors/code", type, type, 1, dims, chars,

@@ -123,6 +123,15 @@ static regio_err_t check_result(const regio_result_t *res, const char *path, reg
   size_t n_districts = agg->districts.count;
   if (n_districts > 0 && (!agg->districts.chars || !res->district_employment || !agg->district_establishments))
     return BAD_RESULT("cannot write output file '%s': the result lacks district codes or totals", path);
+  size_t total = res->n_districts_global ? res->n_districts_global : n_districts;
+  if (res->district_offset > total || n_districts > total - res->district_offset)
+    return BAD_RESULT("cannot write output file '%s': the result holds districts %zu to %zu of %zu", path,
+                      res->district_offset, res->district_offset + n_districts, total);
+  if (regio_dist_size(regio_ctx_dist(ctx)) == 1 && n_districts != total)
+    return BAD_RESULT(
+        "cannot write output file '%s': the result holds districts %zu to %zu of %zu, and one process "
+        "writes them all",
+        path, res->district_offset, res->district_offset + n_districts, total);
   if (res->n_levels < 0 || res->n_levels > REGIO_MAX_LEVELS)
     return BAD_RESULT("cannot write output file '%s': %d sector levels (at most %d)", path, res->n_levels,
                       REGIO_MAX_LEVELS);
@@ -177,7 +186,7 @@ static regio_err_t strings_dataset(regio_h5w_t *w, hid_t loc, const char *name, 
   char *chars = NULL;
   size_t width = 1;
   regio_codes_t packed;
-  REGIO_TRY_GOTO(regio_h5_pack_strings(w, strings, n, &width, &chars));
+  REGIO_AGREE_GOTO(w, regio_h5_pack_strings(w, strings, n, &width, &chars));
   packed.count = n;
   packed.width = width;
   packed.chars = chars;
@@ -187,20 +196,69 @@ cleanup:
   return err;
 }
 
-/* A 1-D float64 dataset of milli values / 1000. */
-static regio_err_t milli_dataset(regio_h5w_t *w, hid_t loc, const char *name, const char *object, const int64_t *milli,
-                                 size_t n, const char *description, hid_t *out) {
+/* The districts of the whole file (the length of every district axis): n_districts_global, or the
+ * districts held when a result leaves it 0. */
+static hsize_t districts_total(const regio_result_t *res) {
+  return res->n_districts_global ? res->n_districts_global : res->agg->districts.count;
+}
+
+/* A dataset whose first axis is the districts (cols columns for rank 2) from this process's rows. */
+static regio_err_t district_dataset(regio_h5w_t *w, const regio_result_t *res, hid_t loc, const char *name,
+                                    const char *object, hid_t file_type, hid_t mem_type, int rank, size_t cols,
+                                    const void *data, const char *description, hid_t *out) {
+  hsize_t dims[2] = {districts_total(res), cols};
+  return regio_h5_dataset_write_rows(w, loc, name, object, file_type, mem_type, rank, dims, res->district_offset,
+                                     res->agg->districts.count, data, description, out);
+}
+
+/* /districts/code: this process's district codes, in slots as wide as the widest code of any rank. */
+static regio_err_t district_codes_dataset(regio_h5w_t *w, const regio_result_t *res, hid_t loc, hid_t *out) {
+  regio_err_t err = REGIO_OK;
+  const regio_codes_t *codes = &res->agg->districts;
+  hid_t type = -1;
+  char *widened = NULL;
+  const char *chars = codes->chars;
+  size_t width = codes->width ? codes->width : 1;
+  REGIO_TRY_GOTO(regio_h5_max_size(w, &width));
+  regio_err_t local = REGIO_OK;
+  if (width != codes->width && codes->count > 0) {
+    widened = calloc(codes->count, width);
+    if (!widened)
+      local = REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory", w->path);
+    else
+      for (size_t i = 0; i < codes->count; i++) memcpy(widened + i * width, regio_codes_at(codes, i), codes->width);
+    chars = widened;
+  }
+  REGIO_AGREE_GOTO(w, local); /* on every rank, whether it widened its codes or not */
+  REGIO_TRY_GOTO(regio_h5_string_type(w, width, "/districts/code", &type));
+  REGIO_TRY_GOTO(
+      district_dataset(w, res, loc, "code", "/districts/code", type, type, 1, 1, chars, DESC_DISTRICT_CODE, out));
+cleanup:
+  free(widened);
+  regio_h5_close(&type);
+  return err;
+}
+
+/* A 1-D float64 dataset of milli values / 1000: national (n values) when res is NULL, else per
+ * district (this process's n districts of res). */
+static regio_err_t milli_dataset(regio_h5w_t *w, const regio_result_t *res, hid_t loc, const char *name,
+                                 const char *object, const int64_t *milli, size_t n, const char *description,
+                                 hid_t *out) {
   regio_err_t err = REGIO_OK;
   double *values = malloc((n ? n : 1) * sizeof *values);
   hsize_t dims[1] = {n};
-  if (!values) {
-    err =
+  regio_err_t local = REGIO_OK;
+  if (!values)
+    local =
         REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory for '%s'", w->path, object);
-    goto cleanup;
-  }
+  REGIO_AGREE_GOTO(w, local);
   for (size_t i = 0; i < n; i++) values[i] = (double)milli[i] / (double)REGIO_MILLI;
-  REGIO_TRY_GOTO(regio_h5_dataset_write(w, loc, name, object, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, values,
-                                        description, out));
+  if (res)
+    REGIO_TRY_GOTO(
+        district_dataset(w, res, loc, name, object, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, 1, values, description, out));
+  else
+    REGIO_TRY_GOTO(regio_h5_dataset_write(w, loc, name, object, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, values,
+                                          description, out));
   REGIO_TRY_GOTO(regio_h5_attr_string(w, *out, object, "units", "employees"));
 cleanup:
   free(values);
@@ -222,28 +280,27 @@ static regio_err_t write_districts(regio_h5w_t *w, const regio_result_t *res, hi
   regio_err_t err = REGIO_OK;
   const regio_aggregate_t *agg = res->agg;
   size_t n = agg->districts.count;
-  hsize_t dims[1] = {n};
   hid_t group = -1, scale = -1, dset = -1;
   REGIO_TRY_GOTO(regio_h5_group(w, w->file, "districts", "/districts", &group));
   REGIO_TRY_GOTO(regio_h5_attr_double(w, group, "/districts", "total_employment",
                                       (double)res->total_employment / (double)REGIO_MILLI));
-  REGIO_TRY_GOTO(codes_dataset(w, group, "code", "/districts/code", &agg->districts, DESC_DISTRICT_CODE, &scale));
+  REGIO_TRY_GOTO(district_codes_dataset(w, res, group, &scale));
   REGIO_H5_TRY(w, H5DSset_scale(scale, "district"), "/districts/code");
 
-  REGIO_TRY_GOTO(milli_dataset(w, group, "employment", "/districts/employment", res->district_employment, n,
+  REGIO_TRY_GOTO(milli_dataset(w, res, group, "employment", "/districts/employment", res->district_employment, n,
                                DESC_DISTRICT_EMPLOYMENT, &dset));
   REGIO_TRY_GOTO(attach(w, dset, "/districts/employment", scale, 0, "district"));
   regio_h5_close(&dset);
 
-  REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "establishments", "/districts/establishments", H5T_STD_I64LE,
-                                        H5T_NATIVE_INT64, 1, dims, agg->district_establishments,
-                                        DESC_DISTRICT_ESTABLISHMENTS, &dset));
+  REGIO_TRY_GOTO(district_dataset(w, res, group, "establishments", "/districts/establishments", H5T_STD_I64LE,
+                                  H5T_NATIVE_INT64, 1, 1, agg->district_establishments, DESC_DISTRICT_ESTABLISHMENTS,
+                                  &dset));
   REGIO_TRY_GOTO(attach(w, dset, "/districts/establishments", scale, 0, "district"));
   if (agg->district_micro_establishments) { /* establishment rows only: sizes known */
     regio_h5_close(&dset);
-    REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "micro_establishments", "/districts/micro_establishments",
-                                          H5T_STD_I64LE, H5T_NATIVE_INT64, 1, dims, agg->district_micro_establishments,
-                                          DESC_DISTRICT_MICRO, &dset));
+    REGIO_TRY_GOTO(district_dataset(w, res, group, "micro_establishments", "/districts/micro_establishments",
+                                    H5T_STD_I64LE, H5T_NATIVE_INT64, 1, 1, agg->district_micro_establishments,
+                                    DESC_DISTRICT_MICRO, &dset));
     REGIO_TRY_GOTO(attach(w, dset, "/districts/micro_establishments", scale, 0, "district"));
   }
   {
@@ -262,8 +319,8 @@ static regio_err_t write_districts(regio_h5w_t *w, const regio_result_t *res, hi
     for (int k = 0; k < 4; k++) {
       if (!values[k]) continue;
       regio_h5_close(&dset);
-      REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, names[k], objects[k], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims,
-                                            values[k], descriptions[k], &dset));
+      REGIO_TRY_GOTO(district_dataset(w, res, group, names[k], objects[k], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, 1,
+                                      values[k], descriptions[k], &dset));
       REGIO_TRY_GOTO(attach(w, dset, objects[k], scale, 0, "district"));
     }
   }
@@ -311,15 +368,16 @@ static void fill_employees(void *user, size_t row0, size_t rows, size_t col0, si
   }
 }
 
-static regio_err_t write_employment_matrix(regio_h5w_t *w, hid_t loc, const char *object, const int64_t *milli,
-                                           size_t n_districts, size_t n_sectors, hid_t *out) {
+static regio_err_t write_employment_matrix(regio_h5w_t *w, const regio_result_t *res, hid_t loc, const char *object,
+                                           const int64_t *milli, size_t n_sectors, hid_t *out) {
   regio_err_t err = REGIO_OK;
-  hsize_t dims[2] = {n_districts, n_sectors};
+  hsize_t dims[2] = {districts_total(res), n_sectors};
   hid_t dset = -1;
   REGIO_TRY_GOTO(regio_h5_dataset(w, loc, "employment", object, H5T_IEEE_F64LE, 2, dims, DESC_EMPLOYMENT, &dset, NULL));
   REGIO_TRY_GOTO(regio_h5_attr_string(w, dset, object, "units", "employees"));
   milli_rows_t src = {milli, n_sectors};
-  REGIO_TRY_GOTO(regio_h5_dataset_fill(w, dset, object, H5T_IEEE_F64LE, 2, dims, fill_employees, &src));
+  REGIO_TRY_GOTO(regio_h5_dataset_fill(w, dset, object, H5T_IEEE_F64LE, 2, dims, res->district_offset,
+                                       res->agg->districts.count, fill_employees, &src));
   *out = dset;
   dset = -1;
 cleanup:
@@ -337,11 +395,11 @@ static regio_err_t write_categories(regio_h5w_t *w, const regio_result_t *res, h
   hid_t group = -1, scale = -1, dset = -1;
   int64_t *category_use = malloc(C * sizeof *category_use);
   double *employment = malloc((D * C > 0 ? D * C : 1) * sizeof *employment);
-  hsize_t dims_c[1] = {C}, dims_dc[2] = {D, C}, dims_s[1] = {S}, dims_d[1] = {D};
-  if (!category_use || !employment) {
-    err = REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory", w->path);
-    goto cleanup;
-  }
+  hsize_t dims_c[1] = {C}, dims_s[1] = {S};
+  regio_err_t local = REGIO_OK;
+  if (!category_use || !employment)
+    local = REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory", w->path);
+  REGIO_AGREE_GOTO(w, local);
   for (size_t c = 0; c < C; c++) category_use[c] = cat->use[c];
   REGIO_TRY_GOTO(regio_h5_group(w, w->file, "categories", "/categories", &group));
   REGIO_TRY_GOTO(regio_h5_attr_string(w, group, "/categories", "level", lvl->name));
@@ -365,38 +423,38 @@ static regio_err_t write_categories(regio_h5w_t *w, const regio_result_t *res, h
                                         &dset));
   regio_h5_close(&dset);
   for (size_t i = 0; i < D * C; i++) employment[i] = (double)cat->employment[i] / (double)REGIO_MILLI;
-  REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "employment", "/categories/employment", H5T_IEEE_F64LE,
-                                        H5T_NATIVE_DOUBLE, 2, dims_dc, employment,
-                                        "Employment by district (rows) and category (columns) E_dc, in employees; "
-                                        "summed exactly in thousandths and stored as float64 = milli / 1000.",
-                                        &dset));
+  REGIO_TRY_GOTO(district_dataset(w, res, group, "employment", "/categories/employment", H5T_IEEE_F64LE,
+                                  H5T_NATIVE_DOUBLE, 2, C, employment,
+                                  "Employment by district (rows) and category (columns) E_dc, in employees; "
+                                  "summed exactly in thousandths and stored as float64 = milli / 1000.",
+                                  &dset));
   REGIO_TRY_GOTO(regio_h5_attr_string(w, dset, "/categories/employment", "units", "employees"));
   REGIO_TRY_GOTO(attach(w, dset, "/categories/employment", district_scale, 0, "district"));
   REGIO_TRY_GOTO(attach(w, dset, "/categories/employment", scale, 1, "category"));
   regio_h5_close(&dset);
-  REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "share", "/categories/share", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2,
-                                        dims_dc, cat->share,
-                                        "Share E_dc / E_d of the district's employment in each category; NaN where "
-                                        "E_d = 0.",
-                                        &dset));
+  REGIO_TRY_GOTO(district_dataset(w, res, group, "share", "/categories/share", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, C,
+                                  cat->share,
+                                  "Share E_dc / E_d of the district's employment in each category; NaN where "
+                                  "E_d = 0.",
+                                  &dset));
   REGIO_TRY_GOTO(attach(w, dset, "/categories/share", district_scale, 0, "district"));
   REGIO_TRY_GOTO(attach(w, dset, "/categories/share", scale, 1, "category"));
   regio_h5_close(&dset);
-  REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "lq", "/categories/lq", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dims_dc,
-                                        cat->lq,
-                                        "Category location quotient (E_dc / E_d) / (E_c / E); NaN where E_d = 0 or "
-                                        "E_c = 0.",
-                                        &dset));
+  REGIO_TRY_GOTO(district_dataset(w, res, group, "lq", "/categories/lq", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, C,
+                                  cat->lq,
+                                  "Category location quotient (E_dc / E_d) / (E_c / E); NaN where E_d = 0 or "
+                                  "E_c = 0.",
+                                  &dset));
   REGIO_TRY_GOTO(attach(w, dset, "/categories/lq", district_scale, 0, "district"));
   REGIO_TRY_GOTO(attach(w, dset, "/categories/lq", scale, 1, "category"));
   regio_h5_close(&dset);
   if (cat->mixed_use) {
-    REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "mixed_use", "/categories/mixed_use", H5T_IEEE_F64LE,
-                                          H5T_NATIVE_DOUBLE, 1, dims_d, cat->mixed_use,
-                                          "Mixed-use index: entropy of the district's employment shares in the work, "
-                                          "living and leisure categories (use 1, 2, 3), divided by ln 3, in [0, 1]; "
-                                          "NaN where that employment is 0.",
-                                          &dset));
+    REGIO_TRY_GOTO(district_dataset(w, res, group, "mixed_use", "/categories/mixed_use", H5T_IEEE_F64LE,
+                                    H5T_NATIVE_DOUBLE, 1, 1, cat->mixed_use,
+                                    "Mixed-use index: entropy of the district's employment shares in the work, "
+                                    "living and leisure categories (use 1, 2, 3), divided by ln 3, in [0, 1]; "
+                                    "NaN where that employment is 0.",
+                                    &dset));
     REGIO_TRY_GOTO(attach(w, dset, "/categories/mixed_use", district_scale, 0, "district"));
   }
 cleanup:
@@ -415,19 +473,18 @@ static regio_err_t write_screen(regio_h5w_t *w, const regio_result_t *res, hid_t
   const regio_screen_t *sc = res->screen;
   const regio_screen_opts_t *o = &sc->opts;
   hid_t group = -1, scores = -1, type = -1, dset = -1;
-  hsize_t dims[1] = {res->agg->districts.count};
   REGIO_TRY_GOTO(regio_h5_group(w, w->file, "screen", "/screen", &group));
   REGIO_H5_TRY(w, type = H5Tenum_create(H5T_NATIVE_INT8), "/screen/class");
   for (int c = 0; c < REGIO_CLASS_COUNT; c++) {
     int8_t value = (int8_t)c;
     REGIO_H5_TRY(w, H5Tenum_insert(type, regio_screen_class_name(c), &value), "/screen/class");
   }
-  REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "class", "/screen/class", type, type, 1, dims, sc->district_class,
-                                        "Class of each district (HDF5 enum, int8): thin, specialised_cluster, "
-                                        "innovation_district, central_lifestyle_district, central_business_district, "
-                                        "diversified; the rules are in docs/SCREENING.md and the thresholds used in "
-                                        "the attributes of /screen.",
-                                        &dset));
+  REGIO_TRY_GOTO(district_dataset(w, res, group, "class", "/screen/class", type, type, 1, 1, sc->district_class,
+                                  "Class of each district (HDF5 enum, int8): thin, specialised_cluster, "
+                                  "innovation_district, central_lifestyle_district, central_business_district, "
+                                  "diversified; the rules are in docs/SCREENING.md and the thresholds used in "
+                                  "the attributes of /screen.",
+                                  &dset));
   REGIO_TRY_GOTO(attach(w, dset, "/screen/class", district_scale, 0, "district"));
   regio_h5_close(&dset);
   {
@@ -478,22 +535,21 @@ static regio_err_t write_screen(regio_h5w_t *w, const regio_result_t *res, hid_t
     for (int k = 0; k < 7; k++) {
       char object[64];
       snprintf(object, sizeof object, "/screen/scores/%s", names[k]);
-      REGIO_TRY_GOTO(regio_h5_dataset_write(w, scores, names[k], object, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims,
-                                            values[k], descriptions[k], &dset));
+      REGIO_TRY_GOTO(district_dataset(w, res, scores, names[k], object, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, 1,
+                                      values[k], descriptions[k], &dset));
       REGIO_TRY_GOTO(attach(w, dset, object, district_scale, 0, "district"));
       regio_h5_close(&dset);
     }
-    REGIO_TRY_GOTO(regio_h5_dataset_write(w, scores, "max_lq_in_manufacturing",
-                                          "/screen/scores/max_lq_in_manufacturing", H5T_STD_I8LE, H5T_NATIVE_INT8, 1,
-                                          dims, sc->max_lq_in_manufacturing,
-                                          "1 when the district's largest LQ at the finest level is in a manufacturing "
-                                          "category (attribute manufacturing_categories of /screen).",
-                                          &dset));
+    REGIO_TRY_GOTO(district_dataset(w, res, scores, "max_lq_in_manufacturing", "/screen/scores/max_lq_in_manufacturing",
+                                    H5T_STD_I8LE, H5T_NATIVE_INT8, 1, 1, sc->max_lq_in_manufacturing,
+                                    "1 when the district's largest LQ at the finest level is in a manufacturing "
+                                    "category (attribute manufacturing_categories of /screen).",
+                                    &dset));
     REGIO_TRY_GOTO(attach(w, dset, "/screen/scores/max_lq_in_manufacturing", district_scale, 0, "district"));
     if (sc->value_chain) {
       regio_h5_close(&dset);
-      REGIO_TRY_GOTO(regio_h5_dataset_write(
-          w, scores, "value_chain", "/screen/scores/value_chain", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims,
+      REGIO_TRY_GOTO(district_dataset(
+          w, res, scores, "value_chain", "/screen/scores/value_chain", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, 1,
           sc->value_chain,
           "Value-chain coherence: share of the pairs of the district's specialised sectors (finest level, as "
           "n_specialised, mapped to IO sectors by the sector map) whose IO sectors k, l have max(a_kl, a_lk) >= the "
@@ -519,7 +575,6 @@ static regio_err_t write_specialisation(regio_h5w_t *w, const regio_result_t *re
   const regio_specialisation_t *sp = &lvl->specialisation;
   hid_t group = -1, dset = -1;
   char base[64], object[128];
-  hsize_t dims[1] = {res->agg->districts.count};
   const void *values[9] = {sp->krugman,      sp->hoover, sp->hhi,           sp->hhi_normalised,
                            sp->theil,        sp->max_lq, sp->max_lq_sector, sp->relative_diversity,
                            sp->n_specialised};
@@ -532,9 +587,9 @@ static regio_err_t write_specialisation(regio_h5w_t *w, const regio_result_t *re
   for (int k = 0; k < 9; k++) {
     const int integer = k == 6 || k == 8;
     snprintf(object, sizeof object, "%s/%s", base, specialisation_names[k]);
-    REGIO_TRY_GOTO(regio_h5_dataset_write(
-        w, group, specialisation_names[k], object, integer ? H5T_STD_I64LE : H5T_IEEE_F64LE,
-        integer ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE, 1, dims, values[k], specialisation_descriptions[k], &dset));
+    REGIO_TRY_GOTO(district_dataset(
+        w, res, group, specialisation_names[k], object, integer ? H5T_STD_I64LE : H5T_IEEE_F64LE,
+        integer ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE, 1, 1, values[k], specialisation_descriptions[k], &dset));
     REGIO_TRY_GOTO(attach(w, dset, object, district_scale, 0, "district"));
     regio_h5_close(&dset);
   }
@@ -574,7 +629,7 @@ static regio_err_t write_level(regio_h5w_t *w, const regio_result_t *res, const 
                                hid_t district_scale, hid_t localisation) {
   regio_err_t err = REGIO_OK;
   const regio_aggregate_t *agg = res->agg;
-  size_t n_districts = agg->districts.count, n_sectors = lvl->sectors.count;
+  size_t n_sectors = lvl->sectors.count;
   hid_t group = -1, sectors = -1, scale = -1, dset = -1;
   int64_t *establishments = NULL;
   char base[64], object[128];
@@ -590,16 +645,16 @@ static regio_err_t write_level(regio_h5w_t *w, const regio_result_t *res, const 
   REGIO_H5_TRY(w, H5DSset_scale(scale, "sector"), object);
 
   snprintf(object, sizeof object, "%s/sectors/employment", base);
-  REGIO_TRY_GOTO(milli_dataset(w, sectors, "employment", object, lvl->sector_employment, n_sectors,
+  REGIO_TRY_GOTO(milli_dataset(w, NULL, sectors, "employment", object, lvl->sector_employment, n_sectors,
                                DESC_SECTOR_EMPLOYMENT, &dset));
   REGIO_TRY_GOTO(attach(w, dset, object, scale, 0, "sector"));
   regio_h5_close(&dset);
 
   establishments = malloc((n_sectors ? n_sectors : 1) * sizeof *establishments);
-  if (!establishments) {
-    err = REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory", w->path);
-    goto cleanup;
-  }
+  regio_err_t local = REGIO_OK;
+  if (!establishments)
+    local = REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory", w->path);
+  REGIO_AGREE_GOTO(w, local);
   if (level_establishments(agg, lvl, establishments)) {
     hsize_t dims[1] = {n_sectors};
     snprintf(object, sizeof object, "%s/sectors/establishments", base);
@@ -610,22 +665,21 @@ static regio_err_t write_level(regio_h5w_t *w, const regio_result_t *res, const 
   }
 
   snprintf(object, sizeof object, "%s/employment", base);
-  REGIO_TRY_GOTO(write_employment_matrix(w, group, object, lvl->employment, n_districts, n_sectors, &dset));
+  REGIO_TRY_GOTO(write_employment_matrix(w, res, group, object, lvl->employment, n_sectors, &dset));
   REGIO_TRY_GOTO(attach(w, dset, object, district_scale, 0, "district"));
   REGIO_TRY_GOTO(attach(w, dset, object, scale, 1, "sector"));
   regio_h5_close(&dset);
 
-  hsize_t dims[2] = {n_districts, n_sectors};
   snprintf(object, sizeof object, "%s/lq", base);
-  REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "lq", object, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dims, lvl->lq,
-                                        DESC_LQ, &dset));
+  REGIO_TRY_GOTO(district_dataset(w, res, group, "lq", object, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, n_sectors, lvl->lq,
+                                  DESC_LQ, &dset));
   REGIO_TRY_GOTO(attach(w, dset, object, district_scale, 0, "district"));
   REGIO_TRY_GOTO(attach(w, dset, object, scale, 1, "sector"));
   regio_h5_close(&dset);
   if (lvl->lq_symmetric) {
     snprintf(object, sizeof object, "%s/lq_symmetric", base);
-    REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "lq_symmetric", object, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dims,
-                                          lvl->lq_symmetric, DESC_LQ_SYMMETRIC, &dset));
+    REGIO_TRY_GOTO(district_dataset(w, res, group, "lq_symmetric", object, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2,
+                                    n_sectors, lvl->lq_symmetric, DESC_LQ_SYMMETRIC, &dset));
     REGIO_TRY_GOTO(attach(w, dset, object, district_scale, 0, "district"));
     REGIO_TRY_GOTO(attach(w, dset, object, scale, 1, "sector"));
   }
@@ -653,29 +707,28 @@ cleanup:
 }
 
 /* /actors: the actor types of --actor-col and each district's employment by type. */
-static regio_err_t write_actors(regio_h5w_t *w, const regio_aggregate_t *agg, hid_t district_scale) {
+static regio_err_t write_actors(regio_h5w_t *w, const regio_result_t *res, hid_t district_scale) {
   regio_err_t err = REGIO_OK;
+  const regio_aggregate_t *agg = res->agg;
   hid_t group = -1, type = -1, scale = -1, dset = -1;
   char *chars = NULL;
   double *employees = NULL;
   size_t width = 0, D = agg->districts.count, A = (size_t)agg->n_actors;
   REGIO_TRY_GOTO(regio_h5_group(w, w->file, "actors", "/actors", &group));
-  REGIO_TRY_GOTO(regio_h5_pack_strings(w, (const char *const *)agg->actor_codes, A, &width, &chars));
+  REGIO_AGREE_GOTO(w, regio_h5_pack_strings(w, (const char *const *)agg->actor_codes, A, &width, &chars));
   REGIO_TRY_GOTO(regio_h5_string_type(w, width, "/actors/code", &type));
-  hsize_t dims1[1] = {A}, dims2[2] = {D, A};
+  hsize_t dims1[1] = {A};
   REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "code", "/actors/code", type, type, 1, dims1, chars,
                                         "The actor types: the distinct values of the --actor-col column, sorted.",
                                         &scale));
   REGIO_H5_TRY(w, H5DSset_scale(scale, "actor"), "/actors/code");
   employees = malloc((D * A > 0 ? D * A : 1) * sizeof *employees);
-  if (!employees) {
-    err = REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory", w->path);
-    goto cleanup;
-  }
+  regio_err_t local = REGIO_OK;
+  if (!employees) local = REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory", w->path);
+  REGIO_AGREE_GOTO(w, local);
   for (size_t k = 0; k < D * A; k++) employees[k] = (double)agg->district_actor_employment[k] / (double)REGIO_MILLI;
-  REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, "employment", "/actors/employment", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                                        2, dims2, employees, "Employment of each district by actor type (employees).",
-                                        &dset));
+  REGIO_TRY_GOTO(district_dataset(w, res, group, "employment", "/actors/employment", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                                  2, A, employees, "Employment of each district by actor type (employees).", &dset));
   REGIO_TRY_GOTO(attach(w, dset, "/actors/employment", district_scale, 0, "district"));
   REGIO_TRY_GOTO(attach(w, dset, "/actors/employment", scale, 1, "actor"));
 cleanup:
@@ -692,7 +745,6 @@ static regio_err_t write_variety(regio_h5w_t *w, const regio_result_t *res, hid_
   regio_err_t err = REGIO_OK;
   const regio_variety_t *v = &res->variety;
   int decomposed = v->unrelated != NULL;
-  hsize_t dims[1] = {res->agg->districts.count};
   hid_t group = -1, dset = -1;
   static const char *const names[3] = {"entropy", "unrelated", "related"};
   static const char *const objects[3] = {"/variety/entropy", "/variety/unrelated", "/variety/related"};
@@ -706,8 +758,8 @@ static regio_err_t write_variety(regio_h5w_t *w, const regio_result_t *res, hid_
                                         "Only one sector level was computed, so the entropy is not decomposed into "
                                         "unrelated and related variety (that needs a coarse and a fine level)."));
   for (int i = 0; i < (decomposed ? 3 : 1); i++) {
-    REGIO_TRY_GOTO(regio_h5_dataset_write(w, group, names[i], objects[i], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims,
-                                          values[i], descriptions[i], &dset));
+    REGIO_TRY_GOTO(district_dataset(w, res, group, names[i], objects[i], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, 1,
+                                    values[i], descriptions[i], &dset));
     REGIO_TRY_GOTO(variety_attrs(w, dset, objects[i], res, decomposed));
     REGIO_TRY_GOTO(attach(w, dset, objects[i], district_scale, 0, "district"));
     regio_h5_close(&dset);
@@ -732,10 +784,10 @@ static regio_err_t write_inputs(regio_h5w_t *w, const regio_aggregate_t *agg, hi
   sums = calloc(n ? n : 1, sizeof *sums);
   column = calloc(n ? n : 1, sizeof *column);
   table = calloc(n ? n * r : 1, sizeof *table);
-  if (!paths || !sums || !column || !table) {
-    err = REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory", w->path);
-    goto cleanup;
-  }
+  regio_err_t local = REGIO_OK;
+  if (!paths || !sums || !column || !table)
+    local = REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory", w->path);
+  REGIO_AGREE_GOTO(w, local);
   for (size_t i = 0; i < n; i++) {
     paths[i] = agg->inputs[i].path;
     sums[i] = agg->inputs[i].sha256;
@@ -852,7 +904,7 @@ static regio_err_t write_contents(regio_h5w_t *w, const regio_result_t *res, con
     if (err) goto cleanup;
   }
   if (res->categories) REGIO_TRY_GOTO(write_categories(w, res, district_scale));
-  if (res->agg->n_actors > 0) REGIO_TRY_GOTO(write_actors(w, res->agg, district_scale));
+  if (res->agg->n_actors > 0) REGIO_TRY_GOTO(write_actors(w, res, district_scale));
   if (res->screen) REGIO_TRY_GOTO(write_screen(w, res, district_scale));
   if (io) REGIO_TRY_GOTO(regio_io_write_group(w, io));
   REGIO_TRY_GOTO(write_provenance(w, res));
@@ -867,14 +919,106 @@ regio_err_t regio_output_write(const regio_result_t *res, const char *path, cons
   return regio_output_write_with_io(res, NULL, path, temp_path, ctx);
 }
 
+/* The optional parts of the file, and the national sizes, as numbers that every rank must share in
+ * the distributed mode (each rank makes the same HDF5 calls). */
+enum { LAYOUT_BITS, LAYOUT_LEVELS, LAYOUT_ACTORS, LAYOUT_DISTRICTS, LAYOUT_REGIONAL, LAYOUT_COUNT };
+
+static void result_layout(const regio_result_t *res, const regio_output_io_t *io, int64_t *layout) {
+  const regio_aggregate_t *agg = res->agg;
+  int64_t bits = 0;
+  const void *optional[] = {agg->district_micro_establishments,
+                            res->micro_share,
+                            res->district_area,
+                            res->establishment_density,
+                            res->helix_diversity,
+                            res->variety.unrelated,
+                            res->n_levels > 0 ? (const void *)res->levels[0].specialisation.krugman : NULL,
+                            res->categories,
+                            res->categories ? (const void *)res->categories->mixed_use : NULL,
+                            res->screen,
+                            res->screen ? (const void *)res->screen->value_chain : NULL,
+                            io,
+                            io ? (const void *)io->regional : NULL,
+                            io && io->regional ? (const void *)io->regional->employment_multiplier : NULL};
+  int n = (int)(sizeof optional / sizeof optional[0]);
+  for (int k = 0; k < n; k++)
+    if (optional[k]) bits |= (int64_t)1 << k;
+  for (int i = 0; i < res->n_levels; i++) {
+    if (res->levels[i].lq_symmetric) bits |= (int64_t)1 << (n + i);
+    if (res->levels[i].localisation.hoover) bits |= (int64_t)1 << (n + REGIO_MAX_LEVELS + i);
+  }
+  layout[LAYOUT_BITS] = bits;
+  layout[LAYOUT_LEVELS] = res->n_levels;
+  layout[LAYOUT_ACTORS] = agg->n_actors;
+  layout[LAYOUT_DISTRICTS] = (int64_t)districts_total(res);
+  layout[LAYOUT_REGIONAL] =
+      io && io->regional ? (int64_t)(io->n_regional_global ? io->n_regional_global : (size_t)io->regional->n_districts)
+                         : 0;
+}
+
+/* Distributed mode: the ranks' blocks [offset, offset + count) must tile [0, total) in rank order. */
+static regio_err_t check_blocks(regio_dist_t *d, size_t offset, size_t count, size_t total, const char *what,
+                                const char *path, regio_ctx_t *ctx) {
+  int64_t mine[2] = {(int64_t)offset, (int64_t)count};
+  void *all = NULL;
+  REGIO_TRY(regio_dist_allgatherv(d, mine, sizeof mine, &all, NULL, NULL, ctx));
+  const int64_t *block = all;
+  int64_t next = 0;
+  int bad_rank = -1;
+  for (int r = 0; r < regio_dist_size(d) && bad_rank < 0; r++) {
+    if (block[2 * r] != next) bad_rank = r;
+    next += block[2 * r + 1];
+  }
+  if (bad_rank < 0 && next != (int64_t)total) bad_rank = regio_dist_size(d) - 1;
+  int64_t bad_offset = bad_rank >= 0 ? block[2 * bad_rank] : 0, bad_count = bad_rank >= 0 ? block[2 * bad_rank + 1] : 0;
+  free(all);
+  if (bad_rank >= 0)
+    return BAD_RESULT(
+        "cannot write output file '%s': the ranks' blocks of %s do not tile the %zu of the file (rank %d "
+        "holds %lld from %lld)",
+        path, what, total, bad_rank, (long long)bad_count, (long long)bad_offset);
+  return REGIO_OK;
+}
+
+/* Distributed mode: every rank must have the same optional parts and national sizes, and the
+ * blocks of districts (and of regional IO districts) must tile the file's. */
+static regio_err_t check_ranks(const regio_result_t *res, const regio_output_io_t *io, const char *path,
+                               regio_ctx_t *ctx) {
+  regio_dist_t *d = regio_ctx_dist(ctx);
+  int64_t least[LAYOUT_COUNT], most[LAYOUT_COUNT];
+  result_layout(res, io, least);
+  memcpy(most, least, sizeof most);
+  REGIO_TRY(regio_dist_allreduce_i64(d, least, LAYOUT_COUNT, REGIO_DIST_MIN, NULL, ctx));
+  REGIO_TRY(regio_dist_allreduce_i64(d, most, LAYOUT_COUNT, REGIO_DIST_MAX, NULL, ctx));
+  if (memcmp(least, most, sizeof least) != 0)
+    return BAD_RESULT(
+        "cannot write output file '%s': the ranks' results differ in their optional parts or national "
+        "sizes (every rank, also one without districts, must hold the same arrays)",
+        path);
+  REGIO_TRY(
+      check_blocks(d, res->district_offset, res->agg->districts.count, districts_total(res), "districts", path, ctx));
+  if (io && io->regional)
+    REGIO_TRY(check_blocks(d, io->regional_offset, (size_t)io->regional->n_districts,
+                           io->n_regional_global ? io->n_regional_global : (size_t)io->regional->n_districts,
+                           "regional IO districts", path, ctx));
+  return REGIO_OK;
+}
+
 regio_err_t regio_output_write_with_io(const regio_result_t *res, const regio_output_io_t *io, const char *path,
                                        const char *temp_path, regio_ctx_t *ctx) {
-  REGIO_CHECK(ctx, path && *path, REGIO_ERR_USAGE, "no output file given");
-  REGIO_CHECK(ctx, res, REGIO_ERR_INTERNAL, "cannot write output file '%s': no result", path);
-  REGIO_TRY(check_result(res, path, ctx));
+  regio_dist_t *d = regio_ctx_dist(ctx);
+  regio_err_t err = REGIO_OK;
+  if (!(path && *path))
+    err = REGIO_ERROR(ctx, REGIO_ERR_USAGE, "no output file given");
+  else if (!res)
+    err = REGIO_ERROR(ctx, REGIO_ERR_INTERNAL, "cannot write output file '%s': no result", path);
+  else
+    err = check_result(res, path, ctx);
+  REGIO_TRY(regio_dist_agree(d, err, ctx));
+  if (regio_dist_size(d) > 1) REGIO_TRY(regio_dist_agree(d, check_ranks(res, io, path, ctx), ctx));
   regio_h5_atomic_t out;
   REGIO_TRY(regio_h5_atomic_begin(&out, path, temp_path, ctx));
-  regio_err_t err = write_contents(&out.w, res, io);
+  err = regio_h5_agree(&out.w, write_contents(&out.w, res, io));
   regio_err_t finished = regio_h5_atomic_finish(&out, err == REGIO_OK);
   if (err == REGIO_OK) err = finished;
   if (err == REGIO_OK) regio_ctx_progress(ctx, "output", 1.0);

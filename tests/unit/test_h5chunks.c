@@ -115,7 +115,7 @@ int main(void) {
   REQUIRE(regio_ctx_create(&ctx) == REGIO_OK);
   char path[128];
   snprintf(path, sizeof path, "test_h5chunks.%ld.h5", (long)getpid());
-  regio_h5w_t w = {ctx, path, -1};
+  regio_h5w_t w = {.ctx = ctx, .path = path, .file = -1};
   w.file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   REQUIRE(w.file >= 0);
   one_shape(&w, 2, 1234, 300, H5T_IEEE_F64LE, "matrix");      /* 218-row chunks, the last partial */
