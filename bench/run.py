@@ -580,8 +580,8 @@ def bench_memory(args, regio):
     out_b = z1["matrix_bytes"]
     f.append(f"\nThe peak resident set (`%M`) counts the pages of the input file that the process has mapped: regio "
              f"maps the whole input (`mmap`, MADV_SEQUENTIAL) and the pages it has parsed stay mapped until the end of "
-             f"the read, so the file-backed part of the peak is the input's size ({f0 / 1e6:.0f} MB of "
-             f"{s0 / 1e6:.0f} MB, {f1 / 1e6:.0f} MB of {s1 / 1e6:.0f} MB). These are clean page-cache pages that "
+             f"the read, so the file-backed part of the peak is the input's size and the binary's and libraries' pages ({f0 / 1e6:.0f} MB for "
+             f"{s0 / 1e6:.0f} MB of input, {f1 / 1e6:.0f} MB for {s1 / 1e6:.0f} MB). These are clean page-cache pages that "
              f"the kernel can drop, but they are resident and `%M` grows with the input: from {r0:,} to {r1:,} rows "
              f"({s1 / s0:.0f}x the input) it grows from {m0 / 1e6:.0f} MB to {m1 / 1e6:.0f} MB.\n\n"
              f"The anonymous memory (sampled every 20 ms from /proc/PID/status, RssAnon) is regio's own: "
