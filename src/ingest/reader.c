@@ -1096,6 +1096,11 @@ static regio_err_t read_plain(run_state_t *run, source_t *src, file_setup_t *s, 
   size_t window = block_bytes, tail = 0;
   if (pos >= end) return REGIO_OK; /* a header without data rows, or no record starts in this part */
   int unbalanced = 0;
+  /* the pages parsed are handed back as the read advances (the mapping is private and read-only:
+   * a page touched again is read again from the file), so the resident memory does not grow with
+   * the input; released = the first byte not yet handed back, on a page boundary */
+  const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  size_t released = pos / page * page;
   while (pos < end) {
     size_t len = end - pos < window ? end - pos : window;
     int at_end = pos + len == end;
@@ -1114,6 +1119,10 @@ static regio_err_t read_plain(run_state_t *run, source_t *src, file_setup_t *s, 
     }
     pos += used;
     window = block_bytes;
+    if (pos / page * page > released) {
+      madvise((void *)(src->map + released), pos / page * page - released, MADV_DONTNEED);
+      released = pos / page * page;
+    }
     regio_ctx_progress(ctx, "reading", (double)pos / (double)size);
   }
   run->error_offset = (int64_t)(pos + tail);
