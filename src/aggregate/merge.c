@@ -124,6 +124,27 @@ cleanup:
   return err;
 }
 
+/* The error for sums beyond the fixed-point range, naming the first overflowing cell (index
+ * d * S + s), else district, else sector (SIZE_MAX: none), by their codes; REGIO_OK when none. */
+static regio_err_t overflow_error(const regio_codes_t *districts, const regio_codes_t *sectors, size_t bad_cell,
+                                  size_t bad_district, size_t bad_sector, regio_ctx_t *ctx) {
+  if (bad_cell != SIZE_MAX) {
+    const size_t d = bad_cell / sectors->count, s = bad_cell % sectors->count;
+    return REGIO_ERROR(ctx, REGIO_ERR_INPUT,
+                       "the employment or establishments of district %.*s in sector %.*s sum to more than the 64-bit "
+                       "fixed-point range holds (%.3f employees)",
+                       (int)regio_codes_len(districts, d), regio_codes_at(districts, d),
+                       (int)regio_codes_len(sectors, s), regio_codes_at(sectors, s), (double)INT64_MAX / REGIO_MILLI);
+  }
+  if (bad_district != SIZE_MAX)
+    return REGIO_ERROR(ctx, REGIO_ERR_INPUT, "the establishments of district %.*s sum beyond the 64-bit range",
+                       (int)regio_codes_len(districts, bad_district), regio_codes_at(districts, bad_district));
+  if (bad_sector != SIZE_MAX)
+    return REGIO_ERROR(ctx, REGIO_ERR_INPUT, "the establishments of sector %.*s sum beyond the 64-bit range",
+                       (int)regio_codes_len(sectors, bad_sector), regio_codes_at(sectors, bad_sector));
+  return REGIO_OK;
+}
+
 regio_err_t regio_partials_merge(regio_partial_t *const *partials, int n, regio_aggregate_t *agg, regio_ctx_t *ctx) {
   regio_err_t err = REGIO_OK;
   uint32_t **district_map = calloc((size_t)n, sizeof *district_map);
@@ -200,22 +221,7 @@ regio_err_t regio_partials_merge(regio_partial_t *const *partials, int n, regio_
         bad_sector = s;
     }
   }
-  if (bad_cell != SIZE_MAX) {
-    size_t d = bad_cell / S, s = bad_cell % S;
-    err = REGIO_ERROR(ctx, REGIO_ERR_INPUT,
-                      "the employment or establishments of district %.*s in sector %.*s sum to more than the 64-bit "
-                      "fixed-point range holds (%.3f employees)",
-                      (int)regio_codes_len(&agg->districts, d), regio_codes_at(&agg->districts, d),
-                      (int)regio_codes_len(&agg->sectors, s), regio_codes_at(&agg->sectors, s),
-                      (double)INT64_MAX / REGIO_MILLI);
-  } else if (bad_district != SIZE_MAX) {
-    err =
-        REGIO_ERROR(ctx, REGIO_ERR_INPUT, "the establishments of district %.*s sum beyond the 64-bit range",
-                    (int)regio_codes_len(&agg->districts, bad_district), regio_codes_at(&agg->districts, bad_district));
-  } else if (bad_sector != SIZE_MAX) {
-    err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "the establishments of sector %.*s sum beyond the 64-bit range",
-                      (int)regio_codes_len(&agg->sectors, bad_sector), regio_codes_at(&agg->sectors, bad_sector));
-  }
+  err = overflow_error(&agg->districts, &agg->sectors, bad_cell, bad_district, bad_sector, ctx);
 done:
   for (int t = 0; t < n; t++) {
     if (district_map) free(district_map[t]);
@@ -571,21 +577,8 @@ regio_err_t regio_partials_merge_dist(regio_partial_t *const *partials, int n, i
     for (size_t s = 0; s < S; s++)
       agg->sector_size_squares[s] = ((regio_u128_t)squares[2 * s + 1] << 64) | squares[2 * s];
   }
-  if (bad[0] != INT64_MAX) {
-    const size_t d = (size_t)bad[0] / S, s = (size_t)bad[0] % S;
-    err = REGIO_ERROR(ctx, REGIO_ERR_INPUT,
-                      "the employment or establishments of district %.*s in sector %.*s sum to more than the 64-bit "
-                      "fixed-point range holds (%.3f employees)",
-                      (int)regio_codes_len(&districts, d), regio_codes_at(&districts, d),
-                      (int)regio_codes_len(&agg->sectors, s), regio_codes_at(&agg->sectors, s),
-                      (double)INT64_MAX / REGIO_MILLI);
-  } else if (bad[1] != INT64_MAX) {
-    err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "the establishments of district %.*s sum beyond the 64-bit range",
-                      (int)regio_codes_len(&districts, (size_t)bad[1]), regio_codes_at(&districts, (size_t)bad[1]));
-  } else if (bad_sector != SIZE_MAX) {
-    err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "the establishments of sector %.*s sum beyond the 64-bit range",
-                      (int)regio_codes_len(&agg->sectors, bad_sector), regio_codes_at(&agg->sectors, bad_sector));
-  }
+  err = overflow_error(&districts, &agg->sectors, bad[0] == INT64_MAX ? SIZE_MAX : (size_t)bad[0],
+                       bad[1] == INT64_MAX ? SIZE_MAX : (size_t)bad[1], bad_sector, ctx);
 done:
   for (int t = 0; t < n; t++) {
     if (district_map) free(district_map[t]);
