@@ -36,6 +36,12 @@ void regio_localisation_sector(const int64_t *employment, size_t stride, size_t 
                                const int64_t *district_totals, int64_t sector_total, int64_t national_total,
                                double sum_x2, const regio_u128_t *size_squares, void *scratch,
                                regio_localisation_sector_t *out);
+/* The same with x[d] = E_d / E given (computed once for all sectors) and a short path for empty
+ * cells: the same values to the bit; the kernel regio_localisation_compute uses. */
+void regio_localisation_sector_shares(const int64_t *employment, size_t stride, size_t n_districts,
+                                      const int64_t *district_totals, const double *x, int64_t sector_total,
+                                      int64_t national_total, double sum_x2, const regio_u128_t *size_squares,
+                                      void *scratch, regio_localisation_sector_t *out);
 
 /* Fill level->specialisation and lq_symmetric / level->localisation (allocated here, freed by the
  * *_free functions, also after a failure). */

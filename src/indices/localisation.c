@@ -83,27 +83,12 @@ static void lorenz_sort(lorenz_entry_t *a, size_t n) {
   }
 }
 
-void regio_localisation_sector(const int64_t *employment, size_t stride, size_t n_districts,
-                               const int64_t *district_totals, int64_t sector_total, int64_t national_total,
-                               double sum_x2, const regio_u128_t *size_squares, void *scratch,
-                               regio_localisation_sector_t *out) {
-  out->hoover = out->gini = out->concentration = NAN;
-  out->plant_herfindahl = out->ellison_glaeser = out->maurel_sedillot = NAN;
-  if (sector_total <= 0 || national_total <= 0) return;
+/* The end of a sector's computation from its district sums: Hoover, G, the Lorenz order and the
+ * Gini, and the EG and MS indices. order[0, n): the districts with E_ds > 0. */
+static void localisation_sums_finish(lorenz_entry_t *order, size_t n, double abs_sum, double g, double sum_s2,
+                                     int64_t sector_total, int64_t national_total, double sum_x2,
+                                     const regio_u128_t *size_squares, regio_localisation_sector_t *out) {
   const double sector = (double)sector_total, national = (double)national_total;
-  double abs_sum = 0.0, g = 0.0, sum_s2 = 0.0;
-  lorenz_entry_t *order = scratch;
-  size_t n = 0;
-  for (size_t d = 0; d < n_districts; d++) {
-    const int64_t e = employment[d * stride];
-    const double share = (double)e / sector, x = (double)district_totals[d] / national;
-    abs_sum += fabs(share - x);
-    g += (share - x) * (share - x);
-    sum_s2 += share * share;
-    /* districts without the sector come first in the Lorenz order and add nothing to the area
-     * (Y stays 0 while they pass), so only the others are sorted */
-    if (e > 0) order[n++] = (lorenz_entry_t){(double)e / (double)district_totals[d], e, district_totals[d], d};
-  }
   out->hoover = 0.5 * abs_sum;
   out->concentration = g;
 
@@ -136,6 +121,62 @@ void regio_localisation_sector(const int64_t *employment, size_t stride, size_t 
   out->maurel_sedillot = (sum_s2 - sum_x2 - h * (1.0 - sum_x2)) / denominator;
 }
 
+void regio_localisation_sector(const int64_t *employment, size_t stride, size_t n_districts,
+                               const int64_t *district_totals, int64_t sector_total, int64_t national_total,
+                               double sum_x2, const regio_u128_t *size_squares, void *scratch,
+                               regio_localisation_sector_t *out) {
+  out->hoover = out->gini = out->concentration = NAN;
+  out->plant_herfindahl = out->ellison_glaeser = out->maurel_sedillot = NAN;
+  if (sector_total <= 0 || national_total <= 0) return;
+  const double sector = (double)sector_total, national = (double)national_total;
+  double abs_sum = 0.0, g = 0.0, sum_s2 = 0.0;
+  lorenz_entry_t *order = scratch;
+  size_t n = 0;
+  for (size_t d = 0; d < n_districts; d++) {
+    const int64_t e = employment[d * stride];
+    const double share = (double)e / sector, x = (double)district_totals[d] / national;
+    abs_sum += fabs(share - x);
+    g += (share - x) * (share - x);
+    sum_s2 += share * share;
+    /* districts without the sector come first in the Lorenz order and add nothing to the area
+     * (Y stays 0 while they pass), so only the others are sorted */
+    if (e > 0) order[n++] = (lorenz_entry_t){(double)e / (double)district_totals[d], e, district_totals[d], d};
+  }
+  localisation_sums_finish(order, n, abs_sum, g, sum_s2, sector_total, national_total, sum_x2, size_squares, out);
+}
+
+/* regio_localisation_sector with the districts' shares x[d] = E_d / E computed once for all
+ * sectors, and the empty cells (most of them at fine levels) taking a short path: for E_ds = 0 the
+ * share is exactly 0, so |0 - x| = x and (0 - x)^2 = x * x to the bit, and 0^2 adds nothing. Every
+ * sum runs in the same district order with the same terms, so the values are the reference
+ * kernel's, bit for bit (tests/unit/test_specialisation.c compares them). */
+void regio_localisation_sector_shares(const int64_t *employment, size_t stride, size_t n_districts,
+                                      const int64_t *district_totals, const double *x, int64_t sector_total,
+                                      int64_t national_total, double sum_x2, const regio_u128_t *size_squares,
+                                      void *scratch, regio_localisation_sector_t *out) {
+  out->hoover = out->gini = out->concentration = NAN;
+  out->plant_herfindahl = out->ellison_glaeser = out->maurel_sedillot = NAN;
+  if (sector_total <= 0 || national_total <= 0) return;
+  const double sector = (double)sector_total;
+  double abs_sum = 0.0, g = 0.0, sum_s2 = 0.0;
+  lorenz_entry_t *order = scratch;
+  size_t n = 0;
+  for (size_t d = 0; d < n_districts; d++) {
+    const int64_t e = employment[d * stride];
+    if (e == 0) {
+      abs_sum += x[d];
+      g += x[d] * x[d];
+      continue;
+    }
+    const double share = (double)e / sector;
+    abs_sum += fabs(share - x[d]);
+    g += (share - x[d]) * (share - x[d]);
+    sum_s2 += share * share;
+    if (e > 0) order[n++] = (lorenz_entry_t){(double)e / (double)district_totals[d], e, district_totals[d], d};
+  }
+  localisation_sums_finish(order, n, abs_sum, g, sum_s2, sector_total, national_total, sum_x2, size_squares, out);
+}
+
 static void free_localisation(regio_localisation_t *lo) {
   free(lo->hoover);
   free(lo->gini);
@@ -151,12 +192,15 @@ static regio_err_t localisation_block(const int64_t *employment, size_t stride, 
                                       const int64_t *district_totals, const regio_level_t *level,
                                       int64_t national_total, size_t s0, size_t s1, regio_localisation_t *lo,
                                       regio_ctx_t *ctx) {
-  /* sum_d x_d^2, serially in district order */
+  /* the districts' shares of all employment, and sum_d x_d^2 serially in district order */
   double sum_x2 = 0.0;
   const double national = (double)national_total;
+  double *x = malloc((n_districts ? n_districts : 1) * sizeof *x);
+  if (!x)
+    return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the localisation indices of level %s", level->name);
   for (size_t d = 0; d < n_districts; d++) {
-    const double x = (double)district_totals[d] / national;
-    sum_x2 += x * x;
+    x[d] = (double)district_totals[d] / national;
+    sum_x2 += x[d] * x[d];
   }
   const int T = regio_ctx_threads(ctx);
   int out_of_memory = 0;
@@ -171,9 +215,9 @@ static regio_err_t localisation_block(const int64_t *employment, size_t stride, 
     for (size_t s = s0; s < s1; s++) {
       if (!scratch) continue;
       regio_localisation_sector_t one;
-      regio_localisation_sector(employment + (s - s0), stride, n_districts, district_totals,
-                                level->sector_employment[s], national_total, sum_x2,
-                                level->sector_size_squares ? &level->sector_size_squares[s] : NULL, scratch, &one);
+      regio_localisation_sector_shares(
+          employment + (s - s0), stride, n_districts, district_totals, x, level->sector_employment[s], national_total,
+          sum_x2, level->sector_size_squares ? &level->sector_size_squares[s] : NULL, scratch, &one);
       lo->hoover[s] = one.hoover;
       lo->gini[s] = one.gini;
       lo->concentration[s] = one.concentration;
@@ -183,6 +227,7 @@ static regio_err_t localisation_block(const int64_t *employment, size_t stride, 
     }
     free(scratch);
   }
+  free(x);
   if (out_of_memory)
     return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the localisation indices of level %s", level->name);
   return REGIO_OK;
