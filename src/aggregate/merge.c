@@ -21,6 +21,17 @@ static int code_ref_cmp(const void *a, const void *b) {
   return (x->len > y->len) - (x->len < y->len);
 }
 
+/* The sorted, unique codes of refs[0, total) (reordered) into out, slots of width bytes. */
+static regio_err_t codes_from_refs(code_ref_t *refs, size_t total, size_t width, regio_codes_t *out, regio_ctx_t *ctx) {
+  qsort(refs, total, sizeof *refs, code_ref_cmp);
+  size_t unique = 0;
+  for (size_t i = 0; i < total; i++)
+    if (unique == 0 || code_ref_cmp(&refs[unique - 1], &refs[i]) != 0) refs[unique++] = refs[i];
+  REGIO_TRY(regio_codes_init(out, unique, width, ctx));
+  for (size_t i = 0; i < unique; i++) memcpy(out->chars + i * width, refs[i].text, refs[i].len);
+  return REGIO_OK;
+}
+
 /* Sorted union of the codes in all partials' dictionaries (select: 0 districts, 1 sectors). */
 regio_err_t regio_partials_union_codes(regio_partial_t *const *partials, int n, int select, regio_codes_t *out,
                                        uint32_t **local_to_global, regio_ctx_t *ctx) {
@@ -38,17 +49,9 @@ regio_err_t regio_partials_union_codes(regio_partial_t *const *partials, int n, 
       k++;
     }
   }
-  qsort(refs, total, sizeof *refs, code_ref_cmp);
-  size_t unique = 0;
-  for (size_t i = 0; i < total; i++)
-    if (unique == 0 || code_ref_cmp(&refs[unique - 1], &refs[i]) != 0) refs[unique++] = refs[i];
-  regio_err_t err = regio_codes_init(out, unique, width, ctx);
-  if (err) {
-    free(refs);
-    return err;
-  }
-  for (size_t i = 0; i < unique; i++) memcpy(out->chars + i * width, refs[i].text, refs[i].len);
+  regio_err_t err = codes_from_refs(refs, total, width, out, ctx);
   free(refs);
+  if (err) return err;
 
   for (int t = 0; t < n; t++) {
     const regio_dict_t *d = select ? &partials[t]->sectors : &partials[t]->districts;
@@ -290,12 +293,7 @@ static regio_err_t gather_codes(regio_dist_t *dist, const regio_codes_t *local, 
       k++;
     }
   }
-  qsort(refs, total, sizeof *refs, code_ref_cmp);
-  size_t unique = 0;
-  for (size_t i = 0; i < total; i++)
-    if (unique == 0 || code_ref_cmp(&refs[unique - 1], &refs[i]) != 0) refs[unique++] = refs[i];
-  if ((err = regio_codes_init(global, unique, max_width, ctx))) goto done;
-  for (size_t i = 0; i < unique; i++) memcpy(global->chars + i * max_width, refs[i].text, refs[i].len);
+  err = codes_from_refs(refs, total, max_width, global, ctx);
 done:
   free(refs);
   free(all);
