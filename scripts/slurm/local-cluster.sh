@@ -62,7 +62,7 @@ cluster_pids() {
     p=${p#/proc/}
     [ "$p" = "$$" ] && continue
     [ "$p" = "$BASHPID" ] && continue
-    if { tr '\0' '\n' <"/proc/$p/environ"; } 2>/dev/null | grep -qxF "REGIO_LOCAL_SLURM=$dir"; then
+    if { tr '\0' '\n' <"/proc/$p/environ"; } 2>/dev/null | grep -xF "REGIO_LOCAL_SLURM=$dir" >/dev/null; then
       echo "$p"
     fi
   done
