@@ -134,7 +134,7 @@ expect_job() {
     fail "$name: scontrol does not know job $id"
     return 1
   fi
-  [ $bad -eq 0 ] && pass "$name: job $id: $n task(s) $want_state, exit code $want_exit"
+  [ $bad -eq 0 ] && pass "$name: job $id: $n job record(s) (array tasks) $want_state, exit code $want_exit"
   return $bad
 }
 
@@ -150,6 +150,19 @@ same_h5() {
   else
     fail "$name: $a and $b differ:"
     show "$name.h5diff" 20
+  fi
+}
+
+# ranks_were NAME FILE N: the file's /provenance says N processes wrote it (so the MPI jobs did run
+# as N ranks, not as one process each)
+ranks_were() {
+  local name=$1 f=$2 want=$3 got
+  [ -f "$f" ] || return 0
+  got=$(h5dump -a /provenance/processes "$f" 2>/dev/null | sed -n 's/^ *(0): *\([0-9]*\).*/\1/p')
+  if [ "$got" = "$want" ]; then
+    pass "$name: /provenance processes = $want"
+  else
+    fail "$name: /provenance processes is '$got', expected $want"
   fi
 }
 
@@ -201,8 +214,10 @@ same_h5 array11 out/array11.h5 direct11.h5
 if [ -n "${REGIO_TEST_SLURM_MPI_REGIO:-}" ]; then
   expect_job mpi_srun "${JOB_mpi_srun:-}" COMPLETED 0:0 || show mpi_srun.log
   same_h5 mpi_srun out/mpi_srun.h5 direct.h5
+  ranks_were mpi_srun_ranks out/mpi_srun.h5 2
   expect_job mpi_mpirun "${JOB_mpi_mpirun:-}" COMPLETED 0:0 || show mpi_mpirun.log
   same_h5 mpi_mpirun out/mpi_mpirun.h5 direct.h5
+  ranks_were mpi_mpirun_ranks out/mpi_mpirun.h5 2
 fi
 
 # --- the launch paths of the MPI build, with a small MPI program (until regio's MPI mode runs
