@@ -593,6 +593,10 @@ def bench_memory(args, regio):
     nz0, sl0, tb0 = tables(z0)
     nz1, sl1, tb1 = tables(z1)
     out_b = z1["matrix_bytes"]
+    finest = max(z1["levels"].values(), key=lambda v: v["S"])
+    D1, S1 = finest["D"], finest["S"]
+    W1 = (S1 + S1 // 8 + 4 + 3) // 4 * 4  # dense_width() in src/aggregate/tables.c
+    dense_b = D1 * W1 * 16
     f.append(f"\nThe peak resident set (`%M`) counts the pages of the input file that the process has mapped: regio "
              f"maps the input (`mmap`) and hands the pages it has parsed back to the kernel as the read advances "
              f"(MADV_DONTNEED), so the file-backed part of the peak is the block being parsed and the binary's and "
@@ -601,24 +605,24 @@ def bench_memory(args, regio):
              f"{m0 / 1e6:.0f} MB to {m1 / 1e6:.0f} MB, all of it in the anonymous part below.\n\n"
              f"The anonymous memory (sampled every 20 ms from /proc/PID/status, RssAnon) is regio's own: "
              f"{a0 / 1e6:.0f} MB and {a1 / 1e6:.0f} MB at its peak. Its largest part is the reading threads' cell "
-             f"tables (each thread its own: 24-byte slots, a power of two, at most three quarters full): "
-             f"the finest level has {nz0 / 1e6:.2f} million non-zero cells after {r0:,} rows and {nz1 / 1e6:.2f} "
-             f"million after {r1:,} (the generator's long tail: more rows reach more of the "
-             f"{max(z1['levels'].values(), key=lambda v: v['S'])['D'] * max(z1['levels'].values(), key=lambda v: v['S'])['S'] / 1e6:.1f} "
-             f"million possible cells), so each thread's table ends at {sl0 / 2**20:.0f} Mi slots = {tb0 / 1e6:.0f} MB "
-             f"and {sl1 / 2**20:.0f} Mi slots = {tb1 / 1e6:.0f} MB: 2 threads x {tb1 / 1e6:.0f} MB = "
-             f"{2 * tb1 / 1e6:.0f} MB of the {a1 / 1e6:.0f} MB. The output's matrices ({out_b / 1e6:.0f} MB) are "
-             f"allocated after the tables are freed, so the anonymous peak is that of the read and the merge, not output + tables. "
-             f"Bounded by the number of cells (D x S), not by the rows: past the point where every thread has seen "
-             f"every cell, more rows add nothing; but the tables are per thread, so the bound is threads x "
-             f"D x S x 24 / (3/4) rounded up to a power of two.\n\n"
+             f"tables (each thread its own). A table starts as a hash table (24-byte slots, a power of two, at "
+             f"most three quarters full) and becomes a dense matrix of the district and sector ids it has seen "
+             f"(16 bytes per cell, rows {D1:,} x about {W1:,} with room for an eighth more sectors) as soon as "
+             f"that takes no more memory than the hash table's next doubling (src/aggregate/tables.c). The "
+             f"finest level has {nz0 / 1e6:.2f} million non-zero cells after {r0:,} rows and {nz1 / 1e6:.2f} "
+             f"million after {r1:,} (of {D1 * S1 / 1e6:.1f} million possible): as hash tables they would take "
+             f"{sl0 / 2**20:.0f} Mi slots = {tb0 / 1e6:.0f} MB and {sl1 / 2**20:.0f} Mi slots = {tb1 / 1e6:.0f} MB "
+             f"per thread; dense, each takes {dense_b / 1e6:.0f} MB whatever the rows, 2 threads x "
+             f"{dense_b / 1e6:.0f} MB = {2 * dense_b / 1e6:.0f} MB. The output's matrices ({out_b / 1e6:.0f} MB) "
+             f"are allocated after the tables are freed, so the anonymous peak is that of the read and the merge, "
+             f"not output + tables. Bounded by the number of cells (D x S), not by the rows: threads x D x S x "
+             f"16 bytes (x 1.125) at most.\n\n"
              f"Target (peak resident memory at most the output plus 300 MB, not growing with the rows): with the "
              f"10 GB input the peak resident set is {m1 / 1e6:.0f} MB = output + {(m1 - out_b) / 1e6:.0f} MB: "
              f"**{'met' if m1 - out_b < 300e6 else 'not met'}**; counting the anonymous "
              f"memory alone, {a1 / 1e6:.0f} MB = output + {(a1 - out_b) / 1e6:.0f} MB: "
-             f"**{'met' if a1 - out_b < 300e6 else 'not met'}**, and it grew by {(a1 - a0) / 1e6:.0f} MB from the "
-             f"0.8 GB input to the 10 GB one"
-             f"{', through the cell tables' + chr(39) + ' doubling' if sl1 > sl0 else ''}.\n")
+             f"**{'met' if a1 - out_b < 300e6 else 'not met'}**, and it changed by {(a1 - a0) / 1e6:+.0f} MB from the "
+             f"0.8 GB input to the 10 GB one.\n")
     return "".join(f)
 
 

@@ -204,11 +204,11 @@ regio_err_t regio_partials_merge(regio_partial_t *const *partials, int n, regio_
    * thread count or the order of the rows. */
   size_t bad_cell = SIZE_MAX, bad_district = SIZE_MAX, bad_sector = SIZE_MAX;
   for (int t = 0; t < n; t++) {
-    const regio_cells_t *c = &partials[t]->cells;
-    for (size_t i = 0; i <= c->mask; i++) {
-      const regio_cell_t *cell = &c->slots[i];
+    regio_cells_iter_t it = regio_cells_iter(&partials[t]->cells);
+    regio_cell_t c;
+    while (regio_cells_next(&it, &c)) {
+      const regio_cell_t *cell = &c;
       uint64_t key = cell->key;
-      if (key == REGIO_CELL_EMPTY) continue;
       size_t d = district_map[t][regio_cell_district(key)], s = sector_map[t][regio_cell_sector(key)];
       if (cell->establishments < 0 ||
           __builtin_add_overflow(agg->employment[d * S + s], cell->employment, &agg->employment[d * S + s])) {
@@ -416,9 +416,9 @@ regio_err_t regio_partials_merge_dist(regio_partial_t *const *partials, int n, i
     goto done;
   }
   for (int t = 0; t < n; t++) {
-    const regio_cells_t *c = &partials[t]->cells;
-    for (size_t i = 0; i <= c->mask; i++)
-      if (c->slots[i].key != REGIO_CELL_EMPTY) weight[district_map[t][regio_cell_district(c->slots[i].key)]]++;
+    regio_cells_iter_t it = regio_cells_iter(&partials[t]->cells);
+    regio_cell_t cell;
+    while (regio_cells_next(&it, &cell)) weight[district_map[t][regio_cell_district(cell.key)]]++;
   }
   if ((err = regio_dist_allreduce_i64(dist, weight, Dg, REGIO_DIST_SUM, NULL, ctx))) goto done;
   district_blocks(weight, &districts, P, align_prefix, first);
@@ -431,9 +431,10 @@ regio_err_t regio_partials_merge_dist(regio_partial_t *const *partials, int n, i
     for (int t = 0; t < n; t++) {
       const regio_partial_t *p = partials[t];
       const uint32_t *dm = district_map[t], *sm = sector_map[t];
-      for (size_t i = 0; i <= p->cells.mask; i++) {
-        const regio_cell_t *cell = &p->cells.slots[i];
-        if (cell->key == REGIO_CELL_EMPTY) continue;
+      regio_cells_iter_t it = regio_cells_iter(&p->cells);
+      regio_cell_t c;
+      while (regio_cells_next(&it, &c)) {
+        const regio_cell_t *cell = &c;
         const uint32_t d = dm[regio_cell_district(cell->key)], r = owner[d];
         if (pass == 0)
           send_bytes[r] += sizeof(exchange_record_t);

@@ -73,46 +73,138 @@ int regio_dict_push(regio_dict_t *d, uint64_t hash, const char *code, size_t len
 enum { CELLS_INITIAL_SLOTS_BIG = 1 << 16 };
 static const size_t MAP_THRESHOLD = (size_t)2 << 20;
 
-static regio_cell_t *cells_map(size_t n_slots) {
-  size_t bytes = n_slots * sizeof(regio_cell_t);
-  if (bytes < MAP_THRESHOLD) return calloc(n_slots, sizeof(regio_cell_t));
+static void *cells_map(size_t bytes) {
+  if (bytes < MAP_THRESHOLD) return calloc(1, bytes);
   void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return NULL;
   madvise(p, bytes, MADV_HUGEPAGE);
   return p;
 }
 
-static void cells_unmap(regio_cell_t *slots, size_t n_slots) {
-  if (!slots) return;
-  size_t bytes = n_slots * sizeof(regio_cell_t);
+static void cells_unmap(void *table, size_t bytes) {
+  if (!table) return;
   if (bytes < MAP_THRESHOLD)
-    free(slots);
+    free(table);
   else
-    munmap(slots, bytes);
+    munmap(table, bytes);
+}
+
+/* Frees either form of c's table. */
+static void cells_release(regio_cells_t *c) {
+  if (c->dense)
+    cells_unmap(c->dense, c->district_cap * c->sector_cap * 2 * sizeof(int64_t));
+  else
+    cells_unmap(c->slots, (c->mask + 1) * sizeof(regio_cell_t));
 }
 
 static int cells_alloc(regio_cells_t *c, size_t n_slots) {
-  c->slots = cells_map(n_slots);
+  c->slots = cells_map(n_slots * sizeof(regio_cell_t));
   if (!c->slots) return -1;
   c->mask = n_slots - 1;
   c->count = 0;
   return 0;
 }
 
-int regio_cells_grow(regio_cells_t *c) {
-  regio_cells_t bigger;
-  if (cells_alloc(&bigger, (c->mask + 1) * 2) != 0) return -1;
-  for (size_t i = 0; i <= c->mask; i++) {
-    const regio_cell_t *cell = &c->slots[i];
-    if (cell->key == REGIO_CELL_EMPTY) continue;
-    size_t slot = (size_t)regio_cell_hash(cell->key) & bigger.mask;
-    while (bigger.slots[slot].key != REGIO_CELL_EMPTY) slot = (slot + 1) & bigger.mask;
-    bigger.slots[slot] = *cell;
-    bigger.count++;
-  }
-  cells_unmap(c->slots, c->mask + 1);
+/* Inserts an existing cell's sums into a hash table with room for it (a grown or a new table). */
+static void hash_put(regio_cells_t *c, uint64_t key, int64_t employment, int64_t establishments) {
+  size_t slot = (size_t)regio_cell_hash(key) & c->mask;
+  while (c->slots[slot].key != REGIO_CELL_EMPTY) slot = (slot + 1) & c->mask;
+  c->slots[slot] = (regio_cell_t){key, employment, establishments};
+  c->count++;
+}
+
+static int hash_regrow(regio_cells_t *c, size_t n_slots) {
+  regio_cells_t bigger = *c;
+  if (cells_alloc(&bigger, n_slots) != 0) return -1;
+  regio_cells_iter_t it = regio_cells_iter(c);
+  regio_cell_t cell;
+  while (regio_cells_next(&it, &cell)) hash_put(&bigger, cell.key, cell.employment, cell.establishments);
+  cells_release(c);
+  bigger.dense = NULL;
+  bigger.district_cap = bigger.sector_cap = 0;
   *c = bigger;
   return 0;
+}
+
+/* Row width of a dense table whose largest sector id is max_sector: room for an eighth more
+ * sectors, rounded to whole 64-byte lines (4 cells). */
+static size_t dense_width(size_t max_sector) {
+  size_t n = max_sector + 1;
+  return (n + n / 8 + 4 + 3) & ~(size_t)3;
+}
+
+/* The bytes a dense table of rows up to max_district touches, and those a hash table of count
+ * cells would take after its next doubling (3/4 full at most). */
+static size_t dense_touched(size_t max_district, size_t width) {
+  return (max_district + 1) * width * 2 * sizeof(int64_t);
+}
+static size_t hash_bytes(size_t count) {
+  size_t n_slots = CELLS_INITIAL_SLOTS_BIG;
+  while (count * 4 > n_slots * 3) n_slots *= 2;
+  return n_slots * sizeof(regio_cell_t);
+}
+
+/* Makes c a dense table of district_cap rows of width sector_cap holding its cells (the rows
+ * beyond the largest district id are reserved, not touched: the mapping's pages are zeroed by the
+ * kernel on first use). */
+static int to_dense(regio_cells_t *c, size_t district_cap, size_t sector_cap) {
+  int64_t *dense = cells_map(district_cap * sector_cap * 2 * sizeof(int64_t));
+  if (!dense) return -1;
+  regio_cells_iter_t it = regio_cells_iter(c);
+  regio_cell_t cell;
+  size_t count = 0;
+  while (regio_cells_next(&it, &cell)) {
+    int64_t *to = &dense[2 * ((size_t)regio_cell_district(cell.key) * sector_cap + regio_cell_sector(cell.key))];
+    to[0] = cell.employment;
+    to[1] = cell.establishments;
+    count += (cell.employment | cell.establishments) != 0;
+  }
+  cells_release(c);
+  c->slots = NULL;
+  c->mask = 0;
+  c->dense = dense;
+  c->district_cap = district_cap;
+  c->sector_cap = sector_cap;
+  c->count = count;
+  return 0;
+}
+
+/* A new cell in a full hash table: the table doubles, or becomes dense when the dense matrix of
+ * the ids seen so far would touch no more memory than the doubled table. */
+int regio_cells_add_growing(regio_cells_t *c, uint64_t key, int64_t employment, int64_t establishments) {
+  size_t max_district = c->max_district, max_sector = c->max_sector;
+  if (regio_cell_district(key) > max_district) max_district = regio_cell_district(key);
+  if (regio_cell_sector(key) > max_sector) max_sector = regio_cell_sector(key);
+  size_t width = dense_width(max_sector), doubled = (c->mask + 1) * 2;
+  if (dense_touched(max_district, width) <= doubled * sizeof(regio_cell_t)) {
+    if (to_dense(c, 2 * (max_district + 1) + 64, width) != 0) return -1;
+  } else if (hash_regrow(c, doubled) != 0) {
+    return -1;
+  }
+  return regio_cells_add(c, key, employment, establishments);
+}
+
+/* A cell beyond the dense table's rows or row width: the table is laid out again, wider or with
+ * more rows, or goes back to a hash table when its ids have become much sparser than its cells
+ * (it would touch more than twice the memory of a hash table of the same cells). */
+int regio_cells_add_outside(regio_cells_t *c, uint64_t key, int64_t employment, int64_t establishments) {
+  size_t max_district = c->max_district, max_sector = c->max_sector;
+  if (regio_cell_district(key) > max_district) max_district = regio_cell_district(key);
+  if (regio_cell_sector(key) > max_sector) max_sector = regio_cell_sector(key);
+  size_t width = c->sector_cap;
+  if (max_sector >= width) {
+    width = dense_width(max_sector);
+    if (width < c->sector_cap + c->sector_cap / 4) width = (c->sector_cap + c->sector_cap / 4 + 3) & ~(size_t)3;
+  }
+  size_t rows = c->district_cap;
+  if (max_district >= rows) rows = 2 * (max_district + 1) + 64;
+  int fail;
+  if (dense_touched(max_district, width) > 2 * hash_bytes(c->count + 1))
+    fail = hash_regrow(c, hash_bytes(2 * (c->count + 1)) / sizeof(regio_cell_t));
+  else
+    fail = to_dense(c, rows, width);
+  if (fail) return -1;
+  return regio_cells_add(c, key, employment, establishments);
 }
 
 /* Grows the size arrays to cover the dictionaries' ids (twice their count, so that growth is rare). */
@@ -161,7 +253,7 @@ int regio_partial_init(regio_partial_t *p) {
 void regio_partial_free(regio_partial_t *p) {
   dict_free(&p->districts);
   dict_free(&p->sectors);
-  if (p->cells.slots) cells_unmap(p->cells.slots, p->cells.mask + 1);
+  if (p->cells.slots || p->cells.dense) cells_release(&p->cells);
   free(p->sector_size_squares);
   free(p->district_micro);
   free(p->district_actor);

@@ -71,41 +71,108 @@ static void test_dictionary(void) {
   regio_partial_free(&p);
 }
 
-static void test_cells_against_sums(void) {
-  /* 3 million additions over 600 x 900 possible cells (beyond the initial table size): every cell
-   * must hold the plain sum kept beside it */
-  enum { D = 600, S = 900 };
-  int64_t *want_emp = calloc(D * S, sizeof *want_emp), *want_est = calloc(D * S, sizeof *want_est);
-  regio_partial_t p;
-  CHECK(regio_partial_init(&p) == 0);
-  for (int i = 0; i < 3000000; i++) {
-    uint32_t d = lcg() % D, s = (lcg() % S) * (lcg() % 2) + lcg() % 3; /* skewed */
-    s %= S;
+/* The cells of a table against plain sums [D x S]: every present cell once, with its sums, and
+ * nothing else; returns the number of mismatches. */
+static size_t cells_mismatches(const regio_cells_t *c, const int64_t *want_emp, const int64_t *want_est, size_t D,
+                               size_t S) {
+  size_t occupied = 0, bad = 0, expected = 0;
+  char *seen = calloc(D * S, 1);
+  regio_cells_iter_t it = regio_cells_iter(c);
+  regio_cell_t cell;
+  while (regio_cells_next(&it, &cell)) {
+    size_t d = regio_cell_district(cell.key), s = regio_cell_sector(cell.key);
+    if (d >= D || s >= S || seen[d * S + s]) {
+      bad++;
+      continue;
+    }
+    seen[d * S + s] = 1;
+    occupied++;
+    bad += cell.employment != want_emp[d * S + s] || cell.establishments != want_est[d * S + s];
+  }
+  for (size_t i = 0; i < D * S; i++) expected += (want_emp[i] | want_est[i]) != 0;
+  free(seen);
+  CHECKF(occupied == expected, "%zu cells, expected %zu", occupied, expected);
+  CHECKF(occupied == c->count, "%zu cells, count says %zu", occupied, c->count);
+  return bad;
+}
+
+/* Adds n rows over d_lo..d_hi x s_lo..s_hi (skewed) to p and to the plain sums. */
+static void add_rows(regio_partial_t *p, int64_t *want_emp, int64_t *want_est, size_t S, int n, uint32_t d_lo,
+                     uint32_t d_n, uint32_t s_lo, uint32_t s_n) {
+  for (int i = 0; i < n; i++) {
+    uint32_t d = d_lo + lcg() % d_n, s = (lcg() % s_n) * (lcg() % 2) + lcg() % 3; /* skewed */
+    s = s_lo + s % s_n;
     int64_t emp = lcg() % 100000, est = 1 + lcg() % 3;
     want_emp[d * S + s] += emp;
     want_est[d * S + s] += est;
-    CHECK(regio_cells_add(&p.cells, regio_cell_key(d, s), emp, est) == 0);
+    CHECK(regio_cells_add(&p->cells, regio_cell_key(d, s), emp, est) == 0);
   }
-  size_t occupied = 0, mismatches = 0;
-  for (size_t i = 0; i <= p.cells.mask; i++) {
-    const regio_cell_t *cell = &p.cells.slots[i];
-    if (cell->key == REGIO_CELL_EMPTY) continue;
-    occupied++;
-    size_t d = regio_cell_district(cell->key), s = regio_cell_sector(cell->key);
-    mismatches += cell->employment != want_emp[d * S + s] || cell->establishments != want_est[d * S + s];
-  }
-  size_t expected = 0;
-  for (size_t i = 0; i < (size_t)D * S; i++) expected += want_est[i] != 0;
-  CHECK(occupied == expected);
-  CHECK(occupied == p.cells.count);
-  CHECKF(mismatches == 0, "%zu cells differ from the plain sums", mismatches);
+}
+
+static const int64_t *cell_sums(const regio_cells_t *c, uint32_t d, uint32_t s) {
+  static int64_t sums[2];
+  regio_cells_iter_t it = regio_cells_iter(c);
+  regio_cell_t cell;
+  while (regio_cells_next(&it, &cell))
+    if (cell.key == regio_cell_key(d, s)) {
+      sums[0] = cell.employment;
+      sums[1] = cell.establishments;
+      return sums;
+    }
+  return NULL;
+}
+
+static void test_cells_against_sums(void) {
+  /* 3 million additions over 600 x 900 possible cells (beyond the initial table size): every cell
+   * must hold the plain sum kept beside it. The table is dense by then (540,000 possible cells, most
+   * of them present); new districts and sectors beyond its rows and row width come after it is. */
+  enum { D = 1300, S = 1200 };
+  int64_t *want_emp = calloc(D * S, sizeof *want_emp), *want_est = calloc(D * S, sizeof *want_est);
+  regio_partial_t p;
+  CHECK(regio_partial_init(&p) == 0);
+  add_rows(&p, want_emp, want_est, S, 3000000, 0, 600, 0, 900);
+  CHECK(p.cells.dense != NULL);
+  CHECKF(cells_mismatches(&p.cells, want_emp, want_est, D, S) == 0, "cells differ from the plain sums (dense)");
+  size_t width = p.cells.sector_cap, rows = p.cells.district_cap;
+  add_rows(&p, want_emp, want_est, S, 200000, 0, 600, 900, 300);  /* wider rows */
+  add_rows(&p, want_emp, want_est, S, 200000, 600, 700, 0, 1200); /* more rows */
+  CHECK(p.cells.dense != NULL && p.cells.sector_cap > width && p.cells.district_cap > rows);
+  CHECKF(cells_mismatches(&p.cells, want_emp, want_est, D, S) == 0, "cells differ from the plain sums (grown)");
   /* overflow marks the cell (establishments < 0) for the merge to report, it does not wrap */
   CHECK(regio_cells_add(&p.cells, regio_cell_key(1, 1), INT64_MAX, 0) == 0);
-  {
-    size_t slot = (size_t)regio_cell_hash(regio_cell_key(1, 1)) & p.cells.mask;
-    while (p.cells.slots[slot].key != regio_cell_key(1, 1)) slot = (slot + 1) & p.cells.mask;
-    CHECK(p.cells.slots[slot].establishments < 0);
+  CHECK(cell_sums(&p.cells, 1, 1) && cell_sums(&p.cells, 1, 1)[1] < 0);
+  CHECK(regio_cells_add(&p.cells, regio_cell_key(1, 1), 5, 1) == 0);
+  CHECK(cell_sums(&p.cells, 1, 1)[1] < 0); /* and stays marked */
+  regio_partial_free(&p);
+  free(want_emp);
+  free(want_est);
+}
+
+static void test_cells_sparse(void) {
+  /* few cells over many ids (one cell per district, sector ids up to 100,000): the table stays a
+   * hash table; a dense table whose ids turn sparse (rows sorted by district, each with few
+   * sectors) goes back to a hash table, keeping every sum */
+  regio_partial_t p;
+  CHECK(regio_partial_init(&p) == 0);
+  for (uint32_t d = 0; d < 300000; d++) CHECK(regio_cells_add(&p.cells, regio_cell_key(d, d % 100000), 1000, 1) == 0);
+  CHECK(p.cells.dense == NULL && p.cells.count == 300000);
+  regio_partial_free(&p);
+
+  enum { D = 40000, S = 300 };
+  int64_t *want_emp = calloc((size_t)D * S, sizeof *want_emp), *want_est = calloc((size_t)D * S, sizeof *want_est);
+  CHECK(regio_partial_init(&p) == 0);
+  add_rows(&p, want_emp, want_est, S, 600000, 0, 400, 0, 300); /* dense: 400 x 300 */
+  CHECK(p.cells.dense != NULL);
+  for (uint32_t d = 400; d < D; d++) { /* then districts with 2 sectors each */
+    for (int k = 0; k < 2; k++) {
+      uint32_t s = lcg() % S;
+      want_emp[(size_t)d * S + s] += 7000;
+      want_est[(size_t)d * S + s] += 1;
+      CHECK(regio_cells_add(&p.cells, regio_cell_key(d, s), 7000, 1) == 0);
+    }
   }
+  CHECK(p.cells.dense == NULL);
+  CHECKF(cells_mismatches(&p.cells, want_emp, want_est, D, S) == 0, "cells differ from the plain sums (sparse)");
   regio_partial_free(&p);
   free(want_emp);
   free(want_est);
@@ -166,6 +233,7 @@ int main(void) {
   test_bytes_equal_and_hash();
   test_dictionary();
   test_cells_against_sums();
+  test_cells_sparse();
   test_merge();
   return test_summary("test_aggregate");
 }
