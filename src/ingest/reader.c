@@ -11,15 +11,17 @@
  * depend on the thread count or on the order of rows or files. */
 #include <errno.h>
 #include <fcntl.h>
+#include <isa-l/igzip_lib.h>
 #include <omp.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
+#include <zlib.h> /* gzread, for the line numbers of messages */
 
 #include "aggregate/tables_impl.h"
 #include "ingest/csv_impl.h"
@@ -744,9 +746,10 @@ typedef struct source {
   int64_t size;
   /* plain: the mapping */
   const char *map;
-  /* gzip */
-  z_stream z;
-  int z_open, z_done;
+  /* gzip: ISA-L's inflate (igzip), about 4 times as fast as zlib's here (narrow.csv.gz: 0.74 s
+   * against 2.97 s for 809 MB), which matters because inflating cannot be split over threads */
+  struct inflate_state *inflate;
+  int z_done; /* a member ended; another may follow */
   unsigned char *zin;
   EVP_MD_CTX *sha;
   int64_t compressed_read;
@@ -791,34 +794,50 @@ static regio_err_t source_open(source_t *src, const char *path, int advise, regi
     src->map = map;
   } else {
     src->zin = malloc(GZIP_READ_BYTES);
-    REGIO_CHECK(ctx, src->zin, REGIO_ERR_NOMEM, "out of memory");
-    if (inflateInit2(&src->z, 15 + 16) != Z_OK) return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "cannot start gzip inflate");
-    src->z_open = 1;
+    src->inflate = malloc(sizeof *src->inflate);
+    REGIO_CHECK(ctx, src->zin && src->inflate, REGIO_ERR_NOMEM, "out of memory");
+    isal_inflate_init(src->inflate);
+    src->inflate->crc_flag = ISAL_GZIP; /* header, trailer and CRC-32 checked by ISA-L */
   }
   return REGIO_OK;
 }
 
 static void source_close(source_t *src) {
   if (src->map) munmap((void *)src->map, (size_t)src->size);
-  if (src->z_open) inflateEnd(&src->z);
+  free(src->inflate);
   free(src->zin);
   if (src->fd >= 0) close(src->fd);
   src->fd = -1;
   src->map = NULL;
-  src->z_open = 0;
+  src->inflate = NULL;
   src->zin = NULL;
 }
 
 /* Inflates into out[0, cap); returns bytes produced, sets *eof at the end of the data. Handles
  * concatenated gzip members. */
+static const char *isal_problem(int rc) {
+  switch (rc) {
+    case ISAL_INVALID_BLOCK: return "invalid deflate block";
+    case ISAL_INVALID_SYMBOL: return "invalid code";
+    case ISAL_INVALID_LOOKBACK: return "invalid distance too far back";
+    case ISAL_INVALID_WRAPPER: return "invalid gzip header";
+    case ISAL_UNSUPPORTED_METHOD: return "unknown compression method";
+    case ISAL_INCORRECT_CHECKSUM: return "incorrect data check (CRC-32 or length)";
+    case ISAL_NEED_DICT: return "needs a preset dictionary";
+    default: return "inflate error";
+  }
+}
+
+/* Inflates up to cap bytes into out (fewer only at the end of the data: *eof). Several members
+ * (concatenated gzip files) are read as one stream; anything else after a member is corrupt. */
 static regio_err_t source_inflate(source_t *src, unsigned char *out, size_t cap, size_t *produced, int *eof,
                                   regio_ctx_t *ctx) {
+  struct inflate_state *st = src->inflate;
+  size_t done = 0;
   *produced = 0;
   *eof = 0;
-  src->z.next_out = out;
-  src->z.avail_out = (uInt)cap;
-  while (src->z.avail_out > 0) {
-    if (src->z.avail_in == 0) {
+  while (done < cap) {
+    if (st->avail_in == 0) {
       ssize_t got = read(src->fd, src->zin, GZIP_READ_BYTES);
       if (got < 0) return io_error(ctx, "cannot read input", src->path, errno);
       if (got == 0) {
@@ -831,23 +850,30 @@ static regio_err_t source_inflate(source_t *src, unsigned char *out, size_t cap,
       }
       if (src->sha) EVP_DigestUpdate(src->sha, src->zin, (size_t)got);
       src->compressed_read += got;
-      src->z.next_in = src->zin;
-      src->z.avail_in = (uInt)got;
+      st->next_in = src->zin;
+      st->avail_in = (uint32_t)got;
     }
-    if (src->z_done) { /* another member follows */
-      if (inflateReset(&src->z) != Z_OK) return REGIO_ERROR(ctx, REGIO_ERR_INTERNAL, "inflateReset failed");
+    if (src->z_done) { /* another member follows, or bytes that are not one */
+      if (st->next_in[0] != 0x1f || (st->avail_in > 1 && st->next_in[1] != 0x8b))
+        return REGIO_ERROR(ctx, REGIO_ERR_INPUT,
+                           "%s: corrupt gzip data near compressed byte %lld: bytes after the end of the gzip data "
+                           "that do not start another gzip member",
+                           src->path, (long long)(src->compressed_read - st->avail_in));
+      isal_inflate_reset(st);
+      st->crc_flag = ISAL_GZIP;
       src->z_done = 0;
     }
-    int rc = inflate(&src->z, Z_NO_FLUSH);
-    if (rc == Z_STREAM_END) {
-      src->z_done = 1;
-    } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+    const size_t room = cap - done < ((size_t)1 << 30) ? cap - done : (size_t)1 << 30;
+    st->next_out = out + done;
+    st->avail_out = (uint32_t)room;
+    int rc = isal_inflate(st);
+    done += room - st->avail_out;
+    if (rc != ISAL_DECOMP_OK)
       return REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%s: corrupt gzip data near compressed byte %lld: %s", src->path,
-                         (long long)(src->compressed_read - src->z.avail_in),
-                         src->z.msg ? src->z.msg : "inflate error");
-    }
+                         (long long)(src->compressed_read - st->avail_in), isal_problem(rc));
+    if (st->block_state == ISAL_BLOCK_FINISH) src->z_done = 1;
   }
-  *produced = cap - src->z.avail_out;
+  *produced = done;
   return REGIO_OK;
 }
 
@@ -1131,70 +1157,223 @@ static regio_err_t read_plain(run_state_t *run, source_t *src, file_setup_t *s, 
 
 /* Runs the block loop over a gzip file: inflate into a buffer, parse its complete records, carry
  * the incomplete last record to the front of the buffer. */
-static regio_err_t read_gzip(run_state_t *run, source_t *src, file_setup_t *s, size_t block_bytes, regio_ctx_t *ctx) {
-  size_t cap = block_bytes;
-  char *buf = malloc(cap);
-  REGIO_CHECK(ctx, buf, REGIO_ERR_NOMEM, "out of memory for a %zu-byte read buffer", cap);
-  regio_err_t err = REGIO_OK;
-  size_t filled = 0, tail = 0;
-  int eof = 0, unbalanced = 0, header_done = 0;
-  int64_t base = 0; /* stream offset of buf[0] */
-  size_t used = 0;  /* bytes of buf consumed: complete records */
-  for (;;) {
-    if (!eof && filled < cap) {
-      size_t produced = 0;
-      if ((err = source_inflate(src, (unsigned char *)buf + filled, cap - filled, &produced, &eof, ctx))) goto done;
-      filled += produced;
+/* gzip input: inflating is sequential, and on short rows it takes about as long as parsing them,
+ * so a producer thread inflates the next block while the workers parse this one. Two buffers
+ * (slots), each with room in front (headroom) for the unfinished record carried over from the
+ * block before, so that a block and its carry are contiguous without copying the block. Errors
+ * come out in file order: the consumer reports a block's inflate error only after parsing every
+ * block before it. */
+enum { GZ_SLOTS = 2, GZ_THREAD_MIN_BLOCK = 1 << 20 };
+typedef struct gz_slot {
+  char *mem;       /* headroom + cap bytes */
+  size_t cap;      /* of this slot (the pipe's cap may have grown since) */
+  size_t filled;   /* inflated bytes after the headroom */
+  int eof;         /* the compressed stream ended in this block */
+  regio_err_t err; /* a read or inflate error (the message in the pipe's ctx) */
+  int64_t compressed_read;
+} gz_slot_t;
+
+typedef struct gz_pipe {
+  source_t *src;
+  size_t headroom, cap;
+  gz_slot_t slot[GZ_SLOTS];
+  regio_ctx_t *ctx; /* the producer's own, for its errors */
+  pthread_mutex_t lock;
+  pthread_cond_t changed;
+  int64_t produced; /* blocks filled */
+  int64_t released; /* blocks the consumer no longer needs: 0 .. released - 1 */
+  int stop;         /* the consumer is done */
+} gz_pipe_t;
+
+/* Inflates block k into its slot. */
+static void gz_fill(gz_pipe_t *p, int64_t k) {
+  gz_slot_t *slot = &p->slot[k % GZ_SLOTS];
+  slot->filled = 0;
+  slot->eof = 0;
+  if (slot->cap < p->cap) { /* grown (without the thread only): this slot holds no carry */
+    char *bigger = realloc(slot->mem, p->headroom + p->cap);
+    if (!bigger) {
+      slot->err = REGIO_ERROR(p->ctx, REGIO_ERR_NOMEM, "out of memory for a %zu-byte read buffer", p->cap);
+      return;
     }
-    used = 0;
+    slot->mem = bigger;
+    slot->cap = p->cap;
+  }
+  slot->err =
+      source_inflate(p->src, (unsigned char *)slot->mem + p->headroom, slot->cap, &slot->filled, &slot->eof, p->ctx);
+  slot->compressed_read = p->src->compressed_read;
+}
+
+static void *gz_produce(void *arg) {
+  gz_pipe_t *p = arg;
+  for (int64_t k = 0;; k++) {
+    pthread_mutex_lock(&p->lock);
+    while (!p->stop && p->released < k - (GZ_SLOTS - 1)) pthread_cond_wait(&p->changed, &p->lock);
+    const int stop = p->stop;
+    pthread_mutex_unlock(&p->lock);
+    if (stop) break;
+    gz_fill(p, k);
+    const gz_slot_t *slot = &p->slot[k % GZ_SLOTS];
+    pthread_mutex_lock(&p->lock);
+    p->produced = k + 1;
+    pthread_cond_broadcast(&p->changed);
+    pthread_mutex_unlock(&p->lock);
+    if (slot->err || slot->eof) break;
+  }
+  return NULL;
+}
+
+/* Waits for block k (or, without a producer thread, inflates it). */
+static gz_slot_t *gz_wait(gz_pipe_t *p, int64_t k, int threaded) {
+  if (!threaded) {
+    gz_fill(p, k);
+    return &p->slot[k % GZ_SLOTS];
+  }
+  pthread_mutex_lock(&p->lock);
+  while (p->produced <= k) pthread_cond_wait(&p->changed, &p->lock);
+  pthread_mutex_unlock(&p->lock);
+  return &p->slot[k % GZ_SLOTS];
+}
+
+/* Hands the slots of the blocks before k back to the producer. */
+static void gz_release(gz_pipe_t *p, int64_t k, int threaded) {
+  if (!threaded) return;
+  pthread_mutex_lock(&p->lock);
+  p->released = k;
+  pthread_cond_broadcast(&p->changed);
+  pthread_mutex_unlock(&p->lock);
+}
+
+static regio_err_t read_gzip(run_state_t *run, source_t *src, file_setup_t *s, size_t block_bytes, regio_ctx_t *ctx) {
+  gz_pipe_t pipe;
+  memset(&pipe, 0, sizeof pipe);
+  pipe.src = src;
+  pipe.cap = block_bytes;
+  pipe.headroom = block_bytes / 4 + 64;
+  pthread_t producer;
+  int started = 0;
+  regio_err_t err = REGIO_OK;
+  char *joined = NULL; /* a carry longer than the headroom, joined with the next block */
+  pthread_mutex_init(&pipe.lock, NULL);
+  pthread_cond_init(&pipe.changed, NULL);
+  if (regio_ctx_create(&pipe.ctx) != REGIO_OK) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+    goto done;
+  }
+  for (int i = 0; i < GZ_SLOTS; i++) {
+    pipe.slot[i].cap = pipe.cap;
+    pipe.slot[i].mem = malloc(pipe.headroom + pipe.cap);
+    if (!pipe.slot[i].mem) {
+      err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for a %zu-byte read buffer", pipe.headroom + pipe.cap);
+      goto done;
+    }
+  }
+  /* Small blocks (the tests' boundary sweeps) are inflated in turn, without the thread: a hand-over
+   * per block would cost more than it saves. */
+  if (block_bytes >= GZ_THREAD_MIN_BLOCK) {
+    if (pthread_create(&producer, NULL, gz_produce, &pipe) != 0) {
+      err = REGIO_ERROR(ctx, REGIO_ERR_INTERNAL, "cannot start the thread that inflates %s", s->path);
+      goto done;
+    }
+    started = 1;
+  }
+
+  const char *carry = ""; /* the unfinished record of the blocks before */
+  size_t carry_len = 0;
+  int64_t base = 0; /* stream offset of carry[0] */
+  int header_done = 0, unbalanced = 0;
+  for (int64_t k = 0;; k++) {
+    gz_slot_t *slot = gz_wait(&pipe, k, started);
+    if (slot->err) {
+      err = REGIO_ERROR(ctx, slot->err, "%s", regio_ctx_message(pipe.ctx));
+      goto done;
+    }
+    /* data = carry + this block, contiguous */
+    char *data;
+    const size_t len = carry_len + slot->filled;
+    if (carry_len <= pipe.headroom) {
+      data = slot->mem + pipe.headroom - carry_len;
+      memcpy(data, carry, carry_len);
+    } else {
+      char *both = malloc(len);
+      if (!both) {
+        err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for a %zu-byte record", carry_len);
+        goto done;
+      }
+      memcpy(both, carry, carry_len);
+      memcpy(both + carry_len, slot->mem + pipe.headroom, slot->filled);
+      free(joined);
+      joined = data = both;
+    }
+    gz_release(&pipe, k, started); /* the carry is copied: the producer may refill the other slot */
+    const int eof = slot->eof;
+    size_t used = 0, tail = 0;
     if (!header_done) {
       int quoted = 0, complete = eof;
-      for (size_t i = 0; i < filled && !complete; i++) {
-        if (buf[i] == '"')
+      for (size_t i = 0; i < len && !complete; i++) {
+        if (data[i] == '"')
           quoted = !quoted;
-        else if (buf[i] == '\n' && !quoted)
+        else if (data[i] == '\n' && !quoted)
           complete = 1;
       }
-      if (!complete) goto grow;
-      if (filled == 0) {
+      if (!complete) {
+        carry = data;
+        carry_len = len;
+        if (len >= REGIO_RECORD_MAX) break;
+        continue;
+      }
+      if (len == 0) {
         err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%s: empty file (expected a header row)", s->path);
         goto done;
       }
-      if ((err = setup_header(s, buf, filled, &used, ctx))) goto done;
+      if ((err = setup_header(s, data, len, &used, ctx))) goto done;
       header_done = 1;
     }
-    if (filled > used) {
-      used += process_block(run, buf + used, filled - used, eof, base + (int64_t)used, &tail, &unbalanced);
+    /* a record can only end in the new bytes if they hold a line feed (tiny test blocks: many
+     * do not, and a block without a record would cost the threads a start for nothing) */
+    if (!eof && header_done && used == 0 && !memchr(data + carry_len, '\n', slot->filled)) {
+      carry = data;
+      carry_len = len;
+      if (carry_len >= REGIO_RECORD_MAX) break;
+      if (!started && pipe.cap < REGIO_RECORD_MAX) pipe.cap *= 2; /* blocks grow until records fit */
+      continue;
+    }
+    if (len > used) {
+      used += process_block(run, data + used, len - used, eof, base + (int64_t)used, &tail, &unbalanced);
       if ((err = report_worker_error(run, ctx))) goto done;
     }
     if (eof) {
-      if (unbalanced) break;
-      if (used < filled) process_final_record(run, buf + used, filled - used, base + (int64_t)used);
+      if (unbalanced) {
+        carry = data + used;
+        carry_len = len - used;
+        base += (int64_t)used;
+        break;
+      }
+      if (used < len) process_final_record(run, data + used, len - used, base + (int64_t)used);
       err = report_worker_error(run, ctx);
       goto done;
     }
-    if (used == 0) goto grow;
-    memmove(buf, buf + used, filled - used);
-    filled -= used;
+    carry = data + used;
+    carry_len = len - used;
     base += (int64_t)used;
-    regio_ctx_progress(ctx, "reading", (double)src->compressed_read / (double)src->size);
-    continue;
-  grow:
-    if (cap >= REGIO_RECORD_MAX) break;
-    {
-      char *bigger = realloc(buf, cap * 2);
-      if (!bigger) {
-        err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
-        goto done;
-      }
-      buf = bigger;
-      cap *= 2;
-    }
+    if (carry_len >= REGIO_RECORD_MAX) break;
+    regio_ctx_progress(ctx, "reading", (double)slot->compressed_read / (double)src->size);
   }
-  run->error_offset = base + (int64_t)used;
-  err = unbalanced_error(s, buf + used, filled - used, base + (int64_t)used, ctx);
+  run->error_offset = base;
+  err = unbalanced_error(s, carry, carry_len, base, ctx);
 done:
-  free(buf);
+  if (started) {
+    pthread_mutex_lock(&pipe.lock);
+    pipe.stop = 1;
+    pthread_cond_broadcast(&pipe.changed);
+    pthread_mutex_unlock(&pipe.lock);
+    pthread_join(producer, NULL);
+  }
+  pthread_cond_destroy(&pipe.changed);
+  pthread_mutex_destroy(&pipe.lock);
+  for (int i = 0; i < GZ_SLOTS; i++) free(pipe.slot[i].mem);
+  free(joined);
+  regio_ctx_destroy(&pipe.ctx);
   return err;
 }
 

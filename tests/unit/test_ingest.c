@@ -896,6 +896,15 @@ static void test_gzip(void) {
   copy[gz_len - 2] ^= 0x01; /* ISIZE of the trailer */
   test_write_file(broken, copy, gz_len);
   CHECK_ERROR(ingest1(broken, &o, &agg), REGIO_ERR_INPUT, broken);
+  { /* bytes after the last member that are not another member: corrupt, not ignored */
+    char *junk = malloc(gz_len + 5);
+    REQUIRE(junk != NULL);
+    memcpy(junk, gz, gz_len);
+    memcpy(junk + gz_len, "junk\n", 5);
+    test_write_file(broken, junk, gz_len + 5);
+    CHECK_ERROR(ingest1(broken, &o, &agg), REGIO_ERR_INPUT, broken, "corrupt gzip data near compressed byte");
+    free(junk);
+  }
   for (size_t at = 12; at < gz_len - 8; at += 7) { /* bytes of the deflate data, one at a time */
     memcpy(copy, gz, gz_len);
     copy[at] ^= 0xff;
