@@ -169,12 +169,17 @@ static int to_dense(regio_cells_t *c, size_t district_cap, size_t sector_cap) {
   return 0;
 }
 
+/* The largest district and sector ids of c's cells and key's. */
+static void largest_ids(const regio_cells_t *c, uint64_t key, size_t *max_district, size_t *max_sector) {
+  *max_district = c->max_district > regio_cell_district(key) ? c->max_district : regio_cell_district(key);
+  *max_sector = c->max_sector > regio_cell_sector(key) ? c->max_sector : regio_cell_sector(key);
+}
+
 /* A new cell in a full hash table: the table doubles, or becomes dense when the dense matrix of
  * the ids seen so far would touch no more memory than the doubled table. */
 int regio_cells_add_growing(regio_cells_t *c, uint64_t key, int64_t employment, int64_t establishments) {
-  size_t max_district = c->max_district, max_sector = c->max_sector;
-  if (regio_cell_district(key) > max_district) max_district = regio_cell_district(key);
-  if (regio_cell_sector(key) > max_sector) max_sector = regio_cell_sector(key);
+  size_t max_district, max_sector;
+  largest_ids(c, key, &max_district, &max_sector);
   size_t width = dense_width(max_sector), doubled = (c->mask + 1) * 2;
   if (dense_touched(max_district, width) <= doubled * sizeof(regio_cell_t)) {
     if (to_dense(c, 2 * (max_district + 1) + 64, width) != 0) return -1;
@@ -188,9 +193,8 @@ int regio_cells_add_growing(regio_cells_t *c, uint64_t key, int64_t employment, 
  * more rows, or goes back to a hash table when its ids have become much sparser than its cells
  * (it would touch more than twice the memory of a hash table of the same cells). */
 int regio_cells_add_outside(regio_cells_t *c, uint64_t key, int64_t employment, int64_t establishments) {
-  size_t max_district = c->max_district, max_sector = c->max_sector;
-  if (regio_cell_district(key) > max_district) max_district = regio_cell_district(key);
-  if (regio_cell_sector(key) > max_sector) max_sector = regio_cell_sector(key);
+  size_t max_district, max_sector;
+  largest_ids(c, key, &max_district, &max_sector);
   size_t width = c->sector_cap;
   if (max_sector >= width) {
     width = dense_width(max_sector);
