@@ -63,13 +63,16 @@ typedef struct regio_localisation {
 
 /* One level of the sector classification: sector codes cut to `prefix` characters. */
 typedef struct regio_level {
-  int prefix;                            /* prefix length, or REGIO_LEVEL_FULL */
-  char name[16];                         /* "2", "6", or "full": the HDF5 group /levels/<name> */
-  regio_codes_t sectors;                 /* sorted */
-  int64_t *employment;                   /* [D x S] milli-employees, owned */
-  int64_t *sector_employment;            /* [S] national, milli */
-  double *lq;                            /* [D x S] location quotients, NaN where E_d = 0 or E_s = 0 */
-  double *lq_symmetric;                  /* [D x S] symmetric LQ (LQ - 1) / (LQ + 1) in [-1, 1), NaN where LQ is */
+  int prefix;                 /* prefix length, or REGIO_LEVEL_FULL */
+  char name[16];              /* "2", "6", or "full": the HDF5 group /levels/<name> */
+  regio_codes_t sectors;      /* sorted */
+  int64_t *employment;        /* [D x S] milli-employees, owned */
+  int64_t *sector_employment; /* [S] national, milli */
+  /* The location quotients are not stored: they are a function of the employment matrix and the
+   * totals, computed row by row where they are needed (regio_level_lq_rows), so that a national
+   * result does not hold two more D x S matrices of doubles. */
+  int lq_symmetric;                      /* nonzero: the symmetric LQ belongs to the result (it is
+                                            written as /levels/<name>/lq_symmetric) */
   regio_u128_t *sector_size_squares;     /* [S] sum of squared establishment employment (milli^2),
                                             NULL for pre-aggregated input */
   regio_specialisation_t specialisation; /* per district */
@@ -89,7 +92,7 @@ typedef struct regio_variety {
 } regio_variety_t;
 
 typedef struct regio_result {
-  regio_aggregate_t *agg;       /* owned */
+  regio_aggregate_t *agg; /* owned */
   /* The rows this process holds (regio/dist.h): every per-district array [D] covers the districts
    * [district_offset, district_offset + D) of n_districts_global (one process: 0 and D); per-sector
    * and national values are the national ones on every rank. */
@@ -137,7 +140,7 @@ void regio_result_destroy(regio_result_t **res);
 
 /* Cuts a complete result (one process: district_offset 0, all districts) down to the districts
  * [offset, offset + count): every per-district array of res, its aggregate (codes, employment,
- * establishments, micro establishments, actor employment), levels (employment, LQ, symmetric LQ,
+ * establishments, micro establishments, actor employment), levels (employment,
  * specialisation), variety, micro share, helix diversity, areas and densities, categories
  * (employment, share, LQ, mixed use) and screen (classes and scores) keeps those rows, and
  * district_offset / n_districts_global become offset and the former district count, as a rank of
@@ -156,6 +159,14 @@ void regio_lq_row(const int64_t *employment_row, int64_t district_total, const i
 /* Symmetric location quotients (LQ - 1) / (LQ + 1) of n values (Dalum, Laursen & Villumsen 1998);
  * NaN stays NaN. */
 void regio_lq_symmetric(const double *lq, size_t n, double *out);
+
+/* The location quotients of `level` for the districts [d0, d0 + n) of this process's rows and the
+ * sectors [s0, s0 + n_sectors), into out[n x n_sectors] (row-major): regio_lq_row on each row, so
+ * every value is the one the indices computed with; with `symmetric` nonzero, the symmetric LQ of
+ * those values (regio_lq_symmetric). res must come from regio_indices_compute (or hold the
+ * district totals, the level's sector totals and the national total). */
+void regio_level_lq_rows(const regio_result_t *res, const regio_level_t *level, size_t d0, size_t n, size_t s0,
+                         size_t n_sectors, int symmetric, double *out);
 
 #ifdef __cplusplus
 }

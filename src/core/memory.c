@@ -164,7 +164,11 @@ uint64_t regio_indices_memory_estimate(const regio_aggregate_t *agg, const regio
     /* the finest level takes over the aggregate's matrix when it has the full codes */
     int steal = !stolen && S == S_full && (n == 0 || prefixes[i] == finest);
     stolen |= steal;
-    bytes = add_sat(bytes, mul_sat(mul_sat(D, S), steal ? sizeof(double) : sizeof(int64_t) + sizeof(double)));
+    /* the level's employment matrix (none for the one that takes over the aggregate's; the LQ are
+     * computed row by row, never stored), its 9 specialisation values per district, and per sector
+     * the totals, codes and an LQ row per thread */
+    if (!steal) bytes = add_sat(bytes, mul_sat(mul_sat(D, S), sizeof(int64_t)));
+    bytes = add_sat(bytes, mul_sat(D, 9 * sizeof(double)));
     bytes = add_sat(bytes, mul_sat(S, 2 * sizeof(int64_t) + 2 * REGIO_CODE_MAX));
   }
   return bytes;

@@ -14,14 +14,15 @@ void regio_variety_row(const int64_t *fine_row, size_t n_fine, const int64_t *co
                        const size_t *fine_group_start, int64_t district_total, double *entropy, double *unrelated,
                        double *related);
 
-/* Specialisation of one district (regio_specialisation_t, one value each). n_active_sectors: the
- * sectors with E_s > 0 (the n of the normalised HHI). */
+/* Specialisation of one district (regio_specialisation_t, one value each) from its employment and
+ * LQ rows. national_shares[s] = (double)E_s / (double)E; n_active_sectors: the sectors with E_s > 0
+ * (the n of the normalised HHI). */
 typedef struct regio_specialisation_row {
   double krugman, hoover, hhi, hhi_normalised, theil, max_lq, relative_diversity;
   int64_t max_lq_sector, n_specialised;
 } regio_specialisation_row_t;
 void regio_specialisation_row(const int64_t *employment_row, const double *lq_row, int64_t district_total,
-                              const int64_t *sector_totals, int64_t national_total, size_t n_sectors,
+                              int64_t national_total, const double *national_shares, size_t n_sectors,
                               size_t n_active_sectors, double lq_threshold, int64_t min_milli,
                               regio_specialisation_row_t *out);
 

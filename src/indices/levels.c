@@ -39,6 +39,30 @@ static regio_err_t build_level_codes(const regio_codes_t *full, int prefix, regi
   return REGIO_OK;
 }
 
+/* The column sums of a D x S matrix into totals[S] (zeroed): each thread sums a block of rows, the
+ * blocks are added in block order. Integers: the sums are exact, whatever the blocks (every partial
+ * sum is at most the national total, which has been checked for overflow). */
+static regio_err_t sector_totals(const int64_t *employment, size_t D, size_t S, int64_t *totals, int T,
+                                 regio_ctx_t *ctx) {
+  if (T < 1) T = 1;
+  if ((size_t)T > D) T = D ? (int)D : 1;
+  int64_t *partial = calloc((size_t)T * (S ? S : 1), sizeof *partial);
+  if (!partial) return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the sector totals");
+#pragma omp parallel num_threads(T)
+  {
+    const size_t t = (size_t)omp_get_thread_num(), n = (size_t)omp_get_num_threads();
+    int64_t *mine = partial + t * S;
+    for (size_t d = D * t / n; d < D * (t + 1) / n; d++) {
+      const int64_t *row = employment + d * S;
+      for (size_t s = 0; s < S; s++) mine[s] += row[s];
+    }
+  }
+  for (int t = 0; t < T; t++)
+    for (size_t s = 0; s < S; s++) totals[s] += partial[(size_t)t * S + s];
+  free(partial);
+  return REGIO_OK;
+}
+
 /* The level's rows on this process: codes, employment matrix, local sector totals. */
 static regio_err_t build_level_rows(regio_result_t *res, regio_level_t *level, int prefix, int may_steal,
                                     regio_ctx_t *ctx) {
@@ -88,15 +112,8 @@ static regio_err_t build_level_rows(regio_result_t *res, regio_level_t *level, i
   free(map);
 
   level->sector_employment = calloc(S ? S : 1, sizeof(int64_t));
-  level->lq = malloc(((D * S) > 0 ? D * S : 1) * sizeof(double));
-  err = level->sector_employment && level->lq
-            ? REGIO_OK
-            : REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for level %s", level->name);
-  for (size_t d = 0; !err && d < D; d++) {
-    const int64_t *row = level->employment + d * S;
-    for (size_t s = 0; s < S; s++) level->sector_employment[s] += row[s]; /* <= E: no overflow */
-  }
-  return err;
+  if (!level->sector_employment) return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for level %s", level->name);
+  return sector_totals(level->employment, D, S, level->sector_employment, T, ctx);
 }
 
 static regio_err_t build_level(regio_result_t *res, regio_level_t *level, int prefix, int may_steal, regio_ctx_t *ctx) {
@@ -104,14 +121,8 @@ static regio_err_t build_level(regio_result_t *res, regio_level_t *level, int pr
    * that failed alone stops them all) */
   regio_dist_t *dist = regio_ctx_dist(ctx);
   REGIO_TRY(regio_dist_agree(dist, build_level_rows(res, level, prefix, may_steal, ctx), ctx));
-  const size_t D = res->agg->districts.count, S = level->sectors.count;
-  const int T = regio_ctx_threads(ctx);
-  REGIO_TRY(regio_dist_allreduce_i64(dist, level->sector_employment, S, REGIO_DIST_SUM, NULL, ctx));
-#pragma omp parallel for num_threads(T) schedule(static)
-  for (size_t d = 0; d < D; d++)
-    regio_lq_row(level->employment + d * S, res->district_employment[d], level->sector_employment,
-                 res->total_employment, S, level->lq + d * S);
-  return REGIO_OK;
+  const size_t S = level->sectors.count;
+  return regio_dist_allreduce_i64(dist, level->sector_employment, S, REGIO_DIST_SUM, NULL, ctx);
 }
 
 static regio_err_t compute_variety(regio_result_t *res, regio_ctx_t *ctx) {
@@ -214,21 +225,33 @@ regio_err_t regio_indices_compute(regio_aggregate_t **aggp, const regio_indices_
   res->district_employment = calloc(D ? D : 1, sizeof(int64_t));
   if (!res->district_employment) err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
   int64_t checks[2] = {INT64_MAX, 0}; /* the first district (global index) that overflows; national overflow */
-  for (size_t d = 0; !err && d < D; d++) {
-    int64_t sum = 0;
-    for (size_t s = 0; s < S; s++) {
-      if (__builtin_add_overflow(sum, agg->employment[d * S + s], &sum)) {
-        checks[0] = (int64_t)(res->district_offset + d);
-        break;
-      }
+  unsigned char *overflowed = err ? NULL : calloc(D ? D : 1, 1);
+  if (!err && !overflowed) err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+  if (!err) { /* each row on its own, in parallel; then the rows in order */
+    const int T = regio_ctx_threads(ctx);
+#pragma omp parallel for num_threads(T) schedule(static)
+    for (size_t d = 0; d < D; d++) {
+      int64_t sum = 0;
+      for (size_t s = 0; s < S; s++)
+        if (__builtin_add_overflow(sum, agg->employment[d * S + s], &sum)) {
+          overflowed[d] = 1;
+          break;
+        }
+      res->district_employment[d] = sum;
     }
-    if (checks[0] != INT64_MAX) break;
-    res->district_employment[d] = sum;
+  }
+  for (size_t d = 0; !err && d < D; d++) {
+    const int64_t sum = res->district_employment[d];
+    if (overflowed[d]) {
+      checks[0] = (int64_t)(res->district_offset + d);
+      break;
+    }
     if (__builtin_add_overflow(res->total_employment, sum, &res->total_employment)) {
       checks[1] = 1;
       res->total_employment = INT64_MAX;
     }
   }
+  free(overflowed);
   if ((err = regio_dist_agree(dist, err, ctx))) goto fail;
   if ((err = regio_dist_allreduce_i64(dist, checks, 1, REGIO_DIST_MIN, NULL, ctx))) goto fail;
   if (checks[0] != INT64_MAX) {
@@ -339,7 +362,6 @@ void regio_result_destroy(regio_result_t **p) {
     regio_codes_free(&res->levels[i].sectors);
     free(res->levels[i].employment);
     free(res->levels[i].sector_employment);
-    free(res->levels[i].lq);
     free(res->levels[i].sector_size_squares);
     regio_specialisation_free(&res->levels[i]);
     regio_localisation_free(&res->levels[i]);

@@ -17,8 +17,24 @@ void regio_lq_row(const int64_t *employment_row, int64_t district_total, const i
       lq_row[s] = NAN;
       continue;
     }
+    if (employment_row[s] == 0) { /* (0 / E_d) / (E_s / E) = +0 exactly: no division (most cells) */
+      lq_row[s] = 0.0;
+      continue;
+    }
     const double local_share = (double)employment_row[s] / district;
     const double national_share = (double)sector_totals[s] / national;
     lq_row[s] = local_share / national_share;
+  }
+}
+
+void regio_level_lq_rows(const regio_result_t *res, const regio_level_t *level, size_t d0, size_t n, size_t s0,
+                         size_t n_sectors, int symmetric, double *out) {
+  const size_t S = level->sectors.count;
+  for (size_t r = 0; r < n; r++) {
+    const size_t d = d0 + r;
+    double *row = out + r * n_sectors;
+    regio_lq_row(level->employment + d * S + s0, res->district_employment[d], level->sector_employment + s0,
+                 res->total_employment, n_sectors, row);
+    if (symmetric) regio_lq_symmetric(row, n_sectors, row);
   }
 }

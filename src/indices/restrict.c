@@ -46,8 +46,6 @@ regio_err_t regio_result_restrict(regio_result_t *res, size_t offset, size_t cou
     regio_level_t *lvl = &res->levels[i];
     const size_t S = lvl->sectors.count;
     keep_rows(lvl->employment, offset, count, S * sizeof *lvl->employment);
-    keep_rows(lvl->lq, offset, count, S * sizeof *lvl->lq);
-    keep_rows(lvl->lq_symmetric, offset, count, S * sizeof *lvl->lq_symmetric);
     regio_specialisation_t *sp = &lvl->specialisation;
     double *values[] = {sp->krugman,           sp->hoover, sp->hhi, sp->hhi_normalised, sp->theil, sp->max_lq,
                         sp->relative_diversity};

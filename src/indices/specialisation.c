@@ -3,6 +3,7 @@
  * docs/SCHEMA.md. Each district's values depend only on its row and the national totals. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "indices/indices_impl.h"
 #include "regio/indices.h"
@@ -12,7 +13,7 @@ void regio_lq_symmetric(const double *lq, size_t n, double *out) {
 }
 
 void regio_specialisation_row(const int64_t *employment_row, const double *lq_row, int64_t district_total,
-                              const int64_t *sector_totals, int64_t national_total, size_t n_sectors,
+                              int64_t national_total, const double *national_shares, size_t n_sectors,
                               size_t n_active_sectors, double lq_threshold, int64_t min_milli,
                               regio_specialisation_row_t *out) {
   if (district_total <= 0 || national_total <= 0) {
@@ -22,12 +23,13 @@ void regio_specialisation_row(const int64_t *employment_row, const double *lq_ro
     out->n_specialised = 0;
     return;
   }
-  const double district = (double)district_total, national = (double)national_total;
+  const double district = (double)district_total;
   double krugman = 0.0, hhi = 0.0, theil = 0.0, max_lq = -INFINITY;
   int64_t max_sector = -1, n_specialised = 0;
   for (size_t s = 0; s < n_sectors; s++) {
-    const double local_share = (double)employment_row[s] / district;
-    const double national_share = (double)sector_totals[s] / national;
+    /* 0 / E_d = +0 exactly: no division for an empty cell (most of them) */
+    const double local_share = employment_row[s] ? (double)employment_row[s] / district : 0.0;
+    const double national_share = national_shares[s];
     krugman += fabs(local_share - national_share);
     hhi += local_share * local_share;
     /* 0 ln 0 = 0; E_ds > 0 implies E_s > 0, so the LQ is a positive number here */
@@ -70,7 +72,7 @@ static void free_specialisation(regio_specialisation_t *sp) {
 
 regio_err_t regio_specialisation_compute(regio_result_t *res, regio_level_t *level, regio_ctx_t *ctx) {
   const size_t D = res->agg->districts.count, S = level->sectors.count;
-  const size_t nD = D ? D : 1, nDS = (D * S) > 0 ? D * S : 1;
+  const size_t nD = D ? D : 1;
   regio_specialisation_t *sp = &level->specialisation;
   sp->krugman = malloc(nD * sizeof(double));
   sp->hoover = malloc(nD * sizeof(double));
@@ -81,36 +83,58 @@ regio_err_t regio_specialisation_compute(regio_result_t *res, regio_level_t *lev
   sp->max_lq_sector = malloc(nD * sizeof(int64_t));
   sp->relative_diversity = malloc(nD * sizeof(double));
   sp->n_specialised = malloc(nD * sizeof(int64_t));
-  level->lq_symmetric = malloc(nDS * sizeof(double));
   if (!sp->krugman || !sp->hoover || !sp->hhi || !sp->hhi_normalised || !sp->theil || !sp->max_lq ||
-      !sp->max_lq_sector || !sp->relative_diversity || !sp->n_specialised || !level->lq_symmetric)
+      !sp->max_lq_sector || !sp->relative_diversity || !sp->n_specialised)
     return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the specialisation indices of level %s", level->name);
+  level->lq_symmetric = 1; /* computed from the LQ where it is written */
   size_t n_active = 0;
-  for (size_t s = 0; s < S; s++) n_active += level->sector_employment[s] > 0;
+  /* E_s / E of every sector, once (the same rounding as per cell) */
+  double *national_shares = malloc((S ? S : 1) * sizeof *national_shares);
+  if (!national_shares)
+    return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the specialisation indices of level %s", level->name);
+  for (size_t s = 0; s < S; s++) {
+    n_active += level->sector_employment[s] > 0;
+    national_shares[s] = (double)level->sector_employment[s] / (double)res->total_employment;
+  }
   const double threshold = res->specialised_lq;
   const int64_t min_milli = res->specialised_min_milli;
   const int T = regio_ctx_threads(ctx);
-#pragma omp parallel for num_threads(T) schedule(static)
-  for (size_t d = 0; d < D; d++) {
-    regio_specialisation_row_t row;
-    regio_specialisation_row(level->employment + d * S, level->lq + d * S, res->district_employment[d],
-                             level->sector_employment, res->total_employment, S, n_active, threshold, min_milli, &row);
-    sp->krugman[d] = row.krugman;
-    sp->hoover[d] = row.hoover;
-    sp->hhi[d] = row.hhi;
-    sp->hhi_normalised[d] = row.hhi_normalised;
-    sp->theil[d] = row.theil;
-    sp->max_lq[d] = row.max_lq;
-    sp->max_lq_sector[d] = row.max_lq_sector;
-    sp->relative_diversity[d] = row.relative_diversity;
-    sp->n_specialised[d] = row.n_specialised;
-    regio_lq_symmetric(level->lq + d * S, S, level->lq_symmetric + d * S);
+  int out_of_memory = 0;
+#pragma omp parallel num_threads(T)
+  {
+    /* each district's LQ row, in cache while its indices are computed */
+    double *lq_row = malloc((S ? S : 1) * sizeof *lq_row);
+    if (!lq_row) {
+#pragma omp atomic write
+      out_of_memory = 1;
+    }
+#pragma omp for schedule(static)
+    for (size_t d = 0; d < D; d++) {
+      if (!lq_row) continue;
+      regio_specialisation_row_t row;
+      regio_level_lq_rows(res, level, d, 1, 0, S, 0, lq_row);
+      regio_specialisation_row(level->employment + d * S, lq_row, res->district_employment[d], res->total_employment,
+                               national_shares, S, n_active, threshold, min_milli, &row);
+      sp->krugman[d] = row.krugman;
+      sp->hoover[d] = row.hoover;
+      sp->hhi[d] = row.hhi;
+      sp->hhi_normalised[d] = row.hhi_normalised;
+      sp->theil[d] = row.theil;
+      sp->max_lq[d] = row.max_lq;
+      sp->max_lq_sector[d] = row.max_lq_sector;
+      sp->relative_diversity[d] = row.relative_diversity;
+      sp->n_specialised[d] = row.n_specialised;
+    }
+    free(lq_row);
   }
+  free(national_shares);
+  if (out_of_memory)
+    return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the specialisation indices of level %s", level->name);
   return REGIO_OK;
 }
 
 void regio_specialisation_free(regio_level_t *level) {
   free_specialisation(&level->specialisation);
-  free(level->lq_symmetric);
-  level->lq_symmetric = NULL;
+  memset(&level->specialisation, 0, sizeof level->specialisation);
+  level->lq_symmetric = 0;
 }

@@ -145,8 +145,9 @@ static regio_err_t check_result(const regio_result_t *res, const char *path, reg
     size_t n_sectors = lvl->sectors.count;
     if (n_sectors > 0 && (!lvl->sectors.chars || !lvl->sector_employment))
       return BAD_RESULT("cannot write output file '%s': level '%s' lacks sector codes or totals", path, lvl->name);
-    if (n_districts > 0 && n_sectors > 0 && (!lvl->employment || !lvl->lq))
-      return BAD_RESULT("cannot write output file '%s': level '%s' lacks its employment or LQ matrix", path, lvl->name);
+    if (n_districts > 0 && n_sectors > 0 && (!lvl->employment || !res->district_employment))
+      return BAD_RESULT("cannot write output file '%s': level '%s' lacks its employment matrix or the district totals",
+                        path, lvl->name);
   }
   const regio_variety_t *v = &res->variety;
   if (res->n_levels > 0) {
@@ -378,6 +379,40 @@ static regio_err_t write_employment_matrix(regio_h5w_t *w, const regio_result_t 
   milli_rows_t src = {milli, n_sectors};
   REGIO_TRY_GOTO(regio_h5_dataset_fill(w, dset, object, H5T_IEEE_F64LE, 2, dims, res->district_offset,
                                        res->agg->districts.count, fill_employees, &src));
+  *out = dset;
+  dset = -1;
+cleanup:
+  regio_h5_close(&dset);
+  return err;
+}
+
+/* Source of the LQ and symmetric LQ matrices: computed chunk by chunk from the employment matrix
+ * and the totals (regio_level_lq_rows), the values the indices used; no matrix of them is kept. */
+typedef struct lq_source {
+  const regio_result_t *res;
+  const regio_level_t *level;
+  int symmetric;
+} lq_source_t;
+
+static void fill_lq(void *user, size_t row0, size_t rows, size_t col0, size_t cols, size_t elem_size, size_t chunk_cols,
+                    void *out) {
+  const lq_source_t *src = user;
+  double *dst = out;
+  (void)elem_size;
+  for (size_t r = 0; r < rows; r++)
+    regio_level_lq_rows(src->res, src->level, row0 + r, 1, col0, cols, src->symmetric, dst + r * chunk_cols);
+}
+
+static regio_err_t write_lq_matrix(regio_h5w_t *w, const regio_result_t *res, const regio_level_t *lvl, hid_t loc,
+                                   const char *name, const char *object, int symmetric, const char *description,
+                                   hid_t *out) {
+  regio_err_t err = REGIO_OK;
+  hsize_t dims[2] = {districts_total(res), lvl->sectors.count};
+  hid_t dset = -1;
+  REGIO_TRY_GOTO(regio_h5_dataset(w, loc, name, object, H5T_IEEE_F64LE, 2, dims, description, &dset, NULL));
+  lq_source_t src = {res, lvl, symmetric};
+  REGIO_TRY_GOTO(regio_h5_dataset_fill(w, dset, object, H5T_IEEE_F64LE, 2, dims, res->district_offset,
+                                       res->agg->districts.count, fill_lq, &src));
   *out = dset;
   dset = -1;
 cleanup:
@@ -671,15 +706,13 @@ static regio_err_t write_level(regio_h5w_t *w, const regio_result_t *res, const 
   regio_h5_close(&dset);
 
   snprintf(object, sizeof object, "%s/lq", base);
-  REGIO_TRY_GOTO(district_dataset(w, res, group, "lq", object, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, n_sectors, lvl->lq,
-                                  DESC_LQ, &dset));
+  REGIO_TRY_GOTO(write_lq_matrix(w, res, lvl, group, "lq", object, 0, DESC_LQ, &dset));
   REGIO_TRY_GOTO(attach(w, dset, object, district_scale, 0, "district"));
   REGIO_TRY_GOTO(attach(w, dset, object, scale, 1, "sector"));
   regio_h5_close(&dset);
   if (lvl->lq_symmetric) {
     snprintf(object, sizeof object, "%s/lq_symmetric", base);
-    REGIO_TRY_GOTO(district_dataset(w, res, group, "lq_symmetric", object, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2,
-                                    n_sectors, lvl->lq_symmetric, DESC_LQ_SYMMETRIC, &dset));
+    REGIO_TRY_GOTO(write_lq_matrix(w, res, lvl, group, "lq_symmetric", object, 1, DESC_LQ_SYMMETRIC, &dset));
     REGIO_TRY_GOTO(attach(w, dset, object, district_scale, 0, "district"));
     REGIO_TRY_GOTO(attach(w, dset, object, scale, 1, "sector"));
   }

@@ -218,8 +218,9 @@ static regio_err_t value_chain(regio_result_t *res, regio_screen_t *s, const reg
   int *io_of_sector = malloc((S ? S : 1) * sizeof *io_of_sector);
   int *specialised = malloc((S ? S : 1) * sizeof *specialised);
   double *off = malloc((size_t)(n > 1 ? n * (n - 1) : 1) * sizeof *off);
+  double *lq_row = malloc((S ? S : 1) * sizeof *lq_row);
   s->value_chain = malloc((D ? D : 1) * sizeof(double));
-  if (!io_of_entry || !io_of_sector || !specialised || !off || !s->value_chain) {
+  if (!io_of_entry || !io_of_sector || !specialised || !off || !lq_row || !s->value_chain) {
     err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the value-chain scores");
     goto done;
   }
@@ -256,8 +257,9 @@ static regio_err_t value_chain(regio_result_t *res, regio_screen_t *s, const reg
   const double t = s->value_chain_threshold;
   for (size_t d = 0; d < D; d++) {
     size_t count = 0;
+    regio_level_lq_rows(res, fine, d, 1, 0, S, 0, lq_row);
     for (size_t k = 0; k < S; k++)
-      if (io_of_sector[k] >= 0 && fine->lq[d * S + k] >= res->specialised_lq &&
+      if (io_of_sector[k] >= 0 && lq_row[k] >= res->specialised_lq &&
           fine->employment[d * S + k] >= res->specialised_min_milli)
         specialised[count++] = io_of_sector[k];
     if (count < 2) {
@@ -279,6 +281,7 @@ done:
   free(io_of_sector);
   free(specialised);
   free(off);
+  free(lq_row);
   return err;
 }
 

@@ -14,6 +14,29 @@
 
 static regio_ctx_t *ctx;
 
+/* The LQ matrix of a level, materialised for the checks (the result keeps none: they are computed
+ * row by row by regio_level_lq_rows). Kept until exit, so the checks can hold the pointer. */
+static double **lq_kept;
+static size_t n_lq_kept;
+static void free_lq_kept(void) {
+  for (size_t i = 0; i < n_lq_kept; i++) free(lq_kept[i]);
+  free(lq_kept);
+}
+static const double *level_lq(const regio_result_t *res, const regio_level_t *lvl) {
+  const size_t D = res->agg->districts.count, S = lvl->sectors.count;
+  double *m = malloc((D * S > 0 ? D * S : 1) * sizeof *m);
+  double **grown = realloc(lq_kept, (n_lq_kept + 1) * sizeof *grown);
+  if (!m || !grown) {
+    fprintf(stderr, "out of memory\n");
+    exit(1);
+  }
+  if (n_lq_kept == 0) atexit(free_lq_kept);
+  lq_kept = grown;
+  lq_kept[n_lq_kept++] = m;
+  regio_level_lq_rows(res, lvl, 0, D, 0, S, 0, m);
+  return m;
+}
+
 /* ---- hand-built aggregates --------------------------------------------------------------------- */
 
 static void fill_codes(regio_codes_t *codes, const char *const *strings, size_t n) {
@@ -160,8 +183,9 @@ static void test_full_level(void) {
   const int64_t sector_want[4] = {10000, 10000, 12000, 16000};
   for (int s = 0; s < 4; s++) CHECK_INT(full->sector_employment[s], sector_want[s]);
   for (int i = 0; i < 12; i++) CHECK_INT(full->employment[i], lq_milli[i]);
+  const double *full_lq = level_lq(res, full);
   for (int d = 0; d < 3; d++)
-    for (int s = 0; s < 4; s++) CHECK_NEAR(full->lq[4 * d + s], lq_want[d][s], LQ_TOL);
+    for (int s = 0; s < 4; s++) CHECK_NEAR(full_lq[4 * d + s], lq_want[d][s], LQ_TOL);
 
   /* one level: entropy only.
    * d1: shares 6/12, 2/12, 0, 4/12: H = 1/2 log2 2 + 1/6 log2 6 + 1/3 log2 3
@@ -193,7 +217,7 @@ static void test_nan(void) {
   regio_result_t *res = NULL;
   regio_indices_opts_t o = no_opts();
   compute_ok(make_agg(districts, 3, sectors, 3, milli), &o, 3, &res);
-  const double *lq = res->levels[0].lq;
+  const double *lq = level_lq(res, &res->levels[0]);
   CHECK_NEAR(lq[0], 2.0, LQ_TOL);
   CHECK_NEAR(lq[1], 2.0 / 3, LQ_TOL);
   CHECK(isnan(lq[2]));
@@ -201,6 +225,14 @@ static void test_nan(void) {
   CHECK_NEAR(lq[4], 4.0 / 3, LQ_TOL);
   CHECK(isnan(lq[5]));
   for (int s = 0; s < 3; s++) CHECK(isnan(lq[6 + s]));
+  /* a block of rows and columns (as the writer asks for a chunk) holds the same values, bit for bit,
+   * and its symmetric LQ are (LQ - 1) / (LQ + 1), NaN where the LQ is */
+  double block[4], sym[4];
+  regio_level_lq_rows(res, &res->levels[0], 1, 2, 1, 2, 0, block);
+  regio_level_lq_rows(res, &res->levels[0], 1, 2, 1, 2, 1, sym);
+  CHECK(memcmp(block, lq + 4, 2 * sizeof *block) == 0 && memcmp(block + 2, lq + 7, 2 * sizeof *block) == 0);
+  CHECK_NEAR(sym[0], (4.0 / 3 - 1) / (4.0 / 3 + 1), LQ_TOL);
+  CHECK(isnan(sym[1]) && isnan(sym[2]) && isnan(sym[3]));
   CHECK_NEAR(res->variety.entropy[0], 1.0, H_TOL);
   CHECK(res->variety.entropy[1] == 0.0);
   CHECK(isnan(res->variety.entropy[2]));
@@ -285,9 +317,9 @@ static void test_levels(void) {
     const double lq1[6] = {1, 1, 1, 1, nan, nan};
     const double lq2[9] = {9.0 / 4, 9.0 / 14, 1, 0, 9.0 / 7, 1, nan, nan, nan};
     const double lq3[12] = {9.0 / 4, 9.0 / 4, 9.0 / 14, 1, 0, 0, 9.0 / 7, 1, nan, nan, nan, nan};
-    for (int i = 0; i < 6; i++) CHECK_NEAR(res->levels[0].lq[i], lq1[i], LQ_TOL);
-    for (int i = 0; i < 9; i++) CHECK_NEAR(res->levels[1].lq[i], lq2[i], LQ_TOL);
-    for (int i = 0; i < 12; i++) CHECK_NEAR(res->levels[2].lq[i], lq3[i], LQ_TOL);
+    for (int i = 0; i < 6; i++) CHECK_NEAR(level_lq(res, &res->levels[0])[i], lq1[i], LQ_TOL);
+    for (int i = 0; i < 9; i++) CHECK_NEAR(level_lq(res, &res->levels[1])[i], lq2[i], LQ_TOL);
+    for (int i = 0; i < 12; i++) CHECK_NEAR(level_lq(res, &res->levels[2])[i], lq3[i], LQ_TOL);
   }
   CHECK_INT(res->total_employment, 18000);
   /* default variety levels: the finest (3) and the coarsest (1) */
@@ -338,7 +370,7 @@ static void test_levels(void) {
   {
     const int64_t want2[9] = {2000, 2000, 4000, 0, 5000, 5000, 0, 0, 0};
     for (int i = 0; i < 9; i++) CHECK_INT(res->levels[1].employment[i], want2[i]);
-    CHECK_NEAR(res->levels[1].lq[1], 9.0 / 14, LQ_TOL);
+    CHECK_NEAR(level_lq(res, &res->levels[1])[1], 9.0 / 14, LQ_TOL);
     const double want[3][3] = {{1.5, 1.0, 0.5}, {1.0, 1.0, 0.0}, {NAN, NAN, NAN}};
     expect_variety(__FILE__, __LINE__, res, want);
   }
@@ -376,9 +408,9 @@ static void test_prefix_extensions(void) {
   CHECK_INT(res->levels[0].employment[1], 1000);
   CHECK_INT(res->levels[0].employment[2], 0);
   CHECK_INT(res->levels[0].employment[3], 4000);
-  CHECK_NEAR(res->levels[0].lq[0], 2.0, LQ_TOL);
-  CHECK_NEAR(res->levels[0].lq[1], 2.0 / 5, LQ_TOL);
-  CHECK_NEAR(res->levels[0].lq[3], 8.0 / 5, LQ_TOL);
+  CHECK_NEAR(level_lq(res, &res->levels[0])[0], 2.0, LQ_TOL);
+  CHECK_NEAR(level_lq(res, &res->levels[0])[1], 2.0 / 5, LQ_TOL);
+  CHECK_NEAR(level_lq(res, &res->levels[0])[3], 8.0 / 5, LQ_TOL);
   /* p at level 2: shares 3/4, 1/4: H = 3/4 log2 (4/3) + 1/4 log2 4 */
   CHECK_NEAR(res->variety.entropy[0], h_term(3, 4) + h_term(1, 4), H_TOL);
   regio_result_destroy(&res);
@@ -512,12 +544,13 @@ static void test_random(void) {
                  memcmp(lvl->sector_employment, E_s, G * sizeof(int64_t)) == 0;
       CHECKF(same, "trial %d level %d: roll-up differs", trial, p);
       int lq_ok = 1;
+      const double *lq = level_lq(res, lvl);
       for (int d = 0; d < RD && lq_ok; d++)
         for (size_t g = 0; g < G && lq_ok; g++) {
           double want = (E_d[d] == 0 || E_s[g] == 0)
                             ? NAN
                             : (double)rolled[d * G + g] * (double)E / ((double)E_d[d] * (double)E_s[g]);
-          double got = lvl->lq[d * G + g];
+          double got = lq[d * G + g];
           lq_ok = isnan(want) ? isnan(got) : fabs(got - want) <= 1e-13 * fmax(1.0, fabs(want));
           if (!lq_ok)
             fprintf(stderr, "trial %d level %d d%02d g%zu: lq %.17g, want %.17g\n", trial, p, d, g, got, want);
@@ -525,7 +558,7 @@ static void test_random(void) {
       CHECKF(lq_ok, "trial %d level %d: LQ", trial, p);
       /* bitwise identical with 4 threads */
       const regio_level_t *lvl4 = &res4->levels[L];
-      CHECKF(memcmp(lvl->lq, lvl4->lq, RD * G * sizeof(double)) == 0 &&
+      CHECKF(memcmp(lq, level_lq(res4, lvl4), RD * G * sizeof(double)) == 0 &&
                  memcmp(lvl->employment, lvl4->employment, RD * G * sizeof(int64_t)) == 0,
              "trial %d level %d: 1 and 4 threads differ", trial, p);
     }
@@ -629,8 +662,8 @@ static void test_errors(void) {
     /* one district of INT64_MAX is fine: LQ 1 and 1 (each sector is the whole nation's) */
     compute_ok(make_agg(one, 1, sectors, 2, rows), &o, 2, &res);
     CHECK_INT(res->total_employment, INT64_MAX);
-    CHECK_NEAR(res->levels[0].lq[0], 1.0, LQ_TOL);
-    CHECK_NEAR(res->levels[0].lq[1], 1.0, LQ_TOL);
+    CHECK_NEAR(level_lq(res, &res->levels[0])[0], 1.0, LQ_TOL);
+    CHECK_NEAR(level_lq(res, &res->levels[0])[1], 1.0, LQ_TOL);
     regio_result_destroy(&res);
   }
 }
@@ -654,7 +687,7 @@ static void test_from_csv(void) {
   compute_ok(agg, &o, 2, &res);
   CHECK_LEVEL_CODES(&res->levels[0].sectors, "A", "B", "C", "D");
   for (int d = 0; d < 3; d++)
-    for (int s = 0; s < 4; s++) CHECK_NEAR(res->levels[0].lq[4 * d + s], lq_want[d][s], LQ_TOL);
+    for (int s = 0; s < 4; s++) CHECK_NEAR(level_lq(res, &res->levels[0])[4 * d + s], lq_want[d][s], LQ_TOL);
   CHECK_NEAR(res->variety.entropy[1], 2.0, H_TOL);
   regio_result_destroy(&res);
 }

@@ -18,14 +18,14 @@
 
 static int failures = 0;
 
-#define EXPECT(cond, ...)                                                                          \
-  do {                                                                                             \
-    if (!(cond)) {                                                                                 \
-      failures++;                                                                                  \
-      fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond);                     \
-      fprintf(stderr, __VA_ARGS__);                                                                \
-      fprintf(stderr, "\n");                                                                       \
-    }                                                                                              \
+#define EXPECT(cond, ...)                                                      \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
+      failures++;                                                              \
+      fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
+      fprintf(stderr, __VA_ARGS__);                                            \
+      fprintf(stderr, "\n");                                                   \
+    }                                                                          \
   } while (0)
 
 /* ---- a hand-made result ----------------------------------------------------------------------- */
@@ -77,13 +77,14 @@ static void fill_codes(regio_codes_t *codes, const char *const *strings, size_t 
   for (size_t i = 0; i < n; i++) memcpy(codes->chars + i * width, strings[i], strlen(strings[i]));
 }
 
-static void fill_lq(regio_level_t *lvl, const int64_t *district_total, int64_t total, size_t n_districts) {
+/* The LQ the file must hold, computed here from the level's cells (the result keeps no LQ matrix). */
+static void expected_lq(const regio_level_t *lvl, const int64_t *district_total, int64_t total, size_t n_districts,
+                        double *lq) {
   size_t n = lvl->sectors.count;
   for (size_t d = 0; d < n_districts; d++)
     for (size_t s = 0; s < n; s++) {
       double e_d = (double)district_total[d], e_s = (double)lvl->sector_employment[s];
-      lvl->lq[d * n + s] = (e_d == 0 || e_s == 0) ? NAN
-                                                  : ((double)lvl->employment[d * n + s] / e_d) / (e_s / (double)total);
+      lq[d * n + s] = (e_d == 0 || e_s == 0) ? NAN : ((double)lvl->employment[d * n + s] / e_d) / (e_s / (double)total);
     }
 }
 
@@ -119,14 +120,12 @@ static regio_result_t *make_result(int two_levels, size_t n_districts, regio_ctx
     size_t n = lvl->sectors.count;
     lvl->employment = xcalloc(n_districts * n, sizeof(int64_t));
     lvl->sector_employment = xcalloc(n, sizeof(int64_t));
-    lvl->lq = xcalloc(n_districts * n, sizeof(double));
     for (size_t d = 0; d < n_districts; d++)
       for (size_t s = 0; s < N_FULL; s++) {
         size_t k = full ? s : (s < 2 ? 0 : 1);
         lvl->employment[d * n + k] += full_milli[d][s];
         lvl->sector_employment[k] += full_milli[d][s];
       }
-    fill_lq(lvl, res->district_employment, res->total_employment, n_districts);
   }
 
   res->variety.fine_level = res->n_levels - 1;
@@ -176,7 +175,6 @@ static void free_result(regio_result_t **resp) {
     regio_codes_free(&res->levels[l].sectors);
     free(res->levels[l].employment);
     free(res->levels[l].sector_employment);
-    free(res->levels[l].lq);
   }
   free(res->variety.entropy);
   free(res->variety.unrelated);
@@ -190,7 +188,9 @@ static void free_result(regio_result_t **resp) {
 
 /* ---- reading back ----------------------------------------------------------------------------- */
 
-static int exists(hid_t file, const char *path) { return H5Lexists(file, path, H5P_DEFAULT) > 0; }
+static int exists(hid_t file, const char *path) {
+  return H5Lexists(file, path, H5P_DEFAULT) > 0;
+}
 
 /* Shape of a dataset; returns its rank, or -1. */
 static int shape(hid_t file, const char *path, hsize_t dims[2]) {
@@ -286,7 +286,9 @@ static void check_scale(hid_t file, const char *path, int dim, const char *scale
   if (dset >= 0) H5Dclose(dset);
 }
 
-static int same_double(double a, double b) { return (isnan(a) && isnan(b)) || a == b; }
+static int same_double(double a, double b) {
+  return (isnan(a) && isnan(b)) || a == b;
+}
 
 /* Layout of a matrix: chunked with shuffle + deflate. */
 static void check_compressed(hid_t file, const char *path) {
@@ -360,8 +362,7 @@ static void check_file(const char *path, const regio_result_t *res) {
     if (n == N_FULL)
       EXPECT(integers[0] == 1 && integers[1] == 2 && integers[2] == 1, "%s", p);
     else if (n == N_TWO)
-      EXPECT(integers[0] == 3 && integers[1] == 1, "%s = %lld %lld", p, (long long)integers[0],
-             (long long)integers[1]);
+      EXPECT(integers[0] == 3 && integers[1] == 1, "%s = %lld %lld", p, (long long)integers[0], (long long)integers[1]);
 
     snprintf(p, sizeof p, "/levels/%s/employment", lvl->name);
     EXPECT(shape(file, p, dims) == 2 && dims[0] == n_districts && dims[1] == n, "%s shape", p);
@@ -379,8 +380,11 @@ static void check_file(const char *path, const regio_result_t *res) {
     EXPECT(shape(file, p, dims) == 2 && dims[0] == n_districts && dims[1] == n, "%s shape", p);
     if (n_districts > 0) {
       EXPECT(read_numbers(file, p, H5T_NATIVE_DOUBLE, values) == 0, "read %s", p);
+      double *lq = xcalloc(n_districts * n, sizeof *lq);
+      expected_lq(lvl, res->district_employment, res->total_employment, n_districts, lq);
       for (size_t k = 0; k < n_districts * n; k++)
-        EXPECT(same_double(values[k], lvl->lq[k]), "%s[%zu] = %g, expected %g", p, k, values[k], lvl->lq[k]);
+        EXPECT(same_double(values[k], lq[k]), "%s[%zu] = %g, expected %g", p, k, values[k], lq[k]);
+      free(lq);
       EXPECT(isnan(values[2 * n]), "LQ of the district without employment is NaN");
       check_compressed(file, p);
     }
@@ -408,8 +412,7 @@ static void check_file(const char *path, const regio_result_t *res) {
       EXPECT(read_numbers(file, "/variety/related", H5T_NATIVE_DOUBLE, values) == 0, "read related");
       for (size_t d = 0; d < n_districts; d++) EXPECT(same_double(values[d], related_values[d]), "related[%zu]", d);
       EXPECT(read_numbers(file, "/variety/unrelated", H5T_NATIVE_DOUBLE, values) == 0, "read unrelated");
-      for (size_t d = 0; d < n_districts; d++)
-        EXPECT(same_double(values[d], unrelated_values[d]), "unrelated[%zu]", d);
+      for (size_t d = 0; d < n_districts; d++) EXPECT(same_double(values[d], unrelated_values[d]), "unrelated[%zu]", d);
     }
     EXPECT(H5Aexists_by_name(file, "/variety", "note", H5P_DEFAULT) == 0, "no note when decomposed");
   } else {

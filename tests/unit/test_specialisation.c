@@ -107,7 +107,9 @@ static void test_specialisation_example(void) {
   }
   CHECK(res->specialised_lq == 1.25);
   /* symmetric LQ (LQ - 1) / (LQ + 1): d1 A (7/5)/(17/5) = 7/17, d1 C -1, d1 D 0, d3 A (-4/5)/(6/5) = -2/3 */
-  const double *sym = res->levels[0].lq_symmetric;
+  CHECK(res->levels[0].lq_symmetric);
+  double sym[12];
+  regio_level_lq_rows(res, &res->levels[0], 0, 3, 0, 4, 1, sym);
   CHECK_NEAR(sym[0], 7.0 / 17, TOL);
   CHECK(sym[2] == -1.0);
   CHECK_NEAR(sym[3], 0.0, TOL);
@@ -267,7 +269,10 @@ static void test_undefined(void) {
   CHECK(isnan(sp->theil[2]) && isnan(sp->max_lq[2]) && isnan(sp->relative_diversity[2]));
   CHECK_INT(sp->max_lq_sector[2], -1);
   CHECK_INT(sp->n_specialised[2], 0);
-  CHECK(isnan(res->levels[0].lq_symmetric[4]) && isnan(res->levels[0].lq_symmetric[5]));
+  double lq[6], sym[6];
+  regio_level_lq_rows(res, &res->levels[0], 0, 3, 0, 2, 0, lq);
+  regio_level_lq_rows(res, &res->levels[0], 0, 3, 0, 2, 1, sym);
+  CHECK(isnan(lq[4]) && isnan(lq[5]) && isnan(sym[4]) && isnan(sym[5]));
   /* A: s = (1/3, 2/3, 0) = x: Hoover 0, G 0, Gini 0; H = 3/9 = 1/3; sum x^2 = 1/9 + 4/9 = 5/9:
    * EG = (0 - 4/9 1/3) / (4/9 2/3) = -1/2; MS = (5/9 - 5/9 - 4/27) / (8/27) = -1/2 */
   const regio_localisation_t *lo = &res->levels[0].localisation;
@@ -356,7 +361,13 @@ static void test_threads(void) {
   for (int l = 0; l < a->n_levels; l++) {
     const regio_level_t *x = &a->levels[l], *y = &b->levels[l];
     const size_t n = x->sectors.count;
-    CHECK(memcmp(x->lq_symmetric, y->lq_symmetric, D * n * sizeof(double)) == 0);
+    double *sx = malloc(D * n * sizeof *sx), *sy = malloc(D * n * sizeof *sy);
+    REQUIRE(sx && sy);
+    regio_level_lq_rows(a, x, 0, D, 0, n, 1, sx);
+    regio_level_lq_rows(b, y, 0, D, 0, n, 1, sy);
+    CHECK(memcmp(sx, sy, D * n * sizeof(double)) == 0);
+    free(sx);
+    free(sy);
     const double *dx[7] = {x->specialisation.krugman,           x->specialisation.hoover, x->specialisation.hhi,
                            x->specialisation.hhi_normalised,    x->specialisation.theil,  x->specialisation.max_lq,
                            x->specialisation.relative_diversity};
