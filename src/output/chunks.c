@@ -13,6 +13,7 @@
  * but is not collective, so when each rank writes its own chunks the ranks' views of the chunk
  * index diverge and the dataset cannot be read back (tried: two ranks, one chunk each); and
  * parallel writes to filtered datasets must be collective in 1.10. */
+#include <emmintrin.h>
 #include <libdeflate.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -32,14 +33,37 @@ typedef struct chunk_slot {
   int status; /* 0 ok, 1 the compressed chunk did not fit (cannot happen with the bound) */
 } chunk_slot_t;
 
+/* Byte k of 8-byte elements [i0, i0 + 16) to out[k * n + i0 ...]: a 16 x 8 byte transpose in SSE2
+ * registers (the unpack sequence of Blosc's shuffle8_sse2): bytes, then words, double words and
+ * quad words interleaved. */
+static void shuffle16_sse2(const unsigned char *in, size_t n, size_t i0, unsigned char *out) {
+  __m128i a[8], b[8];
+  for (int k = 0; k < 8; k++) {
+    a[k] = _mm_loadu_si128((const __m128i *)(in + i0 * 8 + (size_t)k * 16)); /* elements 2k, 2k + 1 */
+    b[k] = _mm_unpacklo_epi8(a[k], _mm_shuffle_epi32(a[k], 0x4e));           /* byte j of both: word j */
+  }
+  for (int k = 0; k < 4; k++) { /* byte j of elements 4k .. 4k + 3: double word j (j < 4), j - 4 */
+    a[2 * k] = _mm_unpacklo_epi16(b[2 * k], b[2 * k + 1]);
+    a[2 * k + 1] = _mm_unpackhi_epi16(b[2 * k], b[2 * k + 1]);
+  }
+  static const int pair[4] = {0, 1, 4, 5}; /* byte j of 8 elements: quad words */
+  for (int k = 0; k < 4; k++) {
+    b[2 * k] = _mm_unpacklo_epi32(a[pair[k]], a[pair[k] + 2]);
+    b[2 * k + 1] = _mm_unpackhi_epi32(a[pair[k]], a[pair[k] + 2]);
+  }
+  for (int k = 0; k < 4; k++) { /* byte j of the 16 elements */
+    a[2 * k] = _mm_unpacklo_epi64(b[k], b[k + 4]);
+    a[2 * k + 1] = _mm_unpackhi_epi64(b[k], b[k + 4]);
+  }
+  for (size_t k = 0; k < 8; k++) _mm_storeu_si128((__m128i *)(out + k * n + i0), a[k]);
+}
+
 /* H5Z_filter_shuffle for whole elements: byte k of element i goes to k * n + i. */
 static void shuffle_bytes(const unsigned char *in, size_t n, size_t elem_size, unsigned char *out) {
-  if (elem_size == 8) {
-    for (size_t i = 0; i < n; i++)
-      for (size_t k = 0; k < 8; k++) out[k * n + i] = in[i * 8 + k];
-    return;
-  }
-  for (size_t i = 0; i < n; i++)
+  size_t i = 0;
+  if (elem_size == 8)
+    for (; i + 16 <= n; i += 16) shuffle16_sse2(in, n, i, out);
+  for (; i < n; i++)
     for (size_t k = 0; k < elem_size; k++) out[k * n + i] = in[i * elem_size + k];
 }
 

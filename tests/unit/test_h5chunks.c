@@ -121,6 +121,8 @@ int main(void) {
   one_shape(&w, 2, 1234, 300, H5T_IEEE_F64LE, "matrix");      /* 218-row chunks, the last partial */
   one_shape(&w, 2, 5, 100000, H5T_IEEE_F64LE, "long_rows");   /* rows cut into 65,536 + a partial chunk */
   one_shape(&w, 1, 200000, 1, H5T_STD_I64LE, "vector_int64"); /* 65,536-element chunks */
+  one_shape(&w, 2, 100, 1001, H5T_IEEE_F64LE,
+            "odd_chunk"); /* 65-row chunks of 65,065 elements: 16-element blocks + 9 */
   regio_h5_close(&w.file);
   unlink(path);
   regio_ctx_destroy(&ctx);
