@@ -6,6 +6,7 @@
  * Gini in an exact sort order) by the one thread that owns the sector, so they do not depend on
  * the thread count. */
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,16 +84,74 @@ static void lorenz_sort(lorenz_entry_t *a, size_t n) {
   }
 }
 
+/* Order-preserving key of a ratio (not NaN): a < b <=> key(a) < key(b), but for -0 < +0 (a ratio
+ * E_ds / E_d with E_ds > 0 is never 0). */
+static inline uint64_t ratio_key(double ratio) {
+  uint64_t u;
+  memcpy(&u, &ratio, sizeof u);
+  return u >> 63 ? ~u : u | (UINT64_C(1) << 63);
+}
+
+typedef struct radix_item {
+  uint64_t key;
+  size_t index; /* in the unsorted entries, which are in district order */
+} radix_item_t;
+
+enum { RADIX_BITS = 11, RADIX_SIZE = 1 << RADIX_BITS, RADIX_PASSES = (64 + RADIX_BITS - 1) / RADIX_BITS };
+
+/* The room lorenz_radix_sort needs for up to n entries. */
+typedef struct radix_scratch {
+  lorenz_entry_t *entries, *sorted;
+  radix_item_t *items, *swap;
+  size_t (*counts)[RADIX_SIZE];
+} radix_scratch_t;
+
+/* The (rounded ratio, district) order of lorenz_sort by a stable LSD radix sort of the ratios' keys:
+ * order[0, n) is in district order, so stability puts equal ratios in district order. Returns the
+ * sorted entries (order itself, sorted by lorenz_sort, for short lists, else scratch->sorted). */
+static lorenz_entry_t *lorenz_radix_sort(lorenz_entry_t *order, size_t n, radix_scratch_t *scratch) {
+  if (n < 256) {
+    lorenz_sort(order, n);
+    return order;
+  }
+  radix_item_t *a = scratch->items, *b = scratch->swap;
+  size_t(*counts)[RADIX_SIZE] = scratch->counts;
+  memset(counts, 0, RADIX_PASSES * sizeof *counts);
+  for (size_t i = 0; i < n; i++) {
+    const uint64_t key = ratio_key(order[i].ratio);
+    a[i] = (radix_item_t){key, i};
+    for (int p = 0; p < RADIX_PASSES; p++) counts[p][(key >> (p * RADIX_BITS)) & (RADIX_SIZE - 1)]++;
+  }
+  for (int p = 0; p < RADIX_PASSES; p++) {
+    const int shift = p * RADIX_BITS;
+    size_t *c = counts[p];
+    if (c[(a[0].key >> shift) & (RADIX_SIZE - 1)] == n) continue; /* one digit: nothing moves */
+    size_t total = 0;
+    for (size_t v = 0; v < RADIX_SIZE; v++) {
+      const size_t k = c[v];
+      c[v] = total;
+      total += k;
+    }
+    for (size_t i = 0; i < n; i++) b[c[(a[i].key >> shift) & (RADIX_SIZE - 1)]++] = a[i];
+    radix_item_t *t = a;
+    a = b;
+    b = t;
+  }
+  for (size_t i = 0; i < n; i++) scratch->sorted[i] = order[a[i].index];
+  return scratch->sorted;
+}
+
 /* The end of a sector's computation from its district sums: Hoover, G, the Lorenz order and the
- * Gini, and the EG and MS indices. order[0, n): the districts with E_ds > 0. */
-static void localisation_sums_finish(lorenz_entry_t *order, size_t n, double abs_sum, double g, double sum_s2,
-                                     int64_t sector_total, int64_t national_total, double sum_x2,
+ * Gini, and the EG and MS indices. order[0, n): the districts with E_ds > 0, sorted by
+ * (rounded ratio, district) here unless `sorted`. */
+static void localisation_sums_finish(lorenz_entry_t *order, size_t n, int sorted, double abs_sum, double g,
+                                     double sum_s2, int64_t sector_total, int64_t national_total, double sum_x2,
                                      const regio_u128_t *size_squares, regio_localisation_sector_t *out) {
   const double sector = (double)sector_total, national = (double)national_total;
   out->hoover = 0.5 * abs_sum;
   out->concentration = g;
 
-  lorenz_sort(order, n);
+  if (!sorted) lorenz_sort(order, n);
   /* equal rounded ratios (rare beyond exact ties): put them in the exact order */
   for (size_t k = 0; k < n;) {
     size_t end = k + 1;
@@ -142,7 +201,7 @@ void regio_localisation_sector(const int64_t *employment, size_t stride, size_t 
      * (Y stays 0 while they pass), so only the others are sorted */
     if (e > 0) order[n++] = (lorenz_entry_t){(double)e / (double)district_totals[d], e, district_totals[d], d};
   }
-  localisation_sums_finish(order, n, abs_sum, g, sum_s2, sector_total, national_total, sum_x2, size_squares, out);
+  localisation_sums_finish(order, n, 0, abs_sum, g, sum_s2, sector_total, national_total, sum_x2, size_squares, out);
 }
 
 /* regio_localisation_sector with the districts' shares x[d] = E_d / E computed once for all
@@ -174,7 +233,7 @@ void regio_localisation_sector_shares(const int64_t *employment, size_t stride, 
     sum_s2 += share * share;
     if (e > 0) order[n++] = (lorenz_entry_t){(double)e / (double)district_totals[d], e, district_totals[d], d};
   }
-  localisation_sums_finish(order, n, abs_sum, g, sum_s2, sector_total, national_total, sum_x2, size_squares, out);
+  localisation_sums_finish(order, n, 0, abs_sum, g, sum_s2, sector_total, national_total, sum_x2, size_squares, out);
 }
 
 static void free_localisation(regio_localisation_t *lo) {
@@ -186,49 +245,165 @@ static void free_localisation(regio_localisation_t *lo) {
   free(lo->maurel_sedillot);
 }
 
+/* The indices of one sector from its non-zero cells (district[k], employment[k]), k < n_cells, in
+ * ascending district order: regio_localisation_sector_shares walking the districts without the
+ * sector between the cells on its short path, so every sum adds the same terms in the same district
+ * order and the values are the same to the bit. order: room for n_cells entries. */
+static void localisation_sector_cells(const uint32_t *district, const int64_t *employment, size_t n_cells,
+                                      size_t n_districts, const int64_t *district_totals, const double *x,
+                                      int64_t sector_total, int64_t national_total, double sum_x2,
+                                      const regio_u128_t *size_squares, radix_scratch_t *scratch,
+                                      regio_localisation_sector_t *out) {
+  out->hoover = out->gini = out->concentration = NAN;
+  out->plant_herfindahl = out->ellison_glaeser = out->maurel_sedillot = NAN;
+  if (sector_total <= 0 || national_total <= 0) return;
+  const double sector = (double)sector_total;
+  double abs_sum = 0.0, g = 0.0, sum_s2 = 0.0;
+  lorenz_entry_t *order = scratch->entries;
+  size_t n = 0, d = 0;
+  for (size_t k = 0;; k++) {
+    const size_t next = k < n_cells ? district[k] : n_districts;
+    for (; d < next; d++) { /* E_ds = 0 */
+      abs_sum += x[d];
+      g += x[d] * x[d];
+    }
+    if (k == n_cells) break;
+    const int64_t e = employment[k];
+    const double share = (double)e / sector;
+    abs_sum += fabs(share - x[d]);
+    g += (share - x[d]) * (share - x[d]);
+    sum_s2 += share * share;
+    if (e > 0) order[n++] = (lorenz_entry_t){(double)e / (double)district_totals[d], e, district_totals[d], d};
+    d++;
+  }
+  order = lorenz_radix_sort(order, n, scratch);
+  localisation_sums_finish(order, n, 1, abs_sum, g, sum_s2, sector_total, national_total, sum_x2, size_squares, out);
+}
+
+static void store_sector(regio_localisation_t *lo, size_t s, const regio_localisation_sector_t *one) {
+  lo->hoover[s] = one->hoover;
+  lo->gini[s] = one->gini;
+  lo->concentration[s] = one->concentration;
+  lo->plant_herfindahl[s] = one->plant_herfindahl;
+  lo->ellison_glaeser[s] = one->ellison_glaeser;
+  lo->maurel_sedillot[s] = one->maurel_sedillot;
+}
+
 /* The indices of sectors [s0, s1) from a column block of the matrix: employment[d * stride + s - s0]
- * over all n_districts districts, in district order; results written at index s. */
+ * over all n_districts districts, in district order; results written at index s.
+ *
+ * Walking a column with stride `stride` touches a new cache line (and often a new page) per cell,
+ * so the block is first transposed by rows into lists of its non-zero cells by column (CSR), each
+ * in district order: every thread counts, then copies, the cells of a contiguous range of
+ * districts, and the prefix sums of the counts place each thread's cells after those of the
+ * threads before it in each column. Then each sector walks the districts once, with x[] in
+ * cache, merging in its list. */
 static regio_err_t localisation_block(const int64_t *employment, size_t stride, size_t n_districts,
                                       const int64_t *district_totals, const regio_level_t *level,
                                       int64_t national_total, size_t s0, size_t s1, regio_localisation_t *lo,
                                       regio_ctx_t *ctx) {
+  const size_t W = s1 - s0;
+  if (n_districts > UINT32_MAX)
+    return REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%zu districts in level %s: more than the localisation indices handle",
+                       n_districts, level->name);
+  const int T = regio_ctx_threads(ctx) > 0 ? regio_ctx_threads(ctx) : 1;
   /* the districts' shares of all employment, and sum_d x_d^2 serially in district order */
   double sum_x2 = 0.0;
   const double national = (double)national_total;
   double *x = malloc((n_districts ? n_districts : 1) * sizeof *x);
-  if (!x)
+  /* counts[t * W + j]: thread t's cells of column j, then where they start in the column lists */
+  size_t *counts = calloc((size_t)T * (W ? W : 1), sizeof *counts);
+  size_t *start = malloc((W + 1) * sizeof *start);
+  uint32_t *cell_district = NULL;
+  int64_t *cell_employment = NULL;
+  if (!x || !counts || !start) {
+    free(x);
+    free(counts);
+    free(start);
     return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the localisation indices of level %s", level->name);
+  }
   for (size_t d = 0; d < n_districts; d++) {
     x[d] = (double)district_totals[d] / national;
     sum_x2 += x[d] * x[d];
   }
-  const int T = regio_ctx_threads(ctx);
-  int out_of_memory = 0;
+  int lists_failed = 0, out_of_memory = 0;
+  size_t longest = 0; /* the most cells in one column */
 #pragma omp parallel num_threads(T)
   {
-    lorenz_entry_t *scratch = malloc((n_districts ? n_districts : 1) * sizeof *scratch);
-    if (!scratch) {
+    const size_t t = (size_t)omp_get_thread_num(), nt = (size_t)omp_get_num_threads();
+    const size_t d0 = n_districts * t / nt, d1 = n_districts * (t + 1) / nt;
+    size_t *mine = counts + t * W;
+    for (size_t d = d0; d < d1; d++) {
+      const int64_t *row = employment + d * stride;
+      for (size_t j = 0; j < W; j++) mine[j] += row[j] != 0;
+    }
+#pragma omp barrier
+#pragma omp single
+    {
+      size_t total = 0;
+      for (size_t j = 0; j < W; j++) {
+        start[j] = total;
+        for (size_t q = 0; q < nt; q++) {
+          const size_t c = counts[q * W + j];
+          counts[q * W + j] = total;
+          total += c;
+        }
+        if (total - start[j] > longest) longest = total - start[j];
+      }
+      start[W] = total;
+      cell_district = malloc((total ? total : 1) * sizeof *cell_district);
+      cell_employment = malloc((total ? total : 1) * sizeof *cell_employment);
+      lists_failed = !cell_district || !cell_employment;
+    } /* implicit barrier */
+    if (!lists_failed) {
+      for (size_t d = d0; d < d1; d++) {
+        const int64_t *row = employment + d * stride;
+        for (size_t j = 0; j < W; j++)
+          if (row[j]) {
+            const size_t k = mine[j]++;
+            cell_district[k] = (uint32_t)d;
+            cell_employment[k] = row[j];
+          }
+      }
+    }
+#pragma omp barrier
+    radix_scratch_t scratch = {NULL, NULL, NULL, NULL, NULL};
+    int ready = 0;
+    if (!lists_failed) {
+      const size_t room = longest ? longest : 1;
+      scratch.entries = malloc(room * sizeof *scratch.entries);
+      scratch.sorted = malloc(room * sizeof *scratch.sorted);
+      scratch.items = malloc(room * sizeof *scratch.items);
+      scratch.swap = malloc(room * sizeof *scratch.swap);
+      scratch.counts = malloc(RADIX_PASSES * sizeof *scratch.counts);
+      ready = scratch.entries && scratch.sorted && scratch.items && scratch.swap && scratch.counts;
+      if (!ready) {
 #pragma omp atomic write
-      out_of_memory = 1;
+        out_of_memory = 1;
+      }
     }
-#pragma omp for schedule(dynamic, 16)
+#pragma omp for schedule(dynamic, 1)
     for (size_t s = s0; s < s1; s++) {
-      if (!scratch) continue;
+      if (!ready) continue;
+      const size_t a = start[s - s0], n = start[s - s0 + 1] - a;
       regio_localisation_sector_t one;
-      regio_localisation_sector_shares(
-          employment + (s - s0), stride, n_districts, district_totals, x, level->sector_employment[s], national_total,
-          sum_x2, level->sector_size_squares ? &level->sector_size_squares[s] : NULL, scratch, &one);
-      lo->hoover[s] = one.hoover;
-      lo->gini[s] = one.gini;
-      lo->concentration[s] = one.concentration;
-      lo->plant_herfindahl[s] = one.plant_herfindahl;
-      lo->ellison_glaeser[s] = one.ellison_glaeser;
-      lo->maurel_sedillot[s] = one.maurel_sedillot;
+      localisation_sector_cells(cell_district + a, cell_employment + a, n, n_districts, district_totals, x,
+                                level->sector_employment[s], national_total, sum_x2,
+                                level->sector_size_squares ? &level->sector_size_squares[s] : NULL, &scratch, &one);
+      store_sector(lo, s, &one);
     }
-    free(scratch);
+    free(scratch.entries);
+    free(scratch.sorted);
+    free(scratch.items);
+    free(scratch.swap);
+    free(scratch.counts);
   }
   free(x);
-  if (out_of_memory)
+  free(counts);
+  free(start);
+  free(cell_district);
+  free(cell_employment);
+  if (lists_failed || out_of_memory)
     return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the localisation indices of level %s", level->name);
   return REGIO_OK;
 }
