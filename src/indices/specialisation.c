@@ -9,7 +9,8 @@
 #include "regio/indices.h"
 
 void regio_lq_symmetric(const double *lq, size_t n, double *out) {
-  for (size_t i = 0; i < n; i++) out[i] = isnan(lq[i]) ? NAN : (lq[i] - 1.0) / (lq[i] + 1.0);
+  /* LQ 0 (an empty cell, most of them): (0 - 1) / (0 + 1) = -1 exactly, without the division */
+  for (size_t i = 0; i < n; i++) out[i] = isnan(lq[i]) ? NAN : lq[i] == 0.0 ? -1.0 : (lq[i] - 1.0) / (lq[i] + 1.0);
 }
 
 void regio_specialisation_row(const int64_t *employment_row, const double *lq_row, int64_t district_total,
