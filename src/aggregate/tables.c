@@ -176,12 +176,13 @@ static void largest_ids(const regio_cells_t *c, uint64_t key, size_t *max_distri
 }
 
 /* A new cell in a full hash table: the table doubles, or becomes dense when the dense matrix of
- * the ids seen so far would touch no more memory than the doubled table. */
+ * the ids seen so far would touch no more than twice the memory of the doubled table (at most 4/3
+ * of the peak of the doubling itself, old and new slots together; a doubling fewer to rehash). */
 int regio_cells_add_growing(regio_cells_t *c, uint64_t key, int64_t employment, int64_t establishments) {
   size_t max_district, max_sector;
   largest_ids(c, key, &max_district, &max_sector);
   size_t width = dense_width(max_sector), doubled = (c->mask + 1) * 2;
-  if (dense_touched(max_district, width) <= doubled * sizeof(regio_cell_t)) {
+  if (dense_touched(max_district, width) <= 2 * doubled * sizeof(regio_cell_t)) {
     if (to_dense(c, 2 * (max_district + 1) + 64, width) != 0) return -1;
   } else if (hash_regrow(c, doubled) != 0) {
     return -1;
