@@ -634,23 +634,6 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
 /* ---------------------------------------------------------------------------------------------
  * Blocks */
 
-/* Counts the quote characters, eight bytes at a time (SWAR: a byte of the XOR is zero where the
- * input byte is a quote). */
-static size_t count_quotes(const char *p, size_t n) {
-  const uint64_t ones = 0x0101010101010101ull, quotes = ones * '"', low7 = ones * 0x7f;
-  size_t count = 0, i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint64_t w;
-    memcpy(&w, p + i, 8);
-    uint64_t x = w ^ quotes;
-    /* high bit set in each byte of x that is zero, exactly (no carries between bytes) */
-    uint64_t zero = ~(((x & low7) + low7) | x | low7);
-    count += (size_t)(((zero >> 7) * ones) >> 56); /* sum of the 0/1 bytes, at most 8 */
-  }
-  for (; i < n; i++) count += p[i] == '"';
-  return count;
-}
-
 /* First record start at or after pos, given the quote parity of buf[0, pos). */
 static size_t first_record_start(const char *buf, size_t pos, size_t len, int parity) {
   if (pos == 0) return 0;
@@ -676,7 +659,7 @@ static size_t process_block(run_state_t *run, const char *buf, size_t len, int a
   bounds[K] = len;
 
 #pragma omp parallel for num_threads(T) schedule(static)
-  for (int k = 0; k < K; k++) quotes[k] = count_quotes(buf + bounds[k], bounds[k + 1] - bounds[k]);
+  for (int k = 0; k < K; k++) quotes[k] = regio_csv_count_quotes(buf + bounds[k], bounds[k + 1] - bounds[k]);
 
   int parity[K + 1];
   parity[0] = 0;
@@ -1551,7 +1534,7 @@ static regio_err_t plan_shares(const char *const *paths, size_t n, regio_dist_t 
         void *map = mmap(NULL, (size_t)size[f], PROT_READ, MAP_PRIVATE, fd, 0);
         if (map != MAP_FAILED) {
           madvise(map, (size_t)size[f], MADV_SEQUENTIAL);
-          parity[f] = (uint8_t)(count_quotes((const char *)map + begin, (size_t)(end - begin)) & 1);
+          parity[f] = (uint8_t)(regio_csv_count_quotes((const char *)map + begin, (size_t)(end - begin)) & 1);
           munmap(map, (size_t)size[f]);
         }
       }

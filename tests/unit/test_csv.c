@@ -328,7 +328,35 @@ static void test_quote(void) {
   }
 }
 
+/* regio_csv_count_quotes (SSE2 byte counters, flushed every 255 steps) against a plain count: all
+ * quotes (runs far beyond 255 x 16 bytes), mostly quotes, random bytes; every length up to 300 and
+ * long buffers, at offsets 0 to 16. */
+static void test_count_quotes(void) {
+  enum { N = 70000 };
+  static char buf[N];
+  uint64_t state = 7;
+  int bad = 0;
+  for (int mode = 0; mode < 3; mode++) {
+    for (size_t i = 0; i < N; i++) {
+      state = state * 6364136223846793005ull + 1442695040888963407ull;
+      buf[i] = mode == 0 ? '"' : mode == 1 ? ((state >> 33) % 4 ? '"' : ',') : (char)(state >> 40);
+    }
+    for (size_t off = 0; off <= 16; off++) {
+      const size_t lengths[] = {0, 1, 7, 15, 16, 17, 31, 255 * 16 - 1, 255 * 16, 255 * 16 + 1, 65000, N - off};
+      for (size_t n = 0; n < 300 + sizeof lengths / sizeof lengths[0]; n++) {
+        size_t len = n < 300 ? n : lengths[n - 300];
+        if (off + len > N) continue;
+        size_t want = 0;
+        for (size_t i = 0; i < len; i++) want += buf[off + i] == '"';
+        bad += regio_csv_count_quotes(buf + off, len) != want;
+      }
+    }
+  }
+  CHECK(bad == 0);
+}
+
 int main(void) {
+  test_count_quotes();
   test_split();
   test_detect();
   test_code_bytes();
