@@ -327,12 +327,8 @@ static void test_levels_squares(void) {
   regio_result_destroy(&res);
 }
 
-/* The thread count changes nothing, bit for bit: a random 300 x 70 table with sizes, 1 and 3
- * threads. */
-static void test_threads(void) {
-  enum { D = 300, S = 70 };
-  static const char *dn[D], *sn[S];
-  static char names[D + S][8];
+/* District codes d0000.. and sector codes s000.. in names[D + S] (8 bytes each). */
+static void code_names(const char **dn, int D, const char **sn, int S, char (*names)[8]) {
   for (int i = 0; i < D; i++) {
     snprintf(names[i], 8, "d%04d", i);
     dn[i] = names[i];
@@ -341,6 +337,15 @@ static void test_threads(void) {
     snprintf(names[D + i], 8, "s%03d", i);
     sn[i] = names[D + i];
   }
+}
+
+/* The thread count changes nothing, bit for bit: a random 300 x 70 table with sizes, 1 and 3
+ * threads. */
+static void test_threads(void) {
+  enum { D = 300, S = 70 };
+  static const char *dn[D], *sn[S];
+  static char names[D + S][8];
+  code_names(dn, D, sn, S, names);
   int64_t *m = malloc(D * S * sizeof *m);
   regio_u128_t sq[S];
   REQUIRE(m);
@@ -446,14 +451,7 @@ static void test_compute_matches_reference(void) {
   enum { D = 2000, S = 60 };
   static const char *dn[D], *sn[S];
   static char names[D + S][8];
-  for (int i = 0; i < D; i++) {
-    snprintf(names[i], 8, "d%04d", i);
-    dn[i] = names[i];
-  }
-  for (int i = 0; i < S; i++) {
-    snprintf(names[D + i], 8, "s%03d", i);
-    sn[i] = names[D + i];
-  }
+  code_names(dn, D, sn, S, names);
   int64_t *m = malloc((size_t)D * S * sizeof *m);
   unsigned char *scratch = malloc((size_t)D * 32);
   regio_u128_t sq[S];
