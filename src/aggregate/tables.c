@@ -92,9 +92,12 @@ static void cells_unmap(void *table, size_t bytes) {
 /* Frees either form of c's table. */
 static void cells_release(regio_cells_t *c) {
   if (c->dense)
-    cells_unmap(c->dense, c->district_cap * c->sector_cap * 2 * sizeof(int64_t));
+    cells_unmap(c->dense, c->district_cap * c->sector_cap * sizeof(uint64_t));
   else
     cells_unmap(c->slots, (c->mask + 1) * sizeof(regio_cell_t));
+  free(c->spill);
+  c->spill = NULL;
+  c->spill_mask = c->spill_count = 0;
 }
 
 static int cells_alloc(regio_cells_t *c, size_t n_slots) {
@@ -113,8 +116,75 @@ static void hash_put(regio_cells_t *c, uint64_t key, int64_t employment, int64_t
   c->count++;
 }
 
+/* The spill of a dense table: key's slot (holding key, or empty where it would go). */
+static regio_cell_t *spill_slot(const regio_cells_t *c, uint64_t key) {
+  size_t slot = (size_t)regio_cell_hash(key) & c->spill_mask;
+  while (c->spill[slot].key != key && c->spill[slot].key != REGIO_CELL_EMPTY) slot = (slot + 1) & c->spill_mask;
+  return &c->spill[slot];
+}
+
+const regio_cell_t *regio_cells_spilled(const regio_cells_t *c, uint64_t key) {
+  if (!c->spill) return NULL;
+  const regio_cell_t *cell = spill_slot(c, key);
+  return cell->key == key ? cell : NULL;
+}
+
+/* Adds sums to key's cell in the spill (created, or grown to at most 3/4 full); 0, or -1 out of
+ * memory. */
+static int spill_add(regio_cells_t *c, uint64_t key, int64_t employment, int64_t establishments) {
+  if (!c->spill || (c->spill_count + 1) * 4 > (c->spill_mask + 1) * 3) {
+    size_t n = c->spill ? 2 * (c->spill_mask + 1) : 64;
+    regio_cell_t *old = c->spill;
+    size_t old_n = c->spill ? c->spill_mask + 1 : 0;
+    c->spill = calloc(n, sizeof *c->spill);
+    if (!c->spill) {
+      c->spill = old;
+      return -1;
+    }
+    c->spill_mask = n - 1;
+    for (size_t i = 0; i < old_n; i++)
+      if (old[i].key != REGIO_CELL_EMPTY) *spill_slot(c, old[i].key) = old[i];
+    free(old);
+  }
+  regio_cell_t *cell = spill_slot(c, key);
+  if (cell->key == REGIO_CELL_EMPTY) {
+    *cell = (regio_cell_t){key, 0, 0};
+    c->spill_count++;
+  }
+  regio_cell_sums_add(&cell->employment, &cell->establishments, employment, establishments);
+  return 0;
+}
+
+/* Puts sums into a dense table's cell: into its word when they fit, else into the spill. */
+static int dense_put(regio_cells_t *c, uint64_t key, int64_t employment, int64_t establishments) {
+  uint64_t *word = &c->dense[(size_t)regio_cell_district(key) * c->sector_cap + regio_cell_sector(key)];
+  const uint64_t e = (uint64_t)employment, n = (uint64_t)establishments;
+  if (*word == 0 && (e >> (64 - REGIO_CELL_PACK) | n >> REGIO_CELL_PACK) == 0) {
+    *word = e << REGIO_CELL_PACK | n;
+    return 0;
+  }
+  return spill_add(c, key, employment, establishments);
+}
+
+int regio_cells_add_spilling(regio_cells_t *c, uint64_t key, int64_t employment, int64_t establishments) {
+  const size_t d = regio_cell_district(key), s = regio_cell_sector(key);
+  uint64_t *word = &c->dense[d * c->sector_cap + s];
+  if (*word == 0 && (employment | establishments) != 0 && !regio_cells_spilled(c, key)) { /* a new cell */
+    c->count++;
+    if (d > c->max_district) c->max_district = (uint32_t)d;
+    if (s > c->max_sector) c->max_sector = (uint32_t)s;
+  }
+  if (*word != 0) { /* the word's sums move to the spill; the row goes in the word if it fits */
+    if (spill_add(c, key, (int64_t)(*word >> REGIO_CELL_PACK), (int64_t)(*word & REGIO_CELL_PACK_MASK)) != 0) return -1;
+    *word = 0;
+  }
+  return dense_put(c, key, employment, establishments);
+}
+
 static int hash_regrow(regio_cells_t *c, size_t n_slots) {
   regio_cells_t bigger = *c;
+  bigger.spill = NULL; /* (the cells come with their spilled sums) */
+  bigger.spill_mask = bigger.spill_count = 0;
   if (cells_alloc(&bigger, n_slots) != 0) return -1;
   regio_cells_iter_t it = regio_cells_iter(c);
   regio_cell_t cell;
@@ -127,16 +197,16 @@ static int hash_regrow(regio_cells_t *c, size_t n_slots) {
 }
 
 /* Row width of a dense table whose largest sector id is max_sector: room for an eighth more
- * sectors, rounded to whole 64-byte lines (4 cells). */
+ * sectors, rounded to whole 64-byte lines (8 cells). */
 static size_t dense_width(size_t max_sector) {
   size_t n = max_sector + 1;
-  return (n + n / 8 + 4 + 3) & ~(size_t)3;
+  return (n + n / 8 + 8 + 7) & ~(size_t)7;
 }
 
 /* The bytes a dense table of rows up to max_district touches, and those a hash table of count
  * cells would take after its next doubling (3/4 full at most). */
 static size_t dense_touched(size_t max_district, size_t width) {
-  return (max_district + 1) * width * 2 * sizeof(int64_t);
+  return (max_district + 1) * width * sizeof(uint64_t);
 }
 static size_t hash_bytes(size_t count) {
   size_t n_slots = CELLS_INITIAL_SLOTS_BIG;
@@ -148,24 +218,22 @@ static size_t hash_bytes(size_t count) {
  * beyond the largest district id are reserved, not touched: the mapping's pages are zeroed by the
  * kernel on first use). */
 static int to_dense(regio_cells_t *c, size_t district_cap, size_t sector_cap) {
-  int64_t *dense = cells_map(district_cap * sector_cap * 2 * sizeof(int64_t));
-  if (!dense) return -1;
+  regio_cells_t next = {.max_district = c->max_district, .max_sector = c->max_sector};
+  next.dense = cells_map(district_cap * sector_cap * sizeof(uint64_t));
+  if (!next.dense) return -1;
+  next.district_cap = district_cap;
+  next.sector_cap = sector_cap;
   regio_cells_iter_t it = regio_cells_iter(c);
   regio_cell_t cell;
-  size_t count = 0;
   while (regio_cells_next(&it, &cell)) {
-    int64_t *to = &dense[2 * ((size_t)regio_cell_district(cell.key) * sector_cap + regio_cell_sector(cell.key))];
-    to[0] = cell.employment;
-    to[1] = cell.establishments;
-    count += (cell.employment | cell.establishments) != 0;
+    if (dense_put(&next, cell.key, cell.employment, cell.establishments) != 0) {
+      cells_release(&next);
+      return -1;
+    }
+    next.count += (cell.employment | cell.establishments) != 0;
   }
   cells_release(c);
-  c->slots = NULL;
-  c->mask = 0;
-  c->dense = dense;
-  c->district_cap = district_cap;
-  c->sector_cap = sector_cap;
-  c->count = count;
+  *c = next;
   return 0;
 }
 

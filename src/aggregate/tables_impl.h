@@ -48,19 +48,29 @@ typedef struct regio_cell {
 /* The cell table of one thread. It starts as an open-addressing hash table with linear probing
  * (slots), which suits sparse tables. When it would grow past the size of a dense [districts x
  * sectors] matrix of the ids seen so far, it becomes that matrix (dense != NULL: a row of
- * sector_cap (employment, establishments) pairs per local district id), which holds each cell in
- * 16 bytes instead of a 24-byte slot at most 3/4 full, needs no probing, and touches a third of
- * the memory at random: on the 3,500 x 1,200 `narrow` table, 67 MB per thread instead of 201 MB.
- * A dense table whose ids grow much sparser than its rows (say, rows sorted by district) goes back
- * to a hash table. Either way, count is the number of cells holding a row's values; in the dense
- * form, a cell whose rows added (0, 0) is not one (the merge adds nothing for it either way). */
+ * sector_cap cells per local district id). A dense cell is one 64-bit word holding both sums
+ * (REGIO_CELL_PACK: employment in the high 44 bits, establishments in the low 20), so the matrix
+ * takes 8 bytes a cell instead of a 24-byte slot at most 3/4 full, needs no probing, and touches a
+ * sixth of the memory at random: on the 3,500 x 1,200 `narrow` table, 34 MB per thread instead of
+ * 201 MB. A row that would carry a field of a word over moves the word's sums to the spill, a
+ * small hash table of full 64-bit sums (and adds itself there when it is too large for a word), so
+ * that every sum stays exact. A dense table whose ids grow much sparser than its rows (say, rows
+ * sorted by district) goes back to a hash table. Either way, count is the number of cells holding
+ * a row's values; a cell whose rows added (0, 0) is not one (the merge adds nothing for it either
+ * way). */
 typedef struct regio_cells {
   regio_cell_t *slots; /* hash form; zero-initialised; mmap'd when large */
   size_t mask, count;
   uint32_t max_district, max_sector; /* the largest ids added (cells present only) */
-  int64_t *dense;                    /* dense form: [district_cap x sector_cap] x 2, or NULL */
+  uint64_t *dense;                   /* dense form: [district_cap x sector_cap] packed sums, or NULL */
   size_t district_cap, sector_cap;
+  regio_cell_t *spill; /* dense form: the sums that left their word (hash, key REGIO_CELL_EMPTY: free) */
+  size_t spill_mask, spill_count;
 } regio_cells_t;
+
+/* A dense cell's word: employment (milli) << REGIO_CELL_PACK | establishments. */
+#define REGIO_CELL_PACK 20
+#define REGIO_CELL_PACK_MASK ((UINT64_C(1) << REGIO_CELL_PACK) - 1)
 
 /* Keys are stored plus one, so that an all-zero (lazily mapped) table is empty. */
 #define REGIO_CELL_EMPTY 0
@@ -243,16 +253,20 @@ static inline uint32_t regio_cell_sector(uint64_t key) {
 __attribute__((always_inline)) static inline void regio_cells_prefetch(const regio_cells_t *c, uint64_t key) {
   if (c->dense) {
     size_t d = regio_cell_district(key), s = regio_cell_sector(key);
-    if (d < c->district_cap && s < c->sector_cap) __builtin_prefetch(&c->dense[2 * (d * c->sector_cap + s)], 1, 3);
+    if (d < c->district_cap && s < c->sector_cap) __builtin_prefetch(&c->dense[d * c->sector_cap + s], 1, 3);
     return;
   }
   __builtin_prefetch(&c->slots[(size_t)regio_cell_hash(key) & c->mask], 1, 3);
 }
 
 /* Slow paths of regio_cells_add: a cell beyond the dense table's rows or columns, a new cell that
- * fills the hash table. Return as regio_cells_add. */
+ * fills the hash table, a row that does not fit in its dense word. Return as regio_cells_add. */
 int regio_cells_add_outside(regio_cells_t *c, uint64_t key, int64_t employment, int64_t establishments);
 int regio_cells_add_growing(regio_cells_t *c, uint64_t key, int64_t employment, int64_t establishments);
+int regio_cells_add_spilling(regio_cells_t *c, uint64_t key, int64_t employment, int64_t establishments);
+
+/* The spill's sums of key, or NULL. */
+const regio_cell_t *regio_cells_spilled(const regio_cells_t *c, uint64_t key);
 
 /* Adds to a cell's pair of sums. A sum beyond the fixed-point range marks the cell (establishments
  * < 0) and is reported by the merge, which names the same cell whatever the thread count and row
@@ -270,13 +284,19 @@ static inline int regio_cells_add(regio_cells_t *c, uint64_t key, int64_t employ
   if (c->dense) {
     size_t d = regio_cell_district(key), s = regio_cell_sector(key);
     if (d >= c->district_cap || s >= c->sector_cap) return regio_cells_add_outside(c, key, employment, establishments);
-    int64_t *cell = &c->dense[2 * (d * c->sector_cap + s)];
-    if ((cell[0] | cell[1]) == 0 && (employment | establishments) != 0) {
+    uint64_t *cell = &c->dense[d * c->sector_cap + s];
+    const uint64_t v = *cell, e = (uint64_t)employment, n = (uint64_t)establishments;
+    /* the row fits in a word, its establishments do not carry into the employment, and the
+     * employment does not carry out of the word (negative values are huge here: spilled) */
+    if ((e >> (64 - REGIO_CELL_PACK) | n >> REGIO_CELL_PACK) != 0 ||
+        (v & REGIO_CELL_PACK_MASK) + n > REGIO_CELL_PACK_MASK || v + (e << REGIO_CELL_PACK | n) < v)
+      return regio_cells_add_spilling(c, key, employment, establishments);
+    if (v == 0 && (e | n) != 0 && (c->spill_count == 0 || !regio_cells_spilled(c, key))) {
       c->count++;
       if (d > c->max_district) c->max_district = (uint32_t)d;
       if (s > c->max_sector) c->max_sector = (uint32_t)s;
     }
-    regio_cell_sums_add(&cell[0], &cell[1], employment, establishments);
+    *cell = v + (e << REGIO_CELL_PACK | n);
     return 0;
   }
   size_t slot = (size_t)regio_cell_hash(key) & c->mask;
@@ -299,8 +319,9 @@ static inline int regio_cells_add(regio_cells_t *c, uint64_t key, int64_t employ
 }
 
 /* Visits the table's cells: regio_cells_iter_t it = regio_cells_iter(c); regio_cell_t cell;
- * while (regio_cells_next(&it, &cell)) ... Each present cell once, in an order that depends on
- * the table's form and history (merges do not depend on it: integer sums). */
+ * while (regio_cells_next(&it, &cell)) ... Each present cell once, with its whole sums (a dense
+ * word and its spill added; an overflow marks the cell as regio_cell_sums_add does), in an order
+ * that depends on the table's form and history (merges do not depend on it: integer sums). */
 typedef struct regio_cells_iter {
   const regio_cells_t *c;
   size_t i, d, s;
@@ -315,16 +336,34 @@ static inline int regio_cells_next(regio_cells_iter_t *it, regio_cell_t *out) {
   if (c->dense) {
     const size_t rows = c->count ? (size_t)c->max_district + 1 : 0, cols = (size_t)c->max_sector + 1;
     while (it->d < rows) {
-      const int64_t *row = &c->dense[2 * it->d * c->sector_cap];
+      const uint64_t *row = &c->dense[it->d * c->sector_cap];
       while (it->s < cols) {
         const size_t s = it->s++;
-        if ((row[2 * s] | row[2 * s + 1]) != 0) {
-          *out = (regio_cell_t){regio_cell_key((uint32_t)it->d, (uint32_t)s), row[2 * s], row[2 * s + 1]};
+        if (row[s] != 0) {
+          const uint64_t key = regio_cell_key((uint32_t)it->d, (uint32_t)s);
+          *out = (regio_cell_t){key, (int64_t)(row[s] >> REGIO_CELL_PACK), (int64_t)(row[s] & REGIO_CELL_PACK_MASK)};
+          const regio_cell_t *more = c->spill_count ? regio_cells_spilled(c, key) : NULL;
+          if (more) {
+            if (more->establishments < 0)
+              out->establishments = -1;
+            else
+              regio_cell_sums_add(&out->employment, &out->establishments, more->employment, more->establishments);
+          }
           return 1;
         }
       }
       it->s = 0;
       it->d++;
+    }
+    /* then the spilled cells whose word is empty (the others came with their word) */
+    while (it->i <= c->spill_mask && c->spill) {
+      const regio_cell_t *cell = &c->spill[it->i++];
+      if (cell->key == REGIO_CELL_EMPTY) continue;
+      const size_t d = regio_cell_district(cell->key), s = regio_cell_sector(cell->key);
+      if (d < c->district_cap && s < c->sector_cap && c->dense[d * c->sector_cap + s] != 0) continue;
+      if ((cell->employment | cell->establishments) == 0) continue;
+      *out = *cell;
+      return 1;
     }
     return 0;
   }

@@ -148,6 +148,63 @@ static void test_cells_against_sums(void) {
   free(want_est);
 }
 
+/* Adds one row to the table and to the plain sums. */
+static void add_one(regio_partial_t *p, int64_t *want_emp, int64_t *want_est, size_t S, uint32_t d, uint32_t s,
+                    int64_t emp, int64_t est) {
+  want_emp[d * S + s] += emp;
+  want_est[d * S + s] += est;
+  CHECK(regio_cells_add(&p->cells, regio_cell_key(d, s), emp, est) == 0);
+}
+
+static void test_cells_spill(void) {
+  /* A dense cell is one word (employment << 20 | establishments). Sums that would carry a field
+   * over, and rows too large for a word, go to the spill: every sum must stay the plain sum,
+   * through a wider table and back to a hash table. */
+  enum { D = 40000, S = 200 };
+  const int64_t est_cap = (int64_t)1 << REGIO_CELL_PACK, emp_cap = (int64_t)1 << (64 - REGIO_CELL_PACK);
+  int64_t *want_emp = calloc((size_t)D * S, sizeof *want_emp), *want_est = calloc((size_t)D * S, sizeof *want_est);
+  regio_partial_t p;
+  CHECK(regio_partial_init(&p) == 0);
+  add_rows(&p, want_emp, want_est, S, 600000, 0, 500, 0, 150); /* dense: 500 x 150 */
+  CHECK(p.cells.dense != NULL && p.cells.spill_count == 0);
+  for (int k = 0; k < 3; k++) add_one(&p, want_emp, want_est, S, 3, 4, 10, est_cap / 2); /* establishments carry */
+  for (int k = 0; k < 3; k++) add_one(&p, want_emp, want_est, S, 5, 6, emp_cap / 2, 1);  /* employment carries */
+  add_one(&p, want_emp, want_est, S, 7, 8, emp_cap, 2);                                  /* a row too large */
+  add_one(&p, want_emp, want_est, S, 9, 10, 5, est_cap);                                 /* the same */
+  add_one(&p, want_emp, want_est, S, 499, 149, emp_cap + 1, est_cap + 1);                /* a new cell too large */
+  add_one(&p, want_emp, want_est, S, 498, 148, 1, 1);
+  for (int k = 0; k < 5; k++) { /* small rows after the spill: in the word again */
+    add_one(&p, want_emp, want_est, S, 3, 4, 1000, 1);
+    add_one(&p, want_emp, want_est, S, 7, 8, 1000, 1);
+    add_one(&p, want_emp, want_est, S, 499, 149, 1000, 1);
+  }
+  CHECK(p.cells.dense != NULL && p.cells.spill_count >= 5);
+  CHECKF(cells_mismatches(&p.cells, want_emp, want_est, D, S) == 0, "cells differ from the plain sums (spilled)");
+  size_t width = p.cells.sector_cap;
+  add_rows(&p, want_emp, want_est, S, 20000, 0, 500, 150, 50); /* wider rows: laid out again */
+  CHECK(p.cells.dense != NULL && p.cells.sector_cap > width);
+  CHECKF(cells_mismatches(&p.cells, want_emp, want_est, D, S) == 0, "cells differ from the plain sums (wider)");
+  for (uint32_t d = 500; d < D; d++) /* sparse districts: back to a hash table */
+    add_one(&p, want_emp, want_est, S, d, d % S, 7000, 1);
+  CHECK(p.cells.dense == NULL);
+  CHECKF(cells_mismatches(&p.cells, want_emp, want_est, D, S) == 0, "cells differ from the plain sums (hash)");
+  regio_partial_free(&p);
+
+  /* a cell whose word and spill together pass the int64 range is marked, as a hash cell is */
+  CHECK(regio_partial_init(&p) == 0);
+  memset(want_emp, 0, (size_t)D * S * sizeof *want_emp);
+  memset(want_est, 0, (size_t)D * S * sizeof *want_est);
+  add_rows(&p, want_emp, want_est, S, 600000, 0, 500, 0, 150);
+  CHECK(p.cells.dense != NULL);
+  CHECK(regio_cells_add(&p.cells, regio_cell_key(2, 2), INT64_MAX - 5, 0) == 0);
+  CHECK(cell_sums(&p.cells, 2, 2) && cell_sums(&p.cells, 2, 2)[1] < 0);
+  CHECK(regio_cells_add(&p.cells, regio_cell_key(2, 2), 1, 1) == 0);
+  CHECK(cell_sums(&p.cells, 2, 2)[1] < 0);
+  regio_partial_free(&p);
+  free(want_emp);
+  free(want_est);
+}
+
 static void test_cells_sparse(void) {
   /* few cells over many ids (one cell per district, sector ids up to 100,000): the table stays a
    * hash table; a dense table whose ids turn sparse (rows sorted by district, each with few
@@ -233,6 +290,7 @@ int main(void) {
   test_bytes_equal_and_hash();
   test_dictionary();
   test_cells_against_sums();
+  test_cells_spill();
   test_cells_sparse();
   test_merge();
   return test_summary("test_aggregate");
