@@ -598,8 +598,8 @@ def bench_memory(args, regio):
     out_b = z1["matrix_bytes"]
     finest = max(z1["levels"].values(), key=lambda v: v["S"])
     D1, S1 = finest["D"], finest["S"]
-    W1 = (S1 + S1 // 8 + 4 + 3) // 4 * 4  # dense_width() in src/aggregate/tables.c
-    dense_b = D1 * W1 * 16
+    W1 = (S1 + S1 // 8 + 8 + 7) // 8 * 8  # dense_width() in src/aggregate/tables.c
+    dense_b = D1 * W1 * 8
     f.append(f"\nThe peak resident set (`%M`) counts the pages of the input file that the process has mapped: regio "
              f"maps the input (`mmap`) and hands the pages it has parsed back to the kernel as the read advances "
              f"(MADV_DONTNEED), so the file-backed part of the peak is the block being parsed and the binary's and "
@@ -610,7 +610,8 @@ def bench_memory(args, regio):
              f"{a0 / 1e6:.0f} MB and {a1 / 1e6:.0f} MB at its peak. Its largest part is the reading threads' cell "
              f"tables (each thread its own). A table starts as a hash table (24-byte slots, a power of two, at "
              f"most three quarters full) and becomes a dense matrix of the district and sector ids it has seen "
-             f"(16 bytes per cell, rows {D1:,} x about {W1:,} with room for an eighth more sectors) as soon as "
+             f"(8 bytes per cell, both sums in one word, sums too large for it in a small side table; rows "
+             f"{D1:,} x about {W1:,} with room for an eighth more sectors) as soon as "
              f"that touches at most twice the memory of the hash table's next doubling (src/aggregate/tables.c). The "
              f"finest level has {nz0 / 1e6:.2f} million non-zero cells after {r0:,} rows and {nz1 / 1e6:.2f} "
              f"million after {r1:,} (of {D1 * S1 / 1e6:.1f} million possible): as hash tables they would take "
@@ -619,7 +620,7 @@ def bench_memory(args, regio):
              f"{dense_b / 1e6:.0f} MB = {2 * dense_b / 1e6:.0f} MB. The result's matrices are allocated after the "
              f"tables are freed, so the anonymous peak is that of the read and the merge, not output + tables. "
              f"Bounded by the number of cells (D x S), not by the rows: threads x D x S x "
-             f"16 bytes (x 1.125) at most.\n\n"
+             f"8 bytes (x 1.125) at most.\n\n"
              f"Target (peak resident memory at most the output plus 300 MB, not growing with the rows): with the "
              f"10 GB input the peak resident set is {m1 / 1e6:.0f} MB = output + {(m1 - out_b) / 1e6:.0f} MB: "
              f"**{'met' if m1 - out_b < 300e6 else 'not met'}**; counting the anonymous "
