@@ -1,4 +1,5 @@
 /* Merging the per-thread partial aggregates into the global, sorted aggregate. */
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,31 +200,55 @@ regio_err_t regio_partials_merge(regio_partial_t *const *partials, int n, regio_
     for (int t = 0; t < n; t++) any_actors |= partials[t]->n_actors > 0;
     if (any_actors && (err = merge_actors(partials, n, (const uint32_t *const *)district_map, agg, ctx))) goto done;
   }
-  /* Sums beyond the fixed-point range: every overflowing cell, district and sector is found (the
-   * loop goes on), and the first in sorted order is named, so the message does not depend on the
-   * thread count or the order of the rows. */
+  /* The cells, on n threads: each adds the cells of every partial whose district it owns
+   * (regio_cells_part_of), so a cell and a district's establishments are summed by one thread in
+   * partial order, and each thread sums the sectors' establishments apart, added up after. Sums
+   * beyond the fixed-point range: every overflowing cell, district and sector is found (the loops
+   * go on), and the first in sorted order is named, so the message does not depend on the thread
+   * count or the order of the rows (the values are non-negative: a sum overflows somewhere on the
+   * way exactly when its total does). */
   size_t bad_cell = SIZE_MAX, bad_district = SIZE_MAX, bad_sector = SIZE_MAX;
-  for (int t = 0; t < n; t++) {
-    regio_cells_iter_t it = regio_cells_iter(&partials[t]->cells);
-    regio_cell_t c;
-    while (regio_cells_next(&it, &c)) {
-      const regio_cell_t *cell = &c;
-      uint64_t key = cell->key;
-      size_t d = district_map[t][regio_cell_district(key)], s = sector_map[t][regio_cell_sector(key)];
-      if (cell->establishments < 0 ||
-          __builtin_add_overflow(agg->employment[d * S + s], cell->employment, &agg->employment[d * S + s])) {
-        if (d * S + s < bad_cell) bad_cell = d * S + s;
-        continue;
+  const int parts = n > 0 ? n : 1;
+  int64_t *sector_parts = calloc((size_t)parts * (S ? S : 1), sizeof *sector_parts);
+  unsigned char *sector_over = calloc(S ? S : 1, 1);
+  if (!sector_parts || !sector_over) {
+    free(sector_parts);
+    free(sector_over);
+    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory merging partial aggregates");
+    goto done;
+  }
+#pragma omp parallel num_threads(parts) reduction(min : bad_cell, bad_district)
+  {
+    const int me = omp_get_thread_num(), nt = omp_get_num_threads();
+    int64_t *sector_est = &sector_parts[(size_t)me * S];
+    for (int t = 0; t < n; t++) {
+      regio_cells_iter_t it = regio_cells_iter_part(&partials[t]->cells, district_map[t], (uint32_t)me, (uint32_t)nt);
+      regio_cell_t cell;
+      while (regio_cells_next(&it, &cell)) {
+        const size_t d = district_map[t][regio_cell_district(cell.key)], s = sector_map[t][regio_cell_sector(cell.key)];
+        if (cell.establishments < 0 ||
+            __builtin_add_overflow(agg->employment[d * S + s], cell.employment, &agg->employment[d * S + s])) {
+          if (d * S + s < bad_cell) bad_cell = d * S + s;
+          continue;
+        }
+        if (__builtin_add_overflow(agg->district_establishments[d], cell.establishments,
+                                   &agg->district_establishments[d]) &&
+            d < bad_district)
+          bad_district = d;
+        if (__builtin_add_overflow(sector_est[s], cell.establishments, &sector_est[s]))
+          __atomic_store_n(&sector_over[s], 1, __ATOMIC_RELAXED);
       }
-      if (__builtin_add_overflow(agg->district_establishments[d], cell->establishments,
-                                 &agg->district_establishments[d]) &&
-          d < bad_district)
-        bad_district = d;
-      if (__builtin_add_overflow(agg->sector_establishments[s], cell->establishments, &agg->sector_establishments[s]) &&
-          s < bad_sector)
-        bad_sector = s;
     }
   }
+  for (int part = 0; part < parts; part++)
+    for (size_t s = 0; s < S; s++)
+      if (__builtin_add_overflow(agg->sector_establishments[s], sector_parts[(size_t)part * S + s],
+                                 &agg->sector_establishments[s]))
+        sector_over[s] = 1;
+  for (size_t s = 0; s < S && bad_sector == SIZE_MAX; s++)
+    if (sector_over[s]) bad_sector = s;
+  free(sector_parts);
+  free(sector_over);
   err = overflow_error(&agg->districts, &agg->sectors, bad_cell, bad_district, bad_sector, ctx);
 done:
   for (int t = 0; t < n; t++) {

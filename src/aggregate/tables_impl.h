@@ -321,14 +321,33 @@ static inline int regio_cells_add(regio_cells_t *c, uint64_t key, int64_t employ
 /* Visits the table's cells: regio_cells_iter_t it = regio_cells_iter(c); regio_cell_t cell;
  * while (regio_cells_next(&it, &cell)) ... Each present cell once, with its whole sums (a dense
  * word and its spill added; an overflow marks the cell as regio_cell_sums_add does), in an order
- * that depends on the table's form and history (merges do not depend on it: integer sums). */
+ * that depends on the table's form and history (merges do not depend on it: integer sums).
+ * regio_cells_iter_part(c, map, part, parts) visits only the cells whose district d has
+ * regio_cells_part_of(map[d], parts) == part: the parts of a parallel merge. */
 typedef struct regio_cells_iter {
   const regio_cells_t *c;
   size_t i, d, s;
+  const uint32_t *map; /* NULL: every cell */
+  uint32_t part, parts;
 } regio_cells_iter_t;
 
 static inline regio_cells_iter_t regio_cells_iter(const regio_cells_t *c) {
-  return (regio_cells_iter_t){c, 0, 0, 0};
+  return (regio_cells_iter_t){c, 0, 0, 0, NULL, 0, 1};
+}
+
+/* The part that owns (global) district g: blocks of 64 districts dealt round, so that the parts
+ * get about as many districts and write whole stretches of the matrix. */
+static inline uint32_t regio_cells_part_of(uint32_t g, uint32_t parts) {
+  return (g / 64) % parts;
+}
+
+static inline regio_cells_iter_t regio_cells_iter_part(const regio_cells_t *c, const uint32_t *map, uint32_t part,
+                                                       uint32_t parts) {
+  return (regio_cells_iter_t){c, 0, 0, 0, map, part, parts};
+}
+
+static inline int regio_cells_iter_skips(const regio_cells_iter_t *it, size_t d) {
+  return it->map && regio_cells_part_of(it->map[d], it->parts) != it->part;
 }
 
 static inline int regio_cells_next(regio_cells_iter_t *it, regio_cell_t *out) {
@@ -336,6 +355,10 @@ static inline int regio_cells_next(regio_cells_iter_t *it, regio_cell_t *out) {
   if (c->dense) {
     const size_t rows = c->count ? (size_t)c->max_district + 1 : 0, cols = (size_t)c->max_sector + 1;
     while (it->d < rows) {
+      if (it->s == 0 && regio_cells_iter_skips(it, it->d)) {
+        it->d++;
+        continue;
+      }
       const uint64_t *row = &c->dense[it->d * c->sector_cap];
       while (it->s < cols) {
         const size_t s = it->s++;
@@ -360,6 +383,7 @@ static inline int regio_cells_next(regio_cells_iter_t *it, regio_cell_t *out) {
       const regio_cell_t *cell = &c->spill[it->i++];
       if (cell->key == REGIO_CELL_EMPTY) continue;
       const size_t d = regio_cell_district(cell->key), s = regio_cell_sector(cell->key);
+      if (regio_cells_iter_skips(it, d)) continue;
       if (d < c->district_cap && s < c->sector_cap && c->dense[d * c->sector_cap + s] != 0) continue;
       if ((cell->employment | cell->establishments) == 0) continue;
       *out = *cell;
@@ -369,7 +393,7 @@ static inline int regio_cells_next(regio_cells_iter_t *it, regio_cell_t *out) {
   }
   while (it->i <= c->mask) {
     const regio_cell_t *cell = &c->slots[it->i++];
-    if (cell->key != REGIO_CELL_EMPTY) {
+    if (cell->key != REGIO_CELL_EMPTY && !regio_cells_iter_skips(it, regio_cell_district(cell->key))) {
       *out = *cell;
       return 1;
     }

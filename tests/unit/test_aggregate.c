@@ -286,6 +286,101 @@ static void test_merge(void) {
   regio_partial_free(&b);
 }
 
+/* Interns "D%05d" and "S%03d" codes into a partial; returns their local ids. */
+static uint32_t intern_district(regio_partial_t *p, int d) {
+  char code[16];
+  int len = snprintf(code, sizeof code, "D%05d", d);
+  return (uint32_t)regio_dict_intern_hashed(&p->districts, code, (size_t)len, regio_hash_code(code, (size_t)len));
+}
+static uint32_t intern_sector(regio_partial_t *p, int s) {
+  char code[16];
+  int len = snprintf(code, sizeof code, "S%03d", s);
+  return (uint32_t)regio_dict_intern_hashed(&p->sectors, code, (size_t)len, regio_hash_code(code, (size_t)len));
+}
+
+static void free_aggregate(regio_aggregate_t *agg) {
+  regio_codes_free(&agg->districts);
+  regio_codes_free(&agg->sectors);
+  free(agg->employment);
+  free(agg->district_establishments);
+  free(agg->sector_establishments);
+  memset(agg, 0, sizeof *agg);
+}
+
+static void test_merge_parts(void) {
+  /* The merge runs on as many threads as partials, each adding the cells of the districts it owns
+   * (blocks of 64). Three partials (a dense table, a hash table, a dense table with spilled
+   * sums) over 700 districts, codes interned in different orders: every cell and every district's
+   * and sector's establishments must be the plain sums. */
+  enum { D = 700, S = 90, N = 3 };
+  int64_t *want_emp = calloc((size_t)D * S, sizeof *want_emp), *want_est = calloc((size_t)D * S, sizeof *want_est);
+  regio_partial_t parts[N];
+  for (int t = 0; t < N; t++) CHECK(regio_partial_init(&parts[t]) == 0);
+  for (int t = 0; t < N; t++) { /* codes first seen in a different order in each partial */
+    for (int i = 0; i < D; i++) intern_district(&parts[t], t == 1 ? D - 1 - i : (i * 7 + t * 101) % D);
+    for (int i = 0; i < S; i++) intern_sector(&parts[t], t == 2 ? S - 1 - i : (i * 11 + t) % S);
+  }
+  for (int row = 0; row < 900000; row++) {
+    const int t = row % 5 == 0 ? 1 : (row % 2 ? 0 : 2); /* partial 1 gets fewer rows */
+    int d = (int)(lcg() % D), s = (int)(lcg() % S);
+    if (t == 1) d = (int)(lcg() % 40) * 17; /* few cells: stays a hash table */
+    int64_t emp = lcg() % 50000, est = 1 + lcg() % 3;
+    if (t == 2 && row % 1001 == 0) est = (int64_t)1 << 21; /* beyond a dense word: spilled */
+    want_emp[(size_t)d * S + s] += emp;
+    want_est[(size_t)d * S + s] += est;
+    const uint32_t ld = intern_district(&parts[t], d), ls = intern_sector(&parts[t], s);
+    CHECK(regio_cells_add(&parts[t].cells, regio_cell_key(ld, ls), emp, est) == 0);
+  }
+  CHECK(parts[0].cells.dense != NULL && parts[1].cells.dense == NULL && parts[2].cells.dense != NULL &&
+        parts[2].cells.spill_count > 0);
+  regio_partial_t *all[N] = {&parts[0], &parts[1], &parts[2]};
+  regio_aggregate_t agg;
+  memset(&agg, 0, sizeof agg);
+  regio_ctx_t *ctx = NULL;
+  CHECK(regio_ctx_create(&ctx) == REGIO_OK);
+  CHECK(regio_partials_merge(all, N, &agg, ctx) == REGIO_OK);
+  CHECK(agg.districts.count == D && agg.sectors.count == S);
+  size_t bad = 0;
+  for (int d = 0; d < D; d++) {
+    int64_t est = 0;
+    for (int s = 0; s < S; s++) {
+      bad += agg.employment[(size_t)d * S + s] != want_emp[(size_t)d * S + s];
+      est += want_est[(size_t)d * S + s];
+    }
+    bad += agg.district_establishments[d] != est;
+  }
+  for (int s = 0; s < S; s++) {
+    int64_t est = 0;
+    for (int d = 0; d < D; d++) est += want_est[(size_t)d * S + s];
+    bad += agg.sector_establishments[s] != est;
+  }
+  CHECKF(bad == 0, "%zu sums differ from the plain sums", bad);
+  free_aggregate(&agg);
+  for (int t = 0; t < N; t++) regio_partial_free(&parts[t]);
+
+  /* a sector's establishments beyond the int64 range only once the threads' parts are added (the
+   * two districts are in blocks of different threads): still found and named */
+  CHECK(regio_partial_init(&parts[0]) == 0 && regio_partial_init(&parts[1]) == 0);
+  for (int d = 0; d < 100; d++) intern_district(&parts[0], d); /* D00003 -> row 3, D00070 -> row 70 */
+  const int64_t half = INT64_MAX / 2 + 10;
+  CHECK(regio_cells_add(&parts[0].cells, regio_cell_key(intern_district(&parts[0], 3), intern_sector(&parts[0], 7)), 5,
+                        half) == 0);
+  CHECK(regio_cells_add(&parts[1].cells, regio_cell_key(intern_district(&parts[1], 70), intern_sector(&parts[1], 7)), 5,
+                        half) == 0);
+  CHECK(regio_cells_part_of(3, 2) != regio_cells_part_of(70, 2));
+  regio_partial_t *two[2] = {&parts[0], &parts[1]};
+  memset(&agg, 0, sizeof agg);
+  CHECK(regio_partials_merge(two, 2, &agg, ctx) == REGIO_ERR_INPUT);
+  CHECKF(strstr(regio_ctx_message(ctx), "establishments of sector S007") != NULL, "message: %s",
+         regio_ctx_message(ctx));
+  free_aggregate(&agg);
+  regio_partial_free(&parts[0]);
+  regio_partial_free(&parts[1]);
+  regio_ctx_destroy(&ctx);
+  free(want_emp);
+  free(want_est);
+}
+
 int main(void) {
   test_bytes_equal_and_hash();
   test_dictionary();
@@ -293,5 +388,6 @@ int main(void) {
   test_cells_spill();
   test_cells_sparse();
   test_merge();
+  test_merge_parts();
   return test_summary("test_aggregate");
 }
