@@ -510,6 +510,9 @@ static int summarize(info_t *in) {
   printf("\n");
   attr_string(in, "/provenance", "command_line", text, sizeof text);
   printf("command line:      %s\n", text[0] ? text : "(not recorded)");
+  int64_t processes = 0;
+  if (attr_number(in, "/provenance", "processes", H5T_NATIVE_INT64, &processes) == 0)
+    printf("processes:         %lld%s\n", (long long)processes, processes > 1 ? " (MPI ranks)" : "");
 
   if (!exists(in, "/districts") && exists(in, "/io")) { /* a file of `regio io` */
     rc = print_io(in);

@@ -60,6 +60,7 @@ section "regio info"
 if [ -f demo.h5 ]; then
   run_expect info 0 info demo.h5
   if [ -s info.out ]; then pass "info: prints a summary"; else fail "info: printed nothing on stdout"; fi
+  if grep -q "^processes: *1$" info.out; then pass "info: one process"; else fail "info: no 'processes: 1' line"; fi
 fi
 
 finish

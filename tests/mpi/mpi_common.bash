@@ -39,6 +39,12 @@ ranks_agree() {
     mpi_expect "${name}_np$n" "$n" 0 run "$@" --threads 1 -o "${name}_np$n.h5" &&
       same_datasets "${name}_np${n}_same" "${name}_one.h5" "${name}_np$n.h5"
   done
+  if run_expect "${name}_info3" 0 info "${name}_np3.h5" && grep -q "^processes: *3 (MPI ranks)$" "${name}_info3.out"; then
+    pass "${name}: regio info names the 3 processes"
+  else
+    fail "${name}: regio info on the 3-process file:"
+    show "${name}_info3.out"
+  fi
   "$PY" - "${name}_one.h5" "${name}_np3.h5" <<'PYEOF' >"$name.prov" 2>&1 && pass "$name: provenance datasets equal, processes 1 and 3" || { fail "$name: provenance:"; show "$name.prov"; }
 import sys, h5py, numpy as np
 a, b = h5py.File(sys.argv[1], 'r'), h5py.File(sys.argv[2], 'r')
