@@ -235,6 +235,15 @@ static void test_cells_sparse(void) {
   free(want_est);
 }
 
+static void free_aggregate(regio_aggregate_t *agg) {
+  regio_codes_free(&agg->districts);
+  regio_codes_free(&agg->sectors);
+  free(agg->employment);
+  free(agg->district_establishments);
+  free(agg->sector_establishments);
+  memset(agg, 0, sizeof *agg);
+}
+
 static void test_merge(void) {
   /* two partials that saw the same codes in different orders: the merge sorts the codes and adds
    * the cells */
@@ -276,11 +285,7 @@ static void test_merge(void) {
   CHECK(agg.district_establishments[0] == 2 && agg.district_establishments[1] == 2 &&
         agg.district_establishments[2] == 2);
   CHECK(agg.sector_establishments[0] == 2 && agg.sector_establishments[1] == 4);
-  regio_codes_free(&agg.districts);
-  regio_codes_free(&agg.sectors);
-  free(agg.employment);
-  free(agg.district_establishments);
-  free(agg.sector_establishments);
+  free_aggregate(&agg);
   regio_ctx_destroy(&ctx);
   regio_partial_free(&a);
   regio_partial_free(&b);
@@ -296,15 +301,6 @@ static uint32_t intern_sector(regio_partial_t *p, int s) {
   char code[16];
   int len = snprintf(code, sizeof code, "S%03d", s);
   return (uint32_t)regio_dict_intern_hashed(&p->sectors, code, (size_t)len, regio_hash_code(code, (size_t)len));
-}
-
-static void free_aggregate(regio_aggregate_t *agg) {
-  regio_codes_free(&agg->districts);
-  regio_codes_free(&agg->sectors);
-  free(agg->employment);
-  free(agg->district_establishments);
-  free(agg->sector_establishments);
-  memset(agg, 0, sizeof *agg);
 }
 
 static void test_merge_parts(void) {

@@ -13,18 +13,7 @@
 #include "gen/gen_impl.h"
 #include "regio/error.h"
 #include "regio/gen.h"
-
-static int failures = 0;
-
-#define CHECK(cond, ...)                                                       \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      failures++;                                                              \
-      fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                                            \
-      fprintf(stderr, "\n");                                                   \
-    }                                                                          \
-  } while (0)
+#include "testing.h"
 
 static char tmpdir[256];
 
@@ -200,7 +189,7 @@ static void test_formatting(void) {
     size_t n = regio_gen_format_u64(fast, v);
     fast[n] = '\0';
     snprintf(ref, sizeof ref, "%" PRIu64, v);
-    CHECK(strcmp(fast, ref) == 0, "format_u64(%" PRIu64 ") gave '%s'", v, fast);
+    CHECKF(strcmp(fast, ref) == 0, "format_u64(%" PRIu64 ") gave '%s'", v, fast);
 
     uint64_t milli = i < 100000 ? (uint64_t)i : v / 1000;
     n = regio_gen_format_milli(fast, milli);
@@ -210,38 +199,38 @@ static void test_formatting(void) {
     size_t m = strlen(ref);
     while (ref[m - 1] == '0') ref[--m] = '\0';
     if (ref[m - 1] == '.') ref[--m] = '\0';
-    CHECK(strcmp(fast, ref) == 0, "format_milli(%" PRIu64 ") gave '%s', expected '%s'", milli, fast, ref);
-    if (failures > 20) return;
+    CHECKF(strcmp(fast, ref) == 0, "format_milli(%" PRIu64 ") gave '%s', expected '%s'", milli, fast, ref);
+    if (test_failures > 20) return;
   }
 }
 
 static void test_alias(void) {
   const double weights[5] = {1, 2, 3, 4, 0};
   regio_gen_alias_t table;
-  CHECK(regio_gen_alias_init(&table, weights, 5) == 0, "alias init");
+  CHECKF(regio_gen_alias_init(&table, weights, 5) == 0, "alias init");
   int64_t counts[5] = {0};
   regio_gen_rng_t rng = regio_gen_rng_key(7, 1, 0);
   const int n = 1000000;
   for (int i = 0; i < n; i++) counts[regio_gen_alias_draw(&table, regio_gen_next(&rng))]++;
   for (int k = 0; k < 5; k++) {
     double share = (double)counts[k] / n, expected = weights[k] / 10;
-    CHECK(share > expected - 0.003 && share < expected + 0.003, "alias value %d: share %.4f, expected %.4f", k, share,
-          expected);
+    CHECKF(share > expected - 0.003 && share < expected + 0.003, "alias value %d: share %.4f, expected %.4f", k, share,
+           expected);
   }
   regio_gen_alias_free(&table);
 }
 
 static void test_presets(void) {
-  CHECK(regio_gen_preset_count() == 5, "5 presets");
+  CHECKF(regio_gen_preset_count() == 5, "5 presets");
   const char *names[] = {"demo", "kr", "narrow", "wide", "us-tract"};
   for (int i = 0; i < 5; i++) {
     const regio_gen_preset_info_t *p = regio_gen_preset_find(names[i]);
-    CHECK(p != NULL && strcmp(p->name, names[i]) == 0, "preset %s", names[i]);
+    CHECKF(p != NULL && strcmp(p->name, names[i]) == 0, "preset %s", names[i]);
   }
-  CHECK(regio_gen_preset_find("nope") == NULL, "unknown preset");
-  CHECK(regio_gen_preset_at(5) == NULL && regio_gen_preset_at(-1) == NULL, "out of range");
+  CHECKF(regio_gen_preset_find("nope") == NULL, "unknown preset");
+  CHECKF(regio_gen_preset_at(5) == NULL && regio_gen_preset_at(-1) == NULL, "out of range");
   const regio_gen_preset_info_t *narrow = regio_gen_preset_find("narrow");
-  CHECK(narrow && narrow->default_rows == 50000000 && narrow->n_columns == 4, "narrow defaults");
+  CHECKF(narrow && narrow->default_rows == 50000000 && narrow->n_columns == 4, "narrow defaults");
 }
 
 static int compare_codes(const void *a, const void *b) {
@@ -253,28 +242,28 @@ static int compare_codes(const void *a, const void *b) {
 static void test_tract_codes(void) {
   regio_ctx_t *ctx = NULL;
   regio_gen_model_t *m = NULL;
-  CHECK(regio_ctx_create(&ctx) == REGIO_OK, "context");
-  CHECK(regio_gen_model_create(regio_gen_preset_find("us-tract"), 1, ctx, &m) == REGIO_OK, "us-tract model");
+  CHECKF(regio_ctx_create(&ctx) == REGIO_OK, "context");
+  CHECKF(regio_gen_model_create(regio_gen_preset_find("us-tract"), 1, ctx, &m) == REGIO_OK, "us-tract model");
   if (m) {
-    CHECK(m->n_districts == 84000 && m->district_code_len == 7, "84,000 districts, 7-character codes");
+    CHECKF(m->n_districts == 84000 && m->district_code_len == 7, "84,000 districts, 7-character codes");
     const char **codes = malloc((size_t)m->n_districts * sizeof *codes);
     int ok = codes != NULL;
     for (int d = 0; ok && d < m->n_districts; d++) {
       codes[d] = m->districts[d].code;
       ok = strlen(codes[d]) == 7 && strncmp(codes[d], m->districts[d].region_code, 2) == 0;
     }
-    CHECK(ok, "every code has 7 characters and starts with its region");
+    CHECKF(ok, "every code has 7 characters and starts with its region");
     if (codes) {
       qsort(codes, (size_t)m->n_districts, sizeof *codes, compare_codes);
       int distinct = 1;
       for (int d = 1; d < m->n_districts; d++) distinct &= strcmp(codes[d - 1], codes[d]) != 0;
-      CHECK(distinct, "district codes are distinct");
+      CHECKF(distinct, "district codes are distinct");
     }
     free(codes);
   }
   regio_gen_model_destroy(&m);
-  CHECK(regio_gen_model_create(regio_gen_preset_find("kr"), 1, ctx, &m) == REGIO_OK, "kr model");
-  if (m) CHECK(m->district_code_len == 5 && strlen(m->districts[0].code) == 5, "kr: 5-character codes");
+  CHECKF(regio_gen_model_create(regio_gen_preset_find("kr"), 1, ctx, &m) == REGIO_OK, "kr model");
+  if (m) CHECKF(m->district_code_len == 5 && strlen(m->districts[0].code) == 5, "kr: 5-character codes");
   regio_gen_model_destroy(&m);
   regio_ctx_destroy(&ctx);
 }
@@ -288,50 +277,50 @@ static void test_demo(regio_ctx_t *ctx) {
   regio_gen_summary_t s1, s2, s3;
   double last_progress = -1;
   regio_ctx_set_progress(ctx, progress_cb, &last_progress);
-  CHECK(gen(ctx, "demo", 1, 0, 1, REGIO_GEN_GZIP_AUTO, tmp_path("demo1.csv"), &s1) == REGIO_OK, "demo 1 thread");
+  CHECKF(gen(ctx, "demo", 1, 0, 1, REGIO_GEN_GZIP_AUTO, tmp_path("demo1.csv"), &s1) == REGIO_OK, "demo 1 thread");
   regio_ctx_set_progress(ctx, NULL, NULL);
-  CHECK(last_progress == 1.0, "progress reached 1 (%g)", last_progress);
+  CHECKF(last_progress == 1.0, "progress reached 1 (%g)", last_progress);
   last_progress = -1;
   regio_ctx_set_progress(ctx, progress_cb, &last_progress);
-  CHECK(gen(ctx, "demo", 1, 0, 2, REGIO_GEN_GZIP_AUTO, tmp_path("demo2.csv"), &s2) == REGIO_OK, "demo 2 threads");
+  CHECKF(gen(ctx, "demo", 1, 0, 2, REGIO_GEN_GZIP_AUTO, tmp_path("demo2.csv"), &s2) == REGIO_OK, "demo 2 threads");
   regio_ctx_set_progress(ctx, NULL, NULL);
-  CHECK(last_progress == 1.0, "progress reached 1 with 2 threads (%g)", last_progress);
-  CHECK(gen(ctx, "demo", 1, 0, 3, REGIO_GEN_GZIP_AUTO, tmp_path("demo3.csv"), &s3) == REGIO_OK, "demo 3 threads");
+  CHECKF(last_progress == 1.0, "progress reached 1 with 2 threads (%g)", last_progress);
+  CHECKF(gen(ctx, "demo", 1, 0, 3, REGIO_GEN_GZIP_AUTO, tmp_path("demo3.csv"), &s3) == REGIO_OK, "demo 3 threads");
   buffer_t a = read_file(tmp_path("demo1.csv")), b = read_file(tmp_path("demo2.csv"));
   buffer_t c = read_file(tmp_path("demo3.csv"));
-  CHECK(a.len > 0 && same_bytes(a, b) && same_bytes(a, c), "demo identical with 1, 2, 3 threads (%zu, %zu, %zu bytes)",
-        a.len, b.len, c.len);
-  CHECK(s1.rows == 20000 && s1.gzip_level == 0 && s1.file_bytes == (int64_t)a.len && s1.text_bytes == (int64_t)a.len,
-        "summary: %" PRId64 " rows, %" PRId64 " bytes", s1.rows, s1.file_bytes);
-  CHECK(s2.threads == 2 && s1.n_districts == 60 && s1.n_sectors == 120, "summary threads and economy");
-  CHECK(a.len < 2000000, "demo under 2 MB (%zu bytes)", a.len);
+  CHECKF(a.len > 0 && same_bytes(a, b) && same_bytes(a, c), "demo identical with 1, 2, 3 threads (%zu, %zu, %zu bytes)",
+         a.len, b.len, c.len);
+  CHECKF(s1.rows == 20000 && s1.gzip_level == 0 && s1.file_bytes == (int64_t)a.len && s1.text_bytes == (int64_t)a.len,
+         "summary: %" PRId64 " rows, %" PRId64 " bytes", s1.rows, s1.file_bytes);
+  CHECKF(s2.threads == 2 && s1.n_districts == 60 && s1.n_sectors == 120, "summary threads and economy");
+  CHECKF(a.len < 2000000, "demo under 2 MB (%zu bytes)", a.len);
 
   /* Parse every record. */
   size_t pos = 0;
   record_t rec;
-  CHECK(next_record(&a, &pos, &rec) == 1 && rec.n_fields == 6, "header");
+  CHECKF(next_record(&a, &pos, &rec) == 1 && rec.n_fields == 6, "header");
   const char *header[6] = {"establishment_id", "name", "region", "district", "sector", "employees"};
-  for (int f = 0; f < 6; f++) CHECK(strcmp(rec.field[f], header[f]) == 0, "header field %d '%s'", f, rec.field[f]);
+  for (int f = 0; f < 6; f++) CHECKF(strcmp(rec.field[f], header[f]) == 0, "header field %d '%s'", f, rec.field[f]);
   int64_t *employees = malloc(20000 * sizeof *employees);
   int64_t rows = 0, with_comma = 0, with_quote = 0, with_fraction = 0, small = 0;
   static char seen_district[100000], seen_sector[100000], seen_group[100];
   static int64_t cell[100000]; /* establishments per sector code */
   int n_districts = 0, n_sectors = 0, n_groups = 0, rc;
   while ((rc = next_record(&a, &pos, &rec)) == 1) {
-    CHECK(rec.n_fields == 6, "row %" PRId64 ": %d fields", rows + 1, rec.n_fields);
+    CHECKF(rec.n_fields == 6, "row %" PRId64 ": %d fields", rows + 1, rec.n_fields);
     if (rec.n_fields != 6) break;
     char id[24];
     snprintf(id, sizeof id, "%" PRId64, rows + 1);
-    CHECK(strcmp(rec.field[0], id) == 0, "row %" PRId64 ": id '%s'", rows + 1, rec.field[0]);
-    CHECK(rec.field[1][0] != '\0', "row %" PRId64 ": empty name", rows + 1);
+    CHECKF(strcmp(rec.field[0], id) == 0, "row %" PRId64 ": id '%s'", rows + 1, rec.field[0]);
+    CHECKF(rec.field[1][0] != '\0', "row %" PRId64 ": empty name", rows + 1);
     with_comma += strchr(rec.field[1], ',') != NULL;
     with_quote += strchr(rec.field[1], '"') != NULL;
-    CHECK(all_digits(rec.field[2], 2) && all_digits(rec.field[3], 5) && all_digits(rec.field[4], 5),
-          "row %" PRId64 ": codes '%s' '%s' '%s'", rows + 1, rec.field[2], rec.field[3], rec.field[4]);
-    CHECK(strncmp(rec.field[2], rec.field[3], 2) == 0, "row %" PRId64 ": district %s not in region %s", rows + 1,
-          rec.field[3], rec.field[2]);
+    CHECKF(all_digits(rec.field[2], 2) && all_digits(rec.field[3], 5) && all_digits(rec.field[4], 5),
+           "row %" PRId64 ": codes '%s' '%s' '%s'", rows + 1, rec.field[2], rec.field[3], rec.field[4]);
+    CHECKF(strncmp(rec.field[2], rec.field[3], 2) == 0, "row %" PRId64 ": district %s not in region %s", rows + 1,
+           rec.field[3], rec.field[2]);
     int64_t milli = parse_employees(rec.field[5]);
-    CHECK(milli > 0, "row %" PRId64 ": employees '%s'", rows + 1, rec.field[5]);
+    CHECKF(milli > 0, "row %" PRId64 ": employees '%s'", rows + 1, rec.field[5]);
     with_fraction += milli % 1000 != 0;
     small += milli >= 1000 && milli < 10000;
     if (rows < 20000) employees[rows] = milli;
@@ -343,19 +332,19 @@ static void test_demo(regio_ctx_t *ctx) {
     cell[sector]++;
     rows++;
   }
-  CHECK(rc == 0, "malformed CSV after row %" PRId64, rows);
-  CHECK(rows == 20000, "demo has %" PRId64 " rows", rows);
-  CHECK(n_districts == 60, "%d districts", n_districts);
-  CHECK(n_groups == 12, "%d sector groups", n_groups);
-  CHECK(n_sectors > 100 && n_sectors <= 120, "%d sectors", n_sectors);
-  CHECK(with_comma > 1000 && with_quote > 100, "names with commas %" PRId64 ", with quotes %" PRId64, with_comma,
-        with_quote);
-  CHECK(with_fraction > 100 && with_fraction < 1000, "%" PRId64 " rows with FTE fractions (about 2%%)", with_fraction);
-  CHECK(small > 15000, "%" PRId64 " of 20000 establishments have 1-9 employees", small);
+  CHECKF(rc == 0, "malformed CSV after row %" PRId64, rows);
+  CHECKF(rows == 20000, "demo has %" PRId64 " rows", rows);
+  CHECKF(n_districts == 60, "%d districts", n_districts);
+  CHECKF(n_groups == 12, "%d sector groups", n_groups);
+  CHECKF(n_sectors > 100 && n_sectors <= 120, "%d sectors", n_sectors);
+  CHECKF(with_comma > 1000 && with_quote > 100, "names with commas %" PRId64 ", with quotes %" PRId64, with_comma,
+         with_quote);
+  CHECKF(with_fraction > 100 && with_fraction < 1000, "%" PRId64 " rows with FTE fractions (about 2%%)", with_fraction);
+  CHECKF(small > 15000, "%" PRId64 " of 20000 establishments have 1-9 employees", small);
   if (rows == 20000) {
     qsort(employees, 20000, sizeof *employees, compare_i64);
     int64_t median = employees[10000], max = employees[19999];
-    CHECK(max > 50 * median && max >= 1000000, "heavy tail: median %" PRId64 ", max %" PRId64 " (milli)", median, max);
+    CHECKF(max > 50 * median && max >= 1000000, "heavy tail: median %" PRId64 ", max %" PRId64 " (milli)", median, max);
   }
   free(employees);
 
@@ -387,40 +376,41 @@ static void test_demo(regio_ctx_t *ctx) {
   int64_t biggest = 0;
   for (int d = 0; d < 60; d++)
     if (district_total[d] > biggest) biggest = district_total[d];
-  CHECK(best_share > 0.4, "most concentrated sector has %.2f in one district", best_share);
-  CHECK(biggest < 20000 / 3 && biggest > 20000 / 60 * 3, "largest district has %" PRId64 " establishments", biggest);
+  CHECKF(best_share > 0.4, "most concentrated sector has %.2f in one district", best_share);
+  CHECKF(biggest < 20000 / 3 && biggest > 20000 / 60 * 3, "largest district has %" PRId64 " establishments", biggest);
   free(pair);
 
   /* Another seed, another table. */
-  CHECK(gen(ctx, "demo", 2, 0, 2, REGIO_GEN_GZIP_AUTO, tmp_path("demo_seed2.csv"), NULL) == REGIO_OK, "seed 2");
+  CHECKF(gen(ctx, "demo", 2, 0, 2, REGIO_GEN_GZIP_AUTO, tmp_path("demo_seed2.csv"), NULL) == REGIO_OK, "seed 2");
   buffer_t other = read_file(tmp_path("demo_seed2.csv"));
-  CHECK(other.len > 0 && !same_bytes(a, other), "seed changes the output");
+  CHECKF(other.len > 0 && !same_bytes(a, other), "seed changes the output");
   free(other.data);
 
   /* gzip: the same bytes for any thread count, and they inflate to the plain table. */
   regio_gen_summary_t gz;
-  CHECK(gen(ctx, "demo", 1, 0, 2, REGIO_GEN_GZIP_AUTO, tmp_path("demo2.csv.gz"), &gz) == REGIO_OK, "demo gzip");
-  CHECK(gen(ctx, "demo", 1, 0, 1, REGIO_GEN_GZIP_AUTO, tmp_path("demo1.csv.gz"), NULL) == REGIO_OK, "demo gzip");
+  CHECKF(gen(ctx, "demo", 1, 0, 2, REGIO_GEN_GZIP_AUTO, tmp_path("demo2.csv.gz"), &gz) == REGIO_OK, "demo gzip");
+  CHECKF(gen(ctx, "demo", 1, 0, 1, REGIO_GEN_GZIP_AUTO, tmp_path("demo1.csv.gz"), NULL) == REGIO_OK, "demo gzip");
   buffer_t z1 = read_file(tmp_path("demo1.csv.gz")), z2 = read_file(tmp_path("demo2.csv.gz"));
-  CHECK(z2.len > 10 && (unsigned char)z2.data[0] == 0x1f && (unsigned char)z2.data[1] == 0x8b, "gzip magic");
-  CHECK(same_bytes(z1, z2), "gzip identical with 1 and 2 threads");
-  CHECK(gz.gzip_level == 6 && gz.file_bytes == (int64_t)z2.len && gz.text_bytes == (int64_t)a.len && z2.len < a.len / 2,
-        "gzip summary: level %d, %" PRId64 " of %" PRId64 " bytes", gz.gzip_level, gz.file_bytes, gz.text_bytes);
+  CHECKF(z2.len > 10 && (unsigned char)z2.data[0] == 0x1f && (unsigned char)z2.data[1] == 0x8b, "gzip magic");
+  CHECKF(same_bytes(z1, z2), "gzip identical with 1 and 2 threads");
+  CHECKF(
+      gz.gzip_level == 6 && gz.file_bytes == (int64_t)z2.len && gz.text_bytes == (int64_t)a.len && z2.len < a.len / 2,
+      "gzip summary: level %d, %" PRId64 " of %" PRId64 " bytes", gz.gzip_level, gz.file_bytes, gz.text_bytes);
   buffer_t inflated = read_gzip(tmp_path("demo2.csv.gz"));
-  CHECK(same_bytes(inflated, a), "gzip inflates to the plain table (%zu vs %zu bytes)", inflated.len, a.len);
+  CHECKF(same_bytes(inflated, a), "gzip inflates to the plain table (%zu vs %zu bytes)", inflated.len, a.len);
   free(inflated.data);
   free(z1.data);
   free(z2.data);
 
   /* Explicit levels override the file name. */
-  CHECK(gen(ctx, "demo", 1, 0, 2, 0, tmp_path("plain.csv.gz"), NULL) == REGIO_OK, "level 0");
+  CHECKF(gen(ctx, "demo", 1, 0, 2, 0, tmp_path("plain.csv.gz"), NULL) == REGIO_OK, "level 0");
   buffer_t plain = read_file(tmp_path("plain.csv.gz"));
-  CHECK(same_bytes(plain, a), "level 0 writes plain text even to .gz");
+  CHECKF(same_bytes(plain, a), "level 0 writes plain text even to .gz");
   free(plain.data);
-  CHECK(gen(ctx, "demo", 1, 0, 2, 1, tmp_path("fast.csv"), NULL) == REGIO_OK, "level 1");
+  CHECKF(gen(ctx, "demo", 1, 0, 2, 1, tmp_path("fast.csv"), NULL) == REGIO_OK, "level 1");
   inflated = read_gzip(tmp_path("fast.csv"));
   buffer_t fast = read_file(tmp_path("fast.csv"));
-  CHECK(fast.len > 2 && (unsigned char)fast.data[0] == 0x1f && same_bytes(inflated, a), "level 1 gzip to .csv");
+  CHECKF(fast.len > 2 && (unsigned char)fast.data[0] == 0x1f && same_bytes(inflated, a), "level 1 gzip to .csv");
   free(fast.data);
   free(inflated.data);
 
@@ -432,20 +422,20 @@ static void test_demo(regio_ctx_t *ctx) {
 /* Multi-block tables of the other layouts: identity across threads, prefixes, field counts. */
 static void test_layouts(regio_ctx_t *ctx) {
   const int64_t rows = 3 * REGIO_GEN_BLOCK_ROWS + 123;
-  CHECK(gen(ctx, "narrow", 5, rows, 1, 0, tmp_path("narrow1.csv"), NULL) == REGIO_OK, "narrow 1");
-  CHECK(gen(ctx, "narrow", 5, rows, 3, 0, tmp_path("narrow3.csv"), NULL) == REGIO_OK, "narrow 3");
-  CHECK(gen(ctx, "narrow", 5, REGIO_GEN_BLOCK_ROWS + 7, 2, 0, tmp_path("narrow_short.csv"), NULL) == REGIO_OK,
-        "narrow short");
+  CHECKF(gen(ctx, "narrow", 5, rows, 1, 0, tmp_path("narrow1.csv"), NULL) == REGIO_OK, "narrow 1");
+  CHECKF(gen(ctx, "narrow", 5, rows, 3, 0, tmp_path("narrow3.csv"), NULL) == REGIO_OK, "narrow 3");
+  CHECKF(gen(ctx, "narrow", 5, REGIO_GEN_BLOCK_ROWS + 7, 2, 0, tmp_path("narrow_short.csv"), NULL) == REGIO_OK,
+         "narrow short");
   buffer_t n1 = read_file(tmp_path("narrow1.csv")), n3 = read_file(tmp_path("narrow3.csv"));
   buffer_t shorter = read_file(tmp_path("narrow_short.csv"));
-  CHECK(same_bytes(n1, n3), "narrow identical with 1 and 3 threads");
-  CHECK(shorter.len > 0 && shorter.len < n1.len && memcmp(shorter.data, n1.data, shorter.len) == 0,
-        "a shorter table is a prefix of a longer one");
+  CHECKF(same_bytes(n1, n3), "narrow identical with 1 and 3 threads");
+  CHECKF(shorter.len > 0 && shorter.len < n1.len && memcmp(shorter.data, n1.data, shorter.len) == 0,
+         "a shorter table is a prefix of a longer one");
   size_t pos = 0;
   record_t rec;
-  CHECK(next_record(&n1, &pos, &rec) == 1 && rec.n_fields == 4 && strcmp(rec.field[0], "district") == 0 &&
-            strcmp(rec.field[3], "establishments") == 0,
-        "narrow header");
+  CHECKF(next_record(&n1, &pos, &rec) == 1 && rec.n_fields == 4 && strcmp(rec.field[0], "district") == 0 &&
+             strcmp(rec.field[3], "establishments") == 0,
+         "narrow header");
   int64_t count = 0, multi = 0;
   int rc;
   while ((rc = next_record(&n1, &pos, &rec)) == 1) {
@@ -453,51 +443,51 @@ static void test_layouts(regio_ctx_t *ctx) {
     int ok = rec.n_fields == 4 && all_digits(rec.field[0], 5) && all_digits(rec.field[1], 5) &&
              parse_employees(rec.field[2]) > 0 && all_digits(rec.field[3], 1) && rec.field[3][0] >= '1' &&
              rec.field[3][0] <= '5' && !rec.quoted[0];
-    CHECK(ok, "narrow row %" PRId64 " malformed", count);
+    CHECKF(ok, "narrow row %" PRId64 " malformed", count);
     if (!ok) break;
     multi += rec.field[3][0] > '1';
   }
-  CHECK(rc == 0 && count == rows, "narrow: %" PRId64 " rows of %" PRId64, count, rows);
-  CHECK(multi > rows / 5 && multi < rows / 2, "narrow: %" PRId64 " rows with several establishments", multi);
-  CHECK((double)n1.len / (double)rows < 24, "narrow rows are short (%.1f bytes)", (double)n1.len / (double)rows);
+  CHECKF(rc == 0 && count == rows, "narrow: %" PRId64 " rows of %" PRId64, count, rows);
+  CHECKF(multi > rows / 5 && multi < rows / 2, "narrow: %" PRId64 " rows with several establishments", multi);
+  CHECKF((double)n1.len / (double)rows < 24, "narrow rows are short (%.1f bytes)", (double)n1.len / (double)rows);
   free(n1.data);
   free(n3.data);
   free(shorter.data);
 
-  CHECK(gen(ctx, "wide", 5, 5000, 1, 0, tmp_path("wide1.csv"), NULL) == REGIO_OK, "wide 1");
-  CHECK(gen(ctx, "wide", 5, 5000, 2, 0, tmp_path("wide2.csv"), NULL) == REGIO_OK, "wide 2");
+  CHECKF(gen(ctx, "wide", 5, 5000, 1, 0, tmp_path("wide1.csv"), NULL) == REGIO_OK, "wide 1");
+  CHECKF(gen(ctx, "wide", 5, 5000, 2, 0, tmp_path("wide2.csv"), NULL) == REGIO_OK, "wide 2");
   buffer_t w1 = read_file(tmp_path("wide1.csv")), w2 = read_file(tmp_path("wide2.csv"));
-  CHECK(same_bytes(w1, w2), "wide identical with 1 and 2 threads");
+  CHECKF(same_bytes(w1, w2), "wide identical with 1 and 2 threads");
   pos = 0;
   count = 0;
   int64_t label_commas = 0;
   while ((rc = next_record(&w1, &pos, &rec)) == 1) {
     int all_quoted = rec.n_fields == 11;
     for (int f = 0; f < rec.n_fields && all_quoted; f++) all_quoted = rec.quoted[f];
-    CHECK(all_quoted, "wide record %" PRId64 ": %d fields, not all quoted", count, rec.n_fields);
+    CHECKF(all_quoted, "wide record %" PRId64 ": %d fields, not all quoted", count, rec.n_fields);
     if (!all_quoted) break;
     if (count == 0)
-      CHECK(strcmp(rec.field[4], "district") == 0 && strcmp(rec.field[8], "employees") == 0, "wide header");
+      CHECKF(strcmp(rec.field[4], "district") == 0 && strcmp(rec.field[8], "employees") == 0, "wide header");
     else
       label_commas += strchr(rec.field[5], ',') != NULL && strchr(rec.field[10], ',') != NULL;
     count++;
   }
-  CHECK(rc == 0 && count == 5001, "wide: %" PRId64 " records", count);
-  CHECK(label_commas > 1000, "wide: commas inside quoted text (%" PRId64 ")", label_commas);
+  CHECKF(rc == 0 && count == 5001, "wide: %" PRId64 " records", count);
+  CHECKF(label_commas > 1000, "wide: commas inside quoted text (%" PRId64 ")", label_commas);
   double per_row = (double)w1.len / 5000.0;
-  CHECK(per_row > 120 && per_row < 200, "wide rows about 150 bytes (%.1f)", per_row);
+  CHECKF(per_row > 120 && per_row < 200, "wide rows about 150 bytes (%.1f)", per_row);
   free(w1.data);
   free(w2.data);
 
-  CHECK(gen(ctx, "kr", 5, 1000, 2, 0, tmp_path("kr.csv"), NULL) == REGIO_OK, "kr");
+  CHECKF(gen(ctx, "kr", 5, 1000, 2, 0, tmp_path("kr.csv"), NULL) == REGIO_OK, "kr");
   buffer_t kr = read_file(tmp_path("kr.csv"));
   pos = 0;
   count = 0;
   while ((rc = next_record(&kr, &pos, &rec)) == 1) {
-    CHECK(rec.n_fields == 6, "kr record %" PRId64, count);
+    CHECKF(rec.n_fields == 6, "kr record %" PRId64, count);
     count++;
   }
-  CHECK(rc == 0 && count == 1001, "kr: %" PRId64 " records", count);
+  CHECKF(rc == 0 && count == 1001, "kr: %" PRId64 " records", count);
   free(kr.data);
 }
 
@@ -516,29 +506,29 @@ static void test_errors(regio_ctx_t *ctx) {
   regio_gen_opts_t opts;
   regio_gen_opts_default(&opts);
   opts.preset = "nope";
-  CHECK(
+  CHECKF(
       regio_gen_write(&opts, tmp_path("x.csv"), ctx, NULL) == REGIO_ERR_USAGE && strstr(regio_ctx_message(ctx), "nope"),
       "unknown preset: %s", regio_ctx_message(ctx));
   opts.preset = "demo";
   opts.rows = -1;
-  CHECK(regio_gen_write(&opts, tmp_path("x.csv"), ctx, NULL) == REGIO_ERR_USAGE, "negative rows");
+  CHECKF(regio_gen_write(&opts, tmp_path("x.csv"), ctx, NULL) == REGIO_ERR_USAGE, "negative rows");
   opts.rows = 0;
   opts.gzip_level = 10;
-  CHECK(regio_gen_write(&opts, tmp_path("x.csv"), ctx, NULL) == REGIO_ERR_USAGE, "gzip level 10");
+  CHECKF(regio_gen_write(&opts, tmp_path("x.csv"), ctx, NULL) == REGIO_ERR_USAGE, "gzip level 10");
   opts.gzip_level = REGIO_GEN_GZIP_AUTO;
 
   const char *missing = tmp_path("no/such/dir/x.csv");
-  CHECK(regio_gen_write(&opts, missing, ctx, NULL) == REGIO_ERR_IO && strstr(regio_ctx_message(ctx), missing),
-        "missing directory: %s", regio_ctx_message(ctx));
-  CHECK(regio_gen_write(&opts, tmpdir, ctx, NULL) == REGIO_ERR_IO, "a directory: %s", regio_ctx_message(ctx));
+  CHECKF(regio_gen_write(&opts, missing, ctx, NULL) == REGIO_ERR_IO && strstr(regio_ctx_message(ctx), missing),
+         "missing directory: %s", regio_ctx_message(ctx));
+  CHECKF(regio_gen_write(&opts, tmpdir, ctx, NULL) == REGIO_ERR_IO, "a directory: %s", regio_ctx_message(ctx));
 
   if (access("/dev/full", W_OK) == 0) {
-    CHECK(regio_gen_write(&opts, "/dev/full", ctx, NULL) == REGIO_ERR_IO &&
-              strstr(regio_ctx_message(ctx), "cannot write '/dev/full'") &&
-              strstr(regio_ctx_message(ctx), strerror(ENOSPC)),
-          "full device: %s", regio_ctx_message(ctx));
+    CHECKF(regio_gen_write(&opts, "/dev/full", ctx, NULL) == REGIO_ERR_IO &&
+               strstr(regio_ctx_message(ctx), "cannot write '/dev/full'") &&
+               strstr(regio_ctx_message(ctx), strerror(ENOSPC)),
+           "full device: %s", regio_ctx_message(ctx));
   }
-  CHECK(dir_entries() == before, "failed runs left files behind (%d entries, %d before)", dir_entries(), before);
+  CHECKF(dir_entries() == before, "failed runs left files behind (%d entries, %d before)", dir_entries(), before);
 
   /* A failed run leaves an existing file intact. */
   FILE *f = fopen(tmp_path("keep.csv"), "w");
@@ -547,14 +537,14 @@ static void test_errors(regio_ctx_t *ctx) {
   opts.preset = "nope";
   regio_gen_write(&opts, tmp_path("keep.csv"), ctx, NULL);
   buffer_t kept = read_file(tmp_path("keep.csv"));
-  CHECK(kept.len == 4 && memcmp(kept.data, "old\n", 4) == 0, "existing file kept");
+  CHECKF(kept.len == 4 && memcmp(kept.data, "old\n", 4) == 0, "existing file kept");
   free(kept.data);
   /* And a successful one replaces it. */
   opts.preset = "demo";
   opts.rows = 10;
-  CHECK(regio_gen_write(&opts, tmp_path("keep.csv"), ctx, NULL) == REGIO_OK, "overwrite");
+  CHECKF(regio_gen_write(&opts, tmp_path("keep.csv"), ctx, NULL) == REGIO_OK, "overwrite");
   kept = read_file(tmp_path("keep.csv"));
-  CHECK(kept.len > 10 && strncmp(kept.data, "establishment_id,", 17) == 0, "file replaced");
+  CHECKF(kept.len > 10 && strncmp(kept.data, "establishment_id,", 17) == 0, "file replaced");
   free(kept.data);
 }
 
@@ -591,10 +581,5 @@ int main(void) {
 
   regio_ctx_destroy(&ctx);
   remove_tmpdir();
-  if (failures) {
-    fprintf(stderr, "test_gen: %d check(s) failed\n", failures);
-    return 1;
-  }
-  printf("test_gen: all checks passed\n");
-  return 0;
+  return test_summary("test_gen");
 }

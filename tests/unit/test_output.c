@@ -15,18 +15,7 @@
 #include <unistd.h>
 
 #include "regio/regio.h"
-
-static int failures = 0;
-
-#define EXPECT(cond, ...)                                                      \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      failures++;                                                              \
-      fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                                            \
-      fprintf(stderr, "\n");                                                   \
-    }                                                                          \
-  } while (0)
+#include "testing.h"
 
 /* ---- a hand-made result ----------------------------------------------------------------------- */
 
@@ -216,23 +205,23 @@ static int read_numbers(hid_t file, const char *path, hid_t mem_type, void *buf)
 /* Checks a fixed-length NUL-padded UTF-8 string dataset against expected strings. */
 static void check_strings(hid_t file, const char *path, const char *const *expected, size_t n) {
   hid_t dset = H5Dopen2(file, path, H5P_DEFAULT);
-  EXPECT(dset >= 0, "open %s", path);
+  CHECKF(dset >= 0, "open %s", path);
   if (dset < 0) return;
   hid_t type = H5Dget_type(dset);
-  EXPECT(H5Tget_class(type) == H5T_STRING, "%s is a string dataset", path);
-  EXPECT(!H5Tis_variable_str(type), "%s has fixed-length strings", path);
-  EXPECT(H5Tget_strpad(type) == H5T_STR_NULLPAD, "%s is NUL-padded", path);
-  EXPECT(H5Tget_cset(type) == H5T_CSET_UTF8, "%s is UTF-8", path);
+  CHECKF(H5Tget_class(type) == H5T_STRING, "%s is a string dataset", path);
+  CHECKF(!H5Tis_variable_str(type), "%s has fixed-length strings", path);
+  CHECKF(H5Tget_strpad(type) == H5T_STR_NULLPAD, "%s is NUL-padded", path);
+  CHECKF(H5Tget_cset(type) == H5T_CSET_UTF8, "%s is UTF-8", path);
   size_t width = H5Tget_size(type);
   hsize_t dims[2];
-  EXPECT(shape(file, path, dims) == 1 && dims[0] == n, "%s has %zu strings, not %llu", path, n,
+  CHECKF(shape(file, path, dims) == 1 && dims[0] == n, "%s has %zu strings, not %llu", path, n,
          (unsigned long long)dims[0]);
   if (dims[0] == n && n > 0) {
     char *buf = xcalloc(n, width);
-    EXPECT(H5Dread(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0, "read %s", path);
+    CHECKF(H5Dread(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0, "read %s", path);
     for (size_t i = 0; i < n; i++) {
       size_t len = strnlen(buf + i * width, width);
-      EXPECT(len == strlen(expected[i]) && memcmp(buf + i * width, expected[i], len) == 0,
+      CHECKF(len == strlen(expected[i]) && memcmp(buf + i * width, expected[i], len) == 0,
              "%s[%zu] = '%.*s', expected '%s'", path, i, (int)len, buf + i * width, expected[i]);
     }
     free(buf);
@@ -245,19 +234,19 @@ static void check_strings(hid_t file, const char *path, const char *const *expec
 static void check_attr_string(hid_t file, const char *path, const char *name, const char *expected) {
   char *value = NULL;
   hid_t attr = H5Aopen_by_name(file, path, name, H5P_DEFAULT, H5P_DEFAULT);
-  EXPECT(attr >= 0, "attribute %s of %s exists", name, path);
+  CHECKF(attr >= 0, "attribute %s of %s exists", name, path);
   if (attr < 0) return;
   hid_t type = H5Aget_type(attr);
-  EXPECT(H5Tis_variable_str(type) > 0, "attribute %s of %s is a variable-length string", name, path);
+  CHECKF(H5Tis_variable_str(type) > 0, "attribute %s of %s is a variable-length string", name, path);
   hid_t mem = H5Tcopy(H5T_C_S1);
   H5Tset_size(mem, H5T_VARIABLE);
   H5Tset_cset(mem, H5T_CSET_UTF8);
-  EXPECT(H5Aread(attr, mem, &value) >= 0, "read attribute %s of %s", name, path);
+  CHECKF(H5Aread(attr, mem, &value) >= 0, "read attribute %s of %s", name, path);
   if (expected)
-    EXPECT(value && strcmp(value, expected) == 0, "attribute %s of %s = '%s', expected '%s'", name, path,
+    CHECKF(value && strcmp(value, expected) == 0, "attribute %s of %s = '%s', expected '%s'", name, path,
            value ? value : "(null)", expected);
   else
-    EXPECT(value && strlen(value) > 0, "attribute %s of %s is not empty", name, path);
+    CHECKF(value && strlen(value) > 0, "attribute %s of %s is not empty", name, path);
   H5free_memory(value);
   H5Tclose(mem);
   H5Tclose(type);
@@ -267,20 +256,20 @@ static void check_attr_string(hid_t file, const char *path, const char *name, co
 static void check_attr_int(hid_t file, const char *path, const char *name, int expected) {
   int value = -12345;
   hid_t attr = H5Aopen_by_name(file, path, name, H5P_DEFAULT, H5P_DEFAULT);
-  EXPECT(attr >= 0, "attribute %s of %s exists", name, path);
+  CHECKF(attr >= 0, "attribute %s of %s exists", name, path);
   if (attr < 0) return;
-  EXPECT(H5Aread(attr, H5T_NATIVE_INT, &value) >= 0, "read attribute %s of %s", name, path);
-  EXPECT(value == expected, "attribute %s of %s = %d, expected %d", name, path, value, expected);
+  CHECKF(H5Aread(attr, H5T_NATIVE_INT, &value) >= 0, "read attribute %s of %s", name, path);
+  CHECKF(value == expected, "attribute %s of %s = %d, expected %d", name, path, value, expected);
   H5Aclose(attr);
 }
 
 static void check_scale(hid_t file, const char *path, int dim, const char *scale_path) {
   hid_t dset = H5Dopen2(file, path, H5P_DEFAULT);
   hid_t scale = H5Dopen2(file, scale_path, H5P_DEFAULT);
-  EXPECT(dset >= 0 && scale >= 0, "open %s and %s", path, scale_path);
+  CHECKF(dset >= 0 && scale >= 0, "open %s and %s", path, scale_path);
   if (dset >= 0 && scale >= 0) {
-    EXPECT(H5DSis_scale(scale) > 0, "%s is a dimension scale", scale_path);
-    EXPECT(H5DSis_attached(dset, scale, (unsigned)dim) > 0, "%s is attached to dim %d of %s", scale_path, dim, path);
+    CHECKF(H5DSis_scale(scale) > 0, "%s is a dimension scale", scale_path);
+    CHECKF(H5DSis_attached(dset, scale, (unsigned)dim) > 0, "%s is attached to dim %d of %s", scale_path, dim, path);
   }
   if (scale >= 0) H5Dclose(scale);
   if (dset >= 0) H5Dclose(dset);
@@ -295,7 +284,7 @@ static void check_compressed(hid_t file, const char *path) {
   hid_t dset = H5Dopen2(file, path, H5P_DEFAULT);
   if (dset < 0) return;
   hid_t dcpl = H5Dget_create_plist(dset);
-  EXPECT(H5Pget_layout(dcpl) == H5D_CHUNKED, "%s is chunked", path);
+  CHECKF(H5Pget_layout(dcpl) == H5D_CHUNKED, "%s is chunked", path);
   int n_filters = H5Pget_nfilters(dcpl);
   int shuffle = 0, deflate = 0;
   for (int i = 0; i < n_filters; i++) {
@@ -305,14 +294,14 @@ static void check_compressed(hid_t file, const char *path) {
     if (f == H5Z_FILTER_SHUFFLE) shuffle = 1;
     if (f == H5Z_FILTER_DEFLATE) deflate = 1;
   }
-  EXPECT(shuffle && deflate, "%s has shuffle and deflate filters", path);
+  CHECKF(shuffle && deflate, "%s has shuffle and deflate filters", path);
   H5Pclose(dcpl);
   H5Dclose(dset);
 }
 
 static void check_file(const char *path, const regio_result_t *res) {
   hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-  EXPECT(file >= 0, "open %s", path);
+  CHECKF(file >= 0, "open %s", path);
   if (file < 0) return;
   size_t n_districts = res->agg->districts.count;
   hsize_t dims[2];
@@ -322,15 +311,15 @@ static void check_file(const char *path, const regio_result_t *res) {
 
   /* districts */
   check_strings(file, "/districts/code", district_codes, n_districts);
-  EXPECT(shape(file, "/districts/employment", dims) == 1 && dims[0] == n_districts, "districts/employment shape");
+  CHECKF(shape(file, "/districts/employment", dims) == 1 && dims[0] == n_districts, "districts/employment shape");
   double values[64];
   int64_t integers[64];
   if (n_districts > 0) {
-    EXPECT(read_numbers(file, "/districts/employment", H5T_NATIVE_DOUBLE, values) == 0, "read");
-    EXPECT(values[0] == 4.0 && values[1] == 4.0 && values[2] == 0.0, "district employment %g %g %g", values[0],
+    CHECKF(read_numbers(file, "/districts/employment", H5T_NATIVE_DOUBLE, values) == 0, "read");
+    CHECKF(values[0] == 4.0 && values[1] == 4.0 && values[2] == 0.0, "district employment %g %g %g", values[0],
            values[1], values[2]);
-    EXPECT(read_numbers(file, "/districts/establishments", H5T_NATIVE_INT64, integers) == 0, "read");
-    EXPECT(integers[0] == 3 && integers[1] == 1 && integers[2] == 0, "district establishments");
+    CHECKF(read_numbers(file, "/districts/establishments", H5T_NATIVE_INT64, integers) == 0, "read");
+    CHECKF(integers[0] == 3 && integers[1] == 1 && integers[2] == 0, "district establishments");
   }
   check_scale(file, "/districts/employment", 0, "/districts/code");
   check_scale(file, "/districts/establishments", 0, "/districts/code");
@@ -351,25 +340,25 @@ static void check_file(const char *path, const regio_result_t *res) {
     check_attr_int(file, p, "prefix", lvl->prefix);
 
     snprintf(p, sizeof p, "/levels/%s/sectors/employment", lvl->name);
-    EXPECT(shape(file, p, dims) == 1 && dims[0] == n, "%s shape", p);
-    EXPECT(read_numbers(file, p, H5T_NATIVE_DOUBLE, values) == 0, "read %s", p);
+    CHECKF(shape(file, p, dims) == 1 && dims[0] == n, "%s shape", p);
+    CHECKF(read_numbers(file, p, H5T_NATIVE_DOUBLE, values) == 0, "read %s", p);
     for (size_t s = 0; s < n; s++)
-      EXPECT(values[s] == (double)lvl->sector_employment[s] / 1000.0, "%s[%zu] = %g", p, s, values[s]);
+      CHECKF(values[s] == (double)lvl->sector_employment[s] / 1000.0, "%s[%zu] = %g", p, s, values[s]);
     check_scale(file, p, 0, scale);
 
     snprintf(p, sizeof p, "/levels/%s/sectors/establishments", lvl->name);
-    EXPECT(read_numbers(file, p, H5T_NATIVE_INT64, integers) == 0, "read %s", p);
+    CHECKF(read_numbers(file, p, H5T_NATIVE_INT64, integers) == 0, "read %s", p);
     if (n == N_FULL)
-      EXPECT(integers[0] == 1 && integers[1] == 2 && integers[2] == 1, "%s", p);
+      CHECKF(integers[0] == 1 && integers[1] == 2 && integers[2] == 1, "%s", p);
     else if (n == N_TWO)
-      EXPECT(integers[0] == 3 && integers[1] == 1, "%s = %lld %lld", p, (long long)integers[0], (long long)integers[1]);
+      CHECKF(integers[0] == 3 && integers[1] == 1, "%s = %lld %lld", p, (long long)integers[0], (long long)integers[1]);
 
     snprintf(p, sizeof p, "/levels/%s/employment", lvl->name);
-    EXPECT(shape(file, p, dims) == 2 && dims[0] == n_districts && dims[1] == n, "%s shape", p);
+    CHECKF(shape(file, p, dims) == 2 && dims[0] == n_districts && dims[1] == n, "%s shape", p);
     if (n_districts > 0) {
-      EXPECT(read_numbers(file, p, H5T_NATIVE_DOUBLE, values) == 0, "read %s", p);
+      CHECKF(read_numbers(file, p, H5T_NATIVE_DOUBLE, values) == 0, "read %s", p);
       for (size_t k = 0; k < n_districts * n; k++)
-        EXPECT(values[k] == (double)lvl->employment[k] / 1000.0, "%s[%zu] = %g", p, k, values[k]);
+        CHECKF(values[k] == (double)lvl->employment[k] / 1000.0, "%s[%zu] = %g", p, k, values[k]);
       check_compressed(file, p);
     }
     check_scale(file, p, 0, "/districts/code");
@@ -377,15 +366,15 @@ static void check_file(const char *path, const regio_result_t *res) {
     check_attr_string(file, p, "units", "employees");
 
     snprintf(p, sizeof p, "/levels/%s/lq", lvl->name);
-    EXPECT(shape(file, p, dims) == 2 && dims[0] == n_districts && dims[1] == n, "%s shape", p);
+    CHECKF(shape(file, p, dims) == 2 && dims[0] == n_districts && dims[1] == n, "%s shape", p);
     if (n_districts > 0) {
-      EXPECT(read_numbers(file, p, H5T_NATIVE_DOUBLE, values) == 0, "read %s", p);
+      CHECKF(read_numbers(file, p, H5T_NATIVE_DOUBLE, values) == 0, "read %s", p);
       double *lq = xcalloc(n_districts * n, sizeof *lq);
       expected_lq(lvl, res->district_employment, res->total_employment, n_districts, lq);
       for (size_t k = 0; k < n_districts * n; k++)
-        EXPECT(same_double(values[k], lq[k]), "%s[%zu] = %g, expected %g", p, k, values[k], lq[k]);
+        CHECKF(same_double(values[k], lq[k]), "%s[%zu] = %g, expected %g", p, k, values[k], lq[k]);
       free(lq);
-      EXPECT(isnan(values[2 * n]), "LQ of the district without employment is NaN");
+      CHECKF(isnan(values[2 * n]), "LQ of the district without employment is NaN");
       check_compressed(file, p);
     }
     check_scale(file, p, 0, "/districts/code");
@@ -398,10 +387,10 @@ static void check_file(const char *path, const regio_result_t *res) {
   check_attr_string(file, "/variety/entropy", "fine_level", fine);
   check_attr_int(file, "/variety/entropy", "log_base", 2);
   check_scale(file, "/variety/entropy", 0, "/districts/code");
-  EXPECT(shape(file, "/variety/entropy", dims) == 1 && dims[0] == n_districts, "entropy shape");
+  CHECKF(shape(file, "/variety/entropy", dims) == 1 && dims[0] == n_districts, "entropy shape");
   if (n_districts > 0) {
-    EXPECT(read_numbers(file, "/variety/entropy", H5T_NATIVE_DOUBLE, values) == 0, "read entropy");
-    for (size_t d = 0; d < n_districts; d++) EXPECT(same_double(values[d], entropy_values[d]), "entropy[%zu]", d);
+    CHECKF(read_numbers(file, "/variety/entropy", H5T_NATIVE_DOUBLE, values) == 0, "read entropy");
+    for (size_t d = 0; d < n_districts; d++) CHECKF(same_double(values[d], entropy_values[d]), "entropy[%zu]", d);
   }
   if (res->variety.unrelated) {
     check_attr_string(file, "/variety/related", "coarse_level", res->levels[res->variety.coarse_level].name);
@@ -409,14 +398,14 @@ static void check_file(const char *path, const regio_result_t *res) {
     check_attr_int(file, "/variety/related", "log_base", 2);
     check_scale(file, "/variety/related", 0, "/districts/code");
     if (n_districts > 0) {
-      EXPECT(read_numbers(file, "/variety/related", H5T_NATIVE_DOUBLE, values) == 0, "read related");
-      for (size_t d = 0; d < n_districts; d++) EXPECT(same_double(values[d], related_values[d]), "related[%zu]", d);
-      EXPECT(read_numbers(file, "/variety/unrelated", H5T_NATIVE_DOUBLE, values) == 0, "read unrelated");
-      for (size_t d = 0; d < n_districts; d++) EXPECT(same_double(values[d], unrelated_values[d]), "unrelated[%zu]", d);
+      CHECKF(read_numbers(file, "/variety/related", H5T_NATIVE_DOUBLE, values) == 0, "read related");
+      for (size_t d = 0; d < n_districts; d++) CHECKF(same_double(values[d], related_values[d]), "related[%zu]", d);
+      CHECKF(read_numbers(file, "/variety/unrelated", H5T_NATIVE_DOUBLE, values) == 0, "read unrelated");
+      for (size_t d = 0; d < n_districts; d++) CHECKF(same_double(values[d], unrelated_values[d]), "unrelated[%zu]", d);
     }
-    EXPECT(H5Aexists_by_name(file, "/variety", "note", H5P_DEFAULT) == 0, "no note when decomposed");
+    CHECKF(H5Aexists_by_name(file, "/variety", "note", H5P_DEFAULT) == 0, "no note when decomposed");
   } else {
-    EXPECT(!exists(file, "/variety/related") && !exists(file, "/variety/unrelated"), "no decomposition");
+    CHECKF(!exists(file, "/variety/related") && !exists(file, "/variety/unrelated"), "no decomposition");
     check_attr_string(file, "/variety", "note", NULL);
   }
 
@@ -437,20 +426,20 @@ static void check_file(const char *path, const regio_result_t *res) {
   const char *sums[1] = {res->agg->inputs[0].sha256};
   check_strings(file, "/provenance/inputs/path", paths, 1);
   check_strings(file, "/provenance/inputs/sha256", sums, 1);
-  EXPECT(read_numbers(file, "/provenance/inputs/bytes", H5T_NATIVE_INT64, integers) == 0 && integers[0] == 123456,
+  CHECKF(read_numbers(file, "/provenance/inputs/bytes", H5T_NATIVE_INT64, integers) == 0 && integers[0] == 123456,
          "bytes");
-  EXPECT(read_numbers(file, "/provenance/inputs/rows_read", H5T_NATIVE_INT64, integers) == 0 && integers[0] == 10,
+  CHECKF(read_numbers(file, "/provenance/inputs/rows_read", H5T_NATIVE_INT64, integers) == 0 && integers[0] == 10,
          "rows_read");
-  EXPECT(read_numbers(file, "/provenance/inputs/rows_used", H5T_NATIVE_INT64, integers) == 0 && integers[0] == 7,
+  CHECKF(read_numbers(file, "/provenance/inputs/rows_used", H5T_NATIVE_INT64, integers) == 0 && integers[0] == 7,
          "rows_used");
-  EXPECT(shape(file, "/provenance/inputs/rows_skipped", dims) == 2 && dims[0] == 1 && dims[1] == REGIO_SKIP_COUNT,
+  CHECKF(shape(file, "/provenance/inputs/rows_skipped", dims) == 2 && dims[0] == 1 && dims[1] == REGIO_SKIP_COUNT,
          "rows_skipped shape");
-  EXPECT(read_numbers(file, "/provenance/inputs/rows_skipped", H5T_NATIVE_INT64, integers) == 0, "read");
+  CHECKF(read_numbers(file, "/provenance/inputs/rows_skipped", H5T_NATIVE_INT64, integers) == 0, "read");
   for (int r = 0; r < REGIO_SKIP_COUNT; r++)
-    EXPECT(integers[r] == res->agg->inputs[0].skipped[r], "rows_skipped[%d] = %lld", r, (long long)integers[r]);
-  EXPECT(read_numbers(file, "/provenance/inputs/first_skipped_line", H5T_NATIVE_INT64, integers) == 0, "read");
+    CHECKF(integers[r] == res->agg->inputs[0].skipped[r], "rows_skipped[%d] = %lld", r, (long long)integers[r]);
+  CHECKF(read_numbers(file, "/provenance/inputs/first_skipped_line", H5T_NATIVE_INT64, integers) == 0, "read");
   for (int r = 0; r < REGIO_SKIP_COUNT; r++)
-    EXPECT(integers[r] == res->agg->inputs[0].first_skipped_line[r], "first_skipped_line[%d]", r);
+    CHECKF(integers[r] == res->agg->inputs[0].first_skipped_line[r], "first_skipped_line[%d]", r);
   check_scale(file, "/provenance/inputs/rows_skipped", 0, "/provenance/inputs/path");
   check_scale(file, "/provenance/inputs/rows_skipped", 1, "/provenance/skip_reasons");
 
@@ -545,42 +534,42 @@ int main(void) {
   /* 1. two levels, three districts */
   regio_result_t *res = make_result(1, N_DISTRICTS, ctx);
   regio_err_t err = regio_output_write(res, out, NULL, ctx);
-  EXPECT(err == REGIO_OK, "write %s: %s", out, regio_ctx_message(ctx));
-  EXPECT(count_temp_files(dir) == 0, "no temporary file left behind");
+  CHECKF(err == REGIO_OK, "write %s: %s", out, regio_ctx_message(ctx));
+  CHECKF(count_temp_files(dir) == 0, "no temporary file left behind");
   check_file(out, res);
 
   /* 2. byte-identical output, also when written over an existing file */
   err = regio_output_write(res, out2, NULL, ctx);
-  EXPECT(err == REGIO_OK, "write %s: %s", out2, regio_ctx_message(ctx));
-  EXPECT(same_bytes(out, out2), "two writes of the same result are byte-identical");
+  CHECKF(err == REGIO_OK, "write %s: %s", out2, regio_ctx_message(ctx));
+  CHECKF(same_bytes(out, out2), "two writes of the same result are byte-identical");
   err = regio_output_write(res, out2, NULL, ctx);
-  EXPECT(err == REGIO_OK, "overwrite %s: %s", out2, regio_ctx_message(ctx));
-  EXPECT(same_bytes(out, out2), "an overwrite gives the same bytes");
+  CHECKF(err == REGIO_OK, "overwrite %s: %s", out2, regio_ctx_message(ctx));
+  CHECKF(same_bytes(out, out2), "an overwrite gives the same bytes");
 
   /* 3. a failure before the file is created leaves the old file alone */
   snprintf(temp, sizeof temp, "%s/missing/out.h5.tmp", dir);
   regio_ctx_clear(ctx);
   err = regio_output_write(res, out2, temp, ctx);
-  EXPECT(err == REGIO_ERR_IO, "temp file in a missing folder fails with REGIO_ERR_IO (got %d)", (int)err);
-  EXPECT(strstr(regio_ctx_message(ctx), "cannot create output file") && strstr(regio_ctx_message(ctx), temp) &&
+  CHECKF(err == REGIO_ERR_IO, "temp file in a missing folder fails with REGIO_ERR_IO (got %d)", (int)err);
+  CHECKF(strstr(regio_ctx_message(ctx), "cannot create output file") && strstr(regio_ctx_message(ctx), temp) &&
              strstr(regio_ctx_message(ctx), "No such file or directory"),
          "message: %s", regio_ctx_message(ctx));
   printf("expected error: %s\n", regio_ctx_message(ctx));
-  EXPECT(same_bytes(out, out2), "the existing file is intact");
+  CHECKF(same_bytes(out, out2), "the existing file is intact");
 
   /* 4. a failure half-way through removes the temporary file and leaves the old file alone */
   regio_ctx_set_progress(ctx, sabotage, NULL);
   regio_ctx_clear(ctx);
   err = regio_output_write(res, out2, NULL, ctx);
   regio_ctx_set_progress(ctx, NULL, NULL);
-  EXPECT(err == REGIO_ERR_IO, "sabotaged write fails with REGIO_ERR_IO (got %d)", (int)err);
-  EXPECT(strstr(regio_ctx_message(ctx), out2) && strstr(regio_ctx_message(ctx), "H5Gcreate2") &&
+  CHECKF(err == REGIO_ERR_IO, "sabotaged write fails with REGIO_ERR_IO (got %d)", (int)err);
+  CHECKF(strstr(regio_ctx_message(ctx), out2) && strstr(regio_ctx_message(ctx), "H5Gcreate2") &&
              strstr(regio_ctx_message(ctx), "'/levels'"),
          "message names the file, the call and the group: %s", regio_ctx_message(ctx));
   printf("expected error: %s\n", regio_ctx_message(ctx));
-  EXPECT(count_temp_files(dir) == 0, "the temporary file was removed");
-  EXPECT(same_bytes(out, out2), "the existing file is intact after a failed write");
-  EXPECT(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL) == 0, "no HDF5 object left open (%ld)",
+  CHECKF(count_temp_files(dir) == 0, "the temporary file was removed");
+  CHECKF(same_bytes(out, out2), "the existing file is intact after a failed write");
+  CHECKF(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL) == 0, "no HDF5 object left open (%ld)",
          (long)H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL));
 
   /* 5. an existing temporary file is not overwritten */
@@ -589,11 +578,11 @@ int main(void) {
   if (f) fclose(f);
   regio_ctx_clear(ctx);
   err = regio_output_write(res, out2, temp, ctx);
-  EXPECT(err == REGIO_ERR_IO && strstr(regio_ctx_message(ctx), "File exists"), "existing temp file: %s",
+  CHECKF(err == REGIO_ERR_IO && strstr(regio_ctx_message(ctx), "File exists"), "existing temp file: %s",
          regio_ctx_message(ctx));
   struct stat st;
   printf("expected error: %s\n", regio_ctx_message(ctx));
-  EXPECT(stat(temp, &st) == 0, "someone else's temporary file is not removed");
+  CHECKF(stat(temp, &st) == 0, "someone else's temporary file is not removed");
   unlink(temp);
 
   /* 6. a directory as output path */
@@ -601,11 +590,11 @@ int main(void) {
   mkdir(subdir, 0777);
   regio_ctx_clear(ctx);
   err = regio_output_write(res, subdir, NULL, ctx);
-  EXPECT(err == REGIO_ERR_IO, "directory as output fails with REGIO_ERR_IO (got %d)", (int)err);
-  EXPECT(strstr(regio_ctx_message(ctx), subdir) && strstr(regio_ctx_message(ctx), "directory"), "message: %s",
+  CHECKF(err == REGIO_ERR_IO, "directory as output fails with REGIO_ERR_IO (got %d)", (int)err);
+  CHECKF(strstr(regio_ctx_message(ctx), subdir) && strstr(regio_ctx_message(ctx), "directory"), "message: %s",
          regio_ctx_message(ctx));
   printf("expected error: %s\n", regio_ctx_message(ctx));
-  EXPECT(count_temp_files(dir) == 0, "no temporary file after the directory error");
+  CHECKF(count_temp_files(dir) == 0, "no temporary file after the directory error");
   free_result(&res);
 
   /* 7. one level only: entropy without decomposition, and a note */
@@ -613,21 +602,21 @@ int main(void) {
   snprintf(one_level, sizeof one_level, "%s/one_level.h5", dir);
   res = make_result(0, N_DISTRICTS, ctx);
   err = regio_output_write(res, one_level, NULL, ctx);
-  EXPECT(err == REGIO_OK, "write one level: %s", regio_ctx_message(ctx));
+  CHECKF(err == REGIO_OK, "write one level: %s", regio_ctx_message(ctx));
   check_file(one_level, res);
   free_result(&res);
 
   /* 8. no districts at all (out2.h5 keeps the two-level file) */
   res = make_result(1, 0, ctx);
   err = regio_output_write(res, out, NULL, ctx);
-  EXPECT(err == REGIO_OK, "write zero districts: %s", regio_ctx_message(ctx));
+  CHECKF(err == REGIO_OK, "write zero districts: %s", regio_ctx_message(ctx));
   check_file(out, res);
 
   /* 9. nothing at all: no districts and no sectors (an input without data rows) */
   res->agg->sectors.count = 0;
   for (int l = 0; l < res->n_levels; l++) res->levels[l].sectors.count = 0;
   err = regio_output_write(res, out, NULL, ctx);
-  EXPECT(err == REGIO_OK, "write an empty result: %s", regio_ctx_message(ctx));
+  CHECKF(err == REGIO_OK, "write an empty result: %s", regio_ctx_message(ctx));
   check_file(out, res);
   free_result(&res);
 
@@ -635,10 +624,5 @@ int main(void) {
    * as one_level.h5) for looking at with h5dump or h5py. */
   if (!getenv("REGIO_TEST_KEEP")) remove_tree(dir);
   regio_ctx_destroy(&ctx);
-  if (failures) {
-    fprintf(stderr, "test_output: %d check(s) failed\n", failures);
-    return 1;
-  }
-  printf("test_output: all checks passed\n");
-  return 0;
+  return test_summary("test_output");
 }
