@@ -181,47 +181,119 @@ static double dot4(const double *a, const double *m, int n) {
   return (s0 + s1) + (s2 + s3);
 }
 
+/* Four doubles in GCC's vector extension: element-wise IEEE arithmetic, so a lane computes the same
+ * bits as the scalar expression it stands for (no fused multiply-add: -ffp-contract=off). The type
+ * asks for the alignment of a double only, so V4(p) loads and stores at any double's address. */
+typedef double v4d __attribute__((vector_size(32), aligned(8)));
+#define V4(p) (*(v4d *)(p))
+
+/* The dot product of row r with z in the partial sums of dot4: lanes of *s for j mod 4, the tail
+ * j >= p4 into the first. */
+static inline double dot_finish(const v4d *s, const double *r, const double *z, int p4, int p) {
+  double s0 = (*s)[0];
+  for (int l = p4; l < p; l++) s0 += r[l] * z[l];
+  return (s0 + (*s)[1]) + ((*s)[2] + (*s)[3]);
+}
+
 /* One Jacobi sweep over the p x p block R (row-major): zn_k = 1 + c_k + R_k. z,
  * yn = 1 + R' y, and with ye (nonnull) yen = e + R' ye, where yn, yen hold 1 and e on entry.
- * Built for AVX2 and for the baseline; the partial sums are the same four in both, and there is
- * no fused multiply-add (-ffp-contract=off), so both give the same bits. */
+ * Each zn_k is dot4's sum; each yn_l and yen_l adds its terms in the order of k. Rows are taken
+ * four at a time, so yn and yen are loaded and stored once per four rows, with the same sums in
+ * the same order as one row at a time. Built for AVX2 and for the baseline, with the same bits. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 __attribute__((target_clones("avx2", "default")))
 #endif
 static void
 sweep(const double *R, int p, const double *c, const double *z, const double *y, const double *ye, double *zn,
       double *yn, double *yen) {
-  size_t P = (size_t)p;
-  for (int k = 0; k < p; k++) {
-    const double *rk = R + (size_t)k * P;
-    double yk = y[k];
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    int l = 0;
-    if (ye) {
-      double yek = ye[k];
-      for (; l + 4 <= p; l += 4) {
-        s0 += rk[l] * z[l], s1 += rk[l + 1] * z[l + 1], s2 += rk[l + 2] * z[l + 2], s3 += rk[l + 3] * z[l + 3];
-        yn[l] += rk[l] * yk, yn[l + 1] += rk[l + 1] * yk, yn[l + 2] += rk[l + 2] * yk, yn[l + 3] += rk[l + 3] * yk;
-        yen[l] += rk[l] * yek, yen[l + 1] += rk[l + 1] * yek, yen[l + 2] += rk[l + 2] * yek,
-            yen[l + 3] += rk[l + 3] * yek;
-      }
-      for (; l < p; l++) {
-        s0 += rk[l] * z[l];
-        yn[l] += rk[l] * yk;
-        yen[l] += rk[l] * yek;
-      }
-    } else {
-      for (; l + 4 <= p; l += 4) {
-        s0 += rk[l] * z[l], s1 += rk[l + 1] * z[l + 1], s2 += rk[l + 2] * z[l + 2], s3 += rk[l + 3] * z[l + 3];
-        yn[l] += rk[l] * yk, yn[l + 1] += rk[l + 1] * yk, yn[l + 2] += rk[l + 2] * yk, yn[l + 3] += rk[l + 3] * yk;
-      }
-      for (; l < p; l++) {
-        s0 += rk[l] * z[l];
-        yn[l] += rk[l] * yk;
+  const size_t P = (size_t)p;
+  const int p4 = p & ~3;
+  int k = 0;
+  for (; k + 4 <= p; k += 4) {
+    const double *r0 = R + (size_t)k * P, *r1 = r0 + P, *r2 = r1 + P, *r3 = r2 + P;
+    const double y0 = y[k], y1 = y[k + 1], y2 = y[k + 2], y3 = y[k + 3];
+    const double e0 = ye ? ye[k] : 0, e1 = ye ? ye[k + 1] : 0, e2 = ye ? ye[k + 2] : 0, e3 = ye ? ye[k + 3] : 0;
+    v4d s0 = {0, 0, 0, 0}, s1 = s0, s2 = s0, s3 = s0;
+    for (int l = 0; l < p4; l += 4) {
+      const v4d a0 = V4(r0 + l), a1 = V4(r1 + l), a2 = V4(r2 + l), a3 = V4(r3 + l), zl = V4(z + l);
+      s0 += a0 * zl, s1 += a1 * zl, s2 += a2 * zl, s3 += a3 * zl;
+      v4d t = V4(yn + l);
+      t += a0 * y0, t += a1 * y1, t += a2 * y2, t += a3 * y3;
+      V4(yn + l) = t;
+      if (ye) {
+        v4d u = V4(yen + l);
+        u += a0 * e0, u += a1 * e1, u += a2 * e2, u += a3 * e3;
+        V4(yen + l) = u;
       }
     }
-    zn[k] = 1 + c[k] + ((s0 + s1) + (s2 + s3));
+    for (int l = p4; l < p; l++) {
+      yn[l] += r0[l] * y0, yn[l] += r1[l] * y1, yn[l] += r2[l] * y2, yn[l] += r3[l] * y3;
+      if (ye) yen[l] += r0[l] * e0, yen[l] += r1[l] * e1, yen[l] += r2[l] * e2, yen[l] += r3[l] * e3;
+    }
+    zn[k] = 1 + c[k] + dot_finish(&s0, r0, z, p4, p);
+    zn[k + 1] = 1 + c[k + 1] + dot_finish(&s1, r1, z, p4, p);
+    zn[k + 2] = 1 + c[k + 2] + dot_finish(&s2, r2, z, p4, p);
+    zn[k + 3] = 1 + c[k + 3] + dot_finish(&s3, r3, z, p4, p);
   }
+  for (; k < p; k++) {
+    const double *rk = R + (size_t)k * P;
+    const double yk = y[k], ek = ye ? ye[k] : 0;
+    v4d s = {0, 0, 0, 0};
+    for (int l = 0; l < p4; l += 4) {
+      const v4d a = V4(rk + l);
+      s += a * V4(z + l);
+      V4(yn + l) += a * yk;
+      if (ye) V4(yen + l) += a * ek;
+    }
+    for (int l = p4; l < p; l++) {
+      yn[l] += rk[l] * yk;
+      if (ye) yen[l] += rk[l] * ek;
+    }
+    zn[k] = 1 + c[k] + dot_finish(&s, rk, z, p4, p);
+  }
+}
+
+/* out[j] += a_0[j] x_0 + ... + a_{m-1}[j] x_{m-1} for j < n, the terms added in the order of the
+ * rows rows[0..m) of A (row-major, n columns); four rows a pass, so out is loaded and stored once
+ * per four rows, with the same sums as one row at a time. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void
+add_rows(const double *A, size_t n, const int *rows, const double *x, int m, double *out) {
+  const size_t n4 = n & ~(size_t)3;
+  int k = 0;
+  for (; k + 4 <= m; k += 4) {
+    const double *a0 = A + (size_t)rows[k] * n, *a1 = A + (size_t)rows[k + 1] * n, *a2 = A + (size_t)rows[k + 2] * n,
+                 *a3 = A + (size_t)rows[k + 3] * n;
+    const double x0 = x[k], x1 = x[k + 1], x2 = x[k + 2], x3 = x[k + 3];
+    for (size_t j = 0; j < n4; j += 4) {
+      v4d t = V4(out + j);
+      t += V4(a0 + j) * x0, t += V4(a1 + j) * x1, t += V4(a2 + j) * x2, t += V4(a3 + j) * x3;
+      V4(out + j) = t;
+    }
+    for (size_t j = n4; j < n; j++)
+      out[j] += a0[j] * x0, out[j] += a1[j] * x1, out[j] += a2[j] * x2, out[j] += a3[j] * x3;
+  }
+  for (; k < m; k++) {
+    const double *a = A + (size_t)rows[k] * n;
+    for (size_t j = 0; j < n; j++) out[j] += a[j] * x[k];
+  }
+}
+
+/* Row k of the block R: rk[l] = a[present[l]] min(s f_l, 1) for l < p (the diagonal is set
+ * after); returns dot4(a, absent, n), the row's sum over the absent columns. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static double
+build_row(const double *a, const int *present, const double *f, double s, int p, const double *absent, int n,
+          double *rk) {
+  for (int l = 0; l < p; l++) {
+    double q = s * f[l];
+    rk[l] = a[present[l]] * (q < 1 ? q : 1);
+  }
+  return dot4(a, absent, n);
 }
 
 /* The iterative solver (see io.h): Jacobi sweeps over the p x p block of the present sectors.
@@ -260,14 +332,11 @@ static int district_iterative(const regional_job_t *job, district_work_t *w) {
     const double *a = job->A + (size_t)i * N;
     double *rk = R + (size_t)k * P;
     double s = slq_method ? w->slq[i] : w->lambda * w->slq[i];
-    for (int l = 0; l < p; l++) {
-      double q = s * fp[l];
-      rk[l] = a[w->present[l]] * (q < 1 ? q : 1);
-    }
+    double absent_sum = build_row(a, w->present, fp, s, p, absent, n, rk);
     double q = quotient(job->method, w->slq, w->re, w->lambda, i, i);
     rk[k] = a[i] * (q < 1 ? q : 1);
     row_scale[k] = slq_method ? (w->slq[i] < 1 ? w->slq[i] : 1) : 1;
-    w->c[k] = row_scale[k] * dot4(a, absent, n);
+    w->c[k] = row_scale[k] * absent_sum;
   }
   w->flops += 3.0 * (double)p * p + 2.0 * (double)p * n;
 
@@ -314,12 +383,12 @@ static int district_iterative(const regional_job_t *job, district_work_t *w) {
     w->fl[j] = 1;
     if (have_e) w->em_sum[j] = job->ec[j];
   }
-  for (int k = 0; k < p; k++) {
-    const double *a = job->A + (size_t)w->present[k] * N;
-    double yk = y[k] * row_scale[k], yek = ye[k] * row_scale[k];
-    for (int j = 0; j < n; j++) w->om[j] += a[j] * yk;
-    if (have_e)
-      for (int j = 0; j < n; j++) w->em_sum[j] += a[j] * yek;
+  double *xs = w->row; /* the rows' factors (fp is no longer needed) */
+  for (int k = 0; k < p; k++) xs[k] = y[k] * row_scale[k];
+  add_rows(job->A, N, w->present, xs, p, w->om);
+  if (have_e) {
+    for (int k = 0; k < p; k++) xs[k] = ye[k] * row_scale[k];
+    add_rows(job->A, N, w->present, xs, p, w->em_sum);
   }
   /* the present sectors take their converged values (the sums above were for the absent ones) */
   for (int k = 0; k < p; k++) {
