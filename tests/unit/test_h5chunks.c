@@ -62,14 +62,22 @@ static void same_chunks(hid_t a, hid_t b, int rank, const hsize_t *dims, const h
          same);
 }
 
-static void one_shape(regio_h5w_t *w, int rank, hsize_t rows, hsize_t cols, hid_t type, const char *name) {
+/* noise: the values are 64 random bits each (splitmix64), which deflate cannot shrink: the
+ * chunks are stored blocks, the largest a chunk can become. */
+static void one_shape(regio_h5w_t *w, int rank, hsize_t rows, hsize_t cols, hid_t type, const char *name, int noise) {
   hsize_t dims[2] = {rows, cols}, chunk[2];
   size_t n = (size_t)rows * (rank == 2 ? (size_t)cols : 1), elem = H5Tget_size(type);
   REQUIRE(regio_h5_chunk_dims(rank, dims, elem, chunk));
   unsigned char *data = malloc(n * elem), *back = malloc(n * elem);
   REQUIRE(data && back);
   for (size_t i = 0; i < n; i++) {
-    if (elem == 8 && H5Tget_class(type) == H5T_FLOAT) {
+    if (noise) {
+      uint64_t z = (uint64_t)(i + 1) * 0x9E3779B97F4A7C15u;
+      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+      z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+      z ^= z >> 31;
+      memcpy(data + i * 8, &z, 8);
+    } else if (elem == 8 && H5Tget_class(type) == H5T_FLOAT) {
       double v = (double)(i % 97) * 0.25 + (i % 5 == 0 ? (double)i * 1e-7 : 0); /* partly compressible */
       memcpy(data + i * 8, &v, 8);
     } else {
@@ -118,11 +126,12 @@ int main(void) {
   regio_h5w_t w = {.ctx = ctx, .path = path, .file = -1};
   w.file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   REQUIRE(w.file >= 0);
-  one_shape(&w, 2, 1234, 300, H5T_IEEE_F64LE, "matrix");      /* 218-row chunks, the last partial */
-  one_shape(&w, 2, 5, 100000, H5T_IEEE_F64LE, "long_rows");   /* rows cut into 65,536 + a partial chunk */
-  one_shape(&w, 1, 200000, 1, H5T_STD_I64LE, "vector_int64"); /* 65,536-element chunks */
-  one_shape(&w, 2, 100, 1001, H5T_IEEE_F64LE,
-            "odd_chunk"); /* 65-row chunks of 65,065 elements: 16-element blocks + 9 */
+  one_shape(&w, 2, 1234, 300, H5T_IEEE_F64LE, "matrix", 0);      /* 218-row chunks, the last partial */
+  one_shape(&w, 2, 5, 100000, H5T_IEEE_F64LE, "long_rows", 0);   /* rows cut into 65,536 + a partial chunk */
+  one_shape(&w, 1, 200000, 1, H5T_STD_I64LE, "vector_int64", 0); /* 65,536-element chunks */
+  one_shape(&w, 2, 100, 1001, H5T_IEEE_F64LE, "odd_chunk",
+            0);                                           /* 65-row chunks of 65,065 elements: 16-element blocks + 9 */
+  one_shape(&w, 2, 300, 1000, H5T_STD_I64LE, "noise", 1); /* incompressible: stored blocks */
   regio_h5_close(&w.file);
   unlink(path);
   regio_ctx_destroy(&ctx);
