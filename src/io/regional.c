@@ -171,24 +171,15 @@ static void norms(const double *v, const double *u, int p, double *vmax, double 
   *dmax = b;
 }
 
-/* sum_j a[j] m[j] in four partial sums combined in a fixed order (deterministic; vectorises) */
-static double dot4(const double *a, const double *m, int n) {
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  int j = 0;
-  for (; j + 4 <= n; j += 4)
-    s0 += a[j] * m[j], s1 += a[j + 1] * m[j + 1], s2 += a[j + 2] * m[j + 2], s3 += a[j + 3] * m[j + 3];
-  for (; j < n; j++) s0 += a[j] * m[j];
-  return (s0 + s1) + (s2 + s3);
-}
-
 /* Four doubles in GCC's vector extension: element-wise IEEE arithmetic, so a lane computes the same
  * bits as the scalar expression it stands for (no fused multiply-add: -ffp-contract=off). The type
  * asks for the alignment of a double only, so V4(p) loads and stores at any double's address. */
 typedef double v4d __attribute__((vector_size(32), aligned(8)));
 #define V4(p) (*(v4d *)(p))
 
-/* The dot product of row r with z in the partial sums of dot4: lanes of *s for j mod 4, the tail
- * j >= p4 into the first. */
+/* The dot product of row r with z from four partial sums, the lanes of *s (j mod 4, j < p4): the
+ * tail j >= p4 goes into the first, then (s0 + s1) + (s2 + s3). Every dot product here is summed
+ * this way, in the vector and in the baseline code alike. */
 static inline double dot_finish(const v4d *s, const double *r, const double *z, int p4, int p) {
   double s0 = (*s)[0];
   for (int l = p4; l < p; l++) s0 += r[l] * z[l];
@@ -197,7 +188,7 @@ static inline double dot_finish(const v4d *s, const double *r, const double *z, 
 
 /* One Jacobi sweep over the p x p block R (row-major): zn_k = 1 + c_k + R_k. z,
  * yn = 1 + R' y, and with ye (nonnull) yen = e + R' ye, where yn, yen hold 1 and e on entry.
- * Each zn_k is dot4's sum; each yn_l and yen_l adds its terms in the order of k. Rows are taken
+ * Each zn_k is summed as in dot_finish; each yn_l and yen_l adds its terms in the order of k. Rows are taken
  * four at a time, so yn and yen are loaded and stored once per four rows, with the same sums in
  * the same order as one row at a time. Built for AVX2 and for the baseline, with the same bits. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
@@ -282,18 +273,32 @@ add_rows(const double *A, size_t n, const int *rows, const double *x, int m, dou
 }
 
 /* Row k of the block R: rk[l] = a[present[l]] min(s f_l, 1) for l < p (the diagonal is set
- * after); returns dot4(a, absent, n), the row's sum over the absent columns. */
+ * after); returns the row's sum over the absent columns, sum_j a[j] absent[j] (as in
+ * dot_finish). min(q, 1) is q < 1 ? q : 1, taken lane by lane with a mask (the same bits). */
+typedef long long v4i __attribute__((vector_size(32), aligned(8)));
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 __attribute__((target_clones("avx2", "default")))
 #endif
 static double
 build_row(const double *a, const int *present, const double *f, double s, int p, const double *absent, int n,
           double *rk) {
-  for (int l = 0; l < p; l++) {
+  const v4d one = {1, 1, 1, 1};
+  int l = 0;
+  for (; l + 4 <= p; l += 4) {
+    const v4d q = s * V4(f + l);
+    const v4i lt = q < one;
+    const v4d m = (v4d)(((v4i)q & lt) | ((v4i)one & ~lt));
+    const v4d g = {a[present[l]], a[present[l + 1]], a[present[l + 2]], a[present[l + 3]]};
+    V4(rk + l) = g * m;
+  }
+  for (; l < p; l++) {
     double q = s * f[l];
     rk[l] = a[present[l]] * (q < 1 ? q : 1);
   }
-  return dot4(a, absent, n);
+  const int n4 = n & ~3;
+  v4d acc = {0, 0, 0, 0};
+  for (int j = 0; j < n4; j += 4) acc += V4(a + j) * V4(absent + j);
+  return dot_finish(&acc, a, absent, n4, n);
 }
 
 /* The iterative solver (see io.h): Jacobi sweeps over the p x p block of the present sectors.
