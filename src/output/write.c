@@ -365,7 +365,8 @@ static void fill_employees(void *user, size_t row0, size_t rows, size_t col0, si
   (void)elem_size;
   for (size_t r = 0; r < rows; r++) {
     const int64_t *from = src->milli + (row0 + r) * src->n_cols + col0;
-    for (size_t k = 0; k < cols; k++) dst[r * chunk_cols + k] = (double)from[k] / (double)REGIO_MILLI;
+    /* most cells of a fine level are empty: 0 / 1000 is +0, without the conversion and division */
+    for (size_t k = 0; k < cols; k++) dst[r * chunk_cols + k] = from[k] ? (double)from[k] / (double)REGIO_MILLI : 0.0;
   }
 }
 
