@@ -8,6 +8,7 @@
 
 #include "regio/dist.h"
 #include "regio/screen.h"
+#include "screen/screen_impl.h"
 
 static const char *const class_names[REGIO_CLASS_COUNT] = {"thin",
                                                            "specialised_cluster",
@@ -206,6 +207,37 @@ static void z_scores(const double *values, const int8_t *cls, size_t D, double *
   *sd_out = sd;
 }
 
+/* screen_impl.h */
+double regio_select_kth(double *v, size_t n, size_t k) {
+  size_t lo = 0, hi = n - 1;
+  while (hi > lo) {
+    const size_t mid = lo + (hi - lo) / 2;
+    double a = v[lo], b = v[mid], c = v[hi];
+    const double pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+    size_t i = lo, j = hi;
+    while (i <= j) { /* Hoare: stops on values equal to the pivot, so duplicates split evenly */
+      while (v[i] < pivot) i++;
+      while (v[j] > pivot) j--;
+      if (i <= j) {
+        const double x = v[i];
+        v[i] = v[j];
+        v[j] = x;
+        i++;
+        if (j == 0) break;
+        j--;
+      }
+    }
+    /* now v[lo..j] <= pivot <= v[i..hi], and any value between j and i equals the pivot */
+    if (k <= j && j != (size_t)-1)
+      hi = j;
+    else if (k >= i)
+      lo = i;
+    else
+      break;
+  }
+  return v[k];
+}
+
 /* The value-chain coherence of every district (see screen.h). */
 static regio_err_t value_chain(regio_result_t *res, regio_screen_t *s, const regio_io_table_t *table,
                                const regio_io_national_t *national, const regio_io_sector_map_t *map,
@@ -216,11 +248,9 @@ static regio_err_t value_chain(regio_result_t *res, regio_screen_t *s, const reg
   regio_err_t err = REGIO_OK;
   int *io_of_entry = malloc((size_t)(map->n ? map->n : 1) * sizeof *io_of_entry);
   int *io_of_sector = malloc((S ? S : 1) * sizeof *io_of_sector);
-  int *specialised = malloc((S ? S : 1) * sizeof *specialised);
   double *off = malloc((size_t)(n > 1 ? n * (n - 1) : 1) * sizeof *off);
-  double *lq_row = malloc((S ? S : 1) * sizeof *lq_row);
   s->value_chain = malloc((D ? D : 1) * sizeof(double));
-  if (!io_of_entry || !io_of_sector || !specialised || !off || !lq_row || !s->value_chain) {
+  if (!io_of_entry || !io_of_sector || !off || !s->value_chain) {
     err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the value-chain scores");
     goto done;
   }
@@ -246,42 +276,62 @@ static regio_err_t value_chain(regio_result_t *res, regio_screen_t *s, const reg
   for (int i = 0; i < n; i++)
     for (int j = 0; j < n; j++)
       if (i != j) off[m++] = national->A[(size_t)i * (size_t)n + (size_t)j];
-  if (m > 0) {
-    qsort(off, m, sizeof *off, cmp_double);
+  if (m > 0) { /* the order statistics lo and lo + 1, as a sort would place them */
     const double pos = s->opts.value_chain_quantile * (double)(m - 1);
-    const size_t lo = (size_t)floor(pos), hi = lo + 1 < m ? lo + 1 : lo;
-    s->value_chain_threshold = off[lo] + (pos - (double)lo) * (off[hi] - off[lo]);
+    const size_t lo = (size_t)floor(pos);
+    const double v_lo = regio_select_kth(off, m, lo);
+    double v_hi = v_lo;
+    if (lo + 1 < m) { /* regio_select_kth left the larger values after position lo */
+      v_hi = off[lo + 1];
+      for (size_t j = lo + 2; j < m; j++) v_hi = off[j] < v_hi ? off[j] : v_hi;
+    }
+    s->value_chain_threshold = v_lo + (pos - (double)lo) * (v_hi - v_lo);
   } else {
     s->value_chain_threshold = NAN;
   }
   const double t = s->value_chain_threshold;
-  for (size_t d = 0; d < D; d++) {
-    size_t count = 0;
-    regio_level_lq_rows(res, fine, d, 1, 0, S, 0, lq_row);
-    for (size_t k = 0; k < S; k++)
-      if (io_of_sector[k] >= 0 && lq_row[k] >= res->specialised_lq &&
-          fine->employment[d * S + k] >= res->specialised_min_milli)
-        specialised[count++] = io_of_sector[k];
-    if (count < 2) {
-      s->value_chain[d] = NAN;
-      continue;
+  /* the districts on all threads, each with its own row buffers; a district's score is its own
+   * counts, so it does not depend on the threads */
+  int nomem = 0;
+#pragma omp parallel num_threads(regio_ctx_threads(ctx))
+  {
+    int *spec = malloc((S ? S : 1) * sizeof *spec);
+    double *row = malloc((S ? S : 1) * sizeof *row);
+    if (!spec || !row) {
+#pragma omp atomic write
+      nomem = 1;
     }
-    size_t pairs = 0, linked = 0;
-    for (size_t a = 0; a < count; a++)
-      for (size_t b = a + 1; b < count; b++) {
-        const size_t k = (size_t)specialised[a], l = (size_t)specialised[b];
-        const double akl = national->A[k * (size_t)n + l], alk = national->A[l * (size_t)n + k];
-        pairs++;
-        linked += (akl > alk ? akl : alk) >= t;
+#pragma omp for schedule(dynamic, 16)
+    for (size_t d = 0; d < D; d++) {
+      if (!spec || !row) continue;
+      size_t count = 0;
+      regio_level_lq_rows(res, fine, d, 1, 0, S, 0, row);
+      for (size_t k = 0; k < S; k++)
+        if (io_of_sector[k] >= 0 && row[k] >= res->specialised_lq &&
+            fine->employment[d * S + k] >= res->specialised_min_milli)
+          spec[count++] = io_of_sector[k];
+      if (count < 2) {
+        s->value_chain[d] = NAN;
+        continue;
       }
-    s->value_chain[d] = (double)linked / (double)pairs;
+      size_t pairs = 0, linked = 0;
+      for (size_t a = 0; a < count; a++)
+        for (size_t b = a + 1; b < count; b++) {
+          const size_t k = (size_t)spec[a], l = (size_t)spec[b];
+          const double akl = national->A[k * (size_t)n + l], alk = national->A[l * (size_t)n + k];
+          pairs++;
+          linked += (akl > alk ? akl : alk) >= t;
+        }
+      s->value_chain[d] = (double)linked / (double)pairs;
+    }
+    free(spec);
+    free(row);
   }
+  if (nomem) err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the value-chain scores");
 done:
   free(io_of_entry);
   free(io_of_sector);
-  free(specialised);
   free(off);
-  free(lq_row);
   return err;
 }
 

@@ -11,6 +11,7 @@
 #include "regio/ingest.h"
 #include "regio/io.h"
 #include "regio/screen.h"
+#include "screen/screen_impl.h"
 #include "testing.h"
 
 static regio_ctx_t *ctx;
@@ -29,6 +30,43 @@ static regio_ctx_t *ctx;
  * b: 111 (2.75) and 311 (5.5, left out): one sector -> NaN.
  * c: 121 (2.75), 122 (5.5) -> Y, Y: a_YY = .2 >= .2: 1.
  * d: 411 (LQ 1.47, left out) -> NaN. */
+static int cmp_double_test(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* regio_select_kth against qsort: every position k of arrays of 1 to 300 values, drawn from few
+ * distinct values (many duplicates), from many, or sorted either way; v[k] must be the sorted
+ * array's, with nothing larger before it and nothing smaller after it. */
+static void test_select_kth(void) {
+  uint64_t st = 99;
+  int bad = 0, cases = 0;
+  for (int shape = 0; shape < 4; shape++)
+    for (size_t n = 1; n <= 300; n += (n < 20 ? 1 : 37)) {
+      double *v = malloc(n * sizeof *v), *sorted = malloc(n * sizeof *sorted), *w = malloc(n * sizeof *w);
+      REQUIRE(v && sorted && w);
+      for (size_t i = 0; i < n; i++) {
+        st = st * 6364136223846793005u + 1442695040888963407u;
+        const double u = (double)(st >> 11) / 9007199254740992.0;
+        v[i] = shape == 0 ? floor(u * 3) : shape == 1 ? u - 0.5 : shape == 2 ? (double)i : -(double)i;
+      }
+      memcpy(sorted, v, n * sizeof *v);
+      qsort(sorted, n, sizeof *sorted, cmp_double_test);
+      for (size_t k = 0; k < n; k++) {
+        memcpy(w, v, n * sizeof *v);
+        const double got = regio_select_kth(w, n, k);
+        int ok = got == sorted[k] && w[k] == got;
+        for (size_t j = 0; j < n; j++) ok &= j < k ? w[j] <= got : j > k ? w[j] >= got : 1;
+        bad += !ok;
+        cases++;
+      }
+      free(v);
+      free(sorted);
+      free(w);
+    }
+  CHECKF(bad == 0, "regio_select_kth: %d of %d cases differ from the sorted order", bad, cases);
+}
+
 static void test_value_chain(void) {
   const char *data = test_path("rows.csv");
   test_write_text(data,
@@ -121,6 +159,7 @@ static void test_options(void) {
 int main(void) {
   REQUIRE(regio_ctx_create(&ctx) == REGIO_OK);
   regio_ctx_set_threads(ctx, 2);
+  test_select_kth();
   test_value_chain();
   test_options();
   regio_ctx_destroy(&ctx);
