@@ -18,7 +18,7 @@ packages=(
   libhdf5-dev hdf5-tools
   libopenmpi-dev openmpi-bin libhdf5-openmpi-dev
   libopenblas-openmp-dev liblapacke-dev
-  zlib1g-dev libisal-dev
+  zlib1g-dev libdeflate-dev libisal-dev
   libinih-dev
   libssl-dev
   python3 python3-numpy python3-h5py

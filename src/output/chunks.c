@@ -3,13 +3,10 @@
  * HDF5 1.10 runs its filters (shuffle, deflate) in the calling thread, so a large matrix written
  * with H5Dwrite is compressed by one core. Here the chunks are filled, shuffled and deflated by
  * OpenMP threads, a batch at a time, and written in chunk order by the calling thread. The shuffle
- * is HDF5's (H5Zshuffle.c: byte k of every element together); the deflate is ISA-L's (igzip) in
- * the zlib format, read back by HDF5's own deflate filter (any zlib stream is). On 512 KiB chunks
- * of regio's matrices at level 1 it runs 2.3-7x as fast as libdeflate's level 1 (which was used
- * before; libdeflate is itself about three times as fast as zlib's), for 2-8% more bytes (kr
- * result, 2026-12-05: LQ 518 against 226 MB/s, ratio 0.349 against 0.332; output multipliers 1180
- * against 156 MB/s, 0.777 against 0.775; employment 1810 against 345 MB/s, 0.065 against 0.060).
- * The bytes stored do not depend on the thread count (tests/unit/test_h5chunks.c).
+ * is HDF5's (H5Zshuffle.c: byte k of every element together); the deflate is libdeflate's zlib
+ * format at the dataset's level, about three times as fast as zlib's compress2 at level 1 here and
+ * a little smaller, and read back by HDF5's own deflate filter (any zlib stream is). The bytes
+ * stored do not depend on the thread count (tests/unit/test_h5chunks.c).
  *
  * One process only. In the distributed mode (h5_impl.h) HDF5's own filters compress, inside
  * collective H5Dwrite calls: with the MPI-IO driver of HDF5 1.10.8, H5Dwrite_chunk returns success
@@ -17,7 +14,7 @@
  * index diverge and the dataset cannot be read back (tried: two ranks, one chunk each); and
  * parallel writes to filtered datasets must be collective in 1.10. */
 #include <emmintrin.h>
-#include <isa-l/igzip_lib.h>
+#include <libdeflate.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,8 +29,8 @@ enum { CHUNKS_PER_THREAD = 4 };
 typedef struct chunk_slot {
   unsigned char *raw, *shuffled, *packed;
   size_t packed_cap, packed_size;
-  unsigned char *level_buf; /* ISA-L's hash and token buffer for the level */
-  int status;               /* 0 ok, 1 the compressed chunk did not fit (cannot happen with the bound) */
+  struct libdeflate_compressor *deflate;
+  int status; /* 0 ok, 1 the compressed chunk did not fit (cannot happen with the bound) */
 } chunk_slot_t;
 
 /* Byte k of 8-byte elements [i0, i0 + 16) to out[k * n + i0 ...]: a 16 x 8 byte transpose in SSE2
@@ -70,40 +67,6 @@ static void shuffle_bytes(const unsigned char *in, size_t n, size_t elem_size, u
     for (size_t k = 0; k < elem_size; k++) out[k * n + i] = in[i * elem_size + k];
 }
 
-/* ISA-L's buffer for a compression level (0 needs none). */
-static size_t level_buf_size(int level) {
-  switch (level) {
-    case 1: return ISAL_DEF_LVL1_DEFAULT;
-    case 2: return ISAL_DEF_LVL2_DEFAULT;
-    case 3: return ISAL_DEF_LVL3_DEFAULT;
-    default: return 0;
-  }
-}
-
-/* Room for any chunk of n bytes: ISA-L writes stored blocks (5 bytes of header per 64 KiB) when
- * the data does not compress, plus the zlib header and trailer; the rest is margin. */
-static size_t packed_bound(size_t n) {
-  return n + 5 * (n / 65535 + 1) + ISAL_DEF_MAX_HDR_SIZE + 64;
-}
-
-/* in[0..n) deflated in the zlib format into out; returns the size, 0 if it did not fit. */
-static size_t deflate_zlib(int level, unsigned char *level_buf, unsigned char *in, size_t n, unsigned char *out,
-                           size_t cap) {
-  struct isal_zstream z;
-  isal_deflate_stateless_init(&z);
-  z.level = (uint32_t)level;
-  z.level_buf = level_buf;
-  z.level_buf_size = (uint32_t)level_buf_size(level);
-  z.gzip_flag = IGZIP_ZLIB;
-  z.next_in = in;
-  z.avail_in = (uint32_t)n;
-  z.next_out = out;
-  z.avail_out = (uint32_t)cap;
-  z.end_of_stream = 1;
-  z.flush = NO_FLUSH;
-  return isal_deflate_stateless(&z) == COMP_OK ? z.total_out : 0;
-}
-
 void regio_h5_fill_rows(void *user, size_t row0, size_t rows, size_t col0, size_t cols, size_t elem_size,
                         size_t chunk_cols, void *out) {
   const regio_h5_rows_t *src = user;
@@ -125,17 +88,15 @@ regio_err_t regio_h5_write_chunks(regio_h5w_t *w, hid_t dset, const char *object
   int threads = regio_ctx_threads(w->ctx);
   size_t batch = (size_t)threads * CHUNKS_PER_THREAD;
   if (batch > n_chunks) batch = n_chunks;
-  REGIO_CHECK(w->ctx, level >= 0 && level <= 3, REGIO_ERR_INTERNAL,
-              "cannot write output file '%s': deflate level %d for '%s' (ISA-L has 0 to 3)", w->path, level, object);
   chunk_slot_t *slots = calloc(batch ? batch : 1, sizeof *slots);
   int nomem = slots == NULL;
   for (size_t b = 0; !nomem && b < batch; b++) {
     slots[b].raw = malloc(raw_bytes);
     slots[b].shuffled = malloc(raw_bytes);
-    slots[b].level_buf = level_buf_size(level) ? malloc(level_buf_size(level)) : NULL;
-    slots[b].packed_cap = packed_bound(raw_bytes);
-    slots[b].packed = malloc(slots[b].packed_cap);
-    nomem = !slots[b].raw || !slots[b].shuffled || !slots[b].packed || (level_buf_size(level) && !slots[b].level_buf);
+    slots[b].deflate = libdeflate_alloc_compressor(level);
+    slots[b].packed_cap = slots[b].deflate ? libdeflate_zlib_compress_bound(slots[b].deflate, raw_bytes) : 0;
+    slots[b].packed = malloc(slots[b].packed_cap ? slots[b].packed_cap : 1);
+    nomem = !slots[b].raw || !slots[b].shuffled || !slots[b].packed || !slots[b].deflate;
   }
   if (nomem) {
     err = REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory compressing '%s'", w->path,
@@ -153,7 +114,7 @@ regio_err_t regio_h5_write_chunks(regio_h5w_t *w, hid_t dset, const char *object
       if (rows < chunk_rows || cols < chunk_cols) memset(s->raw, 0, raw_bytes); /* an edge chunk: fill value 0 */
       fill(user, row0, rows, col0, cols, elem_size, chunk_cols, s->raw);
       shuffle_bytes(s->raw, chunk_elems, elem_size, s->shuffled);
-      s->packed_size = deflate_zlib(level, s->level_buf, s->shuffled, raw_bytes, s->packed, s->packed_cap);
+      s->packed_size = libdeflate_zlib_compress(s->deflate, s->shuffled, raw_bytes, s->packed, s->packed_cap);
       s->status = s->packed_size == 0;
     }
     for (size_t b = 0; b < count; b++) {
@@ -172,7 +133,7 @@ cleanup:
     free(slots[b].raw);
     free(slots[b].shuffled);
     free(slots[b].packed);
-    free(slots[b].level_buf);
+    if (slots[b].deflate) libdeflate_free_compressor(slots[b].deflate);
   }
   free(slots);
   return err;

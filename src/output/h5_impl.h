@@ -147,7 +147,7 @@ regio_err_t regio_h5_dataset_write_rows(regio_h5w_t *w, hid_t loc, const char *n
                                         const char *description, hid_t *out);
 
 /* Writes every chunk of dset (rank 1 or 2, dims, chunk dims chunk, created by regio_h5_dataset:
- * shuffle + deflate at `level`, 0 to 3) from fill: chunks are filled, shuffled and deflated (ISA-L,
+ * shuffle + deflate at `level`) from fill: chunks are filled, shuffled and deflated (libdeflate,
  * zlib format, which HDF5's deflate filter reads) on regio_ctx_threads threads a batch at a time
  * and written in order with H5Dwrite_chunk. The bytes stored do not depend on the thread count. */
 regio_err_t regio_h5_write_chunks(regio_h5w_t *w, hid_t dset, const char *object, int rank, const hsize_t *dims,
