@@ -62,8 +62,9 @@ static void same_chunks(hid_t a, hid_t b, int rank, const hsize_t *dims, const h
          same);
 }
 
-/* noise: the values are 64 random bits each (splitmix64), which deflate cannot shrink: the
- * chunks are stored blocks, the largest a chunk can become. */
+/* noise 1: the values are 64 random bits each (splitmix64), which deflate cannot shrink: the
+ * chunks are stored blocks, the largest a chunk can become. noise 2: doubles 1 + u with u
+ * random in [0, 1): random low bytes (written as stored blocks) before compressible high bytes. */
 static void one_shape(regio_h5w_t *w, int rank, hsize_t rows, hsize_t cols, hid_t type, const char *name, int noise) {
   hsize_t dims[2] = {rows, cols}, chunk[2];
   size_t n = (size_t)rows * (rank == 2 ? (size_t)cols : 1), elem = H5Tget_size(type);
@@ -76,7 +77,12 @@ static void one_shape(regio_h5w_t *w, int rank, hsize_t rows, hsize_t cols, hid_
       z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
       z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
       z ^= z >> 31;
-      memcpy(data + i * 8, &z, 8);
+      if (noise == 2) {
+        double v = 1.0 + (double)(z >> 12) / 4503599627370496.0; /* exact: 52 random mantissa bits */
+        memcpy(data + i * 8, &v, 8);
+      } else {
+        memcpy(data + i * 8, &z, 8);
+      }
     } else if (elem == 8 && H5Tget_class(type) == H5T_FLOAT) {
       double v = (double)(i % 97) * 0.25 + (i % 5 == 0 ? (double)i * 1e-7 : 0); /* partly compressible */
       memcpy(data + i * 8, &v, 8);
@@ -104,6 +110,22 @@ static void one_shape(regio_h5w_t *w, int rank, hsize_t rows, hsize_t cols, hid_
   CHECK_INT(
       regio_h5_write_chunks(w, t2, n_t2, rank, dims, chunk, elem, REGIO_H5_DEFLATE_LEVEL, regio_h5_fill_rows, &src),
       REGIO_OK);
+  if (noise == 2) { /* the first chunk: stored blocks holding exactly the six random low planes */
+    size_t chunk_elems = (size_t)chunk[0] * (rank == 2 ? (size_t)chunk[1] : 1), cap = chunk_elems * elem * 2 + 64;
+    unsigned char *raw = malloc(cap);
+    REQUIRE(raw);
+    hsize_t at[2] = {0, 0};
+    uint32_t mask = 0;
+    size_t size = chunk_bytes(t1, at, 0, raw, cap, &mask), pos = 2, stored = 0;
+    while (pos + 5 <= size && (raw[pos] & 0x07) == 0) { /* BFINAL 0, BTYPE 00 */
+      size_t len = (size_t)raw[pos + 1] | (size_t)raw[pos + 2] << 8;
+      stored += len;
+      pos += 5 + len;
+    }
+    CHECKF(size > 0 && stored == 6 * chunk_elems, "%s: %zu bytes in leading stored blocks, expected %zu", n_t1, stored,
+           6 * chunk_elems);
+    free(raw);
+  }
   same_chunks(t1, t2, rank, dims, chunk, elem, 0, n_t2);  /* any thread count: the same bytes */
   same_chunks(lib, t1, rank, dims, chunk, elem, 1, n_t1); /* HDF5's filters: the same shuffled chunk */
   CHECK(H5Dread(t1, native, H5S_ALL, H5S_ALL, H5P_DEFAULT, back) >= 0);
@@ -132,6 +154,8 @@ int main(void) {
   one_shape(&w, 2, 100, 1001, H5T_IEEE_F64LE, "odd_chunk",
             0);                                           /* 65-row chunks of 65,065 elements: 16-element blocks + 9 */
   one_shape(&w, 2, 300, 1000, H5T_STD_I64LE, "noise", 1); /* incompressible: stored blocks */
+  one_shape(&w, 2, 300, 1000, H5T_IEEE_F64LE, "mantissa", 2);    /* stored low bytes, deflated high bytes */
+  one_shape(&w, 1, 200000, 1, H5T_IEEE_F64LE, "mantissa_1d", 2); /* planes of 65,536 bytes: 2 stored blocks */
   regio_h5_close(&w.file);
   unlink(path);
   regio_ctx_destroy(&ctx);
