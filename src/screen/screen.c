@@ -223,12 +223,12 @@ double regio_select_kth(double *v, size_t n, size_t k) {
         v[i] = v[j];
         v[j] = x;
         i++;
-        if (j == 0) break;
+        if (j == 0) break; /* j would go below 0: v[0] is then the pivot itself, and k <= 0 ends */
         j--;
       }
     }
     /* now v[lo..j] <= pivot <= v[i..hi], and any value between j and i equals the pivot */
-    if (k <= j && j != (size_t)-1)
+    if (k <= j)
       hi = j;
     else if (k >= i)
       lo = i;
