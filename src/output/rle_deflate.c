@@ -3,10 +3,16 @@
  * strategy. On the shuffled chunks regio writes, zlib's Z_RLE gives 8-16% fewer bytes than
  * libdeflate's level 1 (LQ 0.305 against 0.337 of the raw size, employment 0.052 against 0.061);
  * without the search for longer matches it is much faster than both. The output depends on the
- * input alone. */
+ * input alone. The tokens are found 64 bytes at a time: a bit mask of the bytes that repeat the
+ * one before, and in it the first three repeats in a row, before which every byte is a literal
+ * (on the planes of the kr result: 36.8 million literals, 4.4 million matches and 4.3 million
+ * repeats too short for a match; 826 against 422 MB/s for the byte-at-a-time loop, same bytes). */
 #include "output/rle_deflate.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 enum { N_LITLEN = 286, N_DIST = 2, N_CLEN = 19, MIN_RUN = 3, MAX_RUN = 258 };
 
@@ -88,6 +94,8 @@ static void huffman_codes(const uint8_t *len, int n, uint16_t *code) {
   }
 }
 
+/* Bits are collected LSB first in a 64-bit accumulator; flush() moves its whole bytes out, eight
+ * bytes stored at once where the buffer has room for them. Between flushes at most 63 bits. */
 typedef struct bit_writer {
   uint8_t *p, *end;
   uint64_t acc;
@@ -95,20 +103,32 @@ typedef struct bit_writer {
   int overflow;
 } bit_writer_t;
 
-/* n <= 16 bits of v; the accumulator holds fewer than 32 bits between calls */
 static inline void put_bits(bit_writer_t *w, uint32_t v, int n) {
   w->acc |= (uint64_t)v << w->bits;
   w->bits += n;
-  if (w->bits >= 32) {
-    if (w->end - w->p >= 8) {
-      for (int k = 0; k < 4; k++) w->p[k] = (uint8_t)(w->acc >> (8 * k));
-      w->p += 4;
-    } else {
-      w->overflow = 1;
-    }
-    w->acc >>= 32;
-    w->bits -= 32;
+}
+
+static inline void flush(bit_writer_t *w) {
+  if (w->end - w->p >= 8) {
+    memcpy(w->p, &w->acc, 8); /* the bits above w->bits are zero */
+    w->p += w->bits >> 3;
+    w->acc = w->bits >= 8 ? w->acc >> (w->bits & ~7) : w->acc;
+    w->bits &= 7;
+    return;
   }
+  for (; w->bits >= 8; w->bits -= 8, w->acc >>= 8) {
+    if (w->p == w->end) {
+      w->overflow = 1;
+      return;
+    }
+    *w->p++ = (uint8_t)w->acc;
+  }
+}
+
+/* put_bits and flush in one: for the header, where speed does not matter */
+static void put_flush(bit_writer_t *w, uint32_t v, int n) {
+  put_bits(w, v, n);
+  flush(w);
 }
 
 /* the run of in[i - 1] starting at i (i >= 1), at most MAX_RUN bytes; eight bytes a step */
@@ -128,30 +148,79 @@ static inline size_t run_at(const uint8_t *in, size_t i, size_t n) {
   return k;
 }
 
-size_t regio_rle_deflate(const uint8_t *in, size_t n, uint8_t *out, size_t cap) {
-  if (n == 0 || cap < 16) return 0;
+/* A bit for each of the 64 bytes at in + i (1 <= i, i + 64 <= n): whether it equals the byte
+ * before it. */
+static inline uint64_t repeats64(const uint8_t *in, size_t i) {
+#ifdef __SSE2__
+  uint64_t m = 0;
+  for (int k = 0; k < 64; k += 16) {
+    const __m128i v = _mm_loadu_si128((const __m128i *)(in + i + k));
+    const __m128i u = _mm_loadu_si128((const __m128i *)(in + i + k - 1));
+    m |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, u)) << k;
+  }
+  return m;
+#else
+  uint64_t m = 0;
+  for (int k = 0; k < 64; k++) m |= (uint64_t)(in[i + k] == in[i + k - 1]) << k;
+  return m;
+#endif
+}
+
+/* The tokens of in[i..n) as far as 64 bytes reach: *lead literals from i (a byte that repeats the
+ * one before it is still a literal when the run is shorter than MIN_RUN), then, when the return
+ * is nonzero, a match of that length at i + *lead. i + 64 <= n. */
+static inline size_t next_tokens(const uint8_t *in, size_t i, size_t n, int *lead) {
+  const uint64_t rep = repeats64(in, i);
+  /* bit j: in[i + j], in[i + j + 1] and in[i + j + 2] all repeat the byte before; j < 62, since
+   * the shifts bring in zeros, so the last two bytes wait for the next window */
+  const uint64_t run3 = rep & (rep >> 1) & (rep >> 2);
+  if (!run3) {
+    *lead = 62;
+    return 0;
+  }
+  const int j = __builtin_ctzll(run3);
+  *lead = j;
+  const uint64_t ones = ~(rep >> j); /* the run is the trailing zeros of this, if it ends in the window */
+  const int t = ones ? __builtin_ctzll(ones) : 64;
+  return t < 64 - j ? (size_t)t : run_at(in, i + (size_t)j, n);
+}
+
+/* The encoder; windowed: find the tokens 64 bytes at a time (else byte by byte, the plain
+ * reference the tests compare it with). */
+static size_t rle_deflate(const uint8_t *in, size_t n, uint8_t *out, size_t cap, int windowed) {
+  const size_t window_end = windowed ? n : 0; /* the window loops run while i + 64 <= this */
+  if (n == 0) return 0;
   uint8_t len_sym[MAX_RUN + 1]; /* length -> index of its symbol among 257..285 */
   for (int s = 0, l = MIN_RUN; l <= MAX_RUN; l++) {
     while (s < 28 && l >= len_base[s + 1]) s++;
     len_sym[l] = (uint8_t)s;
   }
-  /* pass 1: the frequencies of the tokens */
+  /* pass 1: the frequencies of the tokens. Sixteen bytes none of which repeats the one before
+   * are sixteen literals; at a repeat, the run decides (a match of 3 or more, else a literal). */
   uint32_t freq[N_LITLEN] = {0}, lit[4][256]; /* literals in four tables: no chain of increments */
   memset(lit, 0, sizeof lit);
-  size_t i = 1, n_lit_tokens = 0;
+  size_t i = 1;
   lit[0][in[0]]++;
-  while (i < n) {
-    if (in[i] != in[i - 1]) {
-      lit[n_lit_tokens++ & 3][in[i]]++;
-      i++;
-      continue;
+  while (i + 64 <= window_end) {
+    int lead;
+    const size_t r = next_tokens(in, i, n, &lead);
+    int k = 0;
+    for (; k + 4 <= lead; k += 4)
+      lit[0][in[i + k]]++, lit[1][in[i + k + 1]]++, lit[2][in[i + k + 2]]++, lit[3][in[i + k + 3]]++;
+    for (; k < lead; k++) lit[k & 3][in[i + k]]++;
+    i += (size_t)lead;
+    if (r) {
+      freq[257 + len_sym[r]]++;
+      i += r;
     }
-    size_t r = run_at(in, i, n);
+  }
+  while (i < n) { /* the last bytes, one at a time */
+    const size_t r = in[i] == in[i - 1] ? run_at(in, i, n) : 0;
     if (r >= MIN_RUN) {
       freq[257 + len_sym[r]]++;
       i += r;
     } else {
-      lit[n_lit_tokens++ & 3][in[i]]++;
+      lit[0][in[i]]++;
       i++;
     }
   }
@@ -197,40 +266,75 @@ size_t regio_rle_deflate(const uint8_t *in, size_t n, uint8_t *out, size_t cap) 
   while (n_clen > 4 && clen_len[clen_order[n_clen - 1]] == 0) n_clen--;
 
   bit_writer_t w = {out, out + cap, 0, 0, 0};
-  put_bits(&w, 1, 1); /* BFINAL */
-  put_bits(&w, 2, 2); /* BTYPE 10: dynamic Huffman codes */
-  put_bits(&w, (uint32_t)(n_lit - 257), 5);
-  put_bits(&w, N_DIST - 1, 5);
-  put_bits(&w, (uint32_t)(n_clen - 4), 4);
-  for (int k = 0; k < n_clen; k++) put_bits(&w, clen_len[clen_order[k]], 3);
+  put_flush(&w, 1, 1); /* BFINAL */
+  put_flush(&w, 2, 2); /* BTYPE 10: dynamic Huffman codes */
+  put_flush(&w, (uint32_t)(n_lit - 257), 5);
+  put_flush(&w, N_DIST - 1, 5);
+  put_flush(&w, (uint32_t)(n_clen - 4), 4);
+  for (int k = 0; k < n_clen; k++) put_flush(&w, clen_len[clen_order[k]], 3);
   for (int k = 0; k < n_clen_sym; k++) {
-    put_bits(&w, clen_code[clen_sym[k]], clen_len[clen_sym[k]]);
-    if (clen_sym[k] == 17) put_bits(&w, clen_extra[k], 3);
-    if (clen_sym[k] == 18) put_bits(&w, clen_extra[k], 7);
+    put_flush(&w, clen_code[clen_sym[k]], clen_len[clen_sym[k]]);
+    if (clen_sym[k] == 17) put_flush(&w, clen_extra[k], 3);
+    if (clen_sym[k] == 18) put_flush(&w, clen_extra[k], 7);
   }
-  /* pass 2: the tokens, found again the same way */
-  for (i = 0; i < n && !w.overflow;) {
-    if (i == 0 || in[i] != in[i - 1]) {
-      put_bits(&w, code[in[i]], len[in[i]]);
-      i++;
-      continue;
+  /* pass 2: the tokens, found again the same way. A literal's code has at most 15 bits and
+   * flush leaves at most 7, so three literals go in between two flushes, and a match (at most
+   * 15 + 5 + 1 bits) with one literal. */
+  uint32_t lit_code[256]; /* code | length << 16 */
+  for (int s = 0; s < 256; s++) lit_code[s] = code[s] | (uint32_t)len[s] << 16;
+#define PUT_LIT(b) put_bits(&w, lit_code[b] & 0xffff, (int)(lit_code[b] >> 16))
+  PUT_LIT(in[0]);
+  flush(&w);
+  for (i = 1; i + 64 <= window_end && !w.overflow;) {
+    int lead;
+    const size_t r = next_tokens(in, i, n, &lead);
+    int k = 0;
+    for (; k + 3 <= lead; k += 3) {
+      PUT_LIT(in[i + k]);
+      PUT_LIT(in[i + k + 1]);
+      PUT_LIT(in[i + k + 2]);
+      flush(&w);
     }
-    size_t r = run_at(in, i, n);
+    for (; k < lead; k++) PUT_LIT(in[i + k]);
+    flush(&w);
+    i += (size_t)lead;
+    if (r) {
+      const int s = len_sym[r];
+      put_bits(&w, code[257 + s], len[257 + s]);
+      put_bits(&w, (uint32_t)(r - len_base[s]), len_extra[s]);
+      put_bits(&w, dist_code[0], len[n_lit]);
+      flush(&w);
+      i += r;
+    }
+  }
+  while (i < n && !w.overflow) {
+    const size_t r = in[i] == in[i - 1] ? run_at(in, i, n) : 0;
     if (r >= MIN_RUN) {
       const int s = len_sym[r];
       put_bits(&w, code[257 + s], len[257 + s]);
-      if (len_extra[s]) put_bits(&w, (uint32_t)(r - len_base[s]), len_extra[s]);
+      put_bits(&w, (uint32_t)(r - len_base[s]), len_extra[s]);
       put_bits(&w, dist_code[0], len[n_lit]);
       i += r;
     } else {
-      put_bits(&w, code[in[i]], len[in[i]]);
+      PUT_LIT(in[i]);
       i++;
     }
+    flush(&w);
   }
-  put_bits(&w, code[256], len[256]);
+#undef PUT_LIT
+  put_flush(&w, code[256], len[256]);
   if (w.overflow) return 0;
-  const int bytes = (w.bits + 7) / 8;
-  if (w.end - w.p < bytes) return 0;
-  for (int k = 0; k < bytes; k++) w.p[k] = (uint8_t)(w.acc >> (8 * k));
-  return (size_t)(w.p + bytes - out);
+  if (w.bits) {
+    if (w.p == w.end) return 0;
+    *w.p++ = (uint8_t)w.acc;
+  }
+  return (size_t)(w.p - out);
+}
+
+size_t regio_rle_deflate(const uint8_t *in, size_t n, uint8_t *out, size_t cap) {
+  return rle_deflate(in, n, out, cap, 1);
+}
+
+size_t regio_rle_deflate_plain(const uint8_t *in, size_t n, uint8_t *out, size_t cap) {
+  return rle_deflate(in, n, out, cap, 0);
 }

@@ -3,7 +3,9 @@
  * 512 KiB: all zeros, random bytes, sparse bytes, long alternating runs, two values, periodic
  * bytes, a skewed distribution, and symbol counts in Fibonacci proportions, whose plain Huffman
  * tree is 29 levels deep (so the 15-bit limit must be enforced). Also: the output depends on the
- * input alone (two calls give the same bytes), and a too small buffer gives 0, never an overrun. */
+ * input alone (two calls give the same bytes), it is the same as the plain byte-at-a-time
+ * reference's (regio_rle_deflate_plain: same tokens, so a window that missed a run would show), a
+ * buffer of exactly the output's size is enough and one byte less gives 0, never an overrun. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +41,16 @@ static int round_trip(const uint8_t *in, size_t n, size_t *packed) {
     ok = rc == Z_STREAM_END && z.total_out == n && z.avail_in == 0 && memcmp(back, in, n) == 0;
     inflateEnd(&z);
     ok &= regio_rle_deflate(in, n, out2, cap) == m && memcmp(out, out2, m) == 0;
+    if (regio_rle_deflate_plain(in, n, out2, cap) != m || memcmp(out, out2, m) != 0) {
+      fprintf(stderr, "%zu bytes: the windowed encoder's block differs from the plain one's\n", n);
+      ok = 0;
+    }
+    memset(out2, 0, cap); /* exactly m bytes of room: the same block; m - 1: declined */
+    if (regio_rle_deflate(in, n, out2, m) != m || memcmp(out, out2, m) != 0 ||
+        regio_rle_deflate(in, n, out2, m - 1) != 0) {
+      fprintf(stderr, "%zu bytes: a buffer of %zu or %zu bytes is not handled exactly\n", n, m, m - 1);
+      ok = 0;
+    }
   }
   free(out);
   free(out2);
@@ -47,10 +59,12 @@ static int round_trip(const uint8_t *in, size_t n, size_t *packed) {
 }
 
 int main(void) {
-  static const size_t sizes[] = {1, 2, 3, 4, 5, 10, 100, 258, 259, 262, 1000, 65536, 524288};
+  static const size_t sizes[] = {1, 2, 3, 4, 5, 10, 63, 64, 65, 66, 100, 127, 128, 258, 259, 262, 1000, 65536, 524288};
   const int n_sizes = (int)(sizeof sizes / sizeof sizes[0]);
   int failed = 0, declined_random = 0, cases = 0;
-  for (int pattern = 0; pattern < 8; pattern++)
+  for (int pattern = 0; pattern < 10; pattern++) {
+    uint8_t run_byte = 0;
+    size_t run_left = 0;
     for (int k = 0; k < n_sizes; k++) {
       size_t n = sizes[k];
       uint8_t *b = malloc(n);
@@ -65,7 +79,16 @@ int main(void) {
           case 4: b[i] = (uint8_t)(r & 1); break;
           case 5: b[i] = i % 7 == 0 ? 255 : 0; break;
           case 6: b[i] = r % 1000 < 900 ? 0 : r % 1000 < 990 ? 1 : r % 1000 < 999 ? 2 : (uint8_t)(r >> 8); break;
-          default: b[i] = (uint8_t)(i * i); break;
+          case 7: b[i] = (uint8_t)(i * i); break;
+          default: /* runs of 1 to 8 (pattern 8) or 1 to 80 bytes of 4 values: every run length at every offset of a
+                      64-byte window */
+            if (run_left == 0) {
+              run_left = 1 + r % (pattern == 8 ? 8 : 80);
+              run_byte = (uint8_t)((r >> 12) & 3);
+            }
+            b[i] = run_byte;
+            run_left--;
+            break;
         }
       }
       size_t packed = 0;
@@ -80,6 +103,7 @@ int main(void) {
       if (pattern == 0 && n == 524288) CHECKF(packed < 3000, "512 KiB of zeros packed into %zu bytes", packed);
       free(b);
     }
+  }
   CHECKF(failed == 0, "%d of %d inputs did not round-trip", failed, cases);
   CHECKF(declined_random == 0, "random bytes declined %d times with room for 2n + 1024 bytes", declined_random);
 
