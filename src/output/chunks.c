@@ -39,6 +39,7 @@ enum { CHUNKS_PER_THREAD = 4 };
 
 typedef struct chunk_slot {
   unsigned char *raw, *shuffled, *packed;
+  uint16_t *tokens; /* the run-length encoder's tokens: one per byte at most */
   size_t packed_cap, packed_size;
   struct libdeflate_compressor *deflate;
   int status; /* 0 ok, 1 the compressed chunk did not fit (cannot happen with the bound) */
@@ -108,9 +109,9 @@ enum { RLE_MIN_BYTES = 4096 };
  * elements, by the run-length encoder (rle_deflate.c: runs of a byte at distance 1, one Huffman
  * block), otherwise or when that does not fit by libdeflate; then the Adler-32 of the whole
  * chunk. The choices depend on the data alone, so the bytes do not depend on the threads.
- * Returns the size, 0 if it did not fit. */
+ * tokens: room for n * elem_size. Returns the size, 0 if it did not fit. */
 static size_t pack_chunk(struct libdeflate_compressor *c, const unsigned char *in, size_t n, size_t elem_size,
-                         unsigned char *out, size_t cap) {
+                         unsigned char *out, size_t cap, uint16_t *tokens) {
   const size_t raw = n * elem_size;
   size_t k = 0;
   while (k + 1 < elem_size && plane_incompressible(in + k * n, n)) k++;
@@ -129,7 +130,7 @@ static size_t pack_chunk(struct libdeflate_compressor *c, const unsigned char *i
   }
   size_t m = 0;
   if (elem_size == 8 && raw - stored >= RLE_MIN_BYTES)
-    m = regio_rle_deflate(in + stored, raw - stored, out + pos, cap - pos - 4);
+    m = regio_rle_deflate(in + stored, raw - stored, out + pos, cap - pos - 4, tokens);
   if (m == 0) m = libdeflate_deflate_compress(c, in + stored, raw - stored, out + pos, cap - pos - 4);
   if (m == 0) return 0;
   pos += m;
@@ -168,7 +169,8 @@ regio_err_t regio_h5_write_chunks(regio_h5w_t *w, hid_t dset, const char *object
     slots[b].deflate = libdeflate_alloc_compressor(level);
     slots[b].packed_cap = slots[b].deflate ? libdeflate_zlib_compress_bound(slots[b].deflate, raw_bytes) : 0;
     slots[b].packed = malloc(slots[b].packed_cap ? slots[b].packed_cap : 1);
-    nomem = !slots[b].raw || !slots[b].shuffled || !slots[b].packed || !slots[b].deflate;
+    slots[b].tokens = malloc(raw_bytes * sizeof *slots[b].tokens);
+    nomem = !slots[b].raw || !slots[b].shuffled || !slots[b].packed || !slots[b].deflate || !slots[b].tokens;
   }
   if (nomem) {
     err = REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory compressing '%s'", w->path,
@@ -186,7 +188,7 @@ regio_err_t regio_h5_write_chunks(regio_h5w_t *w, hid_t dset, const char *object
       if (rows < chunk_rows || cols < chunk_cols) memset(s->raw, 0, raw_bytes); /* an edge chunk: fill value 0 */
       fill(user, row0, rows, col0, cols, elem_size, chunk_cols, s->raw);
       shuffle_bytes(s->raw, chunk_elems, elem_size, s->shuffled);
-      s->packed_size = pack_chunk(s->deflate, s->shuffled, chunk_elems, elem_size, s->packed, s->packed_cap);
+      s->packed_size = pack_chunk(s->deflate, s->shuffled, chunk_elems, elem_size, s->packed, s->packed_cap, s->tokens);
       s->status = s->packed_size == 0;
     }
     for (size_t b = 0; b < count; b++) {
@@ -205,6 +207,7 @@ cleanup:
     free(slots[b].raw);
     free(slots[b].shuffled);
     free(slots[b].packed);
+    free(slots[b].tokens);
     if (slots[b].deflate) libdeflate_free_compressor(slots[b].deflate);
   }
   free(slots);

@@ -95,7 +95,8 @@ static void huffman_codes(const uint8_t *len, int n, uint16_t *code) {
 }
 
 /* Bits are collected LSB first in a 64-bit accumulator; flush() moves its whole bytes out, eight
- * bytes stored at once where the buffer has room for them. Between flushes at most 63 bits. */
+ * bytes stored at once where the buffer has room for them. Between flushes at most 63 bits. Once
+ * the buffer is full, overflow is set and every later bit is dropped. */
 typedef struct bit_writer {
   uint8_t *p, *end;
   uint64_t acc;
@@ -117,8 +118,9 @@ static inline void flush(bit_writer_t *w) {
     return;
   }
   for (; w->bits >= 8; w->bits -= 8, w->acc >>= 8) {
-    if (w->p == w->end) {
+    if (w->p == w->end) { /* no room: the block is declined; the bits are dropped */
       w->overflow = 1;
+      w->acc = 0, w->bits = 0;
       return;
     }
     *w->p++ = (uint8_t)w->acc;
@@ -131,12 +133,22 @@ static void put_flush(bit_writer_t *w, uint32_t v, int n) {
   flush(w);
 }
 
-/* the run of in[i - 1] starting at i (i >= 1), at most MAX_RUN bytes; eight bytes a step */
-static inline size_t run_at(const uint8_t *in, size_t i, size_t n) {
+/* the run of in[i - 1] starting at i (i >= 1), at most MAX_RUN bytes, whose first k bytes are
+ * known to repeat it; sixteen bytes a step where SSE2 is there, else eight */
+static inline size_t run_at(const uint8_t *in, size_t i, size_t n, size_t k) {
   const uint8_t b = in[i - 1];
   const size_t limit = n - i < MAX_RUN ? n - i : MAX_RUN;
+  if (k > limit) k = limit;
+#ifdef __SSE2__
+  const __m128i pattern16 = _mm_set1_epi8((char)b);
+  while (k + 16 <= limit) {
+    const unsigned differ = 0xffffu ^ (unsigned)_mm_movemask_epi8(
+                                          _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(in + i + k)), pattern16));
+    if (differ) return k + (size_t)__builtin_ctz(differ);
+    k += 16;
+  }
+#endif
   const uint64_t pattern = 0x0101010101010101u * b;
-  size_t k = 0;
   while (k + 8 <= limit) {
     uint64_t v;
     memcpy(&v, in + i + k, 8);
@@ -166,28 +178,40 @@ static inline uint64_t repeats64(const uint8_t *in, size_t i) {
 #endif
 }
 
-/* The tokens of in[i..n) as far as 64 bytes reach: *lead literals from i (a byte that repeats the
- * one before it is still a literal when the run is shorter than MIN_RUN), then, when the return
- * is nonzero, a match of that length at i + *lead. i + 64 <= n. */
-static inline size_t next_tokens(const uint8_t *in, size_t i, size_t n, int *lead) {
-  const uint64_t rep = repeats64(in, i);
-  /* bit j: in[i + j], in[i + j + 1] and in[i + j + 2] all repeat the byte before; j < 62, since
-   * the shifts bring in zeros, so the last two bytes wait for the next window */
-  const uint64_t run3 = rep & (rep >> 1) & (rep >> 2);
+/* The repeat mask of the 64 bytes from base, kept while the tokens are found in its first 62:
+ * bit j of run3 says that in[base + j], in[base + j + 1] and in[base + j + 2] all repeat the
+ * byte before (j < 62, since the shifts bring in zeros; the last two bytes wait for the next
+ * window). */
+typedef struct window {
+  size_t base, end; /* end = base + 62; 0 before the first */
+  uint64_t rep, run3;
+} window_t;
+
+/* The tokens from i (i + 64 <= n): *lead literals (a byte that repeats the one before it is
+ * still a literal when the run is shorter than MIN_RUN), then, when the return is nonzero, a
+ * match of that length at i + *lead. */
+static inline size_t next_tokens(const uint8_t *in, size_t i, size_t n, window_t *w, int *lead) {
+  if (i >= w->end) {
+    w->base = i, w->end = i + 62;
+    w->rep = repeats64(in, i);
+    w->run3 = w->rep & (w->rep >> 1) & (w->rep >> 2);
+  }
+  const int off = (int)(i - w->base);
+  const uint64_t run3 = w->run3 >> off;
   if (!run3) {
-    *lead = 62;
+    *lead = 62 - off;
     return 0;
   }
-  const int j = __builtin_ctzll(run3);
+  const int j = __builtin_ctzll(run3), at = off + j;
   *lead = j;
-  const uint64_t ones = ~(rep >> j); /* the run is the trailing zeros of this, if it ends in the window */
+  const uint64_t ones = ~(w->rep >> at); /* the run is the trailing zeros of this, if it ends in the window */
   const int t = ones ? __builtin_ctzll(ones) : 64;
-  return t < 64 - j ? (size_t)t : run_at(in, i + (size_t)j, n);
+  return t < 64 - at ? (size_t)t : run_at(in, i + (size_t)j, n, (size_t)(64 - at));
 }
 
 /* The encoder; windowed: find the tokens 64 bytes at a time (else byte by byte, the plain
  * reference the tests compare it with). */
-static size_t rle_deflate(const uint8_t *in, size_t n, uint8_t *out, size_t cap, int windowed) {
+static size_t rle_deflate(const uint8_t *in, size_t n, uint8_t *out, size_t cap, uint16_t *tokens, int windowed) {
   const size_t window_end = windowed ? n : 0; /* the window loops run while i + 64 <= this */
   if (n == 0) return 0;
   uint8_t len_sym[MAX_RUN + 1]; /* length -> index of its symbol among 257..285 */
@@ -195,15 +219,29 @@ static size_t rle_deflate(const uint8_t *in, size_t n, uint8_t *out, size_t cap,
     while (s < 28 && l >= len_base[s + 1]) s++;
     len_sym[l] = (uint8_t)s;
   }
-  /* pass 1: the frequencies of the tokens. Sixteen bytes none of which repeats the one before
-   * are sixteen literals; at a repeat, the run decides (a match of 3 or more, else a literal). */
+  /* pass 1: the tokens (a literal byte b as b, a match of length r as 256 + r) and their
+   * frequencies */
   uint32_t freq[N_LITLEN] = {0}, lit[4][256]; /* literals in four tables: no chain of increments */
   memset(lit, 0, sizeof lit);
-  size_t i = 1;
+  size_t i = 1, nt = 1;
   lit[0][in[0]]++;
+  tokens[0] = in[0];
+  window_t win = {0, 0, 0, 0};
   while (i + 64 <= window_end) {
     int lead;
-    const size_t r = next_tokens(in, i, n, &lead);
+    const size_t r = next_tokens(in, i, n, &win, &lead);
+    /* the 64 bytes from i as tokens, of which the first lead count (nt + 64 <= i + 64 <= n) */
+#ifdef __SSE2__
+    const __m128i zero = _mm_setzero_si128();
+    for (int k = 0; k < 64; k += 16) {
+      const __m128i v = _mm_loadu_si128((const __m128i *)(in + i + k));
+      _mm_storeu_si128((__m128i *)(tokens + nt + k), _mm_unpacklo_epi8(v, zero));
+      _mm_storeu_si128((__m128i *)(tokens + nt + k + 8), _mm_unpackhi_epi8(v, zero));
+    }
+#else
+    for (int k = 0; k < lead; k++) tokens[nt + k] = in[i + k];
+#endif
+    nt += (size_t)lead;
     int k = 0;
     for (; k + 4 <= lead; k += 4)
       lit[0][in[i + k]]++, lit[1][in[i + k + 1]]++, lit[2][in[i + k + 2]]++, lit[3][in[i + k + 3]]++;
@@ -211,16 +249,19 @@ static size_t rle_deflate(const uint8_t *in, size_t n, uint8_t *out, size_t cap,
     i += (size_t)lead;
     if (r) {
       freq[257 + len_sym[r]]++;
+      tokens[nt++] = (uint16_t)(256 + r);
       i += r;
     }
   }
   while (i < n) { /* the last bytes, one at a time */
-    const size_t r = in[i] == in[i - 1] ? run_at(in, i, n) : 0;
+    const size_t r = in[i] == in[i - 1] ? run_at(in, i, n, 0) : 0;
     if (r >= MIN_RUN) {
       freq[257 + len_sym[r]]++;
+      tokens[nt++] = (uint16_t)(256 + r);
       i += r;
     } else {
       lit[0][in[i]]++;
+      tokens[nt++] = in[i];
       i++;
     }
   }
@@ -277,51 +318,27 @@ static size_t rle_deflate(const uint8_t *in, size_t n, uint8_t *out, size_t cap,
     if (clen_sym[k] == 17) put_flush(&w, clen_extra[k], 3);
     if (clen_sym[k] == 18) put_flush(&w, clen_extra[k], 7);
   }
-  /* pass 2: the tokens, found again the same way. A literal's code has at most 15 bits and
-   * flush leaves at most 7, so three literals go in between two flushes, and a match (at most
-   * 15 + 5 + 1 bits) with one literal. */
-  uint32_t lit_code[256]; /* code | length << 16 */
-  for (int s = 0; s < 256; s++) lit_code[s] = code[s] | (uint32_t)len[s] << 16;
-#define PUT_LIT(b) put_bits(&w, lit_code[b] & 0xffff, (int)(lit_code[b] >> 16))
-  PUT_LIT(in[0]);
-  flush(&w);
-  for (i = 1; i + 64 <= window_end && !w.overflow;) {
-    int lead;
-    const size_t r = next_tokens(in, i, n, &lead);
-    int k = 0;
-    for (; k + 3 <= lead; k += 3) {
-      PUT_LIT(in[i + k]);
-      PUT_LIT(in[i + k + 1]);
-      PUT_LIT(in[i + k + 2]);
-      flush(&w);
-    }
-    for (; k < lead; k++) PUT_LIT(in[i + k]);
-    flush(&w);
-    i += (size_t)lead;
-    if (r) {
-      const int s = len_sym[r];
-      put_bits(&w, code[257 + s], len[257 + s]);
-      put_bits(&w, (uint32_t)(r - len_base[s]), len_extra[s]);
-      put_bits(&w, dist_code[0], len[n_lit]);
-      flush(&w);
-      i += r;
-    }
+  /* pass 2: the tokens, each by one table entry: a literal's code, or a match's length code,
+   * extra bits and distance code together (at most 15 + 5 + 1 bits). Two of them and the at
+   * most 7 bits flush leaves fit in the 64-bit accumulator. */
+  uint32_t tok_bits[256 + MAX_RUN + 1];
+  uint8_t tok_n[256 + MAX_RUN + 1];
+  for (int b = 0; b < 256; b++) tok_bits[b] = code[b], tok_n[b] = len[b];
+  for (int r = MIN_RUN; r <= MAX_RUN; r++) {
+    const int s = len_sym[r], nl = len[257 + s], ne = len_extra[s];
+    tok_bits[256 + r] = code[257 + s] | (uint32_t)(r - len_base[s]) << nl | (uint32_t)dist_code[0] << (nl + ne);
+    tok_n[256 + r] = (uint8_t)(nl + ne + len[n_lit]);
   }
-  while (i < n && !w.overflow) {
-    const size_t r = in[i] == in[i - 1] ? run_at(in, i, n) : 0;
-    if (r >= MIN_RUN) {
-      const int s = len_sym[r];
-      put_bits(&w, code[257 + s], len[257 + s]);
-      put_bits(&w, (uint32_t)(r - len_base[s]), len_extra[s]);
-      put_bits(&w, dist_code[0], len[n_lit]);
-      i += r;
-    } else {
-      PUT_LIT(in[i]);
-      i++;
-    }
+  size_t t = 0;
+  for (; t + 2 <= nt && !w.overflow; t += 2) {
+    put_bits(&w, tok_bits[tokens[t]], tok_n[tokens[t]]);
+    put_bits(&w, tok_bits[tokens[t + 1]], tok_n[tokens[t + 1]]);
     flush(&w);
   }
-#undef PUT_LIT
+  for (; t < nt; t++) {
+    put_bits(&w, tok_bits[tokens[t]], tok_n[tokens[t]]);
+    flush(&w);
+  }
   put_flush(&w, code[256], len[256]);
   if (w.overflow) return 0;
   if (w.bits) {
@@ -331,10 +348,10 @@ static size_t rle_deflate(const uint8_t *in, size_t n, uint8_t *out, size_t cap,
   return (size_t)(w.p - out);
 }
 
-size_t regio_rle_deflate(const uint8_t *in, size_t n, uint8_t *out, size_t cap) {
-  return rle_deflate(in, n, out, cap, 1);
+size_t regio_rle_deflate(const uint8_t *in, size_t n, uint8_t *out, size_t cap, uint16_t *tokens) {
+  return rle_deflate(in, n, out, cap, tokens, 1);
 }
 
-size_t regio_rle_deflate_plain(const uint8_t *in, size_t n, uint8_t *out, size_t cap) {
-  return rle_deflate(in, n, out, cap, 0);
+size_t regio_rle_deflate_plain(const uint8_t *in, size_t n, uint8_t *out, size_t cap, uint16_t *tokens) {
+  return rle_deflate(in, n, out, cap, tokens, 0);
 }
