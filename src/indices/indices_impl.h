@@ -25,6 +25,14 @@ void regio_specialisation_row(const int64_t *employment_row, const double *lq_ro
                               int64_t national_total, const double *national_shares, size_t n_sectors,
                               size_t n_active_sectors, double lq_threshold, int64_t min_milli,
                               regio_specialisation_row_t *out);
+/* The same values, bit for bit, from the employment row alone: the empty cells (most of them at
+ * fine levels) add |p_s| to Krugman and nothing else, and the LQ of the others is computed where
+ * it is used; the kernel regio_specialisation_compute uses. abs_national_shares[s] =
+ * |national_shares[s]|; n_nonzero_shares: the sectors with national_shares[s] != 0. */
+void regio_specialisation_row_sparse(const int64_t *employment_row, int64_t district_total, int64_t national_total,
+                                     const double *national_shares, const double *abs_national_shares, size_t n_sectors,
+                                     size_t n_nonzero_shares, size_t n_active_sectors, double lq_threshold,
+                                     int64_t min_milli, regio_specialisation_row_t *out);
 
 /* Localisation of one sector (regio_localisation_t, one value each) from its column of the
  * employment matrix (employment[d * stride], d < n_districts). sum_x2 = sum_d (E_d / E)^2;

@@ -59,6 +59,67 @@ void regio_specialisation_row(const int64_t *employment_row, const double *lq_ro
   out->n_specialised = n_specialised;
 }
 
+void regio_specialisation_row_sparse(const int64_t *employment_row, int64_t district_total, int64_t national_total,
+                                     const double *national_shares, const double *abs_national_shares, size_t n_sectors,
+                                     size_t n_nonzero_shares, size_t n_active_sectors, double lq_threshold,
+                                     int64_t min_milli, regio_specialisation_row_t *out) {
+  if (district_total <= 0 || national_total <= 0) {
+    out->krugman = out->hoover = out->hhi = out->hhi_normalised = out->theil = NAN;
+    out->max_lq = out->relative_diversity = NAN;
+    out->max_lq_sector = -1;
+    out->n_specialised = 0;
+    return;
+  }
+  const double district = (double)district_total;
+  double krugman = 0.0, hhi = 0.0, theil = 0.0, max_lq = -INFINITY;
+  int64_t max_sector = -1, n_specialised = 0, first_zero = -1;
+  size_t nonzero_with_share = 0;
+  for (size_t s = 0; s < n_sectors; s++) {
+    const int64_t e = employment_row[s];
+    if (e == 0) { /* |0 - p_s| = |p_s|; hhi + 0 * 0 = hhi; the LQ is 0 (NaN where E_s = 0) */
+      krugman += abs_national_shares[s];
+      if (first_zero < 0 && national_shares[s] != 0.0) first_zero = (int64_t)s;
+      continue;
+    }
+    const double local_share = (double)e / district, national_share = national_shares[s];
+    krugman += fabs(local_share - national_share);
+    hhi += local_share * local_share;
+    /* regio_lq_row's value: NaN where E_s = 0 (p_s = 0 exactly: |E_s| >= 1 milli cannot underflow) */
+    const double lq = national_share == 0.0 ? NAN : local_share / national_share;
+    nonzero_with_share += national_share != 0.0;
+    if (e > 0) theil += local_share * log(lq);
+    if (!isnan(lq)) {
+      if (lq > max_lq) {
+        max_lq = lq;
+        max_sector = (int64_t)s;
+      }
+      if (lq >= lq_threshold && e >= min_milli) n_specialised++;
+    }
+  }
+  /* the empty cells' LQ of 0, as in the reference: the first of them is the maximum when no other
+   * LQ is above 0 (a non-empty cell's LQ is never 0, so there are no ties to break), and each one
+   * counts when 0 passes the thresholds */
+  if (first_zero >= 0 && (max_sector < 0 || 0.0 > max_lq)) {
+    max_lq = 0.0;
+    max_sector = first_zero;
+  }
+  if (0.0 >= lq_threshold && 0 >= min_milli) n_specialised += (int64_t)(n_nonzero_shares - nonzero_with_share);
+  out->krugman = krugman;
+  out->hoover = 0.5 * krugman;
+  out->hhi = hhi;
+  if (n_active_sectors > 1) {
+    const double inv_n = 1.0 / (double)n_active_sectors;
+    out->hhi_normalised = (hhi - inv_n) / (1.0 - inv_n);
+  } else {
+    out->hhi_normalised = NAN;
+  }
+  out->theil = theil;
+  out->max_lq = max_sector >= 0 ? max_lq : NAN;
+  out->max_lq_sector = max_sector;
+  out->relative_diversity = 1.0 / krugman;
+  out->n_specialised = n_specialised;
+}
+
 static void free_specialisation(regio_specialisation_t *sp) {
   free(sp->krugman);
   free(sp->hoover);
@@ -88,49 +149,38 @@ regio_err_t regio_specialisation_compute(regio_result_t *res, regio_level_t *lev
       !sp->max_lq_sector || !sp->relative_diversity || !sp->n_specialised)
     return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the specialisation indices of level %s", level->name);
   level->lq_symmetric = 1; /* computed from the LQ where it is written */
-  size_t n_active = 0;
-  /* E_s / E of every sector, once (the same rounding as per cell) */
-  double *national_shares = malloc((S ? S : 1) * sizeof *national_shares);
+  size_t n_active = 0, n_nonzero_shares = 0;
+  /* E_s / E of every sector, once (the same rounding as per cell), and its absolute value */
+  double *national_shares = malloc(2 * (S ? S : 1) * sizeof *national_shares);
   if (!national_shares)
     return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the specialisation indices of level %s", level->name);
+  double *abs_shares = national_shares + (S ? S : 1);
   for (size_t s = 0; s < S; s++) {
     n_active += level->sector_employment[s] > 0;
     national_shares[s] = (double)level->sector_employment[s] / (double)res->total_employment;
+    abs_shares[s] = fabs(national_shares[s]);
+    n_nonzero_shares += national_shares[s] != 0.0;
   }
   const double threshold = res->specialised_lq;
   const int64_t min_milli = res->specialised_min_milli;
   const int T = regio_ctx_threads(ctx);
-  int out_of_memory = 0;
-#pragma omp parallel num_threads(T)
-  {
-    /* each district's LQ row, in cache while its indices are computed */
-    double *lq_row = malloc((S ? S : 1) * sizeof *lq_row);
-    if (!lq_row) {
-#pragma omp atomic write
-      out_of_memory = 1;
-    }
-#pragma omp for schedule(static)
-    for (size_t d = 0; d < D; d++) {
-      if (!lq_row) continue;
-      regio_specialisation_row_t row;
-      regio_level_lq_rows(res, level, d, 1, 0, S, 0, lq_row);
-      regio_specialisation_row(level->employment + d * S, lq_row, res->district_employment[d], res->total_employment,
-                               national_shares, S, n_active, threshold, min_milli, &row);
-      sp->krugman[d] = row.krugman;
-      sp->hoover[d] = row.hoover;
-      sp->hhi[d] = row.hhi;
-      sp->hhi_normalised[d] = row.hhi_normalised;
-      sp->theil[d] = row.theil;
-      sp->max_lq[d] = row.max_lq;
-      sp->max_lq_sector[d] = row.max_lq_sector;
-      sp->relative_diversity[d] = row.relative_diversity;
-      sp->n_specialised[d] = row.n_specialised;
-    }
-    free(lq_row);
+#pragma omp parallel for num_threads(T) schedule(static)
+  for (size_t d = 0; d < D; d++) {
+    regio_specialisation_row_t row;
+    regio_specialisation_row_sparse(level->employment + d * S, res->district_employment[d], res->total_employment,
+                                    national_shares, abs_shares, S, n_nonzero_shares, n_active, threshold, min_milli,
+                                    &row);
+    sp->krugman[d] = row.krugman;
+    sp->hoover[d] = row.hoover;
+    sp->hhi[d] = row.hhi;
+    sp->hhi_normalised[d] = row.hhi_normalised;
+    sp->theil[d] = row.theil;
+    sp->max_lq[d] = row.max_lq;
+    sp->max_lq_sector[d] = row.max_lq_sector;
+    sp->relative_diversity[d] = row.relative_diversity;
+    sp->n_specialised[d] = row.n_specialised;
   }
   free(national_shares);
-  if (out_of_memory)
-    return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the specialisation indices of level %s", level->name);
   return REGIO_OK;
 }
 
