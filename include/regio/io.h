@@ -259,8 +259,8 @@ void regio_io_regional_destroy(regio_io_regional_t **res);
  * or NULL) is cut alike: the codes left out are freed and the array's tail set to NULL, so that
  * regio_io_district_codes_free with the former count still frees it. Arrays are not reallocated.
  * Errors: REGIO_ERR_USAGE for a block outside the districts. */
-regio_err_t regio_io_regional_restrict(regio_io_regional_t *regional, char **district_code, size_t offset,
-                                       size_t count, regio_ctx_t *ctx);
+regio_err_t regio_io_regional_restrict(regio_io_regional_t *regional, char **district_code, size_t offset, size_t count,
+                                       regio_ctx_t *ctx);
 
 /* ---- District employment by IO sector (concordance) ---- */
 
@@ -281,6 +281,15 @@ typedef struct regio_io_sector_map {
  * fields, an empty code, a sector listed twice; with file and line). */
 regio_err_t regio_io_sector_map_read(const char *path, regio_ctx_t *ctx, regio_io_sector_map_t **out);
 void regio_io_sector_map_destroy(regio_io_sector_map_t **map);
+
+/* Where map sends things. io_of_entry[e] (map->n values): the index in table of entry e's IO
+ * sector (the first, should the table list a code twice), -1 for "-", -2 when the table has no
+ * such sector. entry_of_code[k] (codes->count values): the entry that is the longest listed prefix
+ * of code k, or -1 when none is. Through sorted copies of the codes: one binary search per entry
+ * and per prefix length of a code. Errors: NOMEM only. */
+regio_err_t regio_io_sector_map_match(const regio_io_sector_map_t *map, const regio_io_table_t *table,
+                                      const regio_codes_t *codes, int *io_of_entry, int *entry_of_code,
+                                      regio_ctx_t *ctx);
 
 /* District employment by IO sector from the finest sector level of res (res->levels[n_levels-1],
  * the full codes unless --sector-levels was given): each sector of that level goes to the IO

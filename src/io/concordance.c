@@ -121,6 +121,72 @@ cleanup:
   return err;
 }
 
+/* A code with its length and where it came from, for the sorted lookups below. */
+typedef struct keyed {
+  const char *s;
+  size_t len;
+  int index;
+} keyed_t;
+
+/* (bytes, length) order: a proper prefix first */
+static int key_cmp(const char *a, size_t la, const char *b, size_t lb) {
+  const int c = memcmp(a, b, la < lb ? la : lb);
+  return c ? c : (la > lb) - (la < lb);
+}
+
+static int keyed_cmp(const void *pa, const void *pb) {
+  const keyed_t *a = pa, *b = pb;
+  const int c = key_cmp(a->s, a->len, b->s, b->len);
+  return c ? c : (a->index > b->index) - (a->index < b->index);
+}
+
+/* The first of sorted[0, n) equal to (s, len), the one of lowest index among equals; -1 if none. */
+static int keyed_find(const keyed_t *sorted, int n, const char *s, size_t len) {
+  int lo = 0, hi = n;
+  while (lo < hi) {
+    const int mid = lo + (hi - lo) / 2;
+    if (key_cmp(sorted[mid].s, sorted[mid].len, s, len) < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < n && key_cmp(sorted[lo].s, sorted[lo].len, s, len) == 0 ? sorted[lo].index : -1;
+}
+
+regio_err_t regio_io_sector_map_match(const regio_io_sector_map_t *map, const regio_io_table_t *table,
+                                      const regio_codes_t *codes, int *io_of_entry, int *entry_of_code,
+                                      regio_ctx_t *ctx) {
+  const int n = table->n, m = map->n;
+  keyed_t *by_io = malloc((size_t)(n > 0 ? n : 1) * sizeof *by_io);
+  keyed_t *by_sector = malloc((size_t)(m > 0 ? m : 1) * sizeof *by_sector);
+  if (!by_io || !by_sector) {
+    free(by_io);
+    free(by_sector);
+    return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory matching the sector map");
+  }
+  for (int j = 0; j < n; j++) by_io[j] = (keyed_t){table->sector_code[j], strlen(table->sector_code[j]), j};
+  qsort(by_io, (size_t)n, sizeof *by_io, keyed_cmp);
+  size_t longest = 0;
+  for (int e = 0; e < m; e++) {
+    const char *io = map->io_sector[e];
+    io_of_entry[e] = strcmp(io, "-") == 0 ? -1 : keyed_find(by_io, n, io, strlen(io));
+    if (io_of_entry[e] < -1 || (io_of_entry[e] == -1 && strcmp(io, "-") != 0)) io_of_entry[e] = -2;
+    by_sector[e] = (keyed_t){map->sector[e], strlen(map->sector[e]), e};
+    if (by_sector[e].len > longest) longest = by_sector[e].len;
+  }
+  qsort(by_sector, (size_t)m, sizeof *by_sector, keyed_cmp);
+  for (size_t k = 0; k < codes->count; k++) { /* the longest listed prefix: the longest first */
+    const char *code = regio_codes_at(codes, k);
+    const size_t len = regio_codes_len(codes, k);
+    int found = -1;
+    for (size_t l = len < longest ? len : longest; l >= 1 && found < 0; l--) found = keyed_find(by_sector, m, code, l);
+    entry_of_code[k] = found;
+  }
+  free(by_io);
+  free(by_sector);
+  return REGIO_OK;
+}
+
 regio_err_t regio_io_district_employment(const regio_result_t *res, const regio_io_sector_map_t *map,
                                          const regio_io_table_t *table, int district_level, regio_ctx_t *ctx,
                                          int *n_districts, char ***district_code, double **employment,
@@ -139,45 +205,32 @@ regio_err_t regio_io_district_employment(const regio_result_t *res, const regio_
 
   regio_err_t err = REGIO_OK;
   int *io_of_entry = malloc((size_t)map->n * sizeof(int) + 1);
+  int *entry_of_sector = malloc(S * sizeof(int) + 1);
   long *io_of_sector = malloc(S * sizeof(long) + 1);
   size_t *group = malloc(D * sizeof(size_t) + 1);
   char **codes = NULL;
   double *emp = NULL;
   int64_t *milli = NULL;
   size_t G = 0;
-  if (!io_of_entry || !io_of_sector || !group) goto nomem;
+  if (!io_of_entry || !entry_of_sector || !io_of_sector || !group) goto nomem;
 
-  /* each map entry's IO sector index (-1 for "-") */
-  for (int e = 0; e < map->n; e++) {
-    io_of_entry[e] = -2;
-    if (strcmp(map->io_sector[e], "-") == 0) io_of_entry[e] = -1;
-    for (int j = 0; j < table->n && io_of_entry[e] == -2; j++)
-      if (strcmp(map->io_sector[e], table->sector_code[j]) == 0) io_of_entry[e] = j;
+  /* each map entry's IO sector (-1 for "-"), each sector's entry */
+  if ((err = regio_io_sector_map_match(map, table, &lvl->sectors, io_of_entry, entry_of_sector, ctx))) goto cleanup;
+  for (int e = 0; e < map->n; e++)
     if (io_of_entry[e] == -2) {
       err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%s:%d: IO sector '%s' (for sector '%s') is not in the IO table '%s'",
                         map->path, map->line[e], map->io_sector[e], map->sector[e], table->path ? table->path : "");
       goto cleanup;
     }
-  }
-  /* each sector of the level: the longest listed prefix; -2 when unmapped */
+  /* each sector of the level: the IO sector of its longest listed prefix; -2 when unmapped */
   for (size_t s = 0; s < S; s++) {
-    const char *code = regio_codes_at(&lvl->sectors, s);
-    size_t len = regio_codes_len(&lvl->sectors, s);
-    size_t best_len = 0;
-    long best = -2;
-    for (int e = 0; e < map->n; e++) {
-      size_t l = strlen(map->sector[e]);
-      if (l <= len && l > best_len && memcmp(code, map->sector[e], l) == 0) {
-        best_len = l;
-        best = io_of_entry[e];
-      }
-    }
-    io_of_sector[s] = best;
-    if (best == -2 && lvl->sector_employment[s] != 0) {
+    io_of_sector[s] = entry_of_sector[s] >= 0 ? io_of_entry[entry_of_sector[s]] : -2;
+    if (io_of_sector[s] == -2 && lvl->sector_employment[s] != 0) {
       err = REGIO_ERROR(ctx, REGIO_ERR_INPUT,
                         "sector '%.*s' (level %s) has employment %.3f but no entry in the sector map '%s' (add a "
                         "line for it or a prefix of it; io_sector '-' excludes it on purpose)",
-                        (int)len, code, lvl->name, (double)lvl->sector_employment[s] / REGIO_MILLI, map->path);
+                        (int)regio_codes_len(&lvl->sectors, s), regio_codes_at(&lvl->sectors, s), lvl->name,
+                        (double)lvl->sector_employment[s] / REGIO_MILLI, map->path);
       goto cleanup;
     }
   }
@@ -208,12 +261,21 @@ regio_err_t regio_io_district_employment(const regio_result_t *res, const regio_
       memcpy(codes[g], regio_codes_at(districts, d), len);
       codes[g][len] = '\0';
     }
-    const int64_t *row = lvl->employment + d * S;
-    for (size_t s = 0; s < S; s++) {
-      if (io_of_sector[s] >= 0)
-        milli[g * N + (size_t)io_of_sector[s]] += row[s];
-      else
-        excluded_milli += row[s];
+  }
+  /* the sums of each group's rows on all threads (groups are runs of districts; integer sums,
+   * exact in any order) */
+#pragma omp parallel for num_threads(regio_ctx_threads(ctx)) schedule(static) reduction(+ : excluded_milli)
+  for (size_t d = 0; d < D; d++) {
+    if (d > 0 && group[d] == group[d - 1]) continue; /* the first district of each group adds them all */
+    const size_t g = group[d];
+    for (size_t r = d; r < D && group[r] == g; r++) {
+      const int64_t *row = lvl->employment + r * S;
+      for (size_t s = 0; s < S; s++) {
+        if (io_of_sector[s] >= 0)
+          milli[g * N + (size_t)io_of_sector[s]] += row[s];
+        else
+          excluded_milli += row[s];
+      }
     }
   }
   for (size_t k = 0; k < G * N; k++) emp[k] = (double)milli[k] / REGIO_MILLI;
@@ -228,6 +290,7 @@ nomem:
   err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the district employment by IO sector");
 cleanup:
   free(io_of_entry);
+  free(entry_of_sector);
   free(io_of_sector);
   free(group);
   free(milli);

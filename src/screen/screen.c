@@ -254,22 +254,12 @@ static regio_err_t value_chain(regio_result_t *res, regio_screen_t *s, const reg
     err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the value-chain scores");
     goto done;
   }
-  for (int e = 0; e < map->n; e++) {
-    io_of_entry[e] = -1; /* "-" or not in the table: left out */
-    for (int j = 0; j < n; j++)
-      if (strcmp(map->io_sector[e], table->sector_code[j]) == 0) io_of_entry[e] = j;
-  }
-  for (size_t k = 0; k < S; k++) { /* longest listed prefix */
-    const char *code = regio_codes_at(&fine->sectors, k);
-    size_t len = regio_codes_len(&fine->sectors, k), best_len = 0;
-    io_of_sector[k] = -1;
-    for (int e = 0; e < map->n; e++) {
-      size_t l = strlen(map->sector[e]);
-      if (l <= len && l > best_len && memcmp(code, map->sector[e], l) == 0) {
-        best_len = l;
-        io_of_sector[k] = io_of_entry[e];
-      }
-    }
+  /* each sector: the IO sector of its longest listed prefix; -1 (left out) for "-", an IO sector
+   * the table lacks, or no entry */
+  if ((err = regio_io_sector_map_match(map, table, &fine->sectors, io_of_entry, io_of_sector, ctx))) goto done;
+  for (size_t k = 0; k < S; k++) {
+    const int e = io_of_sector[k];
+    io_of_sector[k] = e >= 0 && io_of_entry[e] >= 0 ? io_of_entry[e] : -1;
   }
   /* the threshold: a quantile (linear interpolation) of the off-diagonal coefficients */
   size_t m = 0;

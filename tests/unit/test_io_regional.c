@@ -182,6 +182,85 @@ static void test_sector_map(regio_ctx_t *ctx) {
   CHECK(m == NULL);
 }
 
+/* regio_io_sector_map_match against a brute-force search written here: 200 random maps of up to 300
+ * entries (codes of 1 to 6 digits from a small alphabet, so prefixes nest; "-" entries; IO sectors
+ * the table lacks) over tables that list some codes twice, and 400 codes of 1 to 8 digits each,
+ * empty-slot-filling ones included. The longest listed prefix, the first table index. */
+static void test_sector_map_match(regio_ctx_t *ctx) {
+  enum { MAX_ENTRIES = 300, N_CODES = 400, N_IO = 40 };
+  uint64_t state = 77;
+#define NEXT() (state = state * 6364136223846793005ull + 1442695040888963407ull, state >> 33)
+  static char sector_text[MAX_ENTRIES][8], io_text[MAX_ENTRIES][8], table_text[N_IO][8];
+  char *sector_ptr[MAX_ENTRIES], *io_ptr[MAX_ENTRIES], *table_ptr[N_IO];
+  int line[MAX_ENTRIES], io_of_entry[MAX_ENTRIES], entry_of_code[N_CODES];
+  int bad = 0, matched = 0, unmatched = 0, minus = 0, missing = 0;
+  for (int trial = 0; trial < 200; trial++) {
+    regio_io_table_t table;
+    memset(&table, 0, sizeof table);
+    table.n = N_IO;
+    table.sector_code = table_ptr;
+    for (int j = 0; j < N_IO; j++) { /* IO0 .. IO29, then ten repeats */
+      snprintf(table_text[j], sizeof table_text[j], "IO%d", j < 30 ? j : (int)(NEXT() % 30));
+      table_ptr[j] = table_text[j];
+    }
+    regio_io_sector_map_t map = {0, sector_ptr, io_ptr, line, (char *)"map.csv"};
+    const int want = 1 + (int)(NEXT() % MAX_ENTRIES);
+    for (int tries = 0; map.n < want && tries < 10 * want; tries++) {
+      const int len = 1 + (int)(NEXT() % 6);
+      char code[8];
+      for (int k = 0; k < len; k++) code[k] = (char)('1' + NEXT() % 3);
+      code[len] = '\0';
+      int dup = 0;
+      for (int e = 0; e < map.n; e++) dup |= strcmp(sector_text[e], code) == 0;
+      if (dup) continue; /* the reader refuses a sector listed twice */
+      strcpy(sector_text[map.n], code);
+      const unsigned kind = (unsigned)(NEXT() % 10);
+      if (kind == 0)
+        strcpy(io_text[map.n], "-");
+      else
+        snprintf(io_text[map.n], sizeof io_text[map.n], "IO%d", kind == 1 ? 99 : (int)(NEXT() % 30));
+      sector_ptr[map.n] = sector_text[map.n];
+      io_ptr[map.n] = io_text[map.n];
+      line[map.n] = map.n + 2;
+      map.n++;
+    }
+    regio_codes_t codes;
+    REQUIRE(regio_codes_init(&codes, N_CODES, 8, ctx) == REGIO_OK);
+    for (size_t k = 0; k < N_CODES; k++) {
+      const int len = 1 + (int)(NEXT() % 8);
+      for (int c = 0; c < len; c++) codes.chars[k * 8 + (size_t)c] = (char)('1' + NEXT() % 3);
+    }
+    CHECK_INT(regio_io_sector_map_match(&map, &table, &codes, io_of_entry, entry_of_code, ctx), REGIO_OK);
+    for (int e = 0; e < map.n; e++) {
+      int expect = strcmp(io_text[e], "-") == 0 ? -1 : -2;
+      for (int j = N_IO - 1; j >= 0; j--)
+        if (strcmp(io_text[e], table_text[j]) == 0) expect = j; /* the first index */
+      bad += io_of_entry[e] != expect;
+      minus += expect == -1;
+      missing += expect == -2;
+    }
+    for (size_t k = 0; k < N_CODES; k++) {
+      const char *code = regio_codes_at(&codes, k);
+      const size_t len = regio_codes_len(&codes, k);
+      int expect = -1;
+      size_t best = 0;
+      for (int e = 0; e < map.n; e++) {
+        const size_t l = strlen(sector_text[e]);
+        if (l <= len && l > best && memcmp(code, sector_text[e], l) == 0) best = l, expect = e;
+      }
+      bad += entry_of_code[k] != expect;
+      matched += expect >= 0;
+      unmatched += expect < 0;
+    }
+    regio_codes_free(&codes);
+  }
+#undef NEXT
+  CHECKF(bad == 0, "%d entries or codes matched differently from the brute-force search", bad);
+  CHECKF(matched > 1000 && unmatched > 1000 && minus > 100 && missing > 100,
+         "the cases are all there (%d matched, %d unmatched codes, %d '-' entries, %d missing IO sectors)", matched,
+         unmatched, minus, missing);
+}
+
 /* A deterministic pseudo-random number in [0, 1). */
 static double uniform(uint64_t *state) {
   *state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -301,6 +380,7 @@ int main(void) {
   REQUIRE(regio_ctx_create(&ctx) == REGIO_OK);
   test_two_sectors(ctx);
   test_sector_map(ctx);
+  test_sector_map_match(ctx);
   test_solvers_agree(ctx);
   regio_ctx_destroy(&ctx);
   return test_summary("test_io_regional");
