@@ -483,7 +483,7 @@ def bench_mpi(args, regio):
                 checks.append((name, ranks, sent, tuple(float(x) for x in model.stdout.split())))
     f = []
     f.append("## Distributed mode (MPI): strong scaling on this machine\n\n")
-    f.append(f"The MPI build (`-DREGIO_ENABLE_MPI=ON`, OpenMPI, parallel HDF5) with ranks x threads within the "
+    f.append(f"The MPI build (`-DREGIO_ENABLE_MPI=ON`, OpenMPI; rank 0 writes the file from the rows the other ranks send it) with ranks x threads within the "
              f"machine's {os.cpu_count()} cores, best of {args.repeat}, process wall time; phase times as rank 0 "
              f"reports them; bytes sent between ranks summed over ranks, per phase (`regio: mpi:` line). The "
              f"efficiency is T(1 x 1) / (cores x T). One machine: the ranks talk through shared memory, so the "

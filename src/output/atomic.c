@@ -108,7 +108,6 @@ regio_err_t regio_h5_atomic_begin(regio_h5_atomic_t *a, const char *path, const 
   a->w.ctx = ctx;
   a->w.path = path;
   a->w.file = -1;
-  a->w.dxpl = H5P_DEFAULT;
   a->w.dist = regio_ctx_dist(ctx);
 #ifdef REGIO_HAVE_MPI
   a->w.parallel = regio_dist_size(a->w.dist) > 1;
@@ -141,16 +140,16 @@ regio_err_t regio_h5_atomic_begin(regio_h5_atomic_t *a, const char *path, const 
   REGIO_H5_TRY(&a->w, H5Pset_obj_track_times(fcpl, 0), "/");
   REGIO_H5_TRY(&a->w, fapl = H5Pcreate(H5P_FILE_ACCESS), "/");
   REGIO_H5_TRY(&a->w, H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG), "/");
-#ifdef REGIO_HAVE_MPI
-  if (a->w.parallel) {
-    REGIO_H5_TRY(&a->w, H5Pset_fapl_mpio(fapl, regio_dist_comm(a->w.dist), MPI_INFO_NULL), "/");
-    /* metadata is written by collective calls instead of rank 0 alone after a broadcast */
-    REGIO_H5_TRY(&a->w, H5Pset_coll_metadata_write(fapl, 1), "/");
-    REGIO_H5_TRY(&a->w, a->w.dxpl = H5Pcreate(H5P_DATASET_XFER), "/");
-    REGIO_H5_TRY(&a->w, H5Pset_dxpl_mpio(a->w.dxpl, H5FD_MPIO_COLLECTIVE), "/");
+  /* The parallel mode: rank 0 writes the file, as one process does, from the rows every rank
+   * sends it (h5util.c); the other ranks make the same HDF5 calls on a file in memory that is never
+   * stored (the core driver without a backing store), so every rank runs the same code. */
+  const int in_memory = a->w.parallel && regio_dist_rank(a->w.dist) != 0;
+  char memory_name[64];
+  if (in_memory) {
+    REGIO_H5_TRY(&a->w, H5Pset_fapl_core(fapl, (size_t)1 << 20, 0), "/");
+    snprintf(memory_name, sizeof memory_name, "regio-rank-%d-in-memory.h5", regio_dist_rank(a->w.dist));
   }
-#endif
-  a->w.file = H5Fcreate(a->temp_path, H5F_ACC_EXCL, fcpl, fapl);
+  a->w.file = H5Fcreate(in_memory ? memory_name : a->temp_path, H5F_ACC_EXCL, fcpl, fapl);
   if (a->w.file < 0) {
     char inner[768];
     regio_h5_innermost_message(inner, sizeof inner);
@@ -198,9 +197,7 @@ regio_err_t regio_h5_atomic_finish(regio_h5_atomic_t *a, int ok) {
     REGIO_AGREE_GOTO(&a->w, err);
   }
 cleanup:
-  regio_h5_close(&a->w.file); /* collective in the parallel mode: every rank comes here */
-  if (a->w.dxpl > 0) regio_h5_close(&a->w.dxpl);
-  a->w.dxpl = H5P_DEFAULT;
+  regio_h5_close(&a->w.file); /* rank 0's file; the other ranks' files in memory are dropped */
   if (a->w.parallel) regio_dist_barrier(a->w.dist);
   if (a->created && leader) unlink(a->temp_path);
   a->created = 0;

@@ -159,11 +159,22 @@ static void wait_a_little(unsigned *spins) {
 regio_err_t regio_h5_write_chunks(regio_h5w_t *w, hid_t dset, const char *object, int rank, const hsize_t *dims,
                                   const hsize_t *chunk, size_t elem_size, int level, regio_h5_fill_fn fill,
                                   void *user) {
+  const size_t bands = ((size_t)dims[0] + (size_t)chunk[0] - 1) / (size_t)chunk[0];
+  return regio_h5_write_chunk_bands(w, dset, object, rank, dims, chunk, elem_size, level, 0, bands, fill, user);
+}
+
+regio_err_t regio_h5_write_chunk_bands(regio_h5w_t *w, hid_t dset, const char *object, int rank, const hsize_t *dims,
+                                       const hsize_t *chunk, size_t elem_size, int level, size_t band_first,
+                                       size_t band_end, regio_h5_fill_fn fill, void *user) {
   regio_err_t err = REGIO_OK;
   size_t n_rows = (size_t)dims[0], n_cols = rank == 2 ? (size_t)dims[1] : 1;
   size_t chunk_rows = (size_t)chunk[0], chunk_cols = rank == 2 ? (size_t)chunk[1] : 1;
   size_t row_chunks = (n_rows + chunk_rows - 1) / chunk_rows, col_chunks = (n_cols + chunk_cols - 1) / chunk_cols;
-  size_t n_chunks = row_chunks * col_chunks, chunk_elems = chunk_rows * chunk_cols;
+  if (band_end > row_chunks) band_end = row_chunks;
+  if (band_first > band_end) band_first = band_end;
+  /* chunk c of this call is chunk first + c of the dataset, row-major over (band, column chunk) */
+  const size_t first = band_first * col_chunks;
+  size_t n_chunks = (band_end - band_first) * col_chunks, chunk_elems = chunk_rows * chunk_cols;
   size_t raw_bytes = chunk_elems * elem_size;
   int threads = regio_ctx_threads(w->ctx);
   size_t batch = (size_t)threads * CHUNKS_PER_THREAD;
@@ -206,8 +217,8 @@ regio_err_t regio_h5_write_chunks(regio_h5w_t *w, hid_t dset, const char *object
       if (done == n_chunks) break;
       if (writer && __atomic_load_n(&ready[done % batch], __ATOMIC_ACQUIRE)) {
         chunk_slot_t *s = &slots[done % batch];
-        const hsize_t offset[2] = {(hsize_t)(done / col_chunks * chunk_rows),
-                                   (hsize_t)(done % col_chunks * chunk_cols)};
+        const hsize_t offset[2] = {(hsize_t)((first + done) / col_chunks * chunk_rows),
+                                   (hsize_t)((first + done) % col_chunks * chunk_cols)};
         if (s->status) {
           err = REGIO_ERROR(w->ctx, REGIO_ERR_INTERNAL, "cannot write output file '%s': deflate failed on '%s'",
                             w->path, object);
@@ -233,7 +244,7 @@ regio_err_t regio_h5_write_chunks(regio_h5w_t *w, hid_t dset, const char *object
       spins = 0;
       if (!__atomic_compare_exchange_n(&next_claim, &c, c + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) continue;
       chunk_slot_t *s = &slots[c % batch];
-      size_t row0 = c / col_chunks * chunk_rows, col0 = c % col_chunks * chunk_cols;
+      size_t row0 = (first + c) / col_chunks * chunk_rows, col0 = (first + c) % col_chunks * chunk_cols;
       size_t rows = n_rows - row0 < chunk_rows ? n_rows - row0 : chunk_rows;
       size_t cols = n_cols - col0 < chunk_cols ? n_cols - col0 : chunk_cols;
       if (rows < chunk_rows || cols < chunk_cols) memset(s->raw, 0, raw_bytes); /* an edge chunk: fill value 0 */

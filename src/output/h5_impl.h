@@ -15,21 +15,25 @@
 
 /* One output file being written.
  *
- * Parallel mode (an MPI build, more than one rank in the context's dist): every rank has the file
- * open through MPI-IO and makes the same HDF5 metadata calls (groups, datasets, attributes) with
- * the same arguments, as HDF5 1.10 requires; raw data goes with collective transfers, each rank
- * writing its block of rows (regio_h5_dataset_write_rows) and rank 0 the national datasets
- * (regio_h5_dataset_write). Steps that can fail on one rank alone (memory, local checks, raw data
- * writes) are agreed (regio_h5_agree) so that every rank takes the error path together; HDF5
- * metadata calls are collective and are taken to fail on all ranks alike. */
+ * Parallel mode (an MPI build, more than one rank in the context's dist): rank 0 writes the file
+ * through HDF5's serial driver, as one process does; the other ranks make the same HDF5 calls on
+ * a file in memory that is never stored (atomic.c), so that every rank runs the same code. Raw
+ * data goes to rank 0: each rank's block of rows (regio_h5_dataset_write_rows,
+ * regio_h5_dataset_fill) is gathered a batch of chunk bands at a time and rank 0 compresses and
+ * writes the chunks on its threads (regio_h5_write_chunk_bands), so the file has the bytes one
+ * process would write; rank 0 writes the national datasets from its own copy. Parallel HDF5 and
+ * MPI-IO take no part: HDF5 1.10 compresses only with its own filters inside collective writes
+ * (one core per rank) and has no collective H5Dwrite_chunk. Steps that can fail on one rank alone
+ * (memory, local checks, raw data writes, closing the file) are agreed (regio_h5_agree) so that
+ * every rank takes the error path together; a metadata call failing on rank 0 alone (its real
+ * file against the others' memory) is not expected, since HDF5 keeps this file's few hundred
+ * metadata entries in its cache until the file is closed, which is agreed. */
 typedef struct regio_h5w {
   regio_ctx_t *ctx;
   const char *path;   /* the final output path, named in messages (borrowed) */
   hid_t file;         /* the open temporary file, or -1 */
   regio_dist_t *dist; /* the ranks writing the file together (borrowed; NULL: this process alone) */
-  int parallel;       /* 1 in the parallel mode */
-  hid_t dxpl;         /* transfer properties of raw data writes: collective in the parallel mode, else
-                         H5P_DEFAULT (0, so a zero-initialised writer is a serial one) */
+  int parallel;       /* 1 in the parallel mode (0, so a zero-initialised writer is a serial one) */
 } regio_h5w_t;
 
 /* In the parallel mode, every rank returns the error of the lowest failing rank (regio_dist_agree);
@@ -112,8 +116,7 @@ int regio_h5_chunk_dims(int rank, const hsize_t *dims, size_t elem_size, hsize_t
 /* Creates dataset `name` in loc (full path `object`), with file type file_type, chunked and
  * compressed (shuffle + deflate) when regio_h5_chunk_dims says so, no time stamps, and a
  * `description` attribute. *chunk_rows receives the rows per chunk (dims[0] when contiguous) if
- * not NULL. In the parallel mode a chunk has at most ceil(dims[0] / ranks) rows, so that with
- * blocks of about equal size most chunks are written by one rank. */
+ * not NULL. The same chunks in the parallel mode (rank 0 writes them). */
 regio_err_t regio_h5_dataset(regio_h5w_t *w, hid_t loc, const char *name, const char *object, hid_t file_type, int rank,
                              const hsize_t *dims, const char *description, hid_t *out, hsize_t *chunk_rows);
 
@@ -123,14 +126,15 @@ regio_err_t regio_h5_dataset(regio_h5w_t *w, hid_t loc, const char *name, const 
  * process: all of it, through regio_h5_write_chunks when it is chunked, else with one H5Dwrite of
  * the whole dataset filled into a buffer; row_offset must be 0 and row_count dims[0]. Parallel
  * mode: this rank's rows [row_offset, row_offset + row_count) of dims[0], which fill gives as its
- * rows 0 .. row_count - 1, with one collective H5Dwrite (HDF5's filters compress). Collective. */
+ * rows 0 .. row_count - 1, gathered to rank 0 a batch at a time and written there as one process
+ * writes them. Collective. */
 regio_err_t regio_h5_dataset_fill(regio_h5w_t *w, hid_t dset, const char *object, hid_t file_type, int rank,
                                   const hsize_t *dims, hsize_t row_offset, hsize_t row_count, regio_h5_fill_fn fill,
                                   void *user);
 
 /* Creates a dataset as above and writes all of it from data (mem_type; not read when the dataset
  * is empty): a national dataset, written by rank 0 in the parallel mode (the other ranks take part
- * with an empty selection). *out receives the open dataset when out is not NULL, else it is
+ * with no rows). *out receives the open dataset when out is not NULL, else it is
  * closed. */
 regio_err_t regio_h5_dataset_write(regio_h5w_t *w, hid_t loc, const char *name, const char *object, hid_t file_type,
                                    hid_t mem_type, int rank, const hsize_t *dims, const void *data,
@@ -139,8 +143,8 @@ regio_err_t regio_h5_dataset_write(regio_h5w_t *w, hid_t loc, const char *name, 
 /* The same for a dataset whose first axis is split over the ranks (districts): dims[0] is the
  * length of the whole axis and data holds this rank's rows [row_offset, row_offset + row_count)
  * (row-major, dims[1] columns for rank 2; not read when row_count is 0). One process: row_offset 0
- * and row_count dims[0]. mem_type must equal file_type in the parallel mode (collective transfers
- * with filters allow no conversion). Collective. */
+ * and row_count dims[0]. Parallel mode: gathered to rank 0 as in regio_h5_dataset_fill (a
+ * conversion from mem_type, when it differs, done by rank 0's H5Dwrite). Collective. */
 regio_err_t regio_h5_dataset_write_rows(regio_h5w_t *w, hid_t loc, const char *name, const char *object,
                                         hid_t file_type, hid_t mem_type, int rank, const hsize_t *dims,
                                         hsize_t row_offset, hsize_t row_count, const void *data,
@@ -152,6 +156,11 @@ regio_err_t regio_h5_dataset_write_rows(regio_h5w_t *w, hid_t loc, const char *n
  * and written in order with H5Dwrite_chunk. The bytes stored do not depend on the thread count. */
 regio_err_t regio_h5_write_chunks(regio_h5w_t *w, hid_t dset, const char *object, int rank, const hsize_t *dims,
                                   const hsize_t *chunk, size_t elem_size, int level, regio_h5_fill_fn fill, void *user);
+/* The same for the chunks of bands [band_first, band_end) only (band b: rows [b chunk[0], (b + 1)
+ * chunk[0]) of dims[0]); fill is asked for rows of those bands only, by their dataset row. */
+regio_err_t regio_h5_write_chunk_bands(regio_h5w_t *w, hid_t dset, const char *object, int rank, const hsize_t *dims,
+                                       const hsize_t *chunk, size_t elem_size, int level, size_t band_first,
+                                       size_t band_end, regio_h5_fill_fn fill, void *user);
 
 /* Packs n C strings (NULL = "") into n fixed slots of *width bytes, NUL-padded; *width becomes the
  * longest string, at least 1 and at least its value on entry. *chars is malloc'ed (caller frees). */

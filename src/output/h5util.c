@@ -207,11 +207,6 @@ regio_err_t regio_h5_dataset(regio_h5w_t *w, hid_t loc, const char *name, const 
   REGIO_H5_TRY(w, dcpl = H5Pcreate(H5P_DATASET_CREATE), object);
   REGIO_H5_TRY(w, H5Pset_obj_track_times(dcpl, 0), object);
   int chunked = regio_h5_chunk_dims(rank, dims, elem_size, chunk);
-  if (chunked && w->parallel) {
-    /* a chunk written by one rank is compressed by it alone; a shared one is gathered first */
-    hsize_t ranks = (hsize_t)regio_dist_size(w->dist), per_rank = (dims[0] + ranks - 1) / ranks;
-    if (chunk[0] > per_rank) chunk[0] = per_rank;
-  }
   if (chunked) {
     REGIO_H5_TRY(w, H5Pset_chunk(dcpl, rank, chunk), object);
     REGIO_H5_TRY(w, H5Pset_shuffle(dcpl), object);
@@ -229,29 +224,125 @@ cleanup:
   return err;
 }
 
-/* Parallel mode: this rank's rows [row_offset, row_offset + row_count) of dset from data (mem_type),
- * one collective H5Dwrite; a rank without rows takes part with an empty selection. The result is
- * agreed over the ranks. */
-static regio_err_t write_block(regio_h5w_t *w, hid_t dset, const char *object, hid_t mem_type, int rank,
-                               const hsize_t *dims, hsize_t row_offset, hsize_t row_count, const void *data) {
-  regio_err_t err = REGIO_OK;
-  hid_t file_space = -1, mem_space = -1;
-  static const unsigned char nothing[8];
-  hsize_t start[2] = {row_offset, 0}, count[2] = {row_count, rank == 2 ? dims[1] : 1};
-  hsize_t mem_dims[2] = {row_count ? row_count : 1, count[1]};
-  REGIO_H5_TRY(w, file_space = H5Dget_space(dset), object);
-  REGIO_H5_TRY(w, mem_space = H5Screate_simple(rank, mem_dims, NULL), object);
-  if (row_count > 0) {
-    REGIO_H5_TRY(w, H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, count, NULL), object);
-  } else {
-    REGIO_H5_TRY(w, H5Sselect_none(file_space), object);
-    REGIO_H5_TRY(w, H5Sselect_none(mem_space), object);
+/* Parallel mode: rank 0 receives the bytes every rank sends, in rank order, into *all (malloc'ed
+ * on rank 0, NULL elsewhere; *total their size). Collective, agreed. */
+static regio_err_t gather_to_root(regio_h5w_t *w, const void *mine, size_t bytes, unsigned char **all, size_t *total) {
+  const int P = regio_dist_size(w->dist);
+  *all = NULL;
+  *total = 0;
+  size_t *send_bytes = calloc((size_t)P, sizeof *send_bytes), *recv_bytes = NULL;
+  void *recv = NULL;
+  regio_err_t err = send_bytes ? REGIO_OK : REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM, "out of memory");
+  REGIO_AGREE_GOTO(w, err);
+  send_bytes[0] = bytes;
+  err = regio_dist_alltoallv(w->dist, mine, send_bytes, &recv, &recv_bytes, w->ctx);
+  if (!err && regio_dist_rank(w->dist) == 0) {
+    for (int r = 0; r < P; r++) *total += recv_bytes[r];
+    *all = recv;
+    recv = NULL;
   }
-  REGIO_H5_TRY(w, H5Dwrite(dset, mem_type, mem_space, file_space, w->dxpl, row_count ? data : nothing), object);
+  err = regio_h5_agree(w, err);
 cleanup:
-  regio_h5_close(&mem_space);
-  regio_h5_close(&file_space);
-  return regio_h5_agree(w, err);
+  free(send_bytes);
+  free(recv_bytes);
+  free(recv);
+  if (err) {
+    free(*all);
+    *all = NULL;
+  }
+  return err;
+}
+
+/* Rows of the dataset from a batch of consecutive rows (first_row on), for regio_h5_write_chunk_bands. */
+typedef struct batch_rows {
+  const unsigned char *data;
+  size_t first_row, row_bytes;
+} batch_rows_t;
+
+static void fill_from_batch(void *user, size_t row0, size_t rows, size_t col0, size_t cols, size_t elem_size,
+                            size_t chunk_cols, void *out) {
+  const batch_rows_t *b = user;
+  unsigned char *dst = out;
+  for (size_t r = 0; r < rows; r++)
+    memcpy(dst + r * chunk_cols * elem_size, b->data + (row0 - b->first_row + r) * b->row_bytes + col0 * elem_size,
+           cols * elem_size);
+}
+
+/* The rows gathered per batch: about this many bytes (whole chunk bands), or the value of the
+ * environment variable REGIO_GATHER_BATCH_BYTES (the tests set it low, so that the demo's small
+ * datasets go in many batches whose bounds fall inside the ranks' blocks). */
+static size_t gather_batch_bytes(void) {
+  const char *env = getenv("REGIO_GATHER_BATCH_BYTES");
+  if (env && *env) {
+    char *end;
+    unsigned long long v = strtoull(env, &end, 10);
+    if (*end == '\0' && v > 0) return (size_t)v;
+  }
+  return (size_t)32 << 20;
+}
+
+/* Parallel mode: dset (created on every rank; rank 0's is in the file) written by rank 0 alone, as
+ * one process writes it, from the rows of every rank (fill gives this rank's rows [row_offset,
+ * row_offset + row_count) as its rows 0 .. row_count - 1, in `type`'s bytes). Chunked (and
+ * may_chunk): a batch of whole chunk bands at a time, each rank fills its rows of the batch,
+ * rank 0 gathers them (rank order is row order) and compresses and writes the batch's chunks on
+ * its threads (regio_h5_write_chunk_bands, the same bytes as one process). Otherwise all rows at
+ * once and one H5Dwrite (type may differ from the file's: HDF5 converts). Collective, agreed. */
+static regio_err_t write_gathered(regio_h5w_t *w, hid_t dset, const char *object, hid_t type, int rank,
+                                  const hsize_t *dims, hsize_t row_offset, hsize_t row_count, regio_h5_fill_fn fill,
+                                  void *user, int may_chunk) {
+  regio_err_t err = REGIO_OK;
+  const int root = regio_dist_rank(w->dist) == 0;
+  const size_t elem = H5Tget_size(type), rows = (size_t)dims[0], cols = rank == 2 ? (size_t)dims[1] : 1;
+  const size_t row_bytes = cols * elem;
+  hsize_t chunk[H5S_MAX_RANK];
+  const int chunked = may_chunk && regio_h5_chunk_dims(rank, dims, elem, chunk);
+  size_t batch_rows = rows;
+  if (chunked) {
+    const size_t band_bytes = (size_t)chunk[0] * row_bytes;
+    const size_t batch_bytes = gather_batch_bytes();
+    const size_t bands = band_bytes < batch_bytes ? batch_bytes / band_bytes : 1;
+    batch_rows = bands * (size_t)chunk[0];
+  }
+  const size_t mine_rows = batch_rows < (size_t)row_count ? batch_rows : (size_t)row_count;
+  unsigned char *mine = malloc(mine_rows * row_bytes + 1), *all = NULL;
+  err = mine ? REGIO_OK
+             : REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory for '%s'", w->path,
+                           object);
+  REGIO_AGREE_GOTO(w, err);
+  for (size_t r0 = 0; r0 < rows; r0 += batch_rows) {
+    const size_t r1 = rows - r0 < batch_rows ? rows : r0 + batch_rows;
+    const size_t a = r0 > row_offset ? r0 : (size_t)row_offset;
+    const size_t b = r1 < row_offset + row_count ? r1 : (size_t)(row_offset + row_count);
+    const size_t n = b > a ? b - a : 0;
+    if (n) fill(user, a - (size_t)row_offset, n, 0, cols, elem, cols, mine);
+    size_t total = 0;
+    REGIO_TRY_GOTO(gather_to_root(w, mine, n * row_bytes, &all, &total));
+    regio_err_t local = REGIO_OK;
+    if (root) {
+      if (total != (r1 - r0) * row_bytes) {
+        local =
+            REGIO_ERROR(w->ctx, REGIO_ERR_INTERNAL,
+                        "cannot write output file '%s': the ranks' rows of '%s' are not its rows %zu to %zu in order",
+                        w->path, object, r0, r1);
+      } else if (chunked) {
+        batch_rows_t src = {all, r0, row_bytes};
+        local = regio_h5_write_chunk_bands(w, dset, object, rank, dims, chunk, elem, REGIO_H5_DEFLATE_LEVEL,
+                                           r0 / (size_t)chunk[0], (r1 + (size_t)chunk[0] - 1) / (size_t)chunk[0],
+                                           fill_from_batch, &src);
+      } else if (H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, all) < 0) {
+        local = regio_h5_fail(w, "H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, all)", object, __FILE__, __LINE__,
+                              __func__);
+      }
+    }
+    free(all);
+    all = NULL;
+    REGIO_AGREE_GOTO(w, local);
+  }
+cleanup:
+  free(mine);
+  free(all);
+  return err;
 }
 
 /* Checks a block of rows against dims (one process: all rows), agreed over the ranks. */
@@ -276,18 +367,7 @@ regio_err_t regio_h5_dataset_fill(regio_h5w_t *w, hid_t dset, const char *object
   REGIO_TRY_GOTO(check_block(w, object, dims, row_offset, row_count));
   size_t rows = (size_t)dims[0], cols = rank == 2 ? (size_t)dims[1] : 1;
   if (rows == 0 || cols == 0) return REGIO_OK;
-  if (w->parallel) {
-    size_t local = (size_t)row_count;
-    buf = malloc(local * cols * elem_size + 1);
-    regio_err_t local_err = REGIO_OK;
-    if (!buf)
-      local_err = REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory for '%s'", w->path,
-                              object);
-    REGIO_AGREE_GOTO(w, local_err);
-    if (local) fill(user, 0, local, 0, cols, elem_size, cols, buf);
-    REGIO_TRY_GOTO(write_block(w, dset, object, file_type, rank, dims, row_offset, row_count, buf));
-    goto cleanup;
-  }
+  if (w->parallel) return write_gathered(w, dset, object, file_type, rank, dims, row_offset, row_count, fill, user, 1);
   if (regio_h5_chunk_dims(rank, dims, elem_size, chunk))
     return regio_h5_write_chunks(w, dset, object, rank, dims, chunk, elem_size, REGIO_H5_DEFLATE_LEVEL, fill, user);
   buf = malloc(rows * cols * elem_size);
@@ -323,13 +403,9 @@ regio_err_t regio_h5_dataset_write_rows(regio_h5w_t *w, hid_t loc, const char *n
     REGIO_H5_TRY(w, same, object);
     size_t elem_size = H5Tget_size(file_type);
     if (w->parallel) {
-      if (!same) {
-        err = REGIO_ERROR(w->ctx, REGIO_ERR_INTERNAL,
-                          "cannot write output file '%s': '%s' needs a conversion, which parallel writes cannot do",
-                          w->path, object);
-        goto cleanup;
-      }
-      REGIO_TRY_GOTO(write_block(w, dset, object, mem_type, rank, dims, row_offset, row_count, data));
+      regio_h5_rows_t src = {data, rank == 2 ? (size_t)dims[1] : 1};
+      REGIO_TRY_GOTO(write_gathered(w, dset, object, same ? file_type : mem_type, rank, dims, row_offset, row_count,
+                                    regio_h5_fill_rows, &src, same && rank <= 2));
     } else if (same && rank <= 2 && regio_h5_chunk_dims(rank, dims, elem_size, chunk)) {
       /* the bytes in memory are the file's: compress the chunks on all threads */
       regio_h5_rows_t src = {data, rank == 2 ? (size_t)dims[1] : 1};

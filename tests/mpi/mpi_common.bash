@@ -11,7 +11,9 @@ export OMP_NUM_THREADS=1 OMP_WAIT_POLICY=passive
 mpi_expect() {
   local name=$1 ranks=$2 want=$3
   shift 3
-  "$MPIEXEC" "${MPI_FLAGS[@]}" -np "$ranks" "$REGIO" "$@" >"$name.out" 2>"$name.err"
+  local env_flags=()
+  [ -n "${REGIO_GATHER_BATCH_BYTES:-}" ] && env_flags=(-x REGIO_GATHER_BATCH_BYTES)
+  "$MPIEXEC" "${MPI_FLAGS[@]}" "${env_flags[@]}" -np "$ranks" "$REGIO" "$@" >"$name.out" 2>"$name.err"
   local rc=$?
   if [ "$rc" -ne "$want" ]; then
     fail "$name: 'mpirun -np $ranks regio $*' exited $rc, expected $want:"
@@ -57,3 +59,29 @@ if 'processes' in pa:
 PYEOF
 }
 
+
+# same_storage NAME A.h5 B.h5: every dataset of A has B's chunk layout, filters and raw chunk bytes
+# (rank 0 writes the chunks one process writes)
+same_storage() {
+  local name=$1
+  "$PY" - "$2" "$3" <<'PYEOF' >"$name.storage" 2>&1 && pass "$name: the same chunks, byte for byte" || { fail "$name: storage:"; show "$name.storage"; }
+import sys, h5py
+a, b = h5py.File(sys.argv[1], 'r'), h5py.File(sys.argv[2], 'r')
+n = 0
+def check(name, d):
+    global n
+    if not isinstance(d, h5py.Dataset) or name.startswith('provenance'):
+        return
+    e = b[name]
+    assert d.chunks == e.chunks and d.compression == e.compression and d.shuffle == e.shuffle, name
+    if d.chunks:
+        assert d.id.get_num_chunks() == e.id.get_num_chunks(), name
+        for i in range(d.id.get_num_chunks()):
+            at = d.id.get_chunk_info(i).chunk_offset
+            assert d.id.read_direct_chunk(at) == e.id.read_direct_chunk(at), (name, at)
+            n += 1
+a.visititems(check)
+assert n > 0
+print(n, 'chunks')
+PYEOF
+}

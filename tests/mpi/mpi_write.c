@@ -1,10 +1,10 @@
-/* The collective writer of the distributed mode (label mpi; driven by mpi_write.sh under mpirun).
+/* The writer of the distributed mode (label mpi; driven by mpi_write.sh under mpirun).
  *
  * Every rank runs the serial pipeline of `scripts/demo.sh` plus categories and the screen (the
  * shipped demo establishments, KSIC category map, demo IO table and sector map, FLQ regional
  * tables) on a context without a dist, cuts the result down to its block of districts
  * (regio_result_restrict, regio_io_regional_restrict) and writes it with a context that has the
- * dist: one file, written collectively. The driver compares it with the file of the serial
+ * dist: one file, written by rank 0 from every rank's rows. The driver compares it with the file of the serial
  * `regio run` on the same inputs.
  *
  * Usage: mpi_write ESTABLISHMENTS CATEGORIES IO_TABLE IO_SECTOR_MAP COMMAND_LINE_FILE CONFIG_FILE
