@@ -156,6 +156,54 @@ static void wait_a_little(unsigned *spins) {
   if (++*spins % 1024 == 0) sched_yield();
 }
 
+struct regio_h5_packer {
+  chunk_slot_t *slots;
+  size_t n_slots, raw_bytes;
+};
+
+void regio_h5_packer_free(regio_h5_packer_t **pk) {
+  if (!pk || !*pk) return;
+  regio_h5_packer_t *p = *pk;
+  for (size_t b = 0; p->slots && b < p->n_slots; b++) {
+    free(p->slots[b].raw);
+    free(p->slots[b].shuffled);
+    free(p->slots[b].packed);
+    free(p->slots[b].tokens);
+    if (p->slots[b].deflate) libdeflate_free_compressor(p->slots[b].deflate);
+  }
+  free(p->slots);
+  free(p);
+  *pk = NULL;
+}
+
+regio_err_t regio_h5_packer_new(regio_h5w_t *w, const char *object, size_t raw_bytes, int level, size_t max_slots,
+                                regio_h5_packer_t **out) {
+  *out = NULL;
+  size_t n = (size_t)regio_ctx_threads(w->ctx) * CHUNKS_PER_THREAD;
+  if (n > max_slots) n = max_slots;
+  if (n == 0) n = 1;
+  regio_h5_packer_t *p = calloc(1, sizeof *p);
+  int nomem = p == NULL || (p->slots = calloc(n, sizeof *p->slots)) == NULL;
+  if (p) p->n_slots = nomem ? 0 : n, p->raw_bytes = raw_bytes;
+  for (size_t b = 0; !nomem && b < n; b++) {
+    chunk_slot_t *s = &p->slots[b];
+    s->raw = malloc(raw_bytes);
+    s->shuffled = malloc(raw_bytes);
+    s->deflate = libdeflate_alloc_compressor(level);
+    s->packed_cap = s->deflate ? libdeflate_zlib_compress_bound(s->deflate, raw_bytes) : 0;
+    s->packed = malloc(s->packed_cap ? s->packed_cap : 1);
+    s->tokens = malloc(raw_bytes * sizeof *s->tokens);
+    nomem = !s->raw || !s->shuffled || !s->packed || !s->deflate || !s->tokens;
+  }
+  if (nomem) {
+    regio_h5_packer_free(&p);
+    return REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory compressing '%s'",
+                       w->path, object);
+  }
+  *out = p;
+  return REGIO_OK;
+}
+
 regio_err_t regio_h5_write_chunks(regio_h5w_t *w, hid_t dset, const char *object, int rank, const hsize_t *dims,
                                   const hsize_t *chunk, size_t elem_size, int level, regio_h5_fill_fn fill,
                                   void *user) {
@@ -166,6 +214,14 @@ regio_err_t regio_h5_write_chunks(regio_h5w_t *w, hid_t dset, const char *object
 regio_err_t regio_h5_write_chunk_bands(regio_h5w_t *w, hid_t dset, const char *object, int rank, const hsize_t *dims,
                                        const hsize_t *chunk, size_t elem_size, int level, size_t band_first,
                                        size_t band_end, regio_h5_fill_fn fill, void *user) {
+  return regio_h5_pack_chunk_bands(w, dset, object, rank, dims, chunk, elem_size, level, band_first, band_end, fill,
+                                   user, NULL, NULL, NULL);
+}
+
+regio_err_t regio_h5_pack_chunk_bands(regio_h5w_t *w, hid_t dset, const char *object, int rank, const hsize_t *dims,
+                                      const hsize_t *chunk, size_t elem_size, int level, size_t band_first,
+                                      size_t band_end, regio_h5_fill_fn fill, void *user, regio_h5_chunk_put_fn put,
+                                      void *put_user, regio_h5_packer_t *packer) {
   regio_err_t err = REGIO_OK;
   size_t n_rows = (size_t)dims[0], n_cols = rank == 2 ? (size_t)dims[1] : 1;
   size_t chunk_rows = (size_t)chunk[0], chunk_cols = rank == 2 ? (size_t)chunk[1] : 1;
@@ -177,24 +233,13 @@ regio_err_t regio_h5_write_chunk_bands(regio_h5w_t *w, hid_t dset, const char *o
   size_t n_chunks = (band_end - band_first) * col_chunks, chunk_elems = chunk_rows * chunk_cols;
   size_t raw_bytes = chunk_elems * elem_size;
   int threads = regio_ctx_threads(w->ctx);
-  size_t batch = (size_t)threads * CHUNKS_PER_THREAD;
-  if (batch > n_chunks) batch = n_chunks;
-  chunk_slot_t *slots = calloc(batch ? batch : 1, sizeof *slots);
-  int nomem = slots == NULL;
-  for (size_t b = 0; !nomem && b < batch; b++) {
-    slots[b].raw = malloc(raw_bytes);
-    slots[b].shuffled = malloc(raw_bytes);
-    slots[b].deflate = libdeflate_alloc_compressor(level);
-    slots[b].packed_cap = slots[b].deflate ? libdeflate_zlib_compress_bound(slots[b].deflate, raw_bytes) : 0;
-    slots[b].packed = malloc(slots[b].packed_cap ? slots[b].packed_cap : 1);
-    slots[b].tokens = malloc(raw_bytes * sizeof *slots[b].tokens);
-    nomem = !slots[b].raw || !slots[b].shuffled || !slots[b].packed || !slots[b].deflate || !slots[b].tokens;
+  regio_h5_packer_t *own = NULL; /* the slots, unless the caller lends its packer */
+  if (!packer || packer->raw_bytes < raw_bytes) {
+    if ((err = regio_h5_packer_new(w, object, raw_bytes, level, n_chunks, &own))) return err;
+    packer = own;
   }
-  if (nomem) {
-    err = REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory compressing '%s'", w->path,
-                      object);
-    goto cleanup;
-  }
+  chunk_slot_t *slots = packer->slots;
+  size_t batch = packer->n_slots < n_chunks ? packer->n_slots : n_chunks;
   /* A ring of `batch` slots: chunk c goes into slot c % batch once chunk c - batch is written.
    * Every thread claims the next chunk and compresses it; the calling thread (OpenMP's thread 0)
    * writes the ready chunks in chunk order and compresses when the next one is not ready, so the
@@ -222,6 +267,11 @@ regio_err_t regio_h5_write_chunk_bands(regio_h5w_t *w, hid_t dset, const char *o
         if (s->status) {
           err = REGIO_ERROR(w->ctx, REGIO_ERR_INTERNAL, "cannot write output file '%s': deflate failed on '%s'",
                             w->path, object);
+        } else if (put) {
+          if (put(put_user, s->packed, s->packed_size) != 0)
+            err =
+                REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM,
+                            "cannot write output file '%s': out of memory keeping the chunks of '%s'", w->path, object);
         } else if (H5Dwrite_chunk(dset, H5P_DEFAULT, 0, offset, s->packed_size, s->packed) < 0) {
           err = regio_h5_fail(w, "H5Dwrite_chunk(dset, H5P_DEFAULT, 0, offset, s->packed_size, s->packed)", object,
                               __FILE__, __LINE__, __func__);
@@ -257,13 +307,6 @@ regio_err_t regio_h5_write_chunk_bands(regio_h5w_t *w, hid_t dset, const char *o
   }
   free(ready);
 cleanup:
-  for (size_t b = 0; slots && b < batch; b++) {
-    free(slots[b].raw);
-    free(slots[b].shuffled);
-    free(slots[b].packed);
-    free(slots[b].tokens);
-    if (slots[b].deflate) libdeflate_free_compressor(slots[b].deflate);
-  }
-  free(slots);
+  regio_h5_packer_free(&own);
   return err;
 }

@@ -161,6 +161,20 @@ regio_err_t regio_h5_write_chunks(regio_h5w_t *w, hid_t dset, const char *object
 regio_err_t regio_h5_write_chunk_bands(regio_h5w_t *w, hid_t dset, const char *object, int rank, const hsize_t *dims,
                                        const hsize_t *chunk, size_t elem_size, int level, size_t band_first,
                                        size_t band_end, regio_h5_fill_fn fill, void *user);
+/* Takes a compressed chunk (the stored bytes); returns 0, or nonzero when out of memory. */
+typedef int (*regio_h5_chunk_put_fn)(void *user, const unsigned char *packed, size_t size);
+/* The buffers of the compressing threads (a few per thread, of raw_bytes each; at most max_slots),
+ * to lend to several calls of regio_h5_pack_chunk_bands on chunks of at most raw_bytes. */
+typedef struct regio_h5_packer regio_h5_packer_t;
+regio_err_t regio_h5_packer_new(regio_h5w_t *w, const char *object, size_t raw_bytes, int level, size_t max_slots,
+                                regio_h5_packer_t **out);
+void regio_h5_packer_free(regio_h5_packer_t **packer);
+/* The same, the chunks handed in chunk order to put (when not NULL) instead of written to dset,
+ * with the buffers of packer (NULL: its own, for this call). */
+regio_err_t regio_h5_pack_chunk_bands(regio_h5w_t *w, hid_t dset, const char *object, int rank, const hsize_t *dims,
+                                      const hsize_t *chunk, size_t elem_size, int level, size_t band_first,
+                                      size_t band_end, regio_h5_fill_fn fill, void *user, regio_h5_chunk_put_fn put,
+                                      void *put_user, regio_h5_packer_t *packer);
 
 /* Packs n C strings (NULL = "") into n fixed slots of *width bytes, NUL-padded; *width becomes the
  * longest string, at least 1 and at least its value on entry. *chars is malloc'ed (caller frees). */

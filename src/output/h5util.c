@@ -225,8 +225,10 @@ cleanup:
 }
 
 /* Parallel mode: rank 0 receives the bytes every rank sends, in rank order, into *all (malloc'ed
- * on rank 0, NULL elsewhere; *total their size). Collective, agreed. */
-static regio_err_t gather_to_root(regio_h5w_t *w, const void *mine, size_t bytes, unsigned char **all, size_t *total) {
+ * on rank 0, NULL elsewhere; *total their size; counts[r], when counts is not NULL, rank r's part:
+ * room for the ranks). Collective, agreed. */
+static regio_err_t gather_to_root(regio_h5w_t *w, const void *mine, size_t bytes, unsigned char **all, size_t *total,
+                                  size_t *counts) {
   const int P = regio_dist_size(w->dist);
   *all = NULL;
   *total = 0;
@@ -237,7 +239,10 @@ static regio_err_t gather_to_root(regio_h5w_t *w, const void *mine, size_t bytes
   send_bytes[0] = bytes;
   err = regio_dist_alltoallv(w->dist, mine, send_bytes, &recv, &recv_bytes, w->ctx);
   if (!err && regio_dist_rank(w->dist) == 0) {
-    for (int r = 0; r < P; r++) *total += recv_bytes[r];
+    for (int r = 0; r < P; r++) {
+      *total += recv_bytes[r];
+      if (counts) counts[r] = recv_bytes[r];
+    }
     *all = recv;
     recv = NULL;
   }
@@ -253,41 +258,241 @@ cleanup:
   return err;
 }
 
-/* Rows of the dataset from a batch of consecutive rows (first_row on), for regio_h5_write_chunk_bands. */
-typedef struct batch_rows {
-  const unsigned char *data;
-  size_t first_row, row_bytes;
-} batch_rows_t;
+/* A rank's rows by their dataset row: the fill callback of its block shifted by the block's offset. */
+typedef struct local_rows {
+  regio_h5_fill_fn fill;
+  void *user;
+  size_t off;
+} local_rows_t;
 
-static void fill_from_batch(void *user, size_t row0, size_t rows, size_t col0, size_t cols, size_t elem_size,
-                            size_t chunk_cols, void *out) {
-  const batch_rows_t *b = user;
-  unsigned char *dst = out;
-  for (size_t r = 0; r < rows; r++)
-    memcpy(dst + r * chunk_cols * elem_size, b->data + (row0 - b->first_row + r) * b->row_bytes + col0 * elem_size,
-           cols * elem_size);
+static void fill_local(void *user, size_t row0, size_t rows, size_t col0, size_t cols, size_t elem_size,
+                       size_t chunk_cols, void *out) {
+  const local_rows_t *l = user;
+  l->fill(l->user, row0 - l->off, rows, col0, cols, elem_size, chunk_cols, out);
 }
 
-/* The rows gathered per batch: about this many bytes (whole chunk bands), or the value of the
- * environment variable REGIO_GATHER_BATCH_BYTES (the tests set it low, so that the demo's small
- * datasets go in many batches whose bounds fall inside the ranks' blocks). */
-static size_t gather_batch_bytes(void) {
-  const char *env = getenv("REGIO_GATHER_BATCH_BYTES");
-  if (env && *env) {
-    char *end;
-    unsigned long long v = strtoull(env, &end, 10);
-    if (*end == '\0' && v > 0) return (size_t)v;
+/* A growing store of compressed chunks, their sizes and bytes (a regio_h5_chunk_put_fn). */
+typedef struct packed_store {
+  uint64_t *sizes;
+  size_t n, n_cap;
+  unsigned char *bytes;
+  size_t len, cap;
+} packed_store_t;
+
+static int packed_put(void *user, const unsigned char *packed, size_t size) {
+  packed_store_t *p = user;
+  if (p->n == p->n_cap) {
+    const size_t c = p->n_cap ? 2 * p->n_cap : 64;
+    uint64_t *grown = realloc(p->sizes, c * sizeof *grown);
+    if (!grown) return -1;
+    p->sizes = grown, p->n_cap = c;
   }
-  return (size_t)32 << 20;
+  if (p->len + size > p->cap) {
+    size_t c = p->cap ? p->cap : (size_t)1 << 20;
+    while (c < p->len + size) c *= 2;
+    unsigned char *grown = realloc(p->bytes, c);
+    if (!grown) return -1;
+    p->bytes = grown, p->cap = c;
+  }
+  memcpy(p->bytes + p->len, packed, size);
+  p->len += size;
+  p->sizes[p->n++] = size;
+  return 0;
+}
+
+/* Of the bands [b0, b1) (cr rows each over D rows, the last one shorter), those wholly inside the
+ * block of rows [off, off + cnt): [*f0, *f1), empty when equal. */
+static void own_bands(size_t off, size_t cnt, size_t cr, size_t D, size_t b0, size_t b1, size_t *f0, size_t *f1) {
+  size_t first = (off + cr - 1) / cr, end = off + cnt == D ? (D + cr - 1) / cr : (off + cnt) / cr;
+  if (cnt == 0) first = end = 0;
+  if (first < b0) first = b0;
+  if (end > b1) end = b1;
+  if (end < first) end = first;
+  *f0 = first;
+  *f1 = end;
+}
+
+/* A rank's rows of a batch [r0, r1) that are not in its own bands [f0, f1): a leading and a
+ * trailing run, [lead0, lead1) and [trail0, trail1) (empty runs have equal ends). */
+static void loose_rows(size_t off, size_t cnt, size_t r0, size_t r1, size_t cr, size_t D, size_t f0, size_t f1,
+                       size_t *lead0, size_t *lead1, size_t *trail0, size_t *trail1) {
+  const size_t a = r0 > off ? r0 : off, b = r1 < off + cnt ? r1 : off + cnt;
+  *lead0 = *lead1 = *trail0 = *trail1 = a;
+  if (b <= a) return;
+  if (f1 == f0) {
+    *lead1 = b;
+    return;
+  }
+  *lead1 = f0 * cr;
+  *trail0 = f1 * cr < D ? f1 * cr : D;
+  *trail1 = b;
+}
+
+/* Rows of the dataset from the ranks' loose runs (rank 0, for the bands two or more ranks share). */
+typedef struct row_run {
+  size_t first, n;
+  const unsigned char *rows;
+} row_run_t;
+typedef struct row_runs {
+  const row_run_t *runs;
+  size_t n_runs, row_bytes;
+} row_runs_t;
+
+static void fill_from_runs(void *user, size_t row0, size_t rows, size_t col0, size_t cols, size_t elem_size,
+                           size_t chunk_cols, void *out) {
+  const row_runs_t *r = user;
+  unsigned char *dst = out;
+  for (size_t i = 0; i < rows; i++) {
+    const size_t row = row0 + i;
+    for (size_t k = 0; k < r->n_runs; k++) /* a few runs: two a rank at most */
+      if (row >= r->runs[k].first && row - r->runs[k].first < r->runs[k].n) {
+        memcpy(dst + i * chunk_cols * elem_size,
+               r->runs[k].rows + (row - r->runs[k].first) * r->row_bytes + col0 * elem_size, cols * elem_size);
+        break;
+      }
+  }
+}
+
+/* Parallel mode, a chunked dataset: each rank compresses, on its threads, the chunks of the bands
+ * (chunk[0] rows) that lie wholly in its block of rows, all at once so that the ranks work at the
+ * same time, and sends rank 0 those chunks (about a tenth of the rows' bytes) with its other rows
+ * (at most a band's worth at each end of its block); rank 0 writes the bands in order, a rank's
+ * chunks as they came and the bands shared by two or more ranks compressed from their rows. The
+ * stored bytes are one process's. Collective, agreed. */
+static regio_err_t write_chunked_gathered(regio_h5w_t *w, hid_t dset, const char *object, int rank, const hsize_t *dims,
+                                          const hsize_t *chunk, size_t elem, hsize_t row_offset, hsize_t row_count,
+                                          regio_h5_fill_fn fill, void *user) {
+  regio_err_t err = REGIO_OK;
+  const int P = regio_dist_size(w->dist), root = regio_dist_rank(w->dist) == 0;
+  const size_t D = (size_t)dims[0], cols = rank == 2 ? (size_t)dims[1] : 1, row_bytes = cols * elem;
+  const size_t cr = (size_t)chunk[0], ccols = rank == 2 ? (size_t)chunk[1] : 1, col_chunks = (cols + ccols - 1) / ccols;
+  const size_t n_bands = (D + cr - 1) / cr, off = (size_t)row_offset, cnt = (size_t)row_count;
+  const uint64_t my_block[2] = {off, cnt};
+  uint64_t *blocks = NULL;
+  size_t *counts = NULL, *part_at = NULL, *written = NULL, *written_bytes = NULL, *own_first = NULL, *own_end = NULL;
+  unsigned char *msg = NULL, *all = NULL;
+  row_run_t *runs = NULL;
+  packed_store_t store = {NULL, 0, 0, NULL, 0, 0};
+  regio_h5_packer_t *packer = NULL;
+  REGIO_TRY_GOTO(regio_dist_allgatherv(w->dist, my_block, sizeof my_block, (void **)&blocks, NULL, NULL, w->ctx));
+  counts = calloc((size_t)P, sizeof *counts);
+  part_at = calloc((size_t)P, sizeof *part_at);
+  written = calloc((size_t)P, sizeof *written);
+  written_bytes = calloc((size_t)P, sizeof *written_bytes);
+  runs = calloc(2 * (size_t)P, sizeof *runs);
+  own_first = calloc((size_t)P, sizeof *own_first);
+  own_end = calloc((size_t)P, sizeof *own_end);
+  if (counts && part_at && written && written_bytes && runs && own_first && own_end)
+    err = regio_h5_packer_new(w, object, cr * ccols * elem, REGIO_H5_DEFLATE_LEVEL, SIZE_MAX, &packer);
+  else
+    err =
+        REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory for '%s'", w->path, object);
+  REGIO_AGREE_GOTO(w, err);
+  /* this rank's own bands, compressed here, straight from its rows */
+  size_t f0, f1, lead0, lead1, trail0, trail1;
+  own_bands(off, cnt, cr, D, 0, n_bands, &f0, &f1);
+  loose_rows(off, cnt, 0, D, cr, D, f0, f1, &lead0, &lead1, &trail0, &trail1);
+  regio_err_t local = REGIO_OK;
+  if (f1 > f0) {
+    local_rows_t src = {fill, user, off};
+    local = regio_h5_pack_chunk_bands(w, dset, object, rank, dims, chunk, elem, REGIO_H5_DEFLATE_LEVEL, f0, f1,
+                                      fill_local, &src, packed_put, &store, packer);
+  }
+  /* the message: chunk count, bytes, the sizes, the chunks, the leading and trailing rows */
+  const size_t loose_n = (lead1 - lead0) + (trail1 - trail0);
+  const size_t msg_len = 16 + 8 * store.n + store.len + loose_n * row_bytes;
+  msg = local ? NULL : malloc(msg_len);
+  if (!local && !msg)
+    local =
+        REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory for '%s'", w->path, object);
+  REGIO_AGREE_GOTO(w, local);
+  const uint64_t head[2] = {store.n, store.len};
+  memcpy(msg, head, 16);
+  if (store.n) memcpy(msg + 16, store.sizes, 8 * store.n);
+  if (store.len) memcpy(msg + 16 + 8 * store.n, store.bytes, store.len);
+  unsigned char *at = msg + 16 + 8 * store.n + store.len;
+  if (lead1 > lead0) fill(user, lead0 - off, lead1 - lead0, 0, cols, elem, cols, at);
+  if (trail1 > trail0) fill(user, trail0 - off, trail1 - trail0, 0, cols, elem, cols, at + (lead1 - lead0) * row_bytes);
+  free(store.sizes);
+  free(store.bytes);
+  store.sizes = NULL, store.bytes = NULL;
+  size_t total = 0;
+  REGIO_TRY_GOTO(gather_to_root(w, msg, msg_len, &all, &total, counts));
+  free(msg);
+  msg = NULL;
+  if (root) {
+    /* each rank's part: its chunks, and its loose rows as runs */
+    size_t n_runs = 0, pos = 0;
+    for (int q = 0; q < P && !local; q++) {
+      uint64_t qh[2];
+      size_t q0, q1, ql0, ql1, qt0, qt1;
+      own_bands((size_t)blocks[2 * q], (size_t)blocks[2 * q + 1], cr, D, 0, n_bands, &q0, &q1);
+      loose_rows((size_t)blocks[2 * q], (size_t)blocks[2 * q + 1], 0, D, cr, D, q0, q1, &ql0, &ql1, &qt0, &qt1);
+      if (counts[q] >= 16) memcpy(qh, all + pos, 16);
+      const size_t rows_q = (ql1 - ql0) + (qt1 - qt0);
+      if (counts[q] < 16 || qh[0] != (q1 - q0) * col_chunks ||
+          counts[q] != 16 + 8 * qh[0] + qh[1] + rows_q * row_bytes) {
+        local = REGIO_ERROR(w->ctx, REGIO_ERR_INTERNAL,
+                            "cannot write output file '%s': rank %d's part of '%s' is malformed", w->path, q, object);
+        break;
+      }
+      const unsigned char *rows_at = all + pos + 16 + 8 * qh[0] + qh[1];
+      own_first[q] = q0, own_end[q] = q1;
+      if (ql1 > ql0) runs[n_runs++] = (row_run_t){ql0, ql1 - ql0, rows_at};
+      if (qt1 > qt0) runs[n_runs++] = (row_run_t){qt0, qt1 - qt0, rows_at + (ql1 - ql0) * row_bytes};
+      part_at[q] = pos;
+      pos += counts[q];
+    }
+    /* the bands in order: a rank's own, chunk by chunk as it sent them, or compressed here */
+    row_runs_t src = {runs, n_runs, row_bytes};
+    int owner = 0;
+    for (size_t band = 0; band < n_bands && !local; band++) {
+      /* the ranks' own bands are disjoint and come in rank order; empty ones are passed over */
+      while (owner < P && own_end[owner] <= band) owner++;
+      if (owner >= P || band < own_first[owner]) { /* shared by two or more ranks: compressed here */
+        local = regio_h5_pack_chunk_bands(w, dset, object, rank, dims, chunk, elem, REGIO_H5_DEFLATE_LEVEL, band,
+                                          band + 1, fill_from_runs, &src, NULL, NULL, packer);
+        continue;
+      }
+      const unsigned char *p = all + part_at[owner];
+      uint64_t n_chunks;
+      memcpy(&n_chunks, p, 8);
+      const unsigned char *sizes = p + 16, *bytes = p + 16 + 8 * n_chunks;
+      for (size_t k = 0; k < col_chunks && !local; k++) {
+        uint64_t sz;
+        memcpy(&sz, sizes + 8 * written[owner], 8);
+        const hsize_t offset[2] = {(hsize_t)(band * cr), (hsize_t)(k * ccols)};
+        if (H5Dwrite_chunk(dset, H5P_DEFAULT, 0, offset, (size_t)sz, bytes + written_bytes[owner]) < 0)
+          local = regio_h5_fail(w, "H5Dwrite_chunk(dset, H5P_DEFAULT, 0, offset, (size_t)sz, bytes)", object, __FILE__,
+                                __LINE__, __func__);
+        written[owner]++;
+        written_bytes[owner] += (size_t)sz;
+      }
+    }
+  }
+  REGIO_AGREE_GOTO(w, local);
+cleanup:
+  free(blocks);
+  free(counts);
+  free(part_at);
+  free(written);
+  free(written_bytes);
+  free(runs);
+  free(own_first);
+  free(own_end);
+  free(msg);
+  free(all);
+  free(store.sizes);
+  free(store.bytes);
+  regio_h5_packer_free(&packer);
+  return err;
 }
 
 /* Parallel mode: dset (created on every rank; rank 0's is in the file) written by rank 0 alone, as
  * one process writes it, from the rows of every rank (fill gives this rank's rows [row_offset,
  * row_offset + row_count) as its rows 0 .. row_count - 1, in `type`'s bytes). Chunked (and
- * may_chunk): a batch of whole chunk bands at a time, each rank fills its rows of the batch,
- * rank 0 gathers them (rank order is row order) and compresses and writes the batch's chunks on
- * its threads (regio_h5_write_chunk_bands, the same bytes as one process). Otherwise all rows at
- * once and one H5Dwrite (type may differ from the file's: HDF5 converts). Collective, agreed. */
+ * may_chunk): each rank compresses its own chunk bands (write_chunked_gathered). Otherwise all rows to rank 0 and one
+ * H5Dwrite (type may differ from the file's: HDF5 converts). Collective, agreed. */
 static regio_err_t write_gathered(regio_h5w_t *w, hid_t dset, const char *object, hid_t type, int rank,
                                   const hsize_t *dims, hsize_t row_offset, hsize_t row_count, regio_h5_fill_fn fill,
                                   void *user, int may_chunk) {
@@ -296,49 +501,29 @@ static regio_err_t write_gathered(regio_h5w_t *w, hid_t dset, const char *object
   const size_t elem = H5Tget_size(type), rows = (size_t)dims[0], cols = rank == 2 ? (size_t)dims[1] : 1;
   const size_t row_bytes = cols * elem;
   hsize_t chunk[H5S_MAX_RANK];
-  const int chunked = may_chunk && regio_h5_chunk_dims(rank, dims, elem, chunk);
-  size_t batch_rows = rows;
-  if (chunked) {
-    const size_t band_bytes = (size_t)chunk[0] * row_bytes;
-    const size_t batch_bytes = gather_batch_bytes();
-    const size_t bands = band_bytes < batch_bytes ? batch_bytes / band_bytes : 1;
-    batch_rows = bands * (size_t)chunk[0];
-  }
-  const size_t mine_rows = batch_rows < (size_t)row_count ? batch_rows : (size_t)row_count;
-  unsigned char *mine = malloc(mine_rows * row_bytes + 1), *all = NULL;
+  if (rows == 0) return REGIO_OK;
+  if (may_chunk && regio_h5_chunk_dims(rank, dims, elem, chunk))
+    return write_chunked_gathered(w, dset, object, rank, dims, chunk, elem, row_offset, row_count, fill, user);
+  /* not chunked (or a conversion): every row to rank 0, one H5Dwrite */
+  unsigned char *mine = malloc((size_t)row_count * row_bytes + 1), *all = NULL;
   err = mine ? REGIO_OK
              : REGIO_ERROR(w->ctx, REGIO_ERR_NOMEM, "cannot write output file '%s': out of memory for '%s'", w->path,
                            object);
   REGIO_AGREE_GOTO(w, err);
-  for (size_t r0 = 0; r0 < rows; r0 += batch_rows) {
-    const size_t r1 = rows - r0 < batch_rows ? rows : r0 + batch_rows;
-    const size_t a = r0 > row_offset ? r0 : (size_t)row_offset;
-    const size_t b = r1 < row_offset + row_count ? r1 : (size_t)(row_offset + row_count);
-    const size_t n = b > a ? b - a : 0;
-    if (n) fill(user, a - (size_t)row_offset, n, 0, cols, elem, cols, mine);
-    size_t total = 0;
-    REGIO_TRY_GOTO(gather_to_root(w, mine, n * row_bytes, &all, &total));
-    regio_err_t local = REGIO_OK;
-    if (root) {
-      if (total != (r1 - r0) * row_bytes) {
-        local =
-            REGIO_ERROR(w->ctx, REGIO_ERR_INTERNAL,
-                        "cannot write output file '%s': the ranks' rows of '%s' are not its rows %zu to %zu in order",
-                        w->path, object, r0, r1);
-      } else if (chunked) {
-        batch_rows_t src = {all, r0, row_bytes};
-        local = regio_h5_write_chunk_bands(w, dset, object, rank, dims, chunk, elem, REGIO_H5_DEFLATE_LEVEL,
-                                           r0 / (size_t)chunk[0], (r1 + (size_t)chunk[0] - 1) / (size_t)chunk[0],
-                                           fill_from_batch, &src);
-      } else if (H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, all) < 0) {
-        local = regio_h5_fail(w, "H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, all)", object, __FILE__, __LINE__,
-                              __func__);
-      }
-    }
-    free(all);
-    all = NULL;
-    REGIO_AGREE_GOTO(w, local);
+  if (row_count) fill(user, 0, (size_t)row_count, 0, cols, elem, cols, mine);
+  size_t total = 0;
+  REGIO_TRY_GOTO(gather_to_root(w, mine, (size_t)row_count * row_bytes, &all, &total, NULL));
+  regio_err_t local = REGIO_OK;
+  if (root) {
+    if (total != rows * row_bytes)
+      local = REGIO_ERROR(w->ctx, REGIO_ERR_INTERNAL,
+                          "cannot write output file '%s': the ranks' rows of '%s' are not its %zu rows in order",
+                          w->path, object, rows);
+    else if (H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, all) < 0)
+      local = regio_h5_fail(w, "H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, all)", object, __FILE__, __LINE__,
+                            __func__);
   }
+  REGIO_AGREE_GOTO(w, local);
 cleanup:
   free(mine);
   free(all);

@@ -11,9 +11,7 @@ export OMP_NUM_THREADS=1 OMP_WAIT_POLICY=passive
 mpi_expect() {
   local name=$1 ranks=$2 want=$3
   shift 3
-  local env_flags=()
-  [ -n "${REGIO_GATHER_BATCH_BYTES:-}" ] && env_flags=(-x REGIO_GATHER_BATCH_BYTES)
-  "$MPIEXEC" "${MPI_FLAGS[@]}" "${env_flags[@]}" -np "$ranks" "$REGIO" "$@" >"$name.out" 2>"$name.err"
+  "$MPIEXEC" "${MPI_FLAGS[@]}" -np "$ranks" "$REGIO" "$@" >"$name.out" 2>"$name.err"
   local rc=$?
   if [ "$rc" -ne "$want" ]; then
     fail "$name: 'mpirun -np $ranks regio $*' exited $rc, expected $want:"
@@ -61,7 +59,8 @@ PYEOF
 
 
 # same_storage NAME A.h5 B.h5: every dataset of A has B's chunk layout, filters and raw chunk bytes
-# (rank 0 writes the chunks one process writes)
+# (the ranks compress the chunks of their own rows, rank 0 those that straddle two ranks' rows, and
+# rank 0 writes them: the chunks one process writes)
 same_storage() {
   local name=$1
   "$PY" - "$2" "$3" <<'PYEOF' >"$name.storage" 2>&1 && pass "$name: the same chunks, byte for byte" || { fail "$name: storage:"; show "$name.storage"; }
