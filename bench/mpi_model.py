@@ -102,14 +102,15 @@ def cluster_time(nodes, cores, rows, D, levels, io_sectors, startup):
     t["indices, local"] = cells / P / (idx_rate_core * cores)
     t["indices, exchange"] = idx_b / P / bw_node + latency * P * 4 * len(levels) if P > 1 else 0.0
     t["regional IO (local; the chain of ranks)"] = D / P * io_core_s / cores + (latency * P if P > 1 else 0.0)
-    # the write (src/output/h5util.c): the other ranks' rows go to rank 0 uncompressed ((P - 1)/P of
-    # the matrices, through rank 0's link), rank 0 compresses them on its cores at the rate measured
-    # here (us-tract: 2.19 GB of datasets in 1.41 s with 2 threads, the LQ values computed on the
-    # way), and writes the file (about a tenth of that: 208 MB for us-tract) as one client
+    # the write (src/output/h5util.c): every rank compresses its own rows' chunks on its cores at the
+    # rate measured here (us-tract: 2.19 GB of datasets in 1.41 s with 2 threads, the LQ values
+    # computed on the way) and sends rank 0 the compressed chunks (about a tenth: 208 MB for
+    # us-tract), which rank 0 writes as one client
     compress_rate_core = 2.19e9 / 1.41 / 2
-    t["write: rows to rank 0"] = out_bytes * (P - 1) / P / bw_node if P > 1 else 0.0
-    t["write: compress on rank 0"] = out_bytes / (compress_rate_core * cores)
-    t["write: the file, one client"] = 0.095 * out_bytes / client_write
+    file_bytes = 0.095 * out_bytes
+    t["write: compress, every rank"] = out_bytes / P / (compress_rate_core * cores)
+    t["write: chunks to rank 0"] = file_bytes * (P - 1) / P / bw_node if P > 1 else 0.0
+    t["write: the file, one client"] = file_bytes / client_write
     return t, read_b, idx_b, out_bytes
 
 

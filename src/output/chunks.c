@@ -16,11 +16,13 @@
  * 0.5% of processes (address-dependent: never with ASLR off), which breaks the byte-identical
  * files regio promises.
  *
- * One process only. In the distributed mode (h5_impl.h) HDF5's own filters compress, inside
- * collective H5Dwrite calls: with the MPI-IO driver of HDF5 1.10.8, H5Dwrite_chunk returns success
- * but is not collective, so when each rank writes its own chunks the ranks' views of the chunk
- * index diverge and the dataset cannot be read back (tried: two ranks, one chunk each); and
- * parallel writes to filtered datasets must be collective in 1.10. */
+ * The distributed mode uses the same code: every rank compresses the chunks of its own rows
+ * (regio_h5_pack_chunk_bands hands them to a store instead of the file) and rank 0 writes them
+ * (h5util.c). HDF5 1.10's own parallel path was not an option: with the MPI-IO driver
+ * H5Dwrite_chunk is not collective, so when each rank writes its own chunks the ranks' views of the
+ * chunk index diverge and the dataset cannot be read back (tried: two ranks, one chunk each), and
+ * parallel writes to filtered datasets must be collective, compressed by HDF5's filters on one
+ * core per rank. */
 #include <emmintrin.h>
 #include <libdeflate.h>
 #include <math.h>

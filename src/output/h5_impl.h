@@ -18,10 +18,11 @@
  * Parallel mode (an MPI build, more than one rank in the context's dist): rank 0 writes the file
  * through HDF5's serial driver, as one process does; the other ranks make the same HDF5 calls on
  * a file in memory that is never stored (atomic.c), so that every rank runs the same code. Raw
- * data goes to rank 0: each rank's block of rows (regio_h5_dataset_write_rows,
- * regio_h5_dataset_fill) is gathered a batch of chunk bands at a time and rank 0 compresses and
- * writes the chunks on its threads (regio_h5_write_chunk_bands), so the file has the bytes one
- * process would write; rank 0 writes the national datasets from its own copy. Parallel HDF5 and
+ * data goes to rank 0: of a chunked dataset with rows split over the ranks
+ * (regio_h5_dataset_write_rows, regio_h5_dataset_fill) each rank compresses the chunks of its own
+ * rows and sends them, rank 0 compresses those two ranks share and writes all of them, so the file
+ * has the chunks one process would write; small datasets go to rank 0 as rows; rank 0 writes the
+ * national datasets from its own copy. Parallel HDF5 and
  * MPI-IO take no part: HDF5 1.10 compresses only with its own filters inside collective writes
  * (one core per rank) and has no collective H5Dwrite_chunk. Steps that can fail on one rank alone
  * (memory, local checks, raw data writes, closing the file) are agreed (regio_h5_agree) so that
@@ -126,8 +127,8 @@ regio_err_t regio_h5_dataset(regio_h5w_t *w, hid_t loc, const char *name, const 
  * process: all of it, through regio_h5_write_chunks when it is chunked, else with one H5Dwrite of
  * the whole dataset filled into a buffer; row_offset must be 0 and row_count dims[0]. Parallel
  * mode: this rank's rows [row_offset, row_offset + row_count) of dims[0], which fill gives as its
- * rows 0 .. row_count - 1, gathered to rank 0 a batch at a time and written there as one process
- * writes them. Collective. */
+ * rows 0 .. row_count - 1, compressed by the ranks and written by rank 0 as one process writes
+ * them. Collective. */
 regio_err_t regio_h5_dataset_fill(regio_h5w_t *w, hid_t dset, const char *object, hid_t file_type, int rank,
                                   const hsize_t *dims, hsize_t row_offset, hsize_t row_count, regio_h5_fill_fn fill,
                                   void *user);
