@@ -16,7 +16,7 @@ packages=(
   build-essential cmake pkg-config
   libomp-dev
   libhdf5-dev hdf5-tools
-  libopenmpi-dev openmpi-bin libhdf5-openmpi-dev
+  libopenmpi-dev openmpi-bin
   libopenblas-openmp-dev liblapacke-dev
   zlib1g-dev libdeflate-dev libisal-dev
   libinih-dev
