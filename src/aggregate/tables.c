@@ -312,6 +312,35 @@ int regio_partial_grow_actors(regio_partial_t *p) {
   return 0;
 }
 
+int regio_idcache_put(regio_idcache_t *c, uint64_t key, uint64_t id) {
+  if (!c->slots || (c->count + 1) * 2 > c->mask + 1) {
+    size_t n = c->slots ? (c->mask + 1) * 2 : 1024;
+    if (n > REGIO_IDCACHE_MAX_SLOTS) return 0; /* full: the dictionary answers for the rest */
+    regio_idcache_slot_t *slots = calloc(n, sizeof *slots);
+    if (!slots) return -1;
+    regio_idcache_t grown = {slots, n - 1, 0, 64 - __builtin_ctzll(n)};
+    for (size_t i = 0; c->slots && i <= c->mask; i++) {
+      if (c->slots[i].key == 0) continue;
+      size_t j = regio_idcache_slot(&grown, c->slots[i].key);
+      while (slots[j].key) j = (j + 1) & grown.mask;
+      slots[j] = c->slots[i];
+    }
+    grown.count = c->count;
+    free(c->slots);
+    *c = grown;
+  }
+  size_t j = regio_idcache_slot(c, key);
+  while (c->slots[j].key) j = (j + 1) & c->mask;
+  c->slots[j] = (regio_idcache_slot_t){key, id};
+  c->count++;
+  return 0;
+}
+
+void regio_idcache_free(regio_idcache_t *c) {
+  free(c->slots);
+  memset(c, 0, sizeof *c);
+}
+
 int regio_partial_init(regio_partial_t *p) {
   memset(p, 0, sizeof *p);
   p->actor_over_offset = INT64_MAX;
@@ -326,6 +355,8 @@ int regio_partial_init(regio_partial_t *p) {
 void regio_partial_free(regio_partial_t *p) {
   dict_free(&p->districts);
   dict_free(&p->sectors);
+  regio_idcache_free(&p->district_short);
+  regio_idcache_free(&p->sector_short);
   if (p->cells.slots || p->cells.dense) cells_release(&p->cells);
   free(p->sector_size_squares);
   free(p->district_micro);

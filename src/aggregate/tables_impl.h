@@ -37,6 +37,21 @@ typedef struct regio_dict {
   size_t arena_len, arena_cap;
 } regio_dict_t;
 
+/* An index of a dictionary's short codes (regio_short_key -> id), in front of it: a lookup is
+ * one probe that compares one word, where the dictionary's compares its hash and then the code's
+ * bytes in its arena (a second cache line). It holds the codes the reader looked up through it,
+ * and stops taking new ones at REGIO_IDCACHE_MAX_SLOTS / 2 (a lookup that misses goes to the
+ * dictionary, so the ids are the dictionary's either way). */
+typedef struct regio_idcache_slot {
+  uint64_t key; /* 0 = empty */
+  uint64_t id;
+} regio_idcache_slot_t;
+typedef struct regio_idcache {
+  regio_idcache_slot_t *slots; /* NULL until the first insertion */
+  size_t mask, count;
+  int shift; /* 64 - log2(slot count) */
+} regio_idcache_t;
+
 /* One cell: key, employment and establishments side by side, so that a row touches one cache
  * line of the table, not three. */
 typedef struct regio_cell {
@@ -77,6 +92,7 @@ typedef struct regio_cells {
 typedef struct regio_partial {
   regio_dict_t districts;
   regio_dict_t sectors;
+  regio_idcache_t district_short, sector_short; /* the dictionaries' short-code indexes */
   regio_cells_t cells;
   int failed; /* out of memory or overflow inside the tables */
   /* Establishment sizes, kept when each row is one establishment (track_sizes): per local sector
@@ -232,6 +248,47 @@ static inline int64_t regio_dict_intern_hashed(regio_dict_t *d, const char *code
   }
   if (regio_dict_push(d, h, code, len, slot) != 0) return -1;
   return (int64_t)d->count - 1;
+}
+
+/* A code of 1 to 7 bytes as one exact 64-bit key: its bytes (little-endian, the rest zero) and
+ * its length in the top byte, so that two codes have the same key only when they are equal, and no
+ * key is 0. The caller guarantees 8 readable bytes at s (the bytes past the code are masked). */
+#define REGIO_SHORT_CODE_MAX 7
+static inline uint64_t regio_short_key(const char *s, size_t len) {
+  uint64_t w;
+  memcpy(&w, s, 8);
+  return (w & ((UINT64_C(1) << (8 * len)) - 1)) | (uint64_t)len << 56;
+}
+
+#define REGIO_IDCACHE_MAX_SLOTS ((size_t)1 << 21)
+
+static inline size_t regio_idcache_slot(const regio_idcache_t *c, uint64_t key) {
+  return (size_t)((key * UINT64_C(0x9E3779B97F4A7C15)) >> c->shift);
+}
+
+/* The id of key, or -1 when absent. */
+static inline int64_t regio_idcache_get(const regio_idcache_t *c, uint64_t key) {
+  if (!c->slots) return -1;
+  for (size_t i = regio_idcache_slot(c, key);; i = (i + 1) & c->mask) {
+    if (c->slots[i].key == key) return (int64_t)c->slots[i].id;
+    if (c->slots[i].key == 0) return -1;
+  }
+}
+
+/* Adds key -> id (key absent); growing as needed. Returns 0, or -1 out of memory. When the index
+ * is full the key is not added (and 0 returned): later lookups of it go to the dictionary. */
+int regio_idcache_put(regio_idcache_t *c, uint64_t key, uint64_t id);
+void regio_idcache_free(regio_idcache_t *c);
+
+/* The id of a short code (key = regio_short_key(code, len)) in d, added to d when new; the index
+ * learns it. -1 when out of memory. */
+static inline int64_t regio_dict_intern_short(regio_dict_t *d, regio_idcache_t *c, uint64_t key, const char *code,
+                                              size_t len) {
+  int64_t id = regio_idcache_get(c, key);
+  if (id >= 0) return id;
+  id = regio_dict_intern_hashed(d, code, len, regio_hash_code(code, len));
+  if (id < 0 || regio_idcache_put(c, key, (uint64_t)id) != 0) return -1;
+  return id;
 }
 
 static inline uint64_t regio_cell_hash(uint64_t key) {

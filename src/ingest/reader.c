@@ -10,6 +10,9 @@
  * partial aggregates (exact integer sums), which are merged at the end, so the result does not
  * depend on the thread count or on the order of rows or files. */
 #include <errno.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <fcntl.h>
 #include <isa-l/igzip_lib.h>
 #include <math.h>
@@ -237,6 +240,32 @@ static int resolve_staged(run_state_t *run, worker_t *w, const staged_row_t *row
                       row->offset);
 }
 
+/* The regio_short_key of a code of 1 to REGIO_SHORT_CODE_MAX bytes that lies in the block (ending
+ * at limit) or in a worker's scratch memory (REGIO_CODE_MAX + 1 bytes or more). */
+static inline uint64_t short_key_of(const char *code, size_t len, const char *limit) {
+  if ((uintptr_t)limit - (uintptr_t)code >= 8) return regio_short_key(code, len);
+  char word[8] = {0}; /* near the end of the block, or in scratch memory: copy */
+  memcpy(word, code, len);
+  return regio_short_key(word, len);
+}
+
+/* A row whose codes are short: looks them up in the short-code indexes and queues it. */
+static int resolve_short(run_state_t *run, worker_t *w, uint64_t district_key, const char *district,
+                         size_t district_len, uint64_t sector_key, const char *sector, size_t sector_len,
+                         int64_t employment, int64_t establishments, int64_t offset) {
+  regio_partial_t *p = &w->partial;
+  int64_t district_id =
+      regio_dict_intern_short(&p->districts, &p->district_short, district_key, district, district_len);
+  int64_t sector_id = regio_dict_intern_short(&p->sectors, &p->sector_short, sector_key, sector, sector_len);
+  if (district_id < 0 || sector_id < 0 ||
+      (p->track_sizes && regio_partial_add_size(p, (uint32_t)district_id, (uint32_t)sector_id, employment) != 0)) {
+    worker_error(w, 0, REGIO_ERR_NOMEM, "out of memory while aggregating");
+    lower_stop(run, 0);
+    return 1;
+  }
+  return push_pending(run, w, (uint32_t)district_id, (uint32_t)sector_id, employment, establishments, offset);
+}
+
 /* Resolves the rows still staged, oldest first. */
 static int flush_staged(run_state_t *run, worker_t *w) {
   size_t n = w->n_staged < STAGED_ROWS ? w->n_staged : STAGED_ROWS;
@@ -325,6 +354,160 @@ static inline int check_code(run_state_t *run, worker_t *w, int64_t offset, int 
   return check_code_slow(run, w, offset, role, code, len, unusual);
 }
 
+/* Whether the record at p (64 readable bytes) is a plain line: a line feed among its first 64
+ * bytes and, before it, only printable ASCII bytes other than the quote (and the delimiter). Then
+ * *delims has bit i set where p[i] is the delimiter before the line feed, and *len is the line
+ * feed's index. The scalar loop of parse_range is the reference: on such a line it finds the same
+ * fields (tests/unit/test_ingest.c compares the two on random rows). */
+static inline int plain_record(const char *p, char delim, uint64_t *delims, size_t *len) {
+#ifdef __SSE2__
+  const __m128i lf = _mm_set1_epi8('\n'), dl = _mm_set1_epi8(delim), quote = _mm_set1_epi8('"');
+  const __m128i space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
+  uint64_t lines = 0, stops = 0, odd = 0;
+  for (int k = 0; k < 4; k++) {
+    if (k == 2 && lines) break; /* a line of under 32 bytes: the second half is not needed */
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+    __m128i is_lf = _mm_cmpeq_epi8(v, lf), is_dl = _mm_cmpeq_epi8(v, dl);
+    /* (signed) below 0x20: a control byte or a byte >= 0x80 */
+    __m128i bad =
+        _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, del)), _mm_cmpeq_epi8(v, quote));
+    lines |= (uint64_t)(uint16_t)_mm_movemask_epi8(is_lf) << (16 * k);
+    stops |= (uint64_t)(uint16_t)_mm_movemask_epi8(is_dl) << (16 * k);
+    odd |= (uint64_t)(uint16_t)_mm_movemask_epi8(bad) << (16 * k);
+  }
+  if (lines == 0) return 0;
+  int n = __builtin_ctzll(lines);
+  uint64_t before = (UINT64_C(1) << n) - 1;
+  if (odd & ~stops & before) return 0; /* (a tab delimiter is below 0x20) */
+  *delims = stops & before;
+  *len = (size_t)n;
+  return 1;
+#else
+  (void)p, (void)delim, (void)delims, (void)len;
+  return 0;
+#endif
+}
+
+/* The field bounds of a plain line of n_columns fields (plain_record's delims and len): bound[0] =
+ * 0, bound[k] = the index of the delimiter before field k, bound[n_columns] = len. 0 when the line
+ * has another number of fields (the general path then reports or fills them). */
+static inline int split_plain(uint64_t delims, size_t len, int n_columns, uint8_t bound[65]) {
+  bound[0] = 0;
+  for (int k = 1; k < n_columns; k++) {
+    if (delims == 0) return 0;
+    bound[k] = (uint8_t)__builtin_ctzll(delims);
+    delims &= delims - 1;
+  }
+  bound[n_columns] = (uint8_t)len;
+  return delims == 0;
+}
+
+/* The fast lane: plain lines whose codes are short (REGIO_SHORT_CODE_MAX bytes at most) and whose
+ * numbers are whole, with one district column and no actor column (decided per file). Such a row
+ * passes every check of the general path, so the lane only adds it; any other row takes the
+ * general path, which reports or skips it. */
+enum { LANE_MARGIN = 128 }; /* bytes readable from a record's start for the vector loads and keys */
+typedef struct lane {
+  int on;
+  int district_field, sector_field, employees_field, establishments_field; /* -1: no such column */
+  size_t sector_digits, min_sector_len;                                    /* 0: no condition */
+} lane_t;
+
+static lane_t lane_setup(const file_setup_t *s) {
+  const regio_ingest_opts_t *o = s->opts;
+  lane_t lane = {0};
+  lane.on = o->n_district_cols == 1 && o->actor_col == NULL;
+  lane.district_field = s->role_field[0];
+  lane.sector_field = s->role_field[ROLE_SECTOR];
+  lane.employees_field = s->role_field[ROLE_EMPLOYEES];
+  lane.establishments_field = o->establishments_col ? s->role_field[ROLE_ESTABLISHMENTS] : -1;
+  lane.sector_digits = o->sector_digits > 0 ? (size_t)o->sector_digits : 0;
+  lane.min_sector_len = o->min_sector_len > 0 ? (size_t)o->min_sector_len : 0;
+  return lane;
+}
+
+/* A whole number of 1 to max_digits digits; -1 otherwise (empty, a sign, a point, any other byte). */
+static inline int64_t lane_whole(const char *text, size_t len, size_t max_digits) {
+  if (len - 1 >= max_digits) return -1;
+  int64_t v = 0;
+  for (size_t i = 0; i < len; i++) {
+    unsigned digit = (unsigned char)text[i] - (unsigned)'0';
+    if (digit > 9) return -1;
+    v = v * 10 + digit;
+  }
+  return v;
+}
+
+/* Adds a queued row to a dense table's word when it fits there without carrying (the usual case),
+ * else through regio_cells_add. Returns as regio_cells_add. */
+static inline int lane_cells_add(regio_cells_t *c, const pending_row_t *row) {
+  const uint64_t e = (uint64_t)row->employment, n = (uint64_t)row->establishments;
+  if (c->dense) {
+    size_t d = regio_cell_district(row->key), sc = regio_cell_sector(row->key);
+    if (d < c->district_cap && sc < c->sector_cap) {
+      uint64_t *cell = &c->dense[d * c->sector_cap + sc];
+      const uint64_t v = *cell, add = e << REGIO_CELL_PACK | n;
+      if (v != 0 && (e >> (64 - REGIO_CELL_PACK) | n >> REGIO_CELL_PACK) == 0 &&
+          (v & REGIO_CELL_PACK_MASK) + n <= REGIO_CELL_PACK_MASK && v + add >= v) {
+        *cell = v + add; /* a word already counted: nothing else to record */
+        return 0;
+      }
+    }
+  }
+  return regio_cells_add(c, row->key, row->employment, row->establishments);
+}
+
+/* The lane's work on a plain line at p with the given field bounds: 1 when the row was added, 0
+ * when it is not a lane row (nothing done), -1 after an error (out of memory). */
+static inline int lane_record(run_state_t *run, worker_t *w, const lane_t *lane, const char *p, const uint8_t *bound,
+                              int64_t offset) {
+#define LANE_FIELD(f, start, len)               \
+  const char *start = p + bound[f] + ((f) > 0); \
+  size_t len = (size_t)(p + bound[(f) + 1] - start)
+  LANE_FIELD(lane->district_field, district, district_len);
+  LANE_FIELD(lane->sector_field, sector, sector_len);
+  LANE_FIELD(lane->employees_field, employees_text, employees_len);
+  if (district_len - 1 >= REGIO_SHORT_CODE_MAX || sector_len - 1 >= REGIO_SHORT_CODE_MAX) return 0;
+  if (lane->sector_digits && sector_len != lane->sector_digits) return 0;
+  if (sector_len < lane->min_sector_len) return 0;
+  int64_t employees = lane_whole(employees_text, employees_len, 15), establishments = 1;
+  if (employees < 0) return 0;
+  if (lane->establishments_field >= 0) {
+    LANE_FIELD(lane->establishments_field, count, count_len);
+    establishments = lane_whole(count, count_len, 9);
+    if (establishments < 0) return 0;
+  }
+#undef LANE_FIELD
+  employees *= REGIO_MILLI;
+  w->rows_read++;
+  w->rows_used++;
+  w->row_fields = run->setup->n_columns;
+  regio_partial_t *part = &w->partial;
+  int64_t district_id = regio_dict_intern_short(&part->districts, &part->district_short,
+                                                regio_short_key(district, district_len), district, district_len);
+  int64_t sector_id = regio_dict_intern_short(&part->sectors, &part->sector_short, regio_short_key(sector, sector_len),
+                                              sector, sector_len);
+  if (district_id < 0 || sector_id < 0 ||
+      (part->track_sizes && regio_partial_add_size(part, (uint32_t)district_id, (uint32_t)sector_id, employees) != 0)) {
+    worker_error(w, 0, REGIO_ERR_NOMEM, "out of memory while aggregating");
+    lower_stop(run, 0);
+    return -1;
+  }
+  pending_row_t *slot = &w->pending[w->n_pending % PENDING_ROWS];
+  if (w->n_pending >= PENDING_ROWS && lane_cells_add(&part->cells, slot) != 0) {
+    worker_error(w, 0, REGIO_ERR_NOMEM, "out of memory while aggregating");
+    lower_stop(run, 0);
+    return -1;
+  }
+  slot->key = regio_cell_key((uint32_t)district_id, (uint32_t)sector_id);
+  slot->employment = employees;
+  slot->establishments = establishments;
+  slot->offset = offset;
+  regio_cells_prefetch(&part->cells, slot->key);
+  w->n_pending++;
+  return 1;
+}
+
 /* Parses the records that start in [begin, end) of buf; buf[end - 1] is a line feed. base is the
  * stream offset of buf[0]. Stops early at a structural error, or at a bad row under the fail
  * policy, or when another thread found an error earlier in the file. */
@@ -340,6 +523,7 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
   const int has_actor = o->actor_col != NULL;
   const char *p = buf + begin;
   const char *const limit = buf + end;
+  const lane_t lane = lane_setup(s);
 
   while (p < limit) {
     const char *record = p;
@@ -362,100 +546,125 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
     int field = 0;
     const char *extra = NULL; /* the first field beyond the header's columns */
     size_t extra_len = 0;
-    for (;;) {
-      const char *start;
-      size_t len;
-      int escaped = 0, unusual = 0;
-      int end_of_record;
-      if (*p == '"') {
-        const char *open = p;
-        start = ++p;
-        unusual = 1;
-        for (;;) {
-          const char *q = memchr(p, '"', (size_t)(limit - p));
-          if (!q) {
-            char label[320];
-            worker_error(w, base + (open - buf), REGIO_ERR_INPUT, "%s: quoted field is never closed",
-                         field_label(s, field, label, sizeof label));
-            lower_stop(run, base + (open - buf));
-            return;
-          }
-          if (q + 1 < limit && q[1] == '"') {
-            escaped = 1;
-            p = q + 2;
-            continue;
-          }
-          len = (size_t)(q - start);
-          p = q + 1;
-          break;
+    uint64_t row_delims;
+    size_t row_len;
+    uint8_t bound[65]; /* field k of a plain line is [bound[k] + (k > 0), bound[k + 1]) */
+    if ((size_t)(limit - p) >= LANE_MARGIN && plain_record(p, delim, &row_delims, &row_len) &&
+        split_plain(row_delims, row_len, n_columns, bound)) {
+      /* the usual record: a line of printable ASCII, no quotes, as many fields as the header */
+      if (lane.on) {
+        int done = lane_record(run, w, &lane, p, bound, offset);
+        if (done < 0) return;
+        if (done) {
+          p += row_len + 1;
+          continue;
         }
-        if (*p == delim) {
-          p++;
-          end_of_record = 0;
-        } else if (*p == '\n') {
-          p++;
-          end_of_record = 1;
-        } else if (*p == '\r' && p[1] == '\n') {
-          p += 2;
-          end_of_record = 1;
-        } else {
-          char shown[128];
-          regio_csv_quote_for_message(p, (size_t)(limit - p) < 20 ? (size_t)(limit - p) : 20, shown, sizeof shown);
-          char label[320];
-          worker_error(w, offset, REGIO_ERR_INPUT, "%s: unexpected text \"%s\" after a closing quote",
-                       field_label(s, field, label, sizeof label), shown);
-          lower_stop(run, offset);
-          return;
-        }
-      } else {
-        start = p;
-        for (;;) { /* class 0: plain byte, 1: ends the field, 2: control or non-ASCII byte */
-          uint8_t c = stops[(uint8_t)*p];
-          if (c == 0) {
-            p++;
-          } else if (c == 2) {
-            unusual = 1;
-            p++;
-          } else {
-            break;
-          }
-        }
-        len = (size_t)(p - start);
-        if (*p == '"') {
-          char shown[128];
-          regio_csv_quote_for_message(start, len + 1, shown, sizeof shown);
-          char label[320];
-          worker_error(w, offset, REGIO_ERR_INPUT,
-                       "%s: quote inside an unquoted field (\"%s\"); quote the whole field and double "
-                       "the inner quotes",
-                       field_label(s, field, label, sizeof label), shown);
-          lower_stop(run, offset);
-          return;
-        }
-        if (*p == delim) {
-          end_of_record = 0;
-        } else {
-          end_of_record = 1;
-          if (len && start[len - 1] == '\r') len--;
-        }
-        p++;
       }
-      if (field < n_columns) {
+      for (field = 0; field < n_columns; field++) {
         int r = role[field];
         if (r) {
-          value[r - 1] = start;
-          value_len[r - 1] = len;
+          size_t from = bound[field] + (field > 0);
+          value[r - 1] = p + from;
+          value_len[r - 1] = bound[field + 1] - from;
           seen |= 1u << (r - 1);
-          escaped_roles |= (uint32_t)escaped << (r - 1);
-          unusual_roles |= (uint32_t)unusual << (r - 1);
         }
-      } else if (field == n_columns) {
-        extra = start;
-        extra_len = len;
       }
-      field++;
-      if (end_of_record) break;
-    }
+      p += row_len + 1;
+    } else
+      for (;;) {
+        const char *start;
+        size_t len;
+        int escaped = 0, unusual = 0;
+        int end_of_record;
+        if (*p == '"') {
+          const char *open = p;
+          start = ++p;
+          unusual = 1;
+          for (;;) {
+            const char *q = memchr(p, '"', (size_t)(limit - p));
+            if (!q) {
+              char label[320];
+              worker_error(w, base + (open - buf), REGIO_ERR_INPUT, "%s: quoted field is never closed",
+                           field_label(s, field, label, sizeof label));
+              lower_stop(run, base + (open - buf));
+              return;
+            }
+            if (q + 1 < limit && q[1] == '"') {
+              escaped = 1;
+              p = q + 2;
+              continue;
+            }
+            len = (size_t)(q - start);
+            p = q + 1;
+            break;
+          }
+          if (*p == delim) {
+            p++;
+            end_of_record = 0;
+          } else if (*p == '\n') {
+            p++;
+            end_of_record = 1;
+          } else if (*p == '\r' && p[1] == '\n') {
+            p += 2;
+            end_of_record = 1;
+          } else {
+            char shown[128];
+            regio_csv_quote_for_message(p, (size_t)(limit - p) < 20 ? (size_t)(limit - p) : 20, shown, sizeof shown);
+            char label[320];
+            worker_error(w, offset, REGIO_ERR_INPUT, "%s: unexpected text \"%s\" after a closing quote",
+                         field_label(s, field, label, sizeof label), shown);
+            lower_stop(run, offset);
+            return;
+          }
+        } else {
+          start = p;
+          for (;;) { /* class 0: plain byte, 1: ends the field, 2: control or non-ASCII byte */
+            uint8_t c = stops[(uint8_t)*p];
+            if (c == 0) {
+              p++;
+            } else if (c == 2) {
+              unusual = 1;
+              p++;
+            } else {
+              break;
+            }
+          }
+          len = (size_t)(p - start);
+          if (*p == '"') {
+            char shown[128];
+            regio_csv_quote_for_message(start, len + 1, shown, sizeof shown);
+            char label[320];
+            worker_error(w, offset, REGIO_ERR_INPUT,
+                         "%s: quote inside an unquoted field (\"%s\"); quote the whole field and double "
+                         "the inner quotes",
+                         field_label(s, field, label, sizeof label), shown);
+            lower_stop(run, offset);
+            return;
+          }
+          if (*p == delim) {
+            end_of_record = 0;
+          } else {
+            end_of_record = 1;
+            if (len && start[len - 1] == '\r') len--;
+          }
+          p++;
+        }
+        if (field < n_columns) {
+          int r = role[field];
+          if (r) {
+            value[r - 1] = start;
+            value_len[r - 1] = len;
+            seen |= 1u << (r - 1);
+            escaped_roles |= (uint32_t)escaped << (r - 1);
+            unusual_roles |= (uint32_t)unusual << (r - 1);
+          }
+        } else if (field == n_columns) {
+          extra = start;
+          extra_len = len;
+        }
+        field++;
+        if (end_of_record) break;
+      }
     for (uint32_t missing = s->needed_roles & ~seen; missing; missing &= missing - 1) {
       int r = __builtin_ctz(missing); /* a field missing at the end of the row is empty */
       value[r] = "";
@@ -607,6 +816,15 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
       }
     }
 
+    w->rows_used++;
+    if ((district_len | sector_len) <= REGIO_SHORT_CODE_MAX && !has_actor) {
+      /* short codes (most classifications' and district codes): exact one-word keys, looked up in
+       * the dictionaries' short-code indexes */
+      if (resolve_short(run, w, short_key_of(district, district_len, limit), district, district_len,
+                        short_key_of(sector, sector_len, limit), sector, sector_len, employees, establishments, offset))
+        return;
+      continue;
+    }
     staged_row_t row = {district,
                         sector,
                         district_len,
@@ -617,7 +835,6 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
                         establishments,
                         offset,
                         actor};
-    w->rows_used++;
     if (w->partial.districts.mask + w->partial.sectors.mask < STAGE_SLOTS || district == district_buf ||
         ((escaped_roles >> ROLE_SECTOR) & 1) || (escaped_roles & 1)) {
       /* small dictionaries, or a code in this row's scratch memory: look it up now */

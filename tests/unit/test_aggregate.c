@@ -71,6 +71,49 @@ static void test_dictionary(void) {
   regio_partial_free(&p);
 }
 
+/* The short-code index in front of a dictionary: the ids it gives are the dictionary's own (a
+ * second dictionary, interned through the plain path in the same order, is the reference), for
+ * codes of 1 to 7 bytes (decimal and hexadecimal numbers: "10" is two codes); and it stops taking
+ * codes at its size limit, after which lookups still give the right ids. */
+static void test_short_index(void) {
+  regio_partial_t p, ref;
+  CHECK(regio_partial_init(&p) == 0 && regio_partial_init(&ref) == 0);
+  enum { N = 1200000 }; /* past the index's limit of REGIO_IDCACHE_MAX_SLOTS / 2 codes */
+  CHECK(N > REGIO_IDCACHE_MAX_SLOTS / 2);
+  char buf[16] = {0};
+  size_t mismatches = 0;
+  for (int round = 0; round < 2; round++) {
+    for (int i = 0; i < N; i++) {
+      int k = round ? (int)(lcg() % N) : i;
+      size_t len = (size_t)snprintf(buf, sizeof buf, k % 3 ? "%d" : "%x", k); /* 1 to 7 bytes */
+      memset(buf + len, 'x', 8);                                              /* bytes after the code must not matter */
+      char *code = exact_copy(buf, len + 8);
+      int64_t id = regio_dict_intern_short(&p.districts, &p.district_short, regio_short_key(code, len), code, len);
+      int64_t want = regio_dict_intern_hashed(&ref.districts, code, len, regio_hash_code(code, len));
+      mismatches += id != want;
+      free(code);
+    }
+  }
+  CHECKF(mismatches == 0, "%zu ids differ from the plain dictionary's", mismatches);
+  CHECK(p.districts.count == ref.districts.count);
+  CHECKF(p.district_short.count <= REGIO_IDCACHE_MAX_SLOTS / 2 && p.district_short.count < p.districts.count,
+         "the index holds %zu codes of %zu", p.district_short.count, p.districts.count);
+  size_t found = 0; /* every code the index took is found there, with its id */
+  for (size_t id = 0; id < ref.districts.count; id++) {
+    const regio_dict_entry_t *e = &ref.districts.entries[id];
+    char word[16] = {0};
+    memcpy(word, ref.districts.arena + e->offset, e->len);
+    int64_t got = regio_idcache_get(&p.district_short, regio_short_key(word, e->len));
+    CHECK(got == -1 || got == (int64_t)id);
+    found += got == (int64_t)id;
+  }
+  CHECKF(found == p.district_short.count && found > REGIO_IDCACHE_MAX_SLOTS / 4, "%zu of the index's %zu codes found",
+         found, p.district_short.count);
+  CHECK(regio_short_key("1", 1) != regio_short_key("1\0", 2)); /* the length is in the key */
+  regio_partial_free(&p);
+  regio_partial_free(&ref);
+}
+
 /* The cells of a table against plain sums [D x S]: every present cell once, with its sums, and
  * nothing else; returns the number of mismatches. */
 static size_t cells_mismatches(const regio_cells_t *c, const int64_t *want_emp, const int64_t *want_est, size_t D,
@@ -380,6 +423,7 @@ static void test_merge_parts(void) {
 int main(void) {
   test_bytes_equal_and_hash();
   test_dictionary();
+  test_short_index();
   test_cells_against_sums();
   test_cells_spill();
   test_cells_sparse();

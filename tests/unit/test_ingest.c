@@ -1302,6 +1302,149 @@ static void test_boundaries(void) {
   }
 }
 
+/* ---- the fast lane of plain lines against the general path ------------------------------------- */
+
+/* Lines of plain printable ASCII with short codes and whole numbers take the reader's fast lane;
+ * everything else the general path. The same table with every field quoted takes the general path
+ * only, so the two must give identical aggregates, row counts and skip counts, for every thread
+ * count and block size. The codes and numbers are picked to sit on both sides of each of the
+ * lane's conditions: codes of 1 to 9 bytes (the lane takes up to 7) and longer, whole numbers of
+ * up to 15 digits and 16, decimals, bad values, rows one field short or long, rows over 64 bytes,
+ * CRLF lines and blank lines. */
+static const char *const lane_districts[] = {
+    "1",        "01",           "001",
+    "0001",     "00001",        "000001",
+    "0000001",  "00000001",     "000000001",
+    "31426",    "31427",        "4",
+    "A",        "z9",           "11010",
+    "1101",     "110100",       "1101000",
+    "11010001", "110100010011", "a-long-district-code-of-48-bytes-xxxxxxxxxxxxxxx"};
+static const char *const lane_sectors[] = {"1",        "2",     "11",   "111",    "1111", "11111", "111111", "1111111",
+                                           "11111111", "96121", "9612", "961211", "A01",  "a01",   "47121"};
+static const char *const lane_employees[] = {
+    "0",  "7", "12", "305", "000000000000012", "1000000000000001", "3.5", ".25", "", "x", "-1", "1e3", " 5", "4.",
+    "99", "1", "2",  "8"};
+static const char *const lane_counts[] = {"1",     "2",   "3", "9", "123456789", "0000000001",
+                                          "2.000", "1.5", "",  "x", "1",         "1"};
+
+/* A table of rows for the lane test; quote: every field quoted. valid_only: only values that are
+ * good, and then *employment and *rows get their totals (computed here, independently); 2: also
+ * 75,000 possible cells instead of the short lists of codes. */
+static char *lane_table(int rows, char delim, int quote, int valid_only, uint64_t seed, int64_t *employment,
+                        int64_t *used) {
+  gen_table_t t;
+  memset(&t, 0, sizeof t);
+  lcg_state = seed;
+  char header[64];
+  snprintf(header, sizeof header, "district%csector%cemployees%cestablishments\n", delim, delim, delim);
+  gen_puts(&t, header);
+  const int nd = (int)(sizeof lane_districts / sizeof *lane_districts);
+  const int ns = (int)(sizeof lane_sectors / sizeof *lane_sectors);
+  *employment = 0;
+  *used = 0;
+  for (int i = 0; i < rows; i++) {
+    const char *field[5];
+    int n_fields = 4;
+    char district[16], sector[16];
+    if (valid_only == 2) { /* many cells (the per-thread tables turn dense), each with several rows */
+      snprintf(district, sizeof district, "%05u", below(500) * 7);
+      snprintf(sector, sizeof sector, "%05u", 10000 + below(150) * 3);
+      field[0] = district;
+      field[1] = sector;
+    } else {
+      field[0] = lane_districts[below((uint32_t)nd)];
+      field[1] = lane_sectors[below((uint32_t)ns)];
+    }
+    if (valid_only) {
+      static const char *const good[] = {"0", "7", "12", "305", "000000000000012", "3.5", ".25", "99"};
+      static const int64_t milli[] = {0, 7000, 12000, 305000, 12000, 3500, 250, 99000};
+      int k = (int)below(8);
+      field[2] = good[k];
+      field[3] = below(2) ? "1" : "3";
+      *employment += milli[k];
+      (*used)++;
+    } else {
+      field[2] = lane_employees[below(sizeof lane_employees / sizeof *lane_employees)];
+      field[3] = lane_counts[below(sizeof lane_counts / sizeof *lane_counts)];
+      uint32_t shape = below(40);
+      if (shape == 0) n_fields = 3; /* one short */
+      if (shape == 1) n_fields = 5, field[4] = "extra";
+    }
+    for (int f = 0; f < n_fields; f++) {
+      if (f) gen_put(&t, &delim, 1);
+      gen_field(&t, field[f], quote);
+    }
+    gen_puts(&t, !valid_only && below(10) == 0 ? "\r\n" : "\n");
+    if (!valid_only && below(100) == 0) gen_puts(&t, "\n");
+  }
+  return t.text;
+}
+
+static void test_plain_lane(void) {
+  regio_ingest_opts_t base = default_opts();
+  base.checksum = 0;
+  base.establishments_col = "establishments";
+  base.on_bad_row = REGIO_BAD_ROW_SKIP;
+  struct {
+    const char *what;
+    char delim;
+    int sector_digits, min_sector_len, no_count, valid_only;
+  } variants[] = {
+      {"comma", ',', 0, 0, 0, 0},
+      {"tab", '\t', 0, 0, 0, 0},
+      {"sector digits 5", ',', 5, 0, 0, 0},
+      {"min sector 3", '|', 0, 3, 0, 0},
+      {"row = establishment", ';', 0, 0, 1, 0},
+      {"valid", ',', 0, 0, 0, 1},
+      {"valid, dense tables", ',', 0, 0, 0, 2},
+  };
+  enum { LANE_ROWS = 4000 };
+  for (size_t v = 0; v < sizeof variants / sizeof *variants; v++) {
+    int64_t want_employment, want_used, ignored_e, ignored_u;
+    const int rows = variants[v].valid_only == 2 ? 75 * LANE_ROWS : LANE_ROWS;
+    char *plain = lane_table(rows, variants[v].delim, 0, variants[v].valid_only, 777 + v, &want_employment, &want_used);
+    char *quoted = lane_table(rows, variants[v].delim, 1, variants[v].valid_only, 777 + v, &ignored_e, &ignored_u);
+    const char *plain_path = test_path("lane_plain.csv"), *quoted_path = test_path("lane_quoted.csv");
+    test_write_file(plain_path, plain, strlen(plain));
+    test_write_file(quoted_path, quoted, strlen(quoted));
+    free(plain);
+    free(quoted);
+    regio_ingest_opts_t o = base;
+    o.sector_digits = variants[v].sector_digits;
+    o.min_sector_len = variants[v].min_sector_len;
+    if (variants[v].no_count) o.establishments_col = NULL;
+    regio_aggregate_t *ref = NULL;
+    CHECK_ERROR(ingest_n(&quoted_path, 1, &o, 1, &ref), REGIO_OK, "");
+    if (!ref) continue;
+    const regio_input_stats_t *st = &ref->inputs[0];
+    if (variants[v].valid_only) {
+      int64_t total = 0;
+      for (size_t i = 0; i < ref->districts.count * ref->sectors.count; i++) total += ref->employment[i];
+      CHECK_INT(total, want_employment);
+      CHECK_INT(st->rows_used, want_used);
+    } else {
+      int64_t skipped = 0;
+      for (int r = 0; r < REGIO_SKIP_COUNT; r++) skipped += st->skipped[r];
+      CHECKF(skipped > LANE_ROWS / 10 && st->rows_used > LANE_ROWS / 20, "%s: %lld skipped, %lld used",
+             variants[v].what, (long long)skipped, (long long)st->rows_used);
+    }
+    for (int ti = 0; ti < N_THREADS; ti++) {
+      /* (blocks of 1 and 7 bytes: see test_boundaries; the dense variant: large blocks only) */
+      for (int bi = variants[v].valid_only == 2 ? 4 : 2; bi < N_BLOCKS; bi++) {
+        o.block_bytes = block_sizes[bi];
+        regio_aggregate_t *agg = NULL;
+        CHECK_ERROR(ingest_n(&plain_path, 1, &o, thread_counts[ti], &agg), REGIO_OK, "");
+        if (agg)
+          CHECKF(agg_identical(agg, ref), "%s, threads %d, block %zu: the plain table differs from the quoted one",
+                 variants[v].what, thread_counts[ti], block_sizes[bi]);
+        regio_aggregate_destroy(&agg);
+      }
+    }
+    o.block_bytes = 0;
+    regio_aggregate_destroy(&ref);
+  }
+}
+
 int main(void) {
   REQUIRE(regio_ctx_create(&ctx) == REGIO_OK);
   test_basic();
@@ -1317,6 +1460,7 @@ int main(void) {
   test_two_files();
   test_gzip();
   test_boundaries();
+  test_plain_lane();
   regio_ctx_destroy(&ctx);
   return test_summary("test_ingest");
 }
