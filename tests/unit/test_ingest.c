@@ -1321,9 +1321,30 @@ static const char *const lane_districts[] = {
     "11010001", "110100010011", "a-long-district-code-of-48-bytes-xxxxxxxxxxxxxxx"};
 static const char *const lane_sectors[] = {"1",        "2",     "11",   "111",    "1111", "11111", "111111", "1111111",
                                            "11111111", "96121", "9612", "961211", "A01",  "a01",   "47121"};
-static const char *const lane_employees[] = {
-    "0",  "7", "12", "305", "000000000000012", "1000000000000001", "3.5", ".25", "", "x", "-1", "1e3", " 5", "4.",
-    "99", "1", "2",  "8"};
+static const char *const lane_employees[] = {"0",
+                                             "7",
+                                             "12",
+                                             "305",
+                                             "000000000000012",
+                                             "1000000000000001",
+                                             "3.5",
+                                             ".25",
+                                             "",
+                                             "x",
+                                             "-1",
+                                             "1e3",
+                                             " 5",
+                                             "4.",
+                                             "99",
+                                             "1",
+                                             "2",
+                                             "8",
+                                             "1:2",
+                                             "/1",
+                                             "12345678",
+                                             "9?",
+                                             "99999999",
+                                             "876543210"};
 static const char *const lane_counts[] = {"1",     "2",   "3", "9", "123456789", "0000000001",
                                           "2.000", "1.5", "",  "x", "1",         "1"};
 
@@ -1356,9 +1377,10 @@ static char *lane_table(int rows, char delim, int quote, int valid_only, uint64_
       field[1] = lane_sectors[below((uint32_t)ns)];
     }
     if (valid_only) {
-      static const char *const good[] = {"0", "7", "12", "305", "000000000000012", "3.5", ".25", "99"};
-      static const int64_t milli[] = {0, 7000, 12000, 305000, 12000, 3500, 250, 99000};
-      int k = (int)below(8);
+      static const char *const good[] = {"0",   "7",   "12", "305",      "000000000000012",
+                                         "3.5", ".25", "99", "12345678", "876543210"};
+      static const int64_t milli[] = {0, 7000, 12000, 305000, 12000, 3500, 250, 99000, 12345678000, 876543210000};
+      int k = (int)below(10);
       field[2] = good[k];
       field[3] = below(2) ? "1" : "3";
       *employment += milli[k];
