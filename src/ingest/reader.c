@@ -354,38 +354,74 @@ static inline int check_code(run_state_t *run, worker_t *w, int64_t offset, int 
   return check_code_slow(run, w, offset, role, code, len, unusual);
 }
 
-/* Whether the record at p (64 readable bytes) is a plain line: a line feed among its first 64
- * bytes and, before it, only printable ASCII bytes other than the quote (and the delimiter). Then
- * *delims has bit i set where p[i] is the delimiter before the line feed, and *len is the line
- * feed's index. The scalar loop of parse_range is the reference: on such a line it finds the same
- * fields (tests/unit/test_ingest.c compares the two on random rows). */
-static inline int plain_record(const char *p, char delim, uint64_t *delims, size_t *len) {
+/* Bit i of the result: the XOR of bits 0..i of x (1 from an opening quote up to its closing one). */
+static inline uint64_t prefix_xor(uint64_t x) {
+  x ^= x << 1;
+  x ^= x << 2;
+  x ^= x << 4;
+  x ^= x << 8;
+  x ^= x << 16;
+  x ^= x << 32;
+  return x;
+}
+
+/* Whether the record at p (64 readable bytes) is a plain line: it ends with a line feed (outside
+ * quotes) among its first 64 bytes; before it there are only printable ASCII bytes; and its
+ * quotes, if any, are well formed: each quoted field starts with its quote right after a delimiter
+ * (or at the line's start) and ends with a quote followed by a delimiter or the line feed, and the
+ * quotes inside come doubled. Then *delims has bit i set where p[i] is a delimiter outside quotes,
+ * *len is the line feed's index and *quoted has bit i set where a quoted field starts. A line that
+ * is not plain (a control or non-ASCII byte, a quote out of place, a line feed inside quotes, no
+ * line feed in 64 bytes) gives 0 and goes to the general loop of parse_range, which reads it or
+ * reports it. That loop is the reference: test_ingest's test_plain_lane compares the two. */
+static inline int plain_record(const char *p, char delim, uint64_t *delims, size_t *len, uint64_t *quoted) {
 #ifdef __SSE2__
   const __m128i lf = _mm_set1_epi8('\n'), dl = _mm_set1_epi8(delim), quote = _mm_set1_epi8('"');
   const __m128i space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
-  uint64_t lines = 0, stops = 0, odd = 0;
+  uint64_t lines = 0, stops = 0, odd = 0, quotes = 0;
   for (int k = 0; k < 4; k++) {
-    if (k == 2 && (lines || (odd & ~stops))) break; /* a line of under 32 bytes, or not a plain one */
+    /* a quote-free line of under 32 bytes, or a line with a byte that is never plain */
+    if (k == 2 && ((lines && !quotes) || (odd & ~stops & ~lines))) break;
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
     __m128i is_lf = _mm_cmpeq_epi8(v, lf), is_dl = _mm_cmpeq_epi8(v, dl);
-    /* (signed) below 0x20: a control byte or a byte >= 0x80 */
-    __m128i bad =
-        _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, del)), _mm_cmpeq_epi8(v, quote));
+    /* (signed) below 0x20: a control byte (the line feed too) or a byte >= 0x80 */
+    __m128i bad = _mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, del));
     lines |= (uint64_t)(uint16_t)_mm_movemask_epi8(is_lf) << (16 * k);
     stops |= (uint64_t)(uint16_t)_mm_movemask_epi8(is_dl) << (16 * k);
     odd |= (uint64_t)(uint16_t)_mm_movemask_epi8(bad) << (16 * k);
+    quotes |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)) << (16 * k);
   }
-  if (lines == 0) return 0;
-  int n = __builtin_ctzll(lines);
-  uint64_t before = (UINT64_C(1) << n) - 1;
+  const uint64_t inside = prefix_xor(quotes); /* from each opening quote to its closing one */
+  const uint64_t ends = lines & ~inside;
+  if (ends == 0) return 0;
+  const int n = __builtin_ctzll(ends);
+  const uint64_t before = (UINT64_C(1) << n) - 1;
   if (odd & ~stops & before) return 0; /* (a tab delimiter is below 0x20) */
-  *delims = stops & before;
+  const uint64_t d = stops & ~inside & before;
+  *delims = d;
   *len = (size_t)n;
+  *quoted = 0;
+  if (quotes & before) {
+    const uint64_t q = quotes & before, open = q & inside, close = q & ~inside;
+    const uint64_t field_start = 1 | d << 1;
+    /* a closing quote is followed by a delimiter, the line feed or a quote (doubled); an opening
+     * quote starts a field or follows a closing quote (the second of a doubled pair) */
+    if ((close << 1) & ~(d | (UINT64_C(1) << n) | q)) return 0;
+    if (open & ~(field_start | close << 1)) return 0;
+    *quoted = open & field_start;
+  }
   return 1;
 #else
-  (void)p, (void)delim, (void)delims, (void)len;
+  (void)p, (void)delim, (void)delims, (void)len, (void)quoted;
   return 0;
 #endif
+}
+
+/* Whether none of the fields that have a role starts with a quote (plain_record's quoted). */
+static inline int roles_unquoted(uint64_t quoted, const uint8_t *bound, const int8_t *role, int n_columns) {
+  for (int f = 0; f < n_columns; f++)
+    if (role[f] && (quoted >> (bound[f] + (f > 0))) & 1) return 0;
+  return 1;
 }
 
 /* The field bounds of a plain line of n_columns fields (plain_record's delims and len): bound[0] =
@@ -403,7 +439,8 @@ static inline int split_plain(uint64_t delims, size_t len, int n_columns, uint8_
 }
 
 /* The fast lane: plain lines whose codes are short (REGIO_SHORT_CODE_MAX bytes at most) and whose
- * numbers are whole, with one district column and no actor column (decided per file). Such a row
+ * numbers read as the general path reads them without complaint (parse_employees; a whole count of
+ * establishments), with one district column and no actor column (decided per file). Such a row
  * passes every check of the general path, so the lane only adds it; any other row takes the
  * general path, which reports or skips it. */
 enum { LANE_MARGIN = 128 }; /* bytes readable from a record's start for the vector loads and keys */
@@ -473,15 +510,14 @@ static inline int lane_record(run_state_t *run, worker_t *w, const lane_t *lane,
   if (district_len - 1 >= REGIO_SHORT_CODE_MAX || sector_len - 1 >= REGIO_SHORT_CODE_MAX) return 0;
   if (lane->sector_digits && sector_len != lane->sector_digits) return 0;
   if (sector_len < lane->min_sector_len) return 0;
-  int64_t employees = lane_whole(employees_text, employees_len, 15), establishments = 1;
-  if (employees < 0) return 0;
+  int64_t employees, establishments = 1; /* (in milli, decimals included, as the general path) */
+  if (parse_employees(employees_text, employees_len, &employees) != 0) return 0;
   if (lane->establishments_field >= 0) {
     LANE_FIELD(lane->establishments_field, count, count_len);
     establishments = lane_whole(count, count_len, 9);
     if (establishments < 0) return 0;
   }
 #undef LANE_FIELD
-  employees *= REGIO_MILLI;
   w->rows_read++;
   w->rows_used++;
   w->row_fields = run->setup->n_columns;
@@ -552,9 +588,12 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
     uint64_t row_delims;
     size_t row_len;
     uint8_t bound[65]; /* field k of a plain line is [bound[k] + (k > 0), bound[k + 1]) */
-    if ((size_t)(limit - p) >= LANE_MARGIN && plain_record(p, delim, &row_delims, &row_len) &&
-        split_plain(row_delims, row_len, n_columns, bound)) {
-      /* the usual record: a line of printable ASCII, no quotes, as many fields as the header */
+    uint64_t row_quoted;
+    if ((size_t)(limit - p) >= LANE_MARGIN && plain_record(p, delim, &row_delims, &row_len, &row_quoted) &&
+        split_plain(row_delims, row_len, n_columns, bound) &&
+        (row_quoted == 0 || roles_unquoted(row_quoted, bound, role, n_columns))) {
+      /* the usual record: a line of printable ASCII, as many fields as the header, the fields
+       * that are read not quoted (others may be) */
       if (lane.on) {
         int done = lane_record(run, w, &lane, p, bound, offset);
         if (done < 0) return;

@@ -1357,7 +1357,7 @@ static char *lane_table(int rows, char delim, int quote, int valid_only, uint64_
   memset(&t, 0, sizeof t);
   lcg_state = seed;
   char header[64];
-  snprintf(header, sizeof header, "district%csector%cemployees%cestablishments\n", delim, delim, delim);
+  snprintf(header, sizeof header, "district%cname%csector%cemployees%cestablishments\n", delim, delim, delim, delim);
   gen_puts(&t, header);
   const int nd = (int)(sizeof lane_districts / sizeof *lane_districts);
   const int ns = (int)(sizeof lane_sectors / sizeof *lane_sectors);
@@ -1391,10 +1391,22 @@ static char *lane_table(int rows, char delim, int quote, int valid_only, uint64_
       uint32_t shape = below(40);
       if (shape == 0) n_fields = 3; /* one short */
       if (shape == 1) n_fields = 5, field[4] = "extra";
+      if (shape == 2) n_fields = 5, field[4] = "\"quoted, extra\"";
     }
+    /* the name, a column no role reads: quoted when it holds the delimiter or a quote, and now and
+     * then when it need not be */
+    static const char *const names[] = {"Kwak Clinic", "Oh, Yoo & Sons", "Son \"Gyeonggi\" Salon", "", "\"", "a;b|c\td",
+                                        "\"\"",        "x,\"y\",z"};
+    const char *name = names[below(sizeof names / sizeof *names)];
+    int quote_name = below(5) == 0; /* (drawn in both variants, so that they stay the same table) */
+    quote_name = quote_name || quote || strchr(name, delim) || strchr(name, '"');
     for (int f = 0; f < n_fields; f++) {
       if (f) gen_put(&t, &delim, 1);
       gen_field(&t, field[f], quote);
+      if (f == 0) {
+        gen_put(&t, &delim, 1);
+        gen_field(&t, name, quote_name);
+      }
     }
     gen_puts(&t, !valid_only && below(10) == 0 ? "\r\n" : "\n");
     if (!valid_only && below(100) == 0) gen_puts(&t, "\n");
@@ -1464,6 +1476,58 @@ static void test_plain_lane(void) {
     }
     o.block_bytes = 0;
     regio_aggregate_destroy(&ref);
+  }
+
+  /* A quoted field over several lines, last in its row: the line feed inside the quotes does not
+   * end the record (the lane must see that, or it would take the row cut short). */
+  {
+    gen_table_t t;
+    memset(&t, 0, sizeof t);
+    gen_puts(&t, "district,sector,employees,establishments,note\n");
+    for (int i = 0; i < 3000; i++) gen_puts(&t, i % 3 ? "31426,96121,5,1,\"a\nb\"\n" : "31426,96121,2,1,plain\n");
+    const char *path = test_path("lane_multiline.csv");
+    test_write_file(path, t.text, t.len);
+    free(t.text);
+    regio_ingest_opts_t o = base;
+    regio_aggregate_t *agg = NULL;
+    CHECK_ERROR(ingest_n(&path, 1, &o, 1, &agg), REGIO_OK, "");
+    if (agg) {
+      CHECK_INT(agg->inputs[0].rows_used, 3000);
+      CHECK_INT(cell(agg, "31426", "96121"), (1000 * 2 + 2000 * 5) * 1000); /* rows 0, 3, 6, ...: 2 each */
+    }
+    regio_aggregate_destroy(&agg);
+  }
+
+  /* Quotes out of place in a column no role reads: the lane must not take such a line for a plain
+   * one; the general path reports it (even under the skip policy), naming its line. */
+  static const char *const malformed[] = {
+      "31426,ab\"c,96121,1,1",    /* a quote inside an unquoted field */
+      "31426,\"ab\"c,96121,1,1",  /* text after the closing quote */
+      "31426,\"ab\" ,96121,1,1",  /* a space after it */
+      "31426,\"a\"b\",96121,1,1", /* a lone quote inside */
+      "31426,x\"\",96121,1,1",    /* a doubled quote in an unquoted field */
+      "31426,\"ab,96121,1,1",     /* never closed */
+  };
+  for (size_t m = 0; m < sizeof malformed / sizeof *malformed; m++) {
+    gen_table_t t;
+    memset(&t, 0, sizeof t);
+    gen_puts(&t, "district,name,sector,employees,establishments\n");
+    for (int i = 0; i < 2000; i++) { /* (enough lines for the lane: it needs 128 bytes ahead in a range) */
+      gen_puts(&t, i == 1000 ? malformed[m] : "31426,\"Oh, \"\"Yoo\"\"\",96121,1,1");
+      gen_puts(&t, "\n");
+    }
+    const char *path = test_path("lane_malformed.csv");
+    test_write_file(path, t.text, t.len);
+    free(t.text);
+    for (int threads = 1; threads <= 2; threads++) {
+      regio_ingest_opts_t o = base;
+      regio_aggregate_t *agg = NULL;
+      regio_err_t err = ingest_n(&path, 1, &o, threads, &agg);
+      CHECKF(err == REGIO_ERR_INPUT && strstr(regio_ctx_message(ctx), at_line(path, 1002)),
+             "malformed line %zu (%s), %d threads: error %d \"%s\"", m, malformed[m], threads, (int)err,
+             regio_ctx_message(ctx));
+      regio_aggregate_destroy(&agg);
+    }
   }
 }
 
