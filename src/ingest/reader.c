@@ -391,7 +391,7 @@ static inline int plain_record(const char *p, char delim, uint64_t *delims, size
     odd |= (uint64_t)(uint16_t)_mm_movemask_epi8(bad) << (16 * k);
     quotes |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)) << (16 * k);
   }
-  const uint64_t inside = prefix_xor(quotes); /* from each opening quote to its closing one */
+  const uint64_t inside = quotes ? prefix_xor(quotes) : 0; /* from each opening quote to its closing one */
   const uint64_t ends = lines & ~inside;
   if (ends == 0) return 0;
   const int n = __builtin_ctzll(ends);
