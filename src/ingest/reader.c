@@ -61,7 +61,7 @@ typedef struct file_setup {
 enum { PENDING_ROWS = 16 };
 typedef struct pending_row {
   uint64_t key;
-  int64_t employment, establishments, offset;
+  int64_t employment, establishments;
 } pending_row_t;
 
 /* Rows whose codes wait to be looked up in the dictionaries: the dictionary slots are prefetched
@@ -75,7 +75,7 @@ typedef struct staged_row {
   const char *district, *sector;
   size_t district_len, sector_len;
   uint64_t district_hash, sector_hash;
-  int64_t employment, establishments, offset;
+  int64_t employment, establishments;
   int actor; /* local actor type id, -1 without an actor column */
 } staged_row_t;
 
@@ -211,13 +211,12 @@ static int flush_pending(run_state_t *run, worker_t *w) {
 /* Queues a row with known ids for the cell table (prefetching its cell); returns nonzero after an
  * error. */
 static int push_pending(run_state_t *run, worker_t *w, uint32_t district_id, uint32_t sector_id, int64_t employment,
-                        int64_t establishments, int64_t offset) {
+                        int64_t establishments) {
   pending_row_t *slot = &w->pending[w->n_pending % PENDING_ROWS];
   if (w->n_pending >= PENDING_ROWS && add_pending(run, w, slot)) return 1;
   slot->key = regio_cell_key(district_id, sector_id);
   slot->employment = employment;
   slot->establishments = establishments;
-  slot->offset = offset;
   regio_cells_prefetch(&w->partial.cells, slot->key);
   w->n_pending++;
   return 0;
@@ -236,8 +235,7 @@ static int resolve_staged(run_state_t *run, worker_t *w, const staged_row_t *row
     lower_stop(run, 0);
     return 1;
   }
-  return push_pending(run, w, (uint32_t)district_id, (uint32_t)sector_id, row->employment, row->establishments,
-                      row->offset);
+  return push_pending(run, w, (uint32_t)district_id, (uint32_t)sector_id, row->employment, row->establishments);
 }
 
 /* The regio_short_key of a code of 1 to REGIO_SHORT_CODE_MAX bytes that lies in the block (ending
@@ -252,7 +250,7 @@ static inline uint64_t short_key_of(const char *code, size_t len, const char *li
 /* A row whose codes are short: looks them up in the short-code indexes and queues it. */
 static int resolve_short(run_state_t *run, worker_t *w, uint64_t district_key, const char *district,
                          size_t district_len, uint64_t sector_key, const char *sector, size_t sector_len,
-                         int64_t employment, int64_t establishments, int64_t offset) {
+                         int64_t employment, int64_t establishments) {
   regio_partial_t *p = &w->partial;
   int64_t district_id =
       regio_dict_intern_short(&p->districts, &p->district_short, district_key, district, district_len);
@@ -263,7 +261,7 @@ static int resolve_short(run_state_t *run, worker_t *w, uint64_t district_key, c
     lower_stop(run, 0);
     return 1;
   }
-  return push_pending(run, w, (uint32_t)district_id, (uint32_t)sector_id, employment, establishments, offset);
+  return push_pending(run, w, (uint32_t)district_id, (uint32_t)sector_id, employment, establishments);
 }
 
 /* Resolves the rows still staged, oldest first. */
@@ -497,30 +495,24 @@ static inline int lane_cells_add(regio_cells_t *c, const pending_row_t *row) {
   return regio_cells_add(c, row->key, row->employment, row->establishments);
 }
 
-/* The lane's work on a plain line at p with the given field bounds: 1 when the row was added, 0
- * when it is not a lane row (nothing done), -1 after an error (out of memory). */
-static inline int lane_record(run_state_t *run, worker_t *w, const lane_t *lane, const char *p, const uint8_t *bound,
-                              int64_t offset) {
-#define LANE_FIELD(f, start, len)               \
-  const char *start = p + bound[f] + ((f) > 0); \
-  size_t len = (size_t)(p + bound[(f) + 1] - start)
-  LANE_FIELD(lane->district_field, district, district_len);
-  LANE_FIELD(lane->sector_field, sector, sector_len);
-  LANE_FIELD(lane->employees_field, employees_text, employees_len);
+/* The lane's work on a row, given its role fields (count NULL without an establishments column):
+ * 1 when it was added (queued on the pending ring, whose count is *n_pending), 0 when it is not a
+ * lane row (nothing done), -1 after an error (out of memory, recorded). The caller counts the
+ * row as read and used. */
+__attribute__((always_inline)) static inline int lane_row(run_state_t *run, worker_t *w, const lane_t *lane,
+                                                          size_t *n_pending, const char *district, size_t district_len,
+                                                          const char *sector, size_t sector_len,
+                                                          const char *employees_text, size_t employees_len,
+                                                          const char *count, size_t count_len) {
   if (district_len - 1 >= REGIO_SHORT_CODE_MAX || sector_len - 1 >= REGIO_SHORT_CODE_MAX) return 0;
   if (lane->sector_digits && sector_len != lane->sector_digits) return 0;
   if (sector_len < lane->min_sector_len) return 0;
   int64_t employees, establishments = 1; /* (in milli, decimals included, as the general path) */
   if (parse_employees(employees_text, employees_len, &employees) != 0) return 0;
-  if (lane->establishments_field >= 0) {
-    LANE_FIELD(lane->establishments_field, count, count_len);
+  if (count) {
     establishments = lane_whole(count, count_len, 9);
     if (establishments < 0) return 0;
   }
-#undef LANE_FIELD
-  w->rows_read++;
-  w->rows_used++;
-  w->row_fields = run->setup->n_columns;
   regio_partial_t *part = &w->partial;
   int64_t district_id = regio_dict_intern_short(&part->districts, &part->district_short,
                                                 regio_short_key(district, district_len), district, district_len);
@@ -532,8 +524,8 @@ static inline int lane_record(run_state_t *run, worker_t *w, const lane_t *lane,
     lower_stop(run, 0);
     return -1;
   }
-  pending_row_t *slot = &w->pending[w->n_pending % PENDING_ROWS];
-  if (w->n_pending >= PENDING_ROWS && lane_cells_add(&part->cells, slot) != 0) {
+  pending_row_t *slot = &w->pending[*n_pending % PENDING_ROWS];
+  if (*n_pending >= PENDING_ROWS && lane_cells_add(&part->cells, slot) != 0) {
     worker_error(w, 0, REGIO_ERR_NOMEM, "out of memory while aggregating");
     lower_stop(run, 0);
     return -1;
@@ -541,10 +533,106 @@ static inline int lane_record(run_state_t *run, worker_t *w, const lane_t *lane,
   slot->key = regio_cell_key((uint32_t)district_id, (uint32_t)sector_id);
   slot->employment = employees;
   slot->establishments = establishments;
-  slot->offset = offset;
   regio_cells_prefetch(&part->cells, slot->key);
-  w->n_pending++;
+  (*n_pending)++;
   return 1;
+}
+
+/* The lane's work on a plain line at p with the given field bounds (split_plain's): as lane_row. */
+static inline int lane_record(run_state_t *run, worker_t *w, const lane_t *lane, const char *p, const uint8_t *bound) {
+#define LANE_FIELD(f, start, len)               \
+  const char *start = p + bound[f] + ((f) > 0); \
+  size_t len = (size_t)(p + bound[(f) + 1] - start)
+  LANE_FIELD(lane->district_field, district, district_len);
+  LANE_FIELD(lane->sector_field, sector, sector_len);
+  LANE_FIELD(lane->employees_field, employees_text, employees_len);
+  const char *count = NULL;
+  size_t count_len = 0;
+  if (lane->establishments_field >= 0) {
+    LANE_FIELD(lane->establishments_field, count_text, count_text_len);
+    count = count_text;
+    count_len = count_text_len;
+  }
+#undef LANE_FIELD
+  const int done = lane_row(run, w, lane, &w->n_pending, district, district_len, sector, sector_len, employees_text,
+                            employees_len, count, count_len);
+  if (done > 0) {
+    w->rows_read++;
+    w->rows_used++;
+  }
+  return done;
+}
+
+/* The lane over a run of lines, 64 bytes at a time: the masks of the line feeds, the delimiters
+ * and the bytes that are not plain (controls, non-ASCII, quotes) are taken once for 64 bytes, and
+ * every line that ends inside them is split from them, where plain_record takes the masks of 32
+ * or 64 bytes for each line. A line is taken when it has no byte that is not plain, as many
+ * fields as the header and lane_row takes it: exactly the lines that plain_record, split_plain and
+ * lane_record take without quotes. Needs 2 to 64 columns. Returns where it stopped: the first
+ * line it did not take (the caller reads it the other way), or where fewer than LANE_MARGIN bytes
+ * are left before limit; NULL after an error (recorded). */
+static const char *lane_lines(run_state_t *run, worker_t *w, const lane_t *lane, const char *p, const char *limit,
+                              const char *buf, int64_t base) {
+#ifdef __SSE2__
+  const int n_columns = run->setup->n_columns;
+  const int df = lane->district_field, sf = lane->sector_field, ef = lane->employees_field;
+  const int cf = lane->establishments_field;
+  const __m128i lf = _mm_set1_epi8('\n'), dl = _mm_set1_epi8(run->setup->delimiter), quote = _mm_set1_epi8('"');
+  const __m128i space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
+  size_t n_pending = w->n_pending; /* (a local, kept in a register) */
+  int64_t rows = 0;
+  const char *stop = p;
+  while ((size_t)(limit - p) >= LANE_MARGIN) {
+    if (base + (p - buf) > __atomic_load_n(&run->stop_offset, __ATOMIC_RELAXED)) break;
+    uint64_t lines = 0, stops = 0, odd = 0;
+    for (int k = 0; k < 4; k++) {
+      __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+      __m128i bad =
+          _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, del)), _mm_cmpeq_epi8(v, quote));
+      lines |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf)) << (16 * k);
+      stops |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, dl)) << (16 * k);
+      odd |= (uint64_t)(uint16_t)_mm_movemask_epi8(bad) << (16 * k);
+    }
+    odd &= ~stops;      /* (a tab delimiter is below 0x20) */
+    unsigned start = 0; /* of the first line not yet taken, in the window */
+    uint64_t ends = lines;
+    for (; ends; ends &= ends - 1) {
+      const unsigned e = (unsigned)__builtin_ctzll(ends);
+      const uint64_t line_feed = UINT64_C(1) << e, span = (line_feed - 1) & (~UINT64_C(0) << start);
+      if (odd & span) break;
+      /* at[k]: where field k starts (in the window), at[n_columns] - 1 = the line feed; a line
+       * with fewer delimiters than n_columns - 1 gets at[n_columns - 1] = e + 1 */
+      uint64_t d = stops & span;
+      uint8_t at[65];
+      at[0] = (uint8_t)start;
+      for (int k = 1; k < n_columns; k++, d &= d - 1) at[k] = (uint8_t)(__builtin_ctzll(d | line_feed) + 1);
+      if (d || at[n_columns - 1] > e) break;
+      at[n_columns] = (uint8_t)(e + 1);
+#define LANE_AT(f) p + at[f], (size_t)(at[(f) + 1] - 1 - at[f])
+      const int done = lane_row(run, w, lane, &n_pending, LANE_AT(df), LANE_AT(sf), LANE_AT(ef),
+                                cf >= 0 ? p + at[cf] : NULL, cf >= 0 ? (size_t)(at[cf + 1] - 1 - at[cf]) : 0);
+#undef LANE_AT
+      if (done < 0) {
+        stop = NULL;
+        goto out;
+      }
+      if (!done) break;
+      rows++;
+      start = e + 1;
+    }
+    p += start;
+    if (ends || start == 0) break; /* a line not taken, or none ending in the window */
+  }
+  stop = p;
+out:
+  w->n_pending = n_pending;
+  w->rows_read += rows;
+  w->rows_used += rows;
+  return stop;
+#else
+  (void)run, (void)w, (void)lane, (void)limit, (void)buf, (void)base;
+  return p;
+#endif
 }
 
 /* Parses the records that start in [begin, end) of buf; buf[end - 1] is a line feed. base is the
@@ -563,8 +651,19 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
   const char *p = buf + begin;
   const char *const limit = buf + end;
   const lane_t lane = lane_setup(s);
+  int lane_wait = 0; /* records to read one at a time before lane_lines is tried again */
 
   while (p < limit) {
+    if (lane.on && lane_wait == 0 && n_columns >= 2 && n_columns <= 64) {
+      const char *q = lane_lines(run, w, &lane, p, limit, buf, base);
+      if (!q) return;
+      /* it stopped at a line it does not take: that one goes the other way; it took none: the
+       * next 16 records too (lines with quotes, say, cost it a window each) */
+      lane_wait = q == p ? 16 : 1;
+      p = q;
+      if (p >= limit) break;
+    }
+    if (lane_wait > 0) lane_wait--;
     const char *record = p;
     const int64_t offset = base + (int64_t)(record - buf);
     if (*p == '\n') { /* blank line */
@@ -595,7 +694,7 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
       /* the usual record: a line of printable ASCII, as many fields as the header, the fields
        * that are read not quoted (others may be) */
       if (lane.on) {
-        int done = lane_record(run, w, &lane, p, bound, offset);
+        int done = lane_record(run, w, &lane, p, bound);
         if (done < 0) return;
         if (done) {
           p += row_len + 1;
@@ -863,7 +962,7 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
       /* short codes (most classifications' and district codes): exact one-word keys, looked up in
        * the dictionaries' short-code indexes */
       if (resolve_short(run, w, short_key_of(district, district_len, limit), district, district_len,
-                        short_key_of(sector, sector_len, limit), sector, sector_len, employees, establishments, offset))
+                        short_key_of(sector, sector_len, limit), sector, sector_len, employees, establishments))
         return;
       continue;
     }
@@ -875,7 +974,6 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
                         regio_hash_code(sector, sector_len),
                         employees,
                         establishments,
-                        offset,
                         actor};
     if (w->partial.districts.mask + w->partial.sectors.mask < STAGE_SLOTS || district == district_buf ||
         ((escaped_roles >> ROLE_SECTOR) & 1) || (escaped_roles & 1)) {
