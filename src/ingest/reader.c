@@ -564,13 +564,13 @@ static inline int lane_record(run_state_t *run, worker_t *w, const lane_t *lane,
 }
 
 /* The lane over a run of lines, 64 bytes at a time: the masks of the line feeds, the delimiters
- * and the bytes that are not plain (controls, non-ASCII, quotes) are taken once for 64 bytes, and
- * every line that ends inside them is split from them, where plain_record takes the masks of 32
- * or 64 bytes for each line. A line is taken when it has no byte that is not plain, as many
- * fields as the header and lane_row takes it: exactly the lines that plain_record, split_plain and
- * lane_record take without quotes. Needs 2 to 64 columns. Returns where it stopped: the first
- * line it did not take (the caller reads it the other way), or where fewer than LANE_MARGIN bytes
- * are left before limit; NULL after an error (recorded). */
+ * and the bytes that are not plain (controls, non-ASCII) and the quotes are taken once for 64
+ * bytes, and every line that ends inside them is split from them, where plain_record takes the
+ * masks of 32 or 64 bytes for each line. A line is taken when it has no byte that is not plain,
+ * well-formed quotes in fields without a role only, as many fields as the header, and lane_row
+ * takes it: exactly the lines that plain_record, split_plain, roles_unquoted and lane_record take. Needs 2 to 64
+ * columns. Returns where it stopped: the first line it did not take (the caller reads it the other way), or where fewer
+ * than LANE_MARGIN bytes are left before limit; NULL after an error (recorded). */
 static const char *lane_lines(run_state_t *run, worker_t *w, const lane_t *lane, const char *p, const char *limit,
                               const char *buf, int64_t base) {
 #ifdef __SSE2__
@@ -584,30 +584,42 @@ static const char *lane_lines(run_state_t *run, worker_t *w, const lane_t *lane,
   const char *stop = p;
   while ((size_t)(limit - p) >= LANE_MARGIN) {
     if (base + (p - buf) > __atomic_load_n(&run->stop_offset, __ATOMIC_RELAXED)) break;
-    uint64_t lines = 0, stops = 0, odd = 0;
+    uint64_t lines = 0, stops = 0, odd = 0, quotes = 0;
     for (int k = 0; k < 4; k++) {
       __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
-      __m128i bad =
-          _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, del)), _mm_cmpeq_epi8(v, quote));
+      __m128i bad = _mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, del));
       lines |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf)) << (16 * k);
       stops |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, dl)) << (16 * k);
       odd |= (uint64_t)(uint16_t)_mm_movemask_epi8(bad) << (16 * k);
+      quotes |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)) << (16 * k);
     }
-    odd &= ~stops;      /* (a tab delimiter is below 0x20) */
+    odd &= ~stops; /* (a tab delimiter is below 0x20) */
+    /* quote regions as plain_record finds them: the lines taken before a line have balanced quotes,
+     * so the prefix XOR from the window's start is the line's own */
+    const uint64_t inside = quotes ? prefix_xor(quotes) : 0;
     unsigned start = 0; /* of the first line not yet taken, in the window */
-    uint64_t ends = lines;
+    uint64_t ends = lines & ~inside;
     for (; ends; ends &= ends - 1) {
       const unsigned e = (unsigned)__builtin_ctzll(ends);
       const uint64_t line_feed = UINT64_C(1) << e, span = (line_feed - 1) & (~UINT64_C(0) << start);
-      if (odd & span) break;
+      if (odd & span) break; /* (a line feed inside quotes too) */
       /* at[k]: where field k starts (in the window), at[n_columns] - 1 = the line feed; a line
        * with fewer delimiters than n_columns - 1 gets at[n_columns - 1] = e + 1 */
-      uint64_t d = stops & span;
+      const uint64_t delims = stops & ~inside & span;
+      uint64_t d = delims;
       uint8_t at[65];
       at[0] = (uint8_t)start;
       for (int k = 1; k < n_columns; k++, d &= d - 1) at[k] = (uint8_t)(__builtin_ctzll(d | line_feed) + 1);
       if (d || at[n_columns - 1] > e) break;
       at[n_columns] = (uint8_t)(e + 1);
+      const uint64_t q = quotes & span;
+      if (q) { /* plain_record's checks, and no field with a role quoted */
+        const uint64_t open = q & inside, close = q & ~inside, field_starts = (UINT64_C(1) << start) | delims << 1;
+        if ((close << 1) & ~(delims | line_feed | q)) break;
+        if (open & ~(field_starts | close << 1)) break;
+        const uint64_t quoted = open & field_starts;
+        if ((quoted >> at[df] | quoted >> at[sf] | quoted >> at[ef] | (cf >= 0 ? quoted >> at[cf] : 0)) & 1) break;
+      }
 #define LANE_AT(f) p + at[f], (size_t)(at[(f) + 1] - 1 - at[f])
       const int done = lane_row(run, w, lane, &n_pending, LANE_AT(df), LANE_AT(sf), LANE_AT(ef),
                                 cf >= 0 ? p + at[cf] : NULL, cf >= 0 ? (size_t)(at[cf + 1] - 1 - at[cf]) : 0);
@@ -658,7 +670,7 @@ static void parse_range(run_state_t *run, worker_t *w, const char *buf, size_t b
       const char *q = lane_lines(run, w, &lane, p, limit, buf, base);
       if (!q) return;
       /* it stopped at a line it does not take: that one goes the other way; it took none: the
-       * next 16 records too (lines with quotes, say, cost it a window each) */
+       * next 16 records too (lines it does not take cost it a window each) */
       lane_wait = q == p ? 16 : 1;
       p = q;
       if (p >= limit) break;

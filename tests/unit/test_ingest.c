@@ -1392,11 +1392,18 @@ static char *lane_table(int rows, char delim, int quote, int valid_only, uint64_
       if (shape == 0) n_fields = 3; /* one short */
       if (shape == 1) n_fields = 5, field[4] = "extra";
       if (shape == 2) n_fields = 5, field[4] = "\"quoted, extra\"";
+      /* codes with bytes that are not plain: a control byte or a byte that is not UTF-8 (bad
+       * codes), UTF-8 (a good one) */
+      if (shape == 3) field[0] = "31\x01";
+      if (shape == 4) field[1] = "96\xff";
+      if (shape == 5) field[0] = "3\xc3\xa9";
     }
     /* the name, a column no role reads: quoted when it holds the delimiter or a quote, and now and
      * then when it need not be */
-    static const char *const names[] = {"Kwak Clinic", "Oh, Yoo & Sons", "Son \"Gyeonggi\" Salon", "", "\"", "a;b|c\td",
-                                        "\"\"",        "x,\"y\",z"};
+    /* ("1,2" in a row one field short: a delimiter inside the quotes counted as one would make
+     * the row look whole, with a short code for the sector) */
+    static const char *const names[] = {
+        "Kwak Clinic", "Oh, Yoo & Sons", "Son \"Gyeonggi\" Salon", "", "\"", "a;b|c\td", "\"\"", "x,\"y\",z", "1,2"};
     const char *name = names[below(sizeof names / sizeof *names)];
     int quote_name = below(5) == 0; /* (drawn in both variants, so that they stay the same table) */
     quote_name = quote_name || quote || strchr(name, delim) || strchr(name, '"');
