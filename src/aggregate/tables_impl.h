@@ -255,9 +255,20 @@ static inline int64_t regio_dict_intern_hashed(regio_dict_t *d, const char *code
  * key is 0. The caller guarantees 8 readable bytes at s (the bytes past the code are masked). */
 #define REGIO_SHORT_CODE_MAX 7
 static inline uint64_t regio_short_key(const char *s, size_t len) {
+  /* the code's bytes kept and its length set in one AND and one OR (len < 8) */
+  static const uint64_t keep[8] = {0,          0xff,         0xffff,         0xffffff,
+                                   0xffffffff, 0xffffffffff, 0xffffffffffff, 0xffffffffffffff};
+  static const uint64_t length[8] = {0,
+                                     UINT64_C(1) << 56,
+                                     UINT64_C(2) << 56,
+                                     UINT64_C(3) << 56,
+                                     UINT64_C(4) << 56,
+                                     UINT64_C(5) << 56,
+                                     UINT64_C(6) << 56,
+                                     UINT64_C(7) << 56};
   uint64_t w;
   memcpy(&w, s, 8);
-  return (w & ((UINT64_C(1) << (8 * len)) - 1)) | (uint64_t)len << 56;
+  return (w & keep[len & 7]) | length[len & 7];
 }
 
 #define REGIO_IDCACHE_MAX_SLOTS ((size_t)1 << 21)
