@@ -161,6 +161,19 @@ def bench_read(args, regio):
                        f"-o {os.path.join(args.data, 'kr.h5')}", args.repeat)
         t = phase(err, "read\\+aggregate")
         kr_results.append((threads, t, err))
+    # the same establishment layout with as many rows as `narrow`: the size of table the core issue
+    # describes (50 million rows, about 1.8 GB), where `narrow`'s rows are 16 bytes
+    big = os.path.join(args.data, f"kr_{args.rows}.csv")
+    if not os.path.exists(big):
+        print(f"bench: generating {big}", file=sys.stderr)
+        sh(f"{regio} gen --preset kr --seed 1 --rows {args.rows} -o {big}")
+    big_size = os.path.getsize(big)
+    sh(f"cat {big} > /dev/null")
+    big_results = []
+    for threads in (1, 2):
+        _, err = timed(f"{regio} run {big} --sector-levels 2,5 --no-checksum --threads {threads} "
+                       f"-o {os.path.join(args.data, 'kr_big.h5')}", args.repeat)
+        big_results.append((threads, phase(err, "read\\+aggregate"), err))
 
     f = []
     f.append(f"## Read + aggregate, `narrow` table\n\n")
@@ -190,6 +203,15 @@ def bench_read(args, regio):
     for threads, t, err in kr_results:
         f.append(f"| {threads} | {t:.3f} | {kr_size / t / 1e9:.2f} | {kr_rows / t / 1e6:.1f} | "
                  f"indices {phase(err, 'indices'):.3f} s, HDF5 write {phase(err, 'write'):.3f} s |\n")
+    f.append(f"\nThe same layout with {args.rows:,} rows (`regio gen --preset kr --seed 1 --rows {args.rows}`): "
+             f"{big_size / 1e9:.3f} GB ({big_size / args.rows:.1f} bytes per row), the size of the table of the "
+             f"core issue's throughput target (50 million rows, about 1.8 GB; `narrow`'s rows are 16 bytes); no "
+             f"checksum; best of {args.repeat}.\n\n")
+    f.append("| threads | seconds | GB/s | million rows/s | notes |\n| ---: | ---: | ---: | ---: | --- |\n")
+    for threads, t, err in big_results:
+        f.append(f"| {threads} | {t:.3f} | {big_size / t / 1e9:.2f} | {args.rows / t / 1e6:.1f} | "
+                 f"indices {phase(err, 'indices'):.3f} s, HDF5 write {phase(err, 'write'):.3f} s |\n")
+    f.append(f"\n2 threads / 1 thread: {big_results[0][1] / big_results[1][1]:.2f}x.\n")
     return "".join(f)
 
 
