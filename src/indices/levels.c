@@ -147,6 +147,12 @@ static regio_err_t compute_variety(regio_result_t *res, regio_ctx_t *ctx) {
       }
     }
     while (g < coarse->sectors.count) group_start[++g] = fine->sectors.count;
+    /* every fine code has a coarse prefix (codes shorter than a level are not read), so the groups
+     * cover all fine sectors: regio_variety_row relies on it */
+    const int covered = g == coarse->sectors.count && group_start[g] == fine->sectors.count;
+    if (!covered) free(group_start);
+    REGIO_CHECK(ctx, covered, REGIO_ERR_INTERNAL, "level %s sectors not all inside level %s groups", fine->name,
+                coarse->name);
   }
   const int T = regio_ctx_threads(ctx);
   const size_t Sf = fine->sectors.count, Sc = coarse ? coarse->sectors.count : 0;

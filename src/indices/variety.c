@@ -26,18 +26,32 @@ void regio_variety_row(const int64_t *fine_row, size_t n_fine, const int64_t *co
     if (related) *related = NAN;
     return;
   }
-  *entropy = entropy_of(fine_row, n_fine, district_total);
-  if (!unrelated) return;
+  if (!unrelated) {
+    *entropy = entropy_of(fine_row, n_fine, district_total);
+    return;
+  }
   *unrelated = entropy_of(coarse_row, n_coarse, district_total);
-  /* related variety: sum_g P_g H_g, with the fine sectors of group g at
-   * [fine_group_start[g], fine_group_start[g + 1]) */
-  double rv = 0.0;
+  /* The entropy and the related variety, sum_g P_g H_g (the fine sectors of group g at
+   * [fine_group_start[g], fine_group_start[g + 1])), in one walk of the fine row: the groups cover
+   * the fine sectors [0, n_fine) in order (compute_variety checks it), and a group whose count is not positive has no
+   * positive sector (counts are sums of non-negative values), so h takes the terms of entropy_of(fine_row) in the same
+   * order: the same bits. */
+  double h = 0.0, rv = 0.0;
   const double total = (double)district_total;
   for (size_t g = 0; g < n_coarse; g++) {
-    if (coarse_row[g] <= 0) continue;
+    const int64_t group = coarse_row[g];
+    if (group <= 0) continue;
     const size_t lo = fine_group_start[g], hi = fine_group_start[g + 1];
-    const double share = (double)coarse_row[g] / total;
-    rv += share * entropy_of(fine_row + lo, hi - lo, coarse_row[g]);
+    const double share = (double)group / total, in_group = (double)group;
+    double hg = 0.0;
+    for (size_t s = lo; s < hi; s++) {
+      if (fine_row[s] <= 0) continue;
+      const double p = (double)fine_row[s] / total, q = (double)fine_row[s] / in_group;
+      h -= p * log2(p);
+      hg -= q * log2(q);
+    }
+    rv += share * hg;
   }
+  *entropy = h;
   *related = rv;
 }
