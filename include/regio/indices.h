@@ -24,7 +24,8 @@ extern "C" {
  * value of district d depends only on its row and the national totals. A district with E_d = 0
  * has NaN everywhere, max_lq_sector -1 and n_specialised 0. All arrays [D], owned. */
 typedef struct regio_specialisation {
-  double *krugman;            /* K_d = sum_s |s_ds - p_s|, in [0, 2] */
+  double *krugman;            /* K_d = sum_s |s_ds - p_s|, in [0, 2]; the empty cells' part, sum |p_s|
+                                 over them, from the exact integer sum of their |E_s| */
   double *hoover;             /* Hoover coefficient of specialisation K_d / 2, in [0, 1] */
   double *hhi;                /* Herfindahl-Hirschman index H_d = sum_s s_ds^2 */
   double *hhi_normalised;     /* (H_d - 1/n) / (1 - 1/n), n = sectors of the level with E_s > 0; NaN
@@ -41,8 +42,9 @@ typedef struct regio_specialisation {
 
 /* Localisation (geographic concentration) of each sector at one level, with s_sd = E_ds / E_s the
  * sector's district shares and x_d = E_d / E the districts' shares of all employment. Each value is
- * a reduction over districts in district order (or in the exact order described), so it does not
- * depend on the thread count. A sector with E_s = 0 has NaN everywhere. All arrays [S], owned. */
+ * a reduction over the districts with the sector in district order (or in the exact order
+ * described), the districts without it added from exact integer sums (docs/SCHEMA.md), so it does
+ * not depend on the thread count. A sector with E_s = 0 has NaN everywhere. All arrays [S], owned. */
 typedef struct regio_localisation {
   double *hoover;           /* Hoover coefficient of localisation 1/2 sum_d |s_sd - x_d|, in [0, 1) */
   double *gini;             /* locational Gini (Krugman 1991, Geography and Trade, app. D): districts

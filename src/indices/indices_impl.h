@@ -7,12 +7,25 @@
 
 #include "regio/indices.h"
 
-/* Variety of one district. fine_group_start[g] .. fine_group_start[g + 1] are the fine sectors of
- * coarse group g (fine codes are sorted, so a group is contiguous). unrelated and related may be
- * NULL (no decomposition). */
-void regio_variety_row(const int64_t *fine_row, size_t n_fine, const int64_t *coarse_row, size_t n_coarse,
-                       const size_t *fine_group_start, int64_t district_total, double *entropy, double *unrelated,
-                       double *related);
+/* The non-zero cells of a D x S employment matrix by district (CSR): district d's cells are
+ * sector[k], value[k] for k in [start[d], start[d + 1]), in ascending sector order. The indices walk
+ * these rather than the dense rows: at fine levels most cells are empty (us-tract: 4.6 of 84
+ * million). alias: the arrays belong to another regio_rows_t (a level whose map is the identity). */
+typedef struct regio_rows {
+  size_t *start; /* [D + 1] */
+  uint32_t *sector;
+  int64_t *value;
+  int alias;
+} regio_rows_t;
+void regio_rows_free(regio_rows_t *rows);
+
+/* Variety of one district from its non-zero cells at the fine level (fine_sector, fine_value,
+ * n_fine cells in sector order) and its dense row at the coarse level; group_of[s]: the coarse
+ * group of fine sector s (the groups are contiguous runs of fine sectors in order). coarse_row,
+ * group_of, unrelated and related may be NULL (no decomposition). */
+void regio_variety_cells(const uint32_t *fine_sector, const int64_t *fine_value, size_t n_fine,
+                         const int64_t *coarse_row, size_t n_coarse, const uint32_t *group_of, int64_t district_total,
+                         double *entropy, double *unrelated, double *related);
 
 /* Specialisation of one district (regio_specialisation_t, one value each) from its employment and
  * LQ rows. national_shares[s] = (double)E_s / (double)E; n_active_sectors: the sectors with E_s > 0
@@ -25,14 +38,19 @@ void regio_specialisation_row(const int64_t *employment_row, const double *lq_ro
                               int64_t national_total, const double *national_shares, size_t n_sectors,
                               size_t n_active_sectors, double lq_threshold, int64_t min_milli,
                               regio_specialisation_row_t *out);
-/* The same values, bit for bit, from the employment row alone: the empty cells (most of them at
- * fine levels) add |p_s| to Krugman and nothing else, and the LQ of the others is computed where
- * it is used; the kernel regio_specialisation_compute uses. abs_national_shares[s] =
- * |national_shares[s]|; n_nonzero_shares: the sectors with national_shares[s] != 0. */
-void regio_specialisation_row_sparse(const int64_t *employment_row, int64_t district_total, int64_t national_total,
-                                     const double *national_shares, const double *abs_national_shares, size_t n_sectors,
-                                     size_t n_nonzero_shares, size_t n_active_sectors, double lq_threshold,
-                                     int64_t min_milli, regio_specialisation_row_t *out);
+/* The same values from the district's non-zero cells alone (sector[k], value[k], k < n_cells, in
+ * sector order): the empty cells add |p_s| to Krugman and nothing else, and the LQ of the others is
+ * computed where it is used; the kernel regio_specialisation_compute uses. The empty cells' part of
+ * Krugman is taken exactly, (sum over the empty cells of |E_s|) / E with the integer sum
+ * abs_sector_total - sum over the cells of |E_s|, and added to the cells' part last: the reference
+ * adds the rounded |p_s| one by one in sector order, so the two differ in the last bits (about n_sectors
+ * rounding errors of the reference's); every other value is the same to the bit. abs_sector_total =
+ * sum_s |E_s|; n_nonzero_shares: the sectors with national_shares[s] != 0. */
+void regio_specialisation_cells(const uint32_t *sector, const int64_t *value, size_t n_cells, int64_t district_total,
+                                int64_t national_total, const int64_t *sector_totals, const double *national_shares,
+                                size_t n_sectors, __int128 abs_sector_total, size_t n_nonzero_shares,
+                                size_t n_active_sectors, double lq_threshold, int64_t min_milli,
+                                regio_specialisation_row_t *out);
 
 /* Localisation of one sector (regio_localisation_t, one value each) from its column of the
  * employment matrix (employment[d * stride], d < n_districts). sum_x2 = sum_d (E_d / E)^2;
@@ -45,17 +63,28 @@ void regio_localisation_sector(const int64_t *employment, size_t stride, size_t 
                                const int64_t *district_totals, int64_t sector_total, int64_t national_total,
                                double sum_x2, const regio_u128_t *size_squares, void *scratch,
                                regio_localisation_sector_t *out);
-/* The same with x[d] = E_d / E given (computed once for all sectors) and a short path for empty
- * cells: the same values to the bit; the kernel regio_localisation_compute uses. */
-void regio_localisation_sector_shares(const int64_t *employment, size_t stride, size_t n_districts,
-                                      const int64_t *district_totals, const double *x, int64_t sector_total,
-                                      int64_t national_total, double sum_x2, const regio_u128_t *size_squares,
-                                      void *scratch, regio_localisation_sector_t *out);
+/* The same from the sector's non-zero cells (district[k], employment[k], k < n_cells, in ascending
+ * district order), the kernel regio_localisation_compute uses. x[d] = E_d / E; sum_x2 as above;
+ * sum_sq_totals = sum_d E_d^2, exactly. The districts without the sector add x_d to the Hoover sum
+ * and x_d^2 to G: both parts are taken exactly from integer sums, (E - sum over the cells of E_d) / E
+ * and (sum_sq_totals - sum over the cells of E_d^2) / E^2, and added to the cells' parts last, so
+ * they differ from the reference's district-order sums in the last bits; the Gini, H_s and sum s^2
+ * are the same to the bit. scratch: room for n_cells entries (regio_localisation_scratch). */
+typedef struct regio_localisation_scratch regio_localisation_scratch_t;
+regio_localisation_scratch_t *regio_localisation_scratch_new(size_t n_cells);
+void regio_localisation_scratch_free(regio_localisation_scratch_t *scratch);
+void regio_localisation_cells(const uint32_t *district, const int64_t *employment, size_t n_cells,
+                              const int64_t *district_totals, const double *x, int64_t sector_total,
+                              int64_t national_total, double sum_x2, regio_u128_t sum_sq_totals,
+                              const regio_u128_t *size_squares, regio_localisation_scratch_t *scratch,
+                              regio_localisation_sector_t *out);
 
 /* Fill level->specialisation and lq_symmetric / level->localisation (allocated here, freed by the
- * *_free functions, also after a failure). */
-regio_err_t regio_specialisation_compute(regio_result_t *res, regio_level_t *level, regio_ctx_t *ctx);
-regio_err_t regio_localisation_compute(regio_result_t *res, regio_level_t *level, regio_ctx_t *ctx);
+ * *_free functions, also after a failure) from the level's non-zero cells. */
+regio_err_t regio_specialisation_compute(regio_result_t *res, regio_level_t *level, const regio_rows_t *rows,
+                                         regio_ctx_t *ctx);
+regio_err_t regio_localisation_compute(regio_result_t *res, regio_level_t *level, const regio_rows_t *rows,
+                                       regio_ctx_t *ctx);
 void regio_specialisation_free(regio_level_t *level);
 void regio_localisation_free(regio_level_t *level);
 

@@ -39,10 +39,170 @@ static regio_err_t build_level_codes(const regio_codes_t *full, int prefix, regi
   return REGIO_OK;
 }
 
-/* The column sums of a D x S matrix into totals[S] (zeroed): each thread sums a block of rows, the
- * blocks are added in block order. Integers: the sums are exact, whatever the blocks (every partial
- * sum is at most the national total, which has been checked for overflow). */
-static regio_err_t sector_totals(const int64_t *employment, size_t D, size_t S, int64_t *totals, int T,
+void regio_rows_free(regio_rows_t *rows) {
+  if (!rows->alias) {
+    free(rows->start);
+    free(rows->sector);
+    free(rows->value);
+  }
+  rows->start = NULL;
+  rows->sector = NULL;
+  rows->value = NULL;
+  rows->alias = 0;
+}
+
+/* The non-zero cells of the D x S matrix m by district (rows, allocated here) and each district's
+ * total (overflowed[d] = 1 when it leaves the 64-bit range; the total is then unspecified), in one
+ * pass over the matrix: each thread takes a contiguous range of districts into cell arrays of its
+ * own, and the ranges are then copied one after the other, so the cells are in (district, sector)
+ * order whatever the thread count. Eight cells are tested at once: at fine levels most are 0. */
+static regio_err_t extract_rows(const int64_t *m, size_t D, size_t S, int T, regio_rows_t *rows, int64_t *totals,
+                                unsigned char *overflowed, regio_ctx_t *ctx) {
+  if (S > UINT32_MAX) return REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%zu sectors: more than the indices handle", S);
+  if (T < 1) T = 1;
+  if ((size_t)T > D) T = D ? (int)D : 1;
+  rows->start = malloc((D + 1) * sizeof *rows->start);
+  uint32_t **sectors = calloc((size_t)T, sizeof *sectors);
+  int64_t **values = calloc((size_t)T, sizeof *values);
+  size_t *counts = calloc((size_t)T, sizeof *counts), *offsets = calloc((size_t)T + 1, sizeof *offsets);
+  int failed = !rows->start || !sectors || !values || !counts || !offsets, parts = T;
+  if (!failed) {
+    rows->start[0] = 0;
+#pragma omp parallel num_threads(T)
+    {
+      const size_t t = (size_t)omp_get_thread_num(), nt = (size_t)omp_get_num_threads();
+#pragma omp single
+      parts = (int)nt;
+      const size_t d0 = D * t / nt, d1 = D * (t + 1) / nt;
+      size_t cap = (d1 - d0) * (S / 16) + S + 1024, n = 0;
+      uint32_t *sec = malloc(cap * sizeof *sec);
+      int64_t *val = malloc(cap * sizeof *val);
+      int mine_failed = !sec || !val;
+      for (size_t d = d0; d < d1 && !mine_failed; d++) {
+        if (n + S > cap) { /* room for the whole row */
+          cap = 2 * cap > n + S ? 2 * cap : n + S;
+          uint32_t *s2 = realloc(sec, cap * sizeof *sec);
+          if (s2) sec = s2;
+          int64_t *v2 = s2 ? realloc(val, cap * sizeof *val) : NULL;
+          if (v2) val = v2;
+          if (!s2 || !v2) {
+            mine_failed = 1;
+            break;
+          }
+        }
+        const int64_t *row = m + d * S;
+        const size_t first = n;
+        int64_t sum = 0;
+        int over = 0;
+        size_t s = 0;
+        for (; s + 8 <= S; s += 8) {
+          const int64_t *r = row + s;
+          if (!(r[0] | r[1] | r[2] | r[3] | r[4] | r[5] | r[6] | r[7])) continue;
+          for (size_t j = 0; j < 8; j++)
+            if (r[j]) {
+              sec[n] = (uint32_t)(s + j);
+              val[n++] = r[j];
+              over |= __builtin_add_overflow(sum, r[j], &sum);
+            }
+        }
+        for (; s < S; s++)
+          if (row[s]) {
+            sec[n] = (uint32_t)s;
+            val[n++] = row[s];
+            over |= __builtin_add_overflow(sum, row[s], &sum);
+          }
+        rows->start[d + 1] = n - first; /* the count, for now */
+        totals[d] = sum;
+        overflowed[d] = (unsigned char)over;
+      }
+      sectors[t] = sec;
+      values[t] = val;
+      counts[t] = n;
+      if (mine_failed) {
+#pragma omp atomic write
+        failed = 1;
+      }
+    }
+  }
+  if (!failed) {
+    for (size_t d = 0; d < D; d++) rows->start[d + 1] += rows->start[d];
+    for (int t = 0; t < parts; t++) offsets[t + 1] = offsets[t] + counts[t];
+    const size_t nnz = rows->start[D];
+    rows->sector = malloc((nnz ? nnz : 1) * sizeof *rows->sector);
+    rows->value = malloc((nnz ? nnz : 1) * sizeof *rows->value);
+    failed = !rows->sector || !rows->value || offsets[parts] != nnz;
+  }
+  if (!failed) {
+#pragma omp parallel for num_threads(T) schedule(static, 1)
+    for (int t = 0; t < parts; t++) {
+      memcpy(rows->sector + offsets[t], sectors[t], counts[t] * sizeof *rows->sector);
+      memcpy(rows->value + offsets[t], values[t], counts[t] * sizeof *rows->value);
+    }
+  }
+  for (int t = 0; sectors && values && t < T; t++) {
+    free(sectors[t]);
+    free(values[t]);
+  }
+  free(sectors);
+  free(values);
+  free(counts);
+  free(offsets);
+  if (failed) {
+    regio_rows_free(rows);
+    return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the non-zero cells of the %zu x %zu matrix", D, S);
+  }
+  return REGIO_OK;
+}
+
+/* A level's rows from the full rows and the map full -> level (non-decreasing: the level's codes
+ * are prefixes of the sorted full codes, so the cells of one level sector are adjacent), and its
+ * dense matrix (zeroed, D x S) with the same cells. */
+static regio_err_t rows_of_level(const regio_rows_t *full, const size_t *map, size_t D, size_t S, int T,
+                                 regio_rows_t *rows, int64_t *dense, regio_ctx_t *ctx) {
+  rows->alias = 0;
+  rows->start = malloc((D + 1) * sizeof *rows->start);
+  if (!rows->start) return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the cells of a level");
+  rows->start[0] = 0;
+#pragma omp parallel for num_threads(T) schedule(static)
+  for (size_t d = 0; d < D; d++) {
+    size_t n = 0, previous = SIZE_MAX;
+    for (size_t k = full->start[d]; k < full->start[d + 1]; k++) {
+      const size_t m = map[full->sector[k]];
+      n += m != previous;
+      previous = m;
+    }
+    rows->start[d + 1] = n;
+  }
+  for (size_t d = 0; d < D; d++) rows->start[d + 1] += rows->start[d];
+  const size_t nnz = rows->start[D];
+  rows->sector = malloc((nnz ? nnz : 1) * sizeof *rows->sector);
+  rows->value = malloc((nnz ? nnz : 1) * sizeof *rows->value);
+  if (!rows->sector || !rows->value) {
+    regio_rows_free(rows);
+    return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the cells of a level");
+  }
+#pragma omp parallel for num_threads(T) schedule(static)
+  for (size_t d = 0; d < D; d++) {
+    size_t at = rows->start[d], previous = SIZE_MAX;
+    int64_t *out = dense + d * S;
+    for (size_t k = full->start[d]; k < full->start[d + 1]; k++) {
+      const size_t m = map[full->sector[k]];
+      if (m != previous) {
+        rows->sector[at] = (uint32_t)m;
+        rows->value[at++] = 0;
+        previous = m;
+      }
+      rows->value[at - 1] += full->value[k]; /* a partial sum of a district total: no overflow */
+      out[m] += full->value[k];
+    }
+  }
+  return REGIO_OK;
+}
+
+/* The column sums of a level into totals[S] (zeroed) from its rows: each thread sums a block of
+ * districts, the blocks are added in block order. Integers: the sums are exact, whatever the blocks
+ * (every partial sum is at most the national total, which has been checked for overflow). */
+static regio_err_t sector_totals(const regio_rows_t *rows, size_t D, size_t S, int64_t *totals, int T,
                                  regio_ctx_t *ctx) {
   if (T < 1) T = 1;
   if ((size_t)T > D) T = D ? (int)D : 1;
@@ -52,10 +212,8 @@ static regio_err_t sector_totals(const int64_t *employment, size_t D, size_t S, 
   {
     const size_t t = (size_t)omp_get_thread_num(), n = (size_t)omp_get_num_threads();
     int64_t *mine = partial + t * S;
-    for (size_t d = D * t / n; d < D * (t + 1) / n; d++) {
-      const int64_t *row = employment + d * S;
-      for (size_t s = 0; s < S; s++) mine[s] += row[s];
-    }
+    for (size_t k = rows->start[D * t / n]; k < rows->start[D * (t + 1) / n]; k++)
+      mine[rows->sector[k]] += rows->value[k];
   }
   for (int t = 0; t < T; t++)
     for (size_t s = 0; s < S; s++) totals[s] += partial[(size_t)t * S + s];
@@ -63,9 +221,10 @@ static regio_err_t sector_totals(const int64_t *employment, size_t D, size_t S, 
   return REGIO_OK;
 }
 
-/* The level's rows on this process: codes, employment matrix, local sector totals. */
+/* The level's rows on this process: codes, employment matrix and its non-zero cells (rows), local
+ * sector totals. */
 static regio_err_t build_level_rows(regio_result_t *res, regio_level_t *level, int prefix, int may_steal,
-                                    regio_ctx_t *ctx) {
+                                    const regio_rows_t *full_rows, regio_rows_t *rows, regio_ctx_t *ctx) {
   regio_aggregate_t *agg = res->agg;
   const size_t D = agg->districts.count, S_full = agg->sectors.count;
   const int T = regio_ctx_threads(ctx);
@@ -86,19 +245,18 @@ static regio_err_t build_level_rows(regio_result_t *res, regio_level_t *level, i
   if (may_steal && S == S_full && agg->employment) {
     level->employment = agg->employment; /* the map is the identity */
     agg->employment = NULL;
+    *rows = *full_rows;
+    rows->alias = 1;
   } else {
-    const int64_t *full = agg->employment ? agg->employment : res->levels[res->n_levels - 1].employment;
-    /* the finest level may already hold the full matrix (stolen): it has the identity map */
     level->employment = calloc((D * S) > 0 ? D * S : 1, sizeof(int64_t));
     if (!level->employment) {
       free(map);
       return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the level %s matrix (%zu x %zu)", level->name, D, S);
     }
-#pragma omp parallel for num_threads(T) schedule(static)
-    for (size_t d = 0; d < D; d++) {
-      const int64_t *row = full + d * S_full;
-      int64_t *out = level->employment + d * S;
-      for (size_t s = 0; s < S_full; s++) out[map[s]] += row[s];
+    err = rows_of_level(full_rows, map, D, S, T, rows, level->employment, ctx);
+    if (err) {
+      free(map);
+      return err;
     }
   }
   if (agg->sector_size_squares) { /* establishment sizes known: the level's sums of squares */
@@ -113,55 +271,59 @@ static regio_err_t build_level_rows(regio_result_t *res, regio_level_t *level, i
 
   level->sector_employment = calloc(S ? S : 1, sizeof(int64_t));
   if (!level->sector_employment) return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for level %s", level->name);
-  return sector_totals(level->employment, D, S, level->sector_employment, T, ctx);
+  return sector_totals(rows, D, S, level->sector_employment, T, ctx);
 }
 
-static regio_err_t build_level(regio_result_t *res, regio_level_t *level, int prefix, int may_steal, regio_ctx_t *ctx) {
+static regio_err_t build_level(regio_result_t *res, regio_level_t *level, int prefix, int may_steal,
+                               const regio_rows_t *full_rows, regio_rows_t *rows, regio_ctx_t *ctx) {
   /* national totals: the other ranks' blocks added, exactly (every rank agrees first, so that one
    * that failed alone stops them all) */
   regio_dist_t *dist = regio_ctx_dist(ctx);
-  REGIO_TRY(regio_dist_agree(dist, build_level_rows(res, level, prefix, may_steal, ctx), ctx));
+  REGIO_TRY(regio_dist_agree(dist, build_level_rows(res, level, prefix, may_steal, full_rows, rows, ctx), ctx));
   const size_t S = level->sectors.count;
   return regio_dist_allreduce_i64(dist, level->sector_employment, S, REGIO_DIST_SUM, NULL, ctx);
 }
 
-static regio_err_t compute_variety(regio_result_t *res, regio_ctx_t *ctx) {
+static regio_err_t compute_variety(regio_result_t *res, const regio_rows_t *level_rows, regio_ctx_t *ctx) {
   regio_variety_t *v = &res->variety;
   const size_t D = res->agg->districts.count;
   const regio_level_t *fine = &res->levels[v->fine_level];
   const regio_level_t *coarse = v->coarse_level >= 0 ? &res->levels[v->coarse_level] : NULL;
+  const regio_rows_t *rows = &level_rows[v->fine_level];
   v->entropy = malloc((D ? D : 1) * sizeof(double));
   REGIO_CHECK(ctx, v->entropy, REGIO_ERR_NOMEM, "out of memory");
-  size_t *group_start = NULL;
+  uint32_t *group_of = NULL;
   if (coarse) {
     v->unrelated = malloc((D ? D : 1) * sizeof(double));
     v->related = malloc((D ? D : 1) * sizeof(double));
-    group_start = calloc(coarse->sectors.count + 1, sizeof *group_start);
-    REGIO_CHECK(ctx, v->unrelated && v->related && group_start, REGIO_ERR_NOMEM, "out of memory");
-    /* fine codes are sorted, so each coarse group is a contiguous run of fine sectors */
+    group_of = malloc((fine->sectors.count ? fine->sectors.count : 1) * sizeof *group_of);
+    REGIO_CHECK(ctx, v->unrelated && v->related && group_of, REGIO_ERR_NOMEM, "out of memory");
+    /* fine codes are sorted, so each coarse group is a contiguous run of fine sectors; every fine
+     * code has a coarse prefix (codes shorter than a level are not read), so the groups cover all
+     * fine sectors in order: regio_variety_cells relies on it */
     size_t g = 0;
-    for (size_t s = 0; s < fine->sectors.count; s++) {
+    int covered = 1;
+    for (size_t s = 0; s < fine->sectors.count && covered; s++) {
       while (g < coarse->sectors.count && memcmp(regio_codes_at(&fine->sectors, s), regio_codes_at(&coarse->sectors, g),
-                                                 (size_t)coarse->prefix) != 0) {
-        group_start[++g] = s;
-      }
+                                                 (size_t)coarse->prefix) != 0)
+        g++;
+      covered = g < coarse->sectors.count;
+      group_of[s] = (uint32_t)g;
     }
-    while (g < coarse->sectors.count) group_start[++g] = fine->sectors.count;
-    /* every fine code has a coarse prefix (codes shorter than a level are not read), so the groups
-     * cover all fine sectors: regio_variety_row relies on it */
-    const int covered = g == coarse->sectors.count && group_start[g] == fine->sectors.count;
-    if (!covered) free(group_start);
+    if (!covered) free(group_of);
     REGIO_CHECK(ctx, covered, REGIO_ERR_INTERNAL, "level %s sectors not all inside level %s groups", fine->name,
                 coarse->name);
   }
   const int T = regio_ctx_threads(ctx);
-  const size_t Sf = fine->sectors.count, Sc = coarse ? coarse->sectors.count : 0;
+  const size_t Sc = coarse ? coarse->sectors.count : 0;
 #pragma omp parallel for num_threads(T) schedule(static)
-  for (size_t d = 0; d < D; d++)
-    regio_variety_row(fine->employment + d * Sf, Sf, coarse ? coarse->employment + d * Sc : NULL, Sc, group_start,
-                      res->district_employment[d], &v->entropy[d], coarse ? &v->unrelated[d] : NULL,
-                      coarse ? &v->related[d] : NULL);
-  free(group_start);
+  for (size_t d = 0; d < D; d++) {
+    const size_t a = rows->start[d];
+    regio_variety_cells(rows->sector + a, rows->value + a, rows->start[d + 1] - a,
+                        coarse ? coarse->employment + d * Sc : NULL, Sc, group_of, res->district_employment[d],
+                        &v->entropy[d], coarse ? &v->unrelated[d] : NULL, coarse ? &v->related[d] : NULL);
+  }
+  free(group_of);
   return REGIO_OK;
 }
 
@@ -184,6 +346,9 @@ regio_err_t regio_indices_compute(regio_aggregate_t **aggp, const regio_indices_
   regio_err_t err = REGIO_OK;
   regio_aggregate_t *agg = res->agg;
   const size_t D = agg->districts.count, S = agg->sectors.count;
+  /* the non-zero cells of the full matrix and of every level, by district */
+  regio_rows_t full_rows = {NULL, NULL, NULL, 0}, level_rows[REGIO_MAX_LEVELS];
+  memset(level_rows, 0, sizeof level_rows);
 
   /* levels: the requested ones plus the variety levels, ascending, unique */
   int prefixes[REGIO_MAX_LEVELS + 2];
@@ -233,19 +398,10 @@ regio_err_t regio_indices_compute(regio_aggregate_t **aggp, const regio_indices_
   int64_t checks[2] = {INT64_MAX, 0}; /* the first district (global index) that overflows; national overflow */
   unsigned char *overflowed = err ? NULL : calloc(D ? D : 1, 1);
   if (!err && !overflowed) err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
-  if (!err) { /* each row on its own, in parallel; then the rows in order */
-    const int T = regio_ctx_threads(ctx);
-#pragma omp parallel for num_threads(T) schedule(static)
-    for (size_t d = 0; d < D; d++) {
-      int64_t sum = 0;
-      for (size_t s = 0; s < S; s++)
-        if (__builtin_add_overflow(sum, agg->employment[d * S + s], &sum)) {
-          overflowed[d] = 1;
-          break;
-        }
-      res->district_employment[d] = sum;
-    }
-  }
+  /* each row on its own, in parallel, in the pass that takes its non-zero cells; then the rows in order */
+  if (!err)
+    err = extract_rows(agg->employment, D, S, regio_ctx_threads(ctx), &full_rows, res->district_employment, overflowed,
+                       ctx);
   for (size_t d = 0; !err && d < D; d++) {
     const int64_t sum = res->district_employment[d];
     if (overflowed[d]) {
@@ -292,15 +448,20 @@ regio_err_t regio_indices_compute(regio_aggregate_t **aggp, const regio_indices_
   regio_ctx_progress(ctx, "indices", 0.0);
   if (unique == 0) {
     res->n_levels = 1;
-    if ((err = build_level(res, &res->levels[0], REGIO_LEVEL_FULL, 1, ctx))) goto fail;
+    if ((err = build_level(res, &res->levels[0], REGIO_LEVEL_FULL, 1, &full_rows, &level_rows[0], ctx))) goto fail;
   } else {
     int finest_index = unique - 1;
     res->n_levels = unique;
-    if ((err = build_level(res, &res->levels[finest_index], prefixes[finest_index], 1, ctx))) goto fail;
+    if ((err = build_level(res, &res->levels[finest_index], prefixes[finest_index], 1, &full_rows,
+                           &level_rows[finest_index], ctx)))
+      goto fail;
     for (int i = 0; i < finest_index; i++) {
-      if ((err = build_level(res, &res->levels[i], prefixes[i], 0, ctx))) goto fail;
+      if ((err = build_level(res, &res->levels[i], prefixes[i], 0, &full_rows, &level_rows[i], ctx))) goto fail;
     }
   }
+  /* the levels hold all the full matrix says: it is no longer needed */
+  free(agg->employment);
+  agg->employment = NULL;
 
   /* variety levels */
   int fine = res->n_levels - 1, coarse = res->n_levels > 1 ? 0 : -1;
@@ -311,7 +472,7 @@ regio_err_t regio_indices_compute(regio_aggregate_t **aggp, const regio_indices_
   if (coarse >= fine) coarse = -1;
   res->variety.fine_level = fine;
   res->variety.coarse_level = coarse;
-  err = compute_variety(res, ctx); /* a failure here is agreed below, with the specialisation's */
+  err = compute_variety(res, level_rows, ctx); /* a failure here is agreed below, with the specialisation's */
 
   /* specialisation of districts and localisation of sectors, at every level */
   res->specialised_lq = opts->specialised_lq > 0 ? opts->specialised_lq : REGIO_SPECIALISED_LQ;
@@ -343,18 +504,20 @@ regio_err_t regio_indices_compute(regio_aggregate_t **aggp, const regio_indices_
       res->helix_diversity[d] = total > 0 ? h : NAN;
     }
   }
-  for (int i = 0; !err && i < res->n_levels; i++) err = regio_specialisation_compute(res, &res->levels[i], ctx);
+  for (int i = 0; !err && i < res->n_levels; i++)
+    err = regio_specialisation_compute(res, &res->levels[i], &level_rows[i], ctx);
   if ((err = regio_dist_agree(dist, err, ctx))) goto fail;
   for (int i = 0; i < res->n_levels; i++) {
-    if ((err = regio_localisation_compute(res, &res->levels[i], ctx))) goto fail;
+    if ((err = regio_localisation_compute(res, &res->levels[i], &level_rows[i], ctx))) goto fail;
   }
   regio_ctx_progress(ctx, "indices", 1.0);
-  /* the full matrix is no longer needed once the levels are built */
-  free(agg->employment);
-  agg->employment = NULL;
+  for (int i = 0; i < REGIO_MAX_LEVELS; i++) regio_rows_free(&level_rows[i]);
+  regio_rows_free(&full_rows);
   *out = res;
   return REGIO_OK;
 fail:
+  for (int i = 0; i < REGIO_MAX_LEVELS; i++) regio_rows_free(&level_rows[i]);
+  regio_rows_free(&full_rows);
   regio_result_destroy(&res);
   return err;
 }

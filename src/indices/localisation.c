@@ -97,18 +97,49 @@ typedef struct radix_item {
   size_t index; /* in the unsorted entries, which are in district order */
 } radix_item_t;
 
-enum { RADIX_BITS = 11, RADIX_SIZE = 1 << RADIX_BITS, RADIX_PASSES = (64 + RADIX_BITS - 1) / RADIX_BITS };
+/* The radix sort orders by the top 33 bits of the key (sign, exponent and 21 bits of the mantissa:
+ * three passes of 11 bits rather than six for all 64); the ratios that share those bits, few
+ * beyond exact ties, are put in their exact order afterwards (exact_order). */
+enum { RADIX_BITS = 11, RADIX_SIZE = 1 << RADIX_BITS, RADIX_PASSES = 3, RADIX_LOW = 64 - RADIX_PASSES * RADIX_BITS };
 
-/* The room lorenz_radix_sort needs for up to n entries. */
-typedef struct radix_scratch {
+/* The room regio_localisation_cells and lorenz_radix_sort need for up to n entries. */
+struct regio_localisation_scratch {
   lorenz_entry_t *entries, *sorted;
   radix_item_t *items, *swap;
   size_t (*counts)[RADIX_SIZE];
-} radix_scratch_t;
+};
+typedef regio_localisation_scratch_t radix_scratch_t;
 
-/* The (rounded ratio, district) order of lorenz_sort by a stable LSD radix sort of the ratios' keys:
- * order[0, n) is in district order, so stability puts equal ratios in district order. Returns the
- * sorted entries (order itself, sorted by lorenz_sort, for short lists, else scratch->sorted). */
+void regio_localisation_scratch_free(regio_localisation_scratch_t *scratch) {
+  if (!scratch) return;
+  free(scratch->entries);
+  free(scratch->sorted);
+  free(scratch->items);
+  free(scratch->swap);
+  free(scratch->counts);
+  free(scratch);
+}
+
+regio_localisation_scratch_t *regio_localisation_scratch_new(size_t n_cells) {
+  regio_localisation_scratch_t *scratch = calloc(1, sizeof *scratch);
+  if (!scratch) return NULL;
+  const size_t room = n_cells ? n_cells : 1;
+  scratch->entries = malloc(room * sizeof *scratch->entries);
+  scratch->sorted = malloc(room * sizeof *scratch->sorted);
+  scratch->items = malloc(room * sizeof *scratch->items);
+  scratch->swap = malloc(room * sizeof *scratch->swap);
+  scratch->counts = malloc(RADIX_PASSES * sizeof *scratch->counts);
+  if (!scratch->entries || !scratch->sorted || !scratch->items || !scratch->swap || !scratch->counts) {
+    regio_localisation_scratch_free(scratch);
+    return NULL;
+  }
+  return scratch;
+}
+
+/* The order of the top RADIX_PASSES * RADIX_BITS bits of the ratios' keys by a stable LSD radix
+ * sort: order[0, n) is in district order, so stability keeps equal keys in district order (short
+ * lists: the (rounded ratio, district) order of lorenz_sort, which is also that order). Returns the
+ * sorted entries (order itself for short lists, else scratch->sorted). */
 static lorenz_entry_t *lorenz_radix_sort(lorenz_entry_t *order, size_t n, radix_scratch_t *scratch) {
   if (n < 256) {
     lorenz_sort(order, n);
@@ -120,10 +151,10 @@ static lorenz_entry_t *lorenz_radix_sort(lorenz_entry_t *order, size_t n, radix_
   for (size_t i = 0; i < n; i++) {
     const uint64_t key = ratio_key(order[i].ratio);
     a[i] = (radix_item_t){key, i};
-    for (int p = 0; p < RADIX_PASSES; p++) counts[p][(key >> (p * RADIX_BITS)) & (RADIX_SIZE - 1)]++;
+    for (int p = 0; p < RADIX_PASSES; p++) counts[p][(key >> (RADIX_LOW + p * RADIX_BITS)) & (RADIX_SIZE - 1)]++;
   }
   for (int p = 0; p < RADIX_PASSES; p++) {
-    const int shift = p * RADIX_BITS;
+    const int shift = RADIX_LOW + p * RADIX_BITS;
     size_t *c = counts[p];
     if (c[(a[0].key >> shift) & (RADIX_SIZE - 1)] == n) continue; /* one digit: nothing moves */
     size_t total = 0;
@@ -143,7 +174,7 @@ static lorenz_entry_t *lorenz_radix_sort(lorenz_entry_t *order, size_t n, radix_
 
 /* The end of a sector's computation from its district sums: Hoover, G, the Lorenz order and the
  * Gini, and the EG and MS indices. order[0, n): the districts with E_ds > 0, sorted by
- * (rounded ratio, district) here unless `sorted`. */
+ * (rounded ratio, district) here unless `sorted` (by lorenz_radix_sort). */
 static void localisation_sums_finish(lorenz_entry_t *order, size_t n, int sorted, double abs_sum, double g,
                                      double sum_s2, int64_t sector_total, int64_t national_total, double sum_x2,
                                      const regio_u128_t *size_squares, regio_localisation_sector_t *out) {
@@ -152,11 +183,16 @@ static void localisation_sums_finish(lorenz_entry_t *order, size_t n, int sorted
   out->concentration = g;
 
   if (!sorted) lorenz_sort(order, n);
-  /* equal rounded ratios (rare beyond exact ties): put them in the exact order */
+  /* the runs of ratios whose keys share their top bits (the radix sort's order: equal ratios
+   * included, rare beyond exact ties, and in district order): put each in the exact order, where it
+   * is not in it already (exact ties of the ratio are, and they are most such runs) */
   for (size_t k = 0; k < n;) {
+    const uint64_t top = ratio_key(order[k].ratio) >> RADIX_LOW;
     size_t end = k + 1;
-    while (end < n && order[end].ratio == order[k].ratio) end++;
-    if (end - k > 1) qsort(order + k, end - k, sizeof *order, lorenz_cmp);
+    int ordered = 1;
+    for (; end < n && ratio_key(order[end].ratio) >> RADIX_LOW == top; end++)
+      ordered = ordered && lorenz_cmp(&order[end - 1], &order[end]) < 0;
+    if (!ordered) qsort(order + k, end - k, sizeof *order, lorenz_cmp);
     k = end;
   }
   double cumulative = 0.0, area = 0.0; /* area = sum_k x_k (Y_(k-1) + Y_k), over districts with E_ds > 0 */
@@ -204,38 +240,6 @@ void regio_localisation_sector(const int64_t *employment, size_t stride, size_t 
   localisation_sums_finish(order, n, 0, abs_sum, g, sum_s2, sector_total, national_total, sum_x2, size_squares, out);
 }
 
-/* regio_localisation_sector with the districts' shares x[d] = E_d / E computed once for all
- * sectors, and the empty cells (most of them at fine levels) taking a short path: for E_ds = 0 the
- * share is exactly 0, so |0 - x| = x and (0 - x)^2 = x * x to the bit, and 0^2 adds nothing. Every
- * sum runs in the same district order with the same terms, so the values are the reference
- * kernel's, bit for bit (tests/unit/test_specialisation.c compares them). */
-void regio_localisation_sector_shares(const int64_t *employment, size_t stride, size_t n_districts,
-                                      const int64_t *district_totals, const double *x, int64_t sector_total,
-                                      int64_t national_total, double sum_x2, const regio_u128_t *size_squares,
-                                      void *scratch, regio_localisation_sector_t *out) {
-  out->hoover = out->gini = out->concentration = NAN;
-  out->plant_herfindahl = out->ellison_glaeser = out->maurel_sedillot = NAN;
-  if (sector_total <= 0 || national_total <= 0) return;
-  const double sector = (double)sector_total;
-  double abs_sum = 0.0, g = 0.0, sum_s2 = 0.0;
-  lorenz_entry_t *order = scratch;
-  size_t n = 0;
-  for (size_t d = 0; d < n_districts; d++) {
-    const int64_t e = employment[d * stride];
-    if (e == 0) {
-      abs_sum += x[d];
-      g += x[d] * x[d];
-      continue;
-    }
-    const double share = (double)e / sector;
-    abs_sum += fabs(share - x[d]);
-    g += (share - x[d]) * (share - x[d]);
-    sum_s2 += share * share;
-    if (e > 0) order[n++] = (lorenz_entry_t){(double)e / (double)district_totals[d], e, district_totals[d], d};
-  }
-  localisation_sums_finish(order, n, 0, abs_sum, g, sum_s2, sector_total, national_total, sum_x2, size_squares, out);
-}
-
 static void free_localisation(regio_localisation_t *lo) {
   free(lo->hoover);
   free(lo->gini);
@@ -245,37 +249,39 @@ static void free_localisation(regio_localisation_t *lo) {
   free(lo->maurel_sedillot);
 }
 
-/* The indices of one sector from its non-zero cells (district[k], employment[k]), k < n_cells, in
- * ascending district order: regio_localisation_sector_shares walking the districts without the
- * sector between the cells on its short path, so every sum adds the same terms in the same district
- * order and the values are the same to the bit. order: room for n_cells entries. */
-static void localisation_sector_cells(const uint32_t *district, const int64_t *employment, size_t n_cells,
-                                      size_t n_districts, const int64_t *district_totals, const double *x,
-                                      int64_t sector_total, int64_t national_total, double sum_x2,
-                                      const regio_u128_t *size_squares, radix_scratch_t *scratch,
-                                      regio_localisation_sector_t *out) {
+void regio_localisation_cells(const uint32_t *district, const int64_t *employment, size_t n_cells,
+                              const int64_t *district_totals, const double *x, int64_t sector_total,
+                              int64_t national_total, double sum_x2, regio_u128_t sum_sq_totals,
+                              const regio_u128_t *size_squares, regio_localisation_scratch_t *scratch,
+                              regio_localisation_sector_t *out) {
   out->hoover = out->gini = out->concentration = NAN;
   out->plant_herfindahl = out->ellison_glaeser = out->maurel_sedillot = NAN;
   if (sector_total <= 0 || national_total <= 0) return;
-  const double sector = (double)sector_total;
+  const double sector = (double)sector_total, national = (double)national_total;
   double abs_sum = 0.0, g = 0.0, sum_s2 = 0.0;
+  int64_t in_cells = 0;         /* sum of E_d over the districts with the sector */
+  regio_u128_t sq_in_cells = 0; /* and of E_d^2 */
   lorenz_entry_t *order = scratch->entries;
-  size_t n = 0, d = 0;
-  for (size_t k = 0;; k++) {
-    const size_t next = k < n_cells ? district[k] : n_districts;
-    for (; d < next; d++) { /* E_ds = 0 */
-      abs_sum += x[d];
-      g += x[d] * x[d];
-    }
-    if (k == n_cells) break;
+  size_t n = 0;
+  for (size_t k = 0; k < n_cells; k++) {
     const int64_t e = employment[k];
+    if (e == 0) continue; /* an empty cell given explicitly: as one not given */
+    const size_t d = district[k];
+    const int64_t total = district_totals[d];
     const double share = (double)e / sector;
     abs_sum += fabs(share - x[d]);
     g += (share - x[d]) * (share - x[d]);
     sum_s2 += share * share;
-    if (e > 0) order[n++] = (lorenz_entry_t){(double)e / (double)district_totals[d], e, district_totals[d], d};
-    d++;
+    in_cells += total;
+    sq_in_cells += (regio_u128_t)(uint64_t)total * (uint64_t)total;
+    /* districts without the sector come first in the Lorenz order and add nothing to the area
+     * (Y stays 0 while they pass), so only the others are sorted */
+    if (e > 0) order[n++] = (lorenz_entry_t){(double)e / (double)total, e, total, d};
   }
+  /* the districts without the sector: s_sd = 0, so |0 - x_d| = x_d and (0 - x_d)^2 = x_d^2, summed
+   * exactly as integers and rounded once */
+  abs_sum += (double)(national_total - in_cells) / national;
+  g += (double)(sum_sq_totals - sq_in_cells) / (national * national);
   order = lorenz_radix_sort(order, n, scratch);
   localisation_sums_finish(order, n, 1, abs_sum, g, sum_s2, sector_total, national_total, sum_x2, size_squares, out);
 }
@@ -289,122 +295,113 @@ static void store_sector(regio_localisation_t *lo, size_t s, const regio_localis
   lo->maurel_sedillot[s] = one->maurel_sedillot;
 }
 
-/* The indices of sectors [s0, s1) from a column block of the matrix: employment[d * stride + s - s0]
- * over all n_districts districts, in district order; results written at index s.
- *
- * Walking a column with stride `stride` touches a new cache line (and often a new page) per cell,
- * so the block is first transposed by rows into lists of its non-zero cells by column (CSR), each
- * in district order: every thread counts, then copies, the cells of a contiguous range of
- * districts, and the prefix sums of the counts place each thread's cells after those of the
- * threads before it in each column. Then each sector walks the districts once, with x[] in
- * cache, merging in its list. */
-static regio_err_t localisation_block(const int64_t *employment, size_t stride, size_t n_districts,
-                                      const int64_t *district_totals, const regio_level_t *level,
-                                      int64_t national_total, size_t s0, size_t s1, regio_localisation_t *lo,
-                                      regio_ctx_t *ctx) {
-  const size_t W = s1 - s0;
-  if (n_districts > UINT32_MAX)
-    return REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%zu districts in level %s: more than the localisation indices handle",
-                       n_districts, level->name);
+/* The non-zero cells of sectors [s0, s1) by sector (CSC): sector s's cells are district[k],
+ * employment[k] for k in [start[s - s0], start[s - s0 + 1]), in ascending district order. */
+typedef struct columns {
+  size_t *start;
+  uint32_t *district;
+  int64_t *employment;
+} columns_t;
+
+static void columns_free(columns_t *c) {
+  free(c->start);
+  free(c->district);
+  free(c->employment);
+}
+
+/* The indices of sectors [s0, s1) from their columns over all n_districts districts; results
+ * written at index s. Each sector's sums run over its cells in district order, on the one thread
+ * that owns the sector. */
+static regio_err_t localisation_columns(const columns_t *col, size_t n_districts, const int64_t *district_totals,
+                                        const regio_level_t *level, int64_t national_total, size_t s0, size_t s1,
+                                        regio_localisation_t *lo, regio_ctx_t *ctx) {
   const int T = regio_ctx_threads(ctx) > 0 ? regio_ctx_threads(ctx) : 1;
-  /* the districts' shares of all employment, and sum_d x_d^2 serially in district order */
+  /* the districts' shares of all employment, sum_d x_d^2 serially in district order, and
+   * sum_d E_d^2 exactly */
   double sum_x2 = 0.0;
+  regio_u128_t sum_sq = 0;
   const double national = (double)national_total;
   double *x = malloc((n_districts ? n_districts : 1) * sizeof *x);
-  /* counts[t * W + j]: thread t's cells of column j, then where they start in the column lists */
-  size_t *counts = calloc((size_t)T * (W ? W : 1), sizeof *counts);
-  size_t *start = malloc((W + 1) * sizeof *start);
-  uint32_t *cell_district = NULL;
-  int64_t *cell_employment = NULL;
-  if (!x || !counts || !start) {
-    free(x);
-    free(counts);
-    free(start);
+  if (!x)
     return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the localisation indices of level %s", level->name);
-  }
   for (size_t d = 0; d < n_districts; d++) {
     x[d] = (double)district_totals[d] / national;
     sum_x2 += x[d] * x[d];
+    sum_sq += (regio_u128_t)(uint64_t)district_totals[d] * (uint64_t)district_totals[d];
   }
-  int lists_failed = 0, out_of_memory = 0;
   size_t longest = 0; /* the most cells in one column */
+  for (size_t s = s0; s < s1; s++)
+    if (col->start[s - s0 + 1] - col->start[s - s0] > longest) longest = col->start[s - s0 + 1] - col->start[s - s0];
+  int out_of_memory = 0;
+#pragma omp parallel num_threads(T)
+  {
+    regio_localisation_scratch_t *scratch = regio_localisation_scratch_new(longest);
+    if (!scratch) {
+#pragma omp atomic write
+      out_of_memory = 1;
+    }
+#pragma omp for schedule(dynamic, 1)
+    for (size_t s = s0; s < s1; s++) {
+      if (!scratch) continue;
+      const size_t a = col->start[s - s0], n = col->start[s - s0 + 1] - a;
+      regio_localisation_sector_t one;
+      regio_localisation_cells(col->district + a, col->employment + a, n, district_totals, x,
+                               level->sector_employment[s], national_total, sum_x2, sum_sq,
+                               level->sector_size_squares ? &level->sector_size_squares[s] : NULL, scratch, &one);
+      store_sector(lo, s, &one);
+    }
+    regio_localisation_scratch_free(scratch);
+  }
+  free(x);
+  if (out_of_memory)
+    return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the localisation indices of level %s", level->name);
+  return REGIO_OK;
+}
+
+/* The columns of a level from its rows: every thread counts, then copies, the cells of a
+ * contiguous range of districts, and the prefix sums of the counts place each thread's cells after
+ * those of the threads before it in each column, so every column is in district order. */
+static regio_err_t columns_from_rows(const regio_rows_t *rows, size_t D, size_t S, int T, columns_t *col,
+                                     regio_ctx_t *ctx) {
+  if (T < 1) T = 1;
+  /* counts[t * S + s]: thread t's cells of sector s, then where they start in the column */
+  size_t *counts = calloc((size_t)T * (S ? S : 1), sizeof *counts);
+  col->start = malloc((S + 1) * sizeof *col->start);
+  const size_t nnz = rows->start[D];
+  col->district = malloc((nnz ? nnz : 1) * sizeof *col->district);
+  col->employment = malloc((nnz ? nnz : 1) * sizeof *col->employment);
+  if (!counts || !col->start || !col->district || !col->employment) {
+    free(counts);
+    return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the sector columns (%zu cells)", nnz);
+  }
 #pragma omp parallel num_threads(T)
   {
     const size_t t = (size_t)omp_get_thread_num(), nt = (size_t)omp_get_num_threads();
-    const size_t d0 = n_districts * t / nt, d1 = n_districts * (t + 1) / nt;
-    size_t *mine = counts + t * W;
-    for (size_t d = d0; d < d1; d++) {
-      const int64_t *row = employment + d * stride;
-      for (size_t j = 0; j < W; j++) mine[j] += row[j] != 0;
-    }
+    const size_t d0 = D * t / nt, d1 = D * (t + 1) / nt;
+    size_t *mine = counts + t * S;
+    for (size_t k = rows->start[d0]; k < rows->start[d1]; k++) mine[rows->sector[k]]++;
 #pragma omp barrier
 #pragma omp single
     {
       size_t total = 0;
-      for (size_t j = 0; j < W; j++) {
-        start[j] = total;
+      for (size_t s = 0; s < S; s++) {
+        col->start[s] = total;
         for (size_t q = 0; q < nt; q++) {
-          const size_t c = counts[q * W + j];
-          counts[q * W + j] = total;
+          const size_t c = counts[q * S + s];
+          counts[q * S + s] = total;
           total += c;
         }
-        if (total - start[j] > longest) longest = total - start[j];
       }
-      start[W] = total;
-      cell_district = malloc((total ? total : 1) * sizeof *cell_district);
-      cell_employment = malloc((total ? total : 1) * sizeof *cell_employment);
-      lists_failed = !cell_district || !cell_employment;
+      col->start[S] = total;
     } /* implicit barrier */
-    if (!lists_failed) {
-      for (size_t d = d0; d < d1; d++) {
-        const int64_t *row = employment + d * stride;
-        for (size_t j = 0; j < W; j++)
-          if (row[j]) {
-            const size_t k = mine[j]++;
-            cell_district[k] = (uint32_t)d;
-            cell_employment[k] = row[j];
-          }
+    for (size_t d = d0; d < d1; d++)
+      for (size_t k = rows->start[d]; k < rows->start[d + 1]; k++) {
+        const size_t at = mine[rows->sector[k]]++;
+        col->district[at] = (uint32_t)d;
+        col->employment[at] = rows->value[k];
       }
-    }
-#pragma omp barrier
-    radix_scratch_t scratch = {NULL, NULL, NULL, NULL, NULL};
-    int ready = 0;
-    if (!lists_failed) {
-      const size_t room = longest ? longest : 1;
-      scratch.entries = malloc(room * sizeof *scratch.entries);
-      scratch.sorted = malloc(room * sizeof *scratch.sorted);
-      scratch.items = malloc(room * sizeof *scratch.items);
-      scratch.swap = malloc(room * sizeof *scratch.swap);
-      scratch.counts = malloc(RADIX_PASSES * sizeof *scratch.counts);
-      ready = scratch.entries && scratch.sorted && scratch.items && scratch.swap && scratch.counts;
-      if (!ready) {
-#pragma omp atomic write
-        out_of_memory = 1;
-      }
-    }
-#pragma omp for schedule(dynamic, 1)
-    for (size_t s = s0; s < s1; s++) {
-      if (!ready) continue;
-      const size_t a = start[s - s0], n = start[s - s0 + 1] - a;
-      regio_localisation_sector_t one;
-      localisation_sector_cells(cell_district + a, cell_employment + a, n, n_districts, district_totals, x,
-                                level->sector_employment[s], national_total, sum_x2,
-                                level->sector_size_squares ? &level->sector_size_squares[s] : NULL, &scratch, &one);
-      store_sector(lo, s, &one);
-    }
-    free(scratch.entries);
-    free(scratch.sorted);
-    free(scratch.items);
-    free(scratch.swap);
-    free(scratch.counts);
   }
-  free(x);
   free(counts);
-  free(start);
-  free(cell_district);
-  free(cell_employment);
-  if (lists_failed || out_of_memory)
-    return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the localisation indices of level %s", level->name);
   return REGIO_OK;
 }
 
@@ -417,20 +414,25 @@ typedef struct column_cell {
   int64_t employment;
 } column_cell_t;
 
-static regio_err_t localisation_dist(regio_result_t *res, regio_level_t *level, regio_ctx_t *ctx) {
+static regio_err_t localisation_dist(regio_result_t *res, regio_level_t *level, const regio_rows_t *rows,
+                                     regio_ctx_t *ctx) {
   regio_dist_t *dist = regio_ctx_dist(ctx);
   const int P = regio_dist_size(dist), rank = regio_dist_rank(dist);
   const size_t D = res->agg->districts.count, S = level->sectors.count, Dg = res->n_districts_global;
   const size_t d0 = res->district_offset;
   regio_localisation_t *lo = &level->localisation;
   regio_err_t err = REGIO_OK;
-  int64_t *totals = NULL, *block = NULL;
+  int64_t *totals = NULL;
+  columns_t col = {NULL, NULL, NULL};
   size_t *send_bytes = calloc((size_t)P, sizeof *send_bytes), *fill = calloc((size_t)P, sizeof *fill);
   size_t *first_sector = malloc(((size_t)P + 1) * sizeof *first_sector);
   size_t *recv_bytes = NULL;
   column_cell_t *send = NULL, *recv = NULL;
   double *mine = NULL, *all = NULL;
   if (!send_bytes || !fill || !first_sector) err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+  if (!err && Dg > UINT32_MAX)
+    err = REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%zu districts in level %s: more than the localisation indices handle", Dg,
+                      level->name);
   if ((err = regio_dist_agree(dist, err, ctx))) goto done;
   /* every district's total, in district order */
   if ((err = regio_dist_allgatherv(dist, res->district_employment, D * sizeof(int64_t), (void **)&totals, NULL, NULL,
@@ -439,15 +441,15 @@ static regio_err_t localisation_dist(regio_result_t *res, regio_level_t *level, 
   for (int q = 0; q <= P; q++) first_sector[q] = S * (size_t)q / (size_t)P;
   for (int pass = 0; pass < 2; pass++) {
     for (size_t d = 0; d < D; d++) {
-      const int64_t *row = level->employment + d * S;
       int q = 0;
-      for (size_t s = 0; s < S; s++) {
+      for (size_t k = rows->start[d]; k < rows->start[d + 1]; k++) {
+        const size_t s = rows->sector[k];
         while (s >= first_sector[q + 1]) q++;
-        if (!row[s]) continue;
+        if (!rows->value[k]) continue;
         if (pass == 0)
           send_bytes[q] += sizeof(column_cell_t);
         else
-          send[fill[q]++] = (column_cell_t){(uint32_t)(d0 + d), (uint32_t)(s - first_sector[q]), row[s]};
+          send[fill[q]++] = (column_cell_t){(uint32_t)(d0 + d), (uint32_t)(s - first_sector[q]), rows->value[k]};
       }
     }
     if (pass == 0) {
@@ -465,15 +467,35 @@ static regio_err_t localisation_dist(regio_result_t *res, regio_level_t *level, 
   free(send);
   send = NULL;
   const size_t s0 = first_sector[rank], s1 = first_sector[rank + 1], width = s1 - s0;
-  block = calloc(Dg * width > 0 ? Dg * width : 1, sizeof *block);
-  err = block ? REGIO_OK
-              : REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for %zu x %zu columns of level %s", Dg, width,
-                            level->name);
-  if (!err) {
+  {
+    /* the columns: a stable counting sort of the cells by sector. The ranks' blocks arrive in rank
+     * order, which is district order, and each rank sent its cells in district order, so every
+     * column is in district order (checked) */
     size_t n = 0;
     for (int q = 0; q < P; q++) n += recv_bytes[q] / sizeof(column_cell_t);
-    for (size_t i = 0; i < n; i++) block[(size_t)recv[i].district * width + recv[i].sector] = recv[i].employment;
-    err = localisation_block(block, width, Dg, totals, level, res->total_employment, s0, s1, lo, ctx);
+    col.start = calloc(width + 1, sizeof *col.start);
+    col.district = malloc((n ? n : 1) * sizeof *col.district);
+    col.employment = malloc((n ? n : 1) * sizeof *col.employment);
+    err = col.start && col.district && col.employment
+              ? REGIO_OK
+              : REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the columns of level %s", level->name);
+    int ordered = 1;
+    if (!err) {
+      for (size_t i = 0; i < n; i++) col.start[recv[i].sector + 1]++;
+      for (size_t j = 0; j < width; j++) col.start[j + 1] += col.start[j];
+      for (size_t i = 0; i < n; i++) {
+        const size_t j = recv[i].sector, at = col.start[j]++;
+        col.district[at] = recv[i].district;
+        col.employment[at] = recv[i].employment;
+      }
+      for (size_t j = width; j > 0; j--) col.start[j] = col.start[j - 1];
+      col.start[0] = 0;
+      for (size_t j = 0; j < width; j++)
+        for (size_t k = col.start[j] + 1; k < col.start[j + 1]; k++) ordered &= col.district[k - 1] < col.district[k];
+      if (!ordered)
+        err = REGIO_ERROR(ctx, REGIO_ERR_INTERNAL, "level %s: the columns arrived out of district order", level->name);
+    }
+    if (!err) err = localisation_columns(&col, Dg, totals, level, res->total_employment, s0, s1, lo, ctx);
   }
   if ((err = regio_dist_agree(dist, err, ctx))) goto done;
   /* the six indices of every sector block, gathered into every rank's arrays */
@@ -493,7 +515,7 @@ static regio_err_t localisation_dist(regio_result_t *res, regio_level_t *level, 
   }
 done:
   free(totals);
-  free(block);
+  columns_free(&col);
   free(send_bytes);
   free(fill);
   free(first_sector);
@@ -505,7 +527,8 @@ done:
   return err;
 }
 
-regio_err_t regio_localisation_compute(regio_result_t *res, regio_level_t *level, regio_ctx_t *ctx) {
+regio_err_t regio_localisation_compute(regio_result_t *res, regio_level_t *level, const regio_rows_t *rows,
+                                       regio_ctx_t *ctx) {
   const size_t D = res->agg->districts.count, S = level->sectors.count;
   const size_t nS = S ? S : 1;
   regio_localisation_t *lo = &level->localisation;
@@ -521,11 +544,17 @@ regio_err_t regio_localisation_compute(regio_result_t *res, regio_level_t *level
     err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the localisation indices of level %s", level->name);
   if (regio_dist_size(regio_ctx_dist(ctx)) > 1) {
     if ((err = regio_dist_agree(regio_ctx_dist(ctx), err, ctx))) return err;
-    return localisation_dist(res, level, ctx);
+    return localisation_dist(res, level, rows, ctx);
   }
   if (err) return err;
-  return localisation_block(level->employment, S, D, res->district_employment, level, res->total_employment, 0, S, lo,
-                            ctx);
+  if (D > UINT32_MAX)
+    return REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%zu districts in level %s: more than the localisation indices handle", D,
+                       level->name);
+  columns_t col = {NULL, NULL, NULL};
+  err = columns_from_rows(rows, D, S, regio_ctx_threads(ctx), &col, ctx);
+  if (!err) err = localisation_columns(&col, D, res->district_employment, level, res->total_employment, 0, S, lo, ctx);
+  columns_free(&col);
+  return err;
 }
 
 void regio_localisation_free(regio_level_t *level) {

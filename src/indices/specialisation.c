@@ -59,10 +59,11 @@ void regio_specialisation_row(const int64_t *employment_row, const double *lq_ro
   out->n_specialised = n_specialised;
 }
 
-void regio_specialisation_row_sparse(const int64_t *employment_row, int64_t district_total, int64_t national_total,
-                                     const double *national_shares, const double *abs_national_shares, size_t n_sectors,
-                                     size_t n_nonzero_shares, size_t n_active_sectors, double lq_threshold,
-                                     int64_t min_milli, regio_specialisation_row_t *out) {
+void regio_specialisation_cells(const uint32_t *sector, const int64_t *value, size_t n_cells, int64_t district_total,
+                                int64_t national_total, const int64_t *sector_totals, const double *national_shares,
+                                size_t n_sectors, __int128 abs_sector_total, size_t n_nonzero_shares,
+                                size_t n_active_sectors, double lq_threshold, int64_t min_milli,
+                                regio_specialisation_row_t *out) {
   if (district_total <= 0 || national_total <= 0) {
     out->krugman = out->hoover = out->hhi = out->hhi_normalised = out->theil = NAN;
     out->max_lq = out->relative_diversity = NAN;
@@ -72,17 +73,16 @@ void regio_specialisation_row_sparse(const int64_t *employment_row, int64_t dist
   }
   const double district = (double)district_total;
   double krugman = 0.0, hhi = 0.0, theil = 0.0, max_lq = -INFINITY;
-  int64_t max_sector = -1, n_specialised = 0, first_zero = -1;
+  int64_t max_sector = -1, n_specialised = 0;
   size_t nonzero_with_share = 0;
-  for (size_t s = 0; s < n_sectors; s++) {
-    const int64_t e = employment_row[s];
-    if (e == 0) { /* |0 - p_s| = |p_s|; hhi + 0 * 0 = hhi; the LQ is 0 (NaN where E_s = 0) */
-      krugman += abs_national_shares[s];
-      if (first_zero < 0 && national_shares[s] != 0.0) first_zero = (int64_t)s;
-      continue;
-    }
+  __int128 abs_in_cells = 0; /* sum of |E_s| over the cells */
+  for (size_t k = 0; k < n_cells; k++) {
+    const int64_t e = value[k];
+    if (e == 0) continue; /* an empty cell given explicitly: as one not given */
+    const size_t s = sector[k];
     const double local_share = (double)e / district, national_share = national_shares[s];
     krugman += fabs(local_share - national_share);
+    abs_in_cells += sector_totals[s] < 0 ? -(__int128)sector_totals[s] : (__int128)sector_totals[s];
     hhi += local_share * local_share;
     /* regio_lq_row's value: NaN where E_s = 0 (p_s = 0 exactly: |E_s| >= 1 milli cannot underflow) */
     const double lq = national_share == 0.0 ? NAN : local_share / national_share;
@@ -96,12 +96,22 @@ void regio_specialisation_row_sparse(const int64_t *employment_row, int64_t dist
       if (lq >= lq_threshold && e >= min_milli) n_specialised++;
     }
   }
-  /* the empty cells' LQ of 0, as in the reference: the first of them is the maximum when no other
-   * LQ is above 0 (a non-empty cell's LQ is never 0, so there are no ties to break), and each one
-   * counts when 0 passes the thresholds */
-  if (first_zero >= 0 && (max_sector < 0 || 0.0 > max_lq)) {
-    max_lq = 0.0;
-    max_sector = first_zero;
+  /* the empty cells: |0 - p_s| = |E_s| / E each, taken at once from the exact integer sum */
+  krugman += (double)(abs_sector_total - abs_in_cells) / (double)national_total;
+  /* the empty cells' LQ of 0, as in the reference: the first of them (with p_s != 0) is the maximum
+   * when no other LQ is above 0 (a non-empty cell's LQ is never 0, so there are no ties to break),
+   * and each one counts when 0 passes the thresholds */
+  if (max_sector < 0 || 0.0 > max_lq) {
+    size_t k = 0;
+    for (size_t s = 0; s < n_sectors; s++) {
+      while (k < n_cells && (sector[k] < s || value[k] == 0)) k++;
+      if (k < n_cells && sector[k] == s) continue; /* a non-empty cell */
+      if (national_shares[s] != 0.0) {
+        max_lq = 0.0;
+        max_sector = (int64_t)s;
+        break;
+      }
+    }
   }
   if (0.0 >= lq_threshold && 0 >= min_milli) n_specialised += (int64_t)(n_nonzero_shares - nonzero_with_share);
   out->krugman = krugman;
@@ -132,7 +142,8 @@ static void free_specialisation(regio_specialisation_t *sp) {
   free(sp->n_specialised);
 }
 
-regio_err_t regio_specialisation_compute(regio_result_t *res, regio_level_t *level, regio_ctx_t *ctx) {
+regio_err_t regio_specialisation_compute(regio_result_t *res, regio_level_t *level, const regio_rows_t *rows,
+                                         regio_ctx_t *ctx) {
   const size_t D = res->agg->districts.count, S = level->sectors.count;
   const size_t nD = D ? D : 1;
   regio_specialisation_t *sp = &level->specialisation;
@@ -150,15 +161,16 @@ regio_err_t regio_specialisation_compute(regio_result_t *res, regio_level_t *lev
     return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the specialisation indices of level %s", level->name);
   level->lq_symmetric = 1; /* computed from the LQ where it is written */
   size_t n_active = 0, n_nonzero_shares = 0;
-  /* E_s / E of every sector, once (the same rounding as per cell), and its absolute value */
-  double *national_shares = malloc(2 * (S ? S : 1) * sizeof *national_shares);
+  __int128 abs_total = 0;
+  /* E_s / E of every sector, once (the same rounding as per cell) */
+  double *national_shares = malloc((S ? S : 1) * sizeof *national_shares);
   if (!national_shares)
     return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the specialisation indices of level %s", level->name);
-  double *abs_shares = national_shares + (S ? S : 1);
   for (size_t s = 0; s < S; s++) {
-    n_active += level->sector_employment[s] > 0;
-    national_shares[s] = (double)level->sector_employment[s] / (double)res->total_employment;
-    abs_shares[s] = fabs(national_shares[s]);
+    const int64_t e = level->sector_employment[s];
+    n_active += e > 0;
+    national_shares[s] = (double)e / (double)res->total_employment;
+    abs_total += e < 0 ? -(__int128)e : (__int128)e;
     n_nonzero_shares += national_shares[s] != 0.0;
   }
   const double threshold = res->specialised_lq;
@@ -167,9 +179,10 @@ regio_err_t regio_specialisation_compute(regio_result_t *res, regio_level_t *lev
 #pragma omp parallel for num_threads(T) schedule(static)
   for (size_t d = 0; d < D; d++) {
     regio_specialisation_row_t row;
-    regio_specialisation_row_sparse(level->employment + d * S, res->district_employment[d], res->total_employment,
-                                    national_shares, abs_shares, S, n_nonzero_shares, n_active, threshold, min_milli,
-                                    &row);
+    const size_t a = rows->start[d];
+    regio_specialisation_cells(rows->sector + a, rows->value + a, rows->start[d + 1] - a, res->district_employment[d],
+                               res->total_employment, level->sector_employment, national_shares, S, abs_total,
+                               n_nonzero_shares, n_active, threshold, min_milli, &row);
     sp->krugman[d] = row.krugman;
     sp->hoover[d] = row.hoover;
     sp->hhi[d] = row.hhi;

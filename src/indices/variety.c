@@ -1,6 +1,7 @@
 /* Shannon entropy and its related / unrelated variety decomposition (Frenken, Van Oort & Verburg
  * 2007, Regional Studies 41(5)). */
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "indices/indices_impl.h"
@@ -17,41 +18,52 @@ static double entropy_of(const int64_t *counts, size_t n, int64_t total) {
   return h;
 }
 
-void regio_variety_row(const int64_t *fine_row, size_t n_fine, const int64_t *coarse_row, size_t n_coarse,
-                       const size_t *fine_group_start, int64_t district_total, double *entropy, double *unrelated,
-                       double *related) {
+void regio_variety_cells(const uint32_t *fine_sector, const int64_t *fine_value, size_t n_fine,
+                         const int64_t *coarse_row, size_t n_coarse, const uint32_t *group_of, int64_t district_total,
+                         double *entropy, double *unrelated, double *related) {
   if (district_total <= 0) {
     *entropy = NAN;
     if (unrelated) *unrelated = NAN;
     if (related) *related = NAN;
     return;
   }
+  const double total = (double)district_total;
+  double h = 0.0;
   if (!unrelated) {
-    *entropy = entropy_of(fine_row, n_fine, district_total);
+    for (size_t k = 0; k < n_fine; k++) {
+      if (fine_value[k] <= 0) continue;
+      const double p = (double)fine_value[k] / total;
+      h -= p * log2(p);
+    }
+    *entropy = h;
     return;
   }
   *unrelated = entropy_of(coarse_row, n_coarse, district_total);
-  /* The entropy and the related variety, sum_g P_g H_g (the fine sectors of group g at
-   * [fine_group_start[g], fine_group_start[g + 1])), in one walk of the fine row: the groups cover
-   * the fine sectors [0, n_fine) in order (compute_variety checks it), and a group whose count is not positive has no
-   * positive sector (counts are sums of non-negative values), so h takes the terms of entropy_of(fine_row) in the same
-   * order: the same bits. */
-  double h = 0.0, rv = 0.0;
-  const double total = (double)district_total;
-  for (size_t g = 0; g < n_coarse; g++) {
+  /* The entropy and the related variety, sum_g P_g H_g, in one walk of the fine cells: the groups
+   * are contiguous runs of fine sectors in order (compute_variety checks it), so the cells of a
+   * group are adjacent, and h takes the positive cells in sector order, as entropy_of would. A
+   * group whose count is not positive has no positive cell (counts are sums of non-negative
+   * values): its cells are passed over, as the terms of an empty group. */
+  double rv = 0.0, hg = 0.0, share = 0.0, in_group = 0.0;
+  size_t current = SIZE_MAX;
+  for (size_t k = 0; k < n_fine; k++) {
+    const int64_t e = fine_value[k];
+    if (e <= 0) continue;
+    const size_t g = group_of[fine_sector[k]];
     const int64_t group = coarse_row[g];
     if (group <= 0) continue;
-    const size_t lo = fine_group_start[g], hi = fine_group_start[g + 1];
-    const double share = (double)group / total, in_group = (double)group;
-    double hg = 0.0;
-    for (size_t s = lo; s < hi; s++) {
-      if (fine_row[s] <= 0) continue;
-      const double p = (double)fine_row[s] / total, q = (double)fine_row[s] / in_group;
-      h -= p * log2(p);
-      hg -= q * log2(q);
+    if (g != current) {
+      if (current != SIZE_MAX) rv += share * hg;
+      current = g;
+      hg = 0.0;
+      share = (double)group / total;
+      in_group = (double)group;
     }
-    rv += share * hg;
+    const double p = (double)e / total, q = (double)e / in_group;
+    h -= p * log2(p);
+    hg -= q * log2(q);
   }
+  if (current != SIZE_MAX) rv += share * hg;
   *entropy = h;
   *related = rv;
 }

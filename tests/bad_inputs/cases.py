@@ -123,6 +123,14 @@ run_case("employment_sum_overflow_one_thread", H + "01001,11111,9000000000000000
          "fixed-point range holds", args=["--threads", "1"])
 run_case("national_total_overflow", H + "01001,11111,9000000000000000\n01002,11111,9000000000000000\n", 3,
          "national employment exceeds the 64-bit fixed-point range")
+# one district's total over the range, its cells within it: in a row of fewer than 8 sectors, and in
+# the first 8 of a row of 9 (the totals are taken 8 cells at a time, then the rest one by one)
+run_case("district_total_overflow", H + "01001,11111,5000000000000000\n01001,22222,5000000000000000\n", 3,
+         "employment of district 01001 exceeds the 64-bit fixed-point range")
+run_case("district_total_overflow_wide_row",
+         H + "".join("01002,%d,1\n" % (11111 * k) for k in range(1, 10))
+         + "01001,11111,5000000000000000\n01001,22222,5000000000000000\n", 3,
+         "employment of district 01001 exceeds the 64-bit fixed-point range")
 run_case("all_employment_zero", H + "01001,11111,0\n01002,22222,0.000\n", 3,
          "total employment is zero in all 2 districts: location quotients and variety are undefined")
 run_case("all_rows_skipped", H + "01001,11111,x\n01002,22222,y\n", 3,
