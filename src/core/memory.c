@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 
 #include "regio/memory.h"
@@ -181,4 +182,11 @@ regio_err_t regio_indices_memory_check(const regio_aggregate_t *agg, const regio
   snprintf(what, sizeof what, "computing the indices of %zu districts x %zu sectors at %d level%s",
            agg->districts.count, agg->sectors.count, levels, levels == 1 ? "" : "s");
   return regio_memory_check(ctx, regio_indices_memory_estimate(agg, opts), what);
+}
+
+void regio_advise_huge(void *p, size_t bytes) {
+  const uintptr_t huge = (uintptr_t)2 << 20;
+  if (!p || bytes < 2 * huge) return;
+  const uintptr_t start = ((uintptr_t)p + huge - 1) & ~(huge - 1), end = ((uintptr_t)p + bytes) & ~(huge - 1);
+  if (end > start) madvise((void *)start, end - start, MADV_HUGEPAGE);
 }

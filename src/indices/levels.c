@@ -1,4 +1,5 @@
 /* Sector levels, location quotients and variety for every district. */
+#include <emmintrin.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include "regio/categories.h"
 #include "regio/dist.h"
 #include "regio/indices.h"
+#include "regio/memory.h"
 #include "regio/screen.h"
 
 static int cmp_int(const void *a, const void *b) {
@@ -51,11 +53,29 @@ void regio_rows_free(regio_rows_t *rows) {
   rows->alias = 0;
 }
 
+/* Bit j set: r[j] != 0, for j < 8 (SSE2: 64-bit lanes compared as pairs of 32-bit halves). */
+static inline unsigned nonzero_mask8(const int64_t *r) {
+  const __m128i z = _mm_setzero_si128();
+  const __m128i a0 = _mm_loadu_si128((const __m128i *)r), a1 = _mm_loadu_si128((const __m128i *)(r + 2));
+  const __m128i a2 = _mm_loadu_si128((const __m128i *)(r + 4)), a3 = _mm_loadu_si128((const __m128i *)(r + 6));
+  if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_or_si128(_mm_or_si128(a0, a1), _mm_or_si128(a2, a3)), z)) == 0xFFFF)
+    return 0;
+  unsigned zero = 0;
+  const __m128i a[4] = {a0, a1, a2, a3};
+  for (int i = 0; i < 4; i++) {
+    __m128i c = _mm_cmpeq_epi32(a[i], z);
+    c = _mm_and_si128(c, _mm_shuffle_epi32(c, 0xB1)); /* both halves zero */
+    zero |= (unsigned)_mm_movemask_pd(_mm_castsi128_pd(c)) << (2 * i);
+  }
+  return ~zero & 0xFFu;
+}
+
 /* The non-zero cells of the D x S matrix m by district (rows, allocated here) and each district's
  * total (overflowed[d] = 1 when it leaves the 64-bit range; the total is then unspecified), in one
  * pass over the matrix: each thread takes a contiguous range of districts into cell arrays of its
  * own, and the ranges are then copied one after the other, so the cells are in (district, sector)
- * order whatever the thread count. Eight cells are tested at once: at fine levels most are 0. */
+ * order whatever the thread count. Eight cells are tested at once (nonzero_mask8): at fine levels
+ * most are 0. */
 static regio_err_t extract_rows(const int64_t *m, size_t D, size_t S, int T, regio_rows_t *rows, int64_t *totals,
                                 unsigned char *overflowed, regio_ctx_t *ctx) {
   if (S > UINT32_MAX) return REGIO_ERROR(ctx, REGIO_ERR_INPUT, "%zu sectors: more than the indices handle", S);
@@ -77,6 +97,8 @@ static regio_err_t extract_rows(const int64_t *m, size_t D, size_t S, int T, reg
       size_t cap = (d1 - d0) * (S / 16) + S + 1024, n = 0;
       uint32_t *sec = malloc(cap * sizeof *sec);
       int64_t *val = malloc(cap * sizeof *val);
+      regio_advise_huge(sec, cap * sizeof *sec);
+      regio_advise_huge(val, cap * sizeof *val);
       int mine_failed = !sec || !val;
       for (size_t d = d0; d < d1 && !mine_failed; d++) {
         if (n + S > cap) { /* room for the whole row */
@@ -97,13 +119,14 @@ static regio_err_t extract_rows(const int64_t *m, size_t D, size_t S, int T, reg
         size_t s = 0;
         for (; s + 8 <= S; s += 8) {
           const int64_t *r = row + s;
-          if (!(r[0] | r[1] | r[2] | r[3] | r[4] | r[5] | r[6] | r[7])) continue;
-          for (size_t j = 0; j < 8; j++)
-            if (r[j]) {
-              sec[n] = (uint32_t)(s + j);
-              val[n++] = r[j];
-              over |= __builtin_add_overflow(sum, r[j], &sum);
-            }
+          unsigned mask = nonzero_mask8(r);
+          while (mask) {
+            const unsigned j = (unsigned)__builtin_ctz(mask);
+            mask &= mask - 1;
+            sec[n] = (uint32_t)(s + j);
+            val[n++] = r[j];
+            over |= __builtin_add_overflow(sum, r[j], &sum);
+          }
         }
         for (; s < S; s++)
           if (row[s]) {
@@ -130,6 +153,8 @@ static regio_err_t extract_rows(const int64_t *m, size_t D, size_t S, int T, reg
     const size_t nnz = rows->start[D];
     rows->sector = malloc((nnz ? nnz : 1) * sizeof *rows->sector);
     rows->value = malloc((nnz ? nnz : 1) * sizeof *rows->value);
+    regio_advise_huge(rows->sector, nnz * sizeof *rows->sector);
+    regio_advise_huge(rows->value, nnz * sizeof *rows->value);
     failed = !rows->sector || !rows->value || offsets[parts] != nnz;
   }
   if (!failed) {
@@ -177,6 +202,8 @@ static regio_err_t rows_of_level(const regio_rows_t *full, const size_t *map, si
   const size_t nnz = rows->start[D];
   rows->sector = malloc((nnz ? nnz : 1) * sizeof *rows->sector);
   rows->value = malloc((nnz ? nnz : 1) * sizeof *rows->value);
+  regio_advise_huge(rows->sector, nnz * sizeof *rows->sector);
+  regio_advise_huge(rows->value, nnz * sizeof *rows->value);
   if (!rows->sector || !rows->value) {
     regio_rows_free(rows);
     return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the cells of a level");
@@ -249,6 +276,7 @@ static regio_err_t build_level_rows(regio_result_t *res, regio_level_t *level, i
     rows->alias = 1;
   } else {
     level->employment = calloc((D * S) > 0 ? D * S : 1, sizeof(int64_t));
+    regio_advise_huge(level->employment, D * S * sizeof(int64_t));
     if (!level->employment) {
       free(map);
       return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the level %s matrix (%zu x %zu)", level->name, D, S);

@@ -13,6 +13,7 @@
 #include "indices/indices_impl.h"
 #include "regio/dist.h"
 #include "regio/indices.h"
+#include "regio/memory.h"
 
 /* A district in the Lorenz order of one sector: ascending E_ds / E_d, compared exactly, ties by
  * district index, so the order is total and unique. The rounded ratio sorts first (rounding is
@@ -370,6 +371,8 @@ static regio_err_t columns_from_rows(const regio_rows_t *rows, size_t D, size_t 
   const size_t nnz = rows->start[D];
   col->district = malloc((nnz ? nnz : 1) * sizeof *col->district);
   col->employment = malloc((nnz ? nnz : 1) * sizeof *col->employment);
+  regio_advise_huge(col->district, nnz * sizeof *col->district);
+  regio_advise_huge(col->employment, nnz * sizeof *col->employment);
   if (!counts || !col->start || !col->district || !col->employment) {
     free(counts);
     return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the sector columns (%zu cells)", nnz);
