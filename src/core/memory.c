@@ -157,6 +157,16 @@ uint64_t regio_indices_memory_estimate(const regio_aggregate_t *agg, const regio
   bytes = add_sat(bytes, mul_sat(D, 3 * sizeof(double)));
   int finest = 0, stolen = 0;
   for (int i = 0; i < n; i++) finest = prefixes[i] > finest ? prefixes[i] : finest;
+  /* the non-zero cells the indices walk (src/indices/levels.c), 12 bytes each (sector or district
+   * index and value): at most one per cell and one per row aggregated. While they are taken from
+   * the full matrix they are held twice (each thread's, then one array); after that once for the
+   * full matrix, once for each level of its own, and once more by sector for the localisation of
+   * one level at a time */
+  uint64_t rows_used = 0;
+  for (size_t f = 0; f < agg->n_inputs; f++) rows_used = add_sat(rows_used, (uint64_t)agg->inputs[f].rows_used);
+  uint64_t cells = mul_sat(D, S_full);
+  if (agg->n_inputs > 0 && rows_used < cells) cells = rows_used;
+  uint64_t cell_copies = 2;
   for (int i = 0; i < (n ? n : 1); i++) {
     int dup = 0;
     for (int k = 0; k < i; k++) dup |= prefixes[k] == prefixes[i];
@@ -169,10 +179,11 @@ uint64_t regio_indices_memory_estimate(const regio_aggregate_t *agg, const regio
      * computed row by row, never stored), its 9 specialisation values per district, and per sector
      * the totals, codes and an LQ row per thread */
     if (!steal) bytes = add_sat(bytes, mul_sat(mul_sat(D, S), sizeof(int64_t)));
+    if (!steal && S != S_full) cell_copies++;
     bytes = add_sat(bytes, mul_sat(D, 9 * sizeof(double)));
     bytes = add_sat(bytes, mul_sat(S, 2 * sizeof(int64_t) + 2 * REGIO_CODE_MAX));
   }
-  return bytes;
+  return add_sat(bytes, mul_sat(cells, 12 * cell_copies));
 }
 
 regio_err_t regio_indices_memory_check(const regio_aggregate_t *agg, const regio_indices_opts_t *opts,
