@@ -90,6 +90,21 @@ def h5_sizes(py, path):
     return json.loads(sh(f"{py} {os.path.join(ROOT, 'bench', 'h5_sizes.py')} {path}").stdout)
 
 
+def log_floor(build, repeat, sizes):
+    """The logarithms of the indices phase alone (bench/logs.c) for the result's levels: log2 of p and q
+    for each non-zero cell of the finest level, of p for each of the coarsest (the variety), log for
+    each non-zero cell of every level (the Theil index). {threads: (n_log2, n_log, seconds)}."""
+    levels = sorted(sizes["levels"].values(), key=lambda v: v["S"])
+    fine, coarse = levels[-1]["nonzero"], levels[0]["nonzero"] if len(levels) > 1 else 0
+    n_log2 = 2 * fine + coarse if coarse else fine
+    n_log = sum(v["nonzero"] for v in levels)
+    out = {}
+    for threads in (1, 2):
+        t, a, b, sec = sh(f"{build}/regio_log_bench {n_log2} {n_log} {max(repeat, 3)} {threads}").stdout.split()
+        out[int(t)] = (int(a), int(b), float(sec))
+    return out
+
+
 def stream_bandwidth(build, repeat, mib=1024):
     """The machine's memory bandwidth (bench/stream.c): {(pass, threads): (bytes, seconds, GB/s)}."""
     out = {}
@@ -311,6 +326,7 @@ def bench_peers(args, regio):
     # the streaming bound of the indices: the machine's memory bandwidth, measured right after
     load_start["stream"] = wait_for_quiet()
     bw = stream_bandwidth(os.path.join(ROOT, "build"), args.repeat)
+    logs = log_floor(os.path.join(ROOT, "build"), args.repeat, ust_sizes)
     ust_pd = sh(f"{py} {peers}/pandas_indices.py {ust_h5} 5 2").stdout.split()
     t_ust_pd = float(ust_pd[0])
 
@@ -342,7 +358,7 @@ def bench_peers(args, regio):
              f"variety only, one run) {t_ust_pd:.3f} s: **{t_ust_pd / t_ust_idx:.1f}x**; the peer's LQ agree to "
              f"{ust_pd[1]}.\n")
     f.append(wide_section(wide_figs))
-    f.append(stream_section(bw, ust_sizes, t_ust_idx))
+    f.append(stream_section(bw, ust_sizes, t_ust_idx, logs))
     f.append(write_section(writes))
     f.append("\nLoad average (1 minute) at the start of each measurement: " +
              ", ".join(f"{k} {v:.1f}" for k, v in load_start.items()) + ".\n")
@@ -369,7 +385,7 @@ def wide_section(figs):
     return "".join(f)
 
 
-def stream_section(bw, sizes, t_idx):
+def stream_section(bw, sizes, t_idx, logs=None):
     """The streaming bound of the indices at tract scale: the bytes the phase must at least move / the
     measured bandwidth, against regio's indices phase."""
     levels = sizes["levels"]
@@ -404,6 +420,14 @@ def stream_section(bw, sizes, t_idx):
              f"**{'met' if t_idx <= 3 * b_rd else 'not met'}**. Against the bound used before 2026-12-04, when the "
              f"phase also stored the LQ and symmetric LQ matrices (24 bytes a cell at the `lq` pass's "
              f"{r_lq:.2f} GB/s: {b_lq:.3f} s): {t_idx / b_lq:.1f}x.\n")
+    if logs:
+        n2, n1, t2 = logs[2]
+        f.append(f"\nBeside the bound, the compute the phase cannot skip: its logarithms, {n2 / 1e6:.1f} million log2 "
+                 f"(p and q of each non-zero cell of the finest level, p of each of the coarsest: the variety) and "
+                 f"{n1 / 1e6:.1f} million log (each non-zero cell of every level: the Theil index), take alone "
+                 f"(`build/regio_log_bench`, bench/logs.c: glibc's log2 and log in a loop with nothing else, best of "
+                 f"3) {t2:.3f} s with 2 threads ({logs[1][2]:.3f} s with 1) = **{t2 / b_rd:.1f}x the streaming "
+                 f"bound** by themselves; regio's whole phase is {t_idx / t2:.1f}x that.\n")
     return "".join(f)
 
 
