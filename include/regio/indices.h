@@ -169,6 +169,10 @@ void regio_lq_symmetric(const double *lq, size_t n, double *out);
  * district totals, the level's sector totals and the national total). */
 void regio_level_lq_rows(const regio_result_t *res, const regio_level_t *level, size_t d0, size_t n, size_t s0,
                          size_t n_sectors, int symmetric, double *out);
+/* The same with row r at out + r * stride (stride >= n_sectors): a block of a larger buffer, such as
+ * an HDF5 chunk. */
+void regio_level_lq_block(const regio_result_t *res, const regio_level_t *level, size_t d0, size_t n, size_t s0,
+                          size_t n_sectors, int symmetric, double *out, size_t stride);
 
 #ifdef __cplusplus
 }

@@ -400,8 +400,7 @@ static void fill_lq(void *user, size_t row0, size_t rows, size_t col0, size_t co
   const lq_source_t *src = user;
   double *dst = out;
   (void)elem_size;
-  for (size_t r = 0; r < rows; r++)
-    regio_level_lq_rows(src->res, src->level, row0 + r, 1, col0, cols, src->symmetric, dst + r * chunk_cols);
+  regio_level_lq_block(src->res, src->level, row0, rows, col0, cols, src->symmetric, dst, chunk_cols);
 }
 
 static regio_err_t write_lq_matrix(regio_h5w_t *w, const regio_result_t *res, const regio_level_t *lvl, hid_t loc,
