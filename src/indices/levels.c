@@ -281,8 +281,14 @@ static regio_err_t build_level_rows(regio_result_t *res, regio_level_t *level, i
       free(map);
       return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the level %s matrix (%zu x %zu)", level->name, D, S);
     }
-    err = rows_of_level(full_rows, map, D, S, T, rows, level->employment, ctx);
-    if (err) {
+    if (S == S_full) { /* the map is the identity: the full matrix's cells are this level's */
+      *rows = *full_rows;
+      rows->alias = 1;
+#pragma omp parallel for num_threads(T) schedule(static)
+      for (size_t d = 0; d < D; d++)
+        for (size_t k = rows->start[d]; k < rows->start[d + 1]; k++)
+          level->employment[d * S + rows->sector[k]] = rows->value[k];
+    } else if ((err = rows_of_level(full_rows, map, D, S, T, rows, level->employment, ctx))) {
       free(map);
       return err;
     }
