@@ -1350,7 +1350,9 @@ static const char *const lane_counts[] = {"1",     "2",   "3", "9", "123456789",
 
 /* A table of rows for the lane test; quote: every field quoted. valid_only: only values that are
  * good, and then *employment and *rows get their totals (computed here, independently); 2: also
- * 75,000 possible cells instead of the short lists of codes. */
+ * 75,000 possible cells instead of the short lists of codes; 3: as 2 for the first half of the
+ * rows, then more and more new districts, so that a dense per-thread table is laid out again
+ * (more rows) and at last goes back to a hash table while the lane has rows queued for it. */
 static char *lane_table(int rows, char delim, int quote, int valid_only, uint64_t seed, int64_t *employment,
                         int64_t *used) {
   gen_table_t t;
@@ -1367,8 +1369,9 @@ static char *lane_table(int rows, char delim, int quote, int valid_only, uint64_
     const char *field[5];
     int n_fields = 4;
     char district[16], sector[16];
-    if (valid_only == 2) { /* many cells (the per-thread tables turn dense), each with several rows */
-      snprintf(district, sizeof district, "%05u", below(500) * 7);
+    if (valid_only >= 2) { /* many cells (the per-thread tables turn dense), each with several rows */
+      const uint32_t districts = valid_only == 3 && i >= rows / 2 ? 500 + (uint32_t)(i - rows / 2) / 8 : 500;
+      snprintf(district, sizeof district, "%05u", below(districts) * 7);
       snprintf(sector, sizeof sector, "%05u", 10000 + below(150) * 3);
       field[0] = district;
       field[1] = sector;
@@ -1438,11 +1441,12 @@ static void test_plain_lane(void) {
       {"row = establishment", ';', 0, 0, 1, 0},
       {"valid", ',', 0, 0, 0, 1},
       {"valid, dense tables", ',', 0, 0, 0, 2},
+      {"valid, dense tables that move", ',', 0, 0, 0, 3},
   };
   enum { LANE_ROWS = 4000 };
   for (size_t v = 0; v < sizeof variants / sizeof *variants; v++) {
     int64_t want_employment, want_used, ignored_e, ignored_u;
-    const int rows = variants[v].valid_only == 2 ? 75 * LANE_ROWS : LANE_ROWS;
+    const int rows = variants[v].valid_only >= 2 ? 75 * LANE_ROWS : LANE_ROWS;
     char *plain = lane_table(rows, variants[v].delim, 0, variants[v].valid_only, 777 + v, &want_employment, &want_used);
     char *quoted = lane_table(rows, variants[v].delim, 1, variants[v].valid_only, 777 + v, &ignored_e, &ignored_u);
     const char *plain_path = test_path("lane_plain.csv"), *quoted_path = test_path("lane_quoted.csv");
@@ -1471,7 +1475,7 @@ static void test_plain_lane(void) {
     }
     for (int ti = 0; ti < N_THREADS; ti++) {
       /* (blocks of 1 and 7 bytes: see test_boundaries; the dense variant: large blocks only) */
-      for (int bi = variants[v].valid_only == 2 ? 4 : 2; bi < N_BLOCKS; bi++) {
+      for (int bi = variants[v].valid_only >= 2 ? 4 : 2; bi < N_BLOCKS; bi++) {
         o.block_bytes = block_sizes[bi];
         regio_aggregate_t *agg = NULL;
         CHECK_ERROR(ingest_n(&plain_path, 1, &o, thread_counts[ti], &agg), REGIO_OK, "");
