@@ -113,7 +113,7 @@ static inline void flush(bit_writer_t *w) {
   if (w->end - w->p >= 8) {
     memcpy(w->p, &w->acc, 8); /* the bits above w->bits are zero */
     w->p += w->bits >> 3;
-    w->acc = w->bits >= 8 ? w->acc >> (w->bits & ~7) : w->acc;
+    w->acc >>= w->bits & ~7; /* (bits < 64: a shift by at most 56) */
     w->bits &= 7;
     return;
   }
@@ -230,10 +230,11 @@ static size_t rle_deflate(const uint8_t *in, size_t n, uint8_t *out, size_t cap,
   while (i + 64 <= window_end) {
     int lead;
     const size_t r = next_tokens(in, i, n, &win, &lead);
-    /* the 64 bytes from i as tokens, of which the first lead count (nt + 64 <= i + 64 <= n) */
+    /* the lead bytes from i as tokens, sixteen at a time (nt + 64 <= i + 64 <= n: the last
+     * sixteen may run past the lead, inside the 64 bytes from i) */
 #ifdef __SSE2__
     const __m128i zero = _mm_setzero_si128();
-    for (int k = 0; k < 64; k += 16) {
+    for (int k = 0; k < lead; k += 16) {
       const __m128i v = _mm_loadu_si128((const __m128i *)(in + i + k));
       _mm_storeu_si128((__m128i *)(tokens + nt + k), _mm_unpacklo_epi8(v, zero));
       _mm_storeu_si128((__m128i *)(tokens + nt + k + 8), _mm_unpackhi_epi8(v, zero));
@@ -330,6 +331,27 @@ static size_t rle_deflate(const uint8_t *in, size_t n, uint8_t *out, size_t cap,
     tok_n[256 + r] = (uint8_t)(nl + ne + len[n_lit]);
   }
   size_t t = 0;
+  /* while the buffer surely has room (a pair of tokens adds at most 42 bits to the at most 7 left,
+   * so a flush stores 8 bytes and advances at most 6): the pairs without the checks of flush */
+  for (;;) {
+    const size_t room = (size_t)(w.end - w.p), pairs = room >= 8 ? (room - 8) / 6 : 0;
+    const size_t todo = (nt - t) / 2 < pairs ? (nt - t) / 2 : pairs;
+    if (todo == 0) break;
+    uint64_t acc = w.acc;
+    int bits = w.bits;
+    uint8_t *o = w.p;
+    for (size_t q = 0; q < todo; q++, t += 2) {
+      acc |= (uint64_t)tok_bits[tokens[t]] << bits;
+      bits += tok_n[tokens[t]];
+      acc |= (uint64_t)tok_bits[tokens[t + 1]] << bits;
+      bits += tok_n[tokens[t + 1]];
+      memcpy(o, &acc, 8);
+      o += bits >> 3;
+      acc >>= bits & ~7;
+      bits &= 7;
+    }
+    w.acc = acc, w.bits = bits, w.p = o;
+  }
   for (; t + 2 <= nt && !w.overflow; t += 2) {
     put_bits(&w, tok_bits[tokens[t]], tok_n[tokens[t]]);
     put_bits(&w, tok_bits[tokens[t + 1]], tok_n[tokens[t + 1]]);
