@@ -16,6 +16,7 @@
 
 #include "regio/dist.h"
 #include "regio/io.h"
+#include "regio/memory.h"
 
 regio_io_regional_opts_t regio_io_regional_opts_default(void) {
   regio_io_regional_opts_t o = {REGIO_IO_FLQ, REGIO_IO_FLQ_DELTA_DEFAULT, REGIO_IO_SOLVER_ITERATIVE, 0, 0};
@@ -472,6 +473,10 @@ regio_err_t regio_io_regional_compute(const regio_io_table_t *table, const regio
     err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the regional tables of %d districts x %d sectors", D, n);
   }
   if ((err = regio_dist_agree(dist, err, ctx))) goto cleanup;
+  double *const by_district[] = {r->employment, r->output_multiplier, r->backward_linkage, r->forward_linkage,
+                                 r->employment_multiplier};
+  for (size_t k = 0; k < sizeof by_district / sizeof *by_district; k++)
+    regio_advise_huge(by_district[k], nDN * sizeof(double)); /* (NULL is skipped) */
   if (DN) memcpy(r->employment, employment, DN * sizeof(double));
 
   /* The nation as the sum of the districts, in district order (independent of the threads; in the
