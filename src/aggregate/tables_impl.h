@@ -286,6 +286,12 @@ static inline int64_t regio_idcache_get(const regio_idcache_t *c, uint64_t key) 
   }
 }
 
+/* Asks for the cache line of key's first slot, ahead of regio_idcache_get (always inlined: see
+ * regio_dict_prefetch). */
+__attribute__((always_inline)) static inline void regio_idcache_prefetch(const regio_idcache_t *c, uint64_t key) {
+  if (c->slots) __builtin_prefetch(&c->slots[regio_idcache_slot(c, key)], 0, 3);
+}
+
 /* Adds key -> id (key absent); growing as needed. Returns 0, or -1 out of memory. When the index
  * is full the key is not added (and 0 returned): later lookups of it go to the dictionary. */
 int regio_idcache_put(regio_idcache_t *c, uint64_t key, uint64_t id);

@@ -62,6 +62,7 @@ enum { PENDING_ROWS = 16 };
 typedef struct pending_row {
   uint64_t key;
   int64_t employment, establishments;
+  int sized; /* the row's establishment size is still to be recorded (the lane's; track_sizes) */
 } pending_row_t;
 
 /* Rows whose codes wait to be looked up in the dictionaries: the dictionary slots are prefetched
@@ -192,7 +193,10 @@ static const char *column_name(const file_setup_t *s, int role) {
 /* Adds one pending row to the cells; returns 0, or nonzero after recording an error. */
 static int add_pending(run_state_t *run, worker_t *w, const pending_row_t *row) {
   /* (a sum beyond the fixed-point range is reported by the merge, the same for any thread count) */
-  if (regio_cells_add(&w->partial.cells, row->key, row->employment, row->establishments) == 0) return 0;
+  if (regio_cells_add(&w->partial.cells, row->key, row->employment, row->establishments) == 0 &&
+      (!row->sized || regio_partial_add_size(&w->partial, regio_cell_district(row->key), regio_cell_sector(row->key),
+                                             row->employment) == 0))
+    return 0;
   worker_error(w, 0, REGIO_ERR_NOMEM, "out of memory while aggregating");
   lower_stop(run, 0);
   return 1;
@@ -217,6 +221,7 @@ static int push_pending(run_state_t *run, worker_t *w, uint32_t district_id, uin
   slot->key = regio_cell_key(district_id, sector_id);
   slot->employment = employment;
   slot->establishments = establishments;
+  slot->sized = 0;
   regio_cells_prefetch(&w->partial.cells, slot->key);
   w->n_pending++;
   return 0;
@@ -478,7 +483,11 @@ static inline int64_t lane_whole(const char *text, size_t len, size_t max_digits
 
 /* Adds a queued row to a dense table's word when it fits there without carrying (the usual case),
  * else through regio_cells_add. Returns as regio_cells_add. */
-static inline int lane_cells_add(regio_cells_t *c, const pending_row_t *row) {
+static inline int lane_cells_add(regio_partial_t *part, const pending_row_t *row) {
+  if (row->sized &&
+      regio_partial_add_size(part, regio_cell_district(row->key), regio_cell_sector(row->key), row->employment) != 0)
+    return -1;
+  regio_cells_t *c = &part->cells;
   const uint64_t e = (uint64_t)row->employment, n = (uint64_t)row->establishments;
   if (c->dense) {
     size_t d = regio_cell_district(row->key), sc = regio_cell_sector(row->key);
@@ -495,6 +504,73 @@ static inline int lane_cells_add(regio_cells_t *c, const pending_row_t *row) {
   return regio_cells_add(c, row->key, row->employment, row->establishments);
 }
 
+/* A lane row parsed, its codes not yet looked up: lane_parse's result, lane_resolve's input. The
+ * codes point into the block being parsed. */
+typedef struct lane_parsed {
+  const char *district, *sector;
+  size_t district_len, sector_len;
+  uint64_t district_key, sector_key;
+  int64_t employees, establishments; /* (in milli, decimals included, as the general path) */
+} lane_parsed_t;
+
+/* The lane's checks and numbers of a row, given its role fields (count NULL without an
+ * establishments column): 1 when it is a lane row (*out filled), 0 when not. */
+__attribute__((always_inline)) static inline int lane_parse(const lane_t *lane, const char *district,
+                                                            size_t district_len, const char *sector, size_t sector_len,
+                                                            const char *employees_text, size_t employees_len,
+                                                            const char *count, size_t count_len, lane_parsed_t *out) {
+  if (district_len - 1 >= REGIO_SHORT_CODE_MAX || sector_len - 1 >= REGIO_SHORT_CODE_MAX) return 0;
+  if (lane->sector_digits && sector_len != lane->sector_digits) return 0;
+  if (sector_len < lane->min_sector_len) return 0;
+  if (parse_employees(employees_text, employees_len, &out->employees) != 0) return 0;
+  out->establishments = 1;
+  if (count) {
+    out->establishments = lane_whole(count, count_len, 9);
+    if (out->establishments < 0) return 0;
+  }
+  out->district = district, out->district_len = district_len;
+  out->sector = sector, out->sector_len = sector_len;
+  out->district_key = regio_short_key(district, district_len);
+  out->sector_key = regio_short_key(sector, sector_len);
+  return 1;
+}
+
+/* The lane's lookups of codes in a short-code index of at least LANE_STAGE_MIN_SLOTS slots (16
+ * bytes each: 512 KiB, a quarter of a core's L2 here) wait LANE_STAGE rows after the prefetch of
+ * their slots. `us-tract`: 84,000 districts, 262,144 slots (4 MiB); a third of the lane's samples
+ * were on that index's compare. */
+enum { LANE_STAGE = 8, LANE_STAGE_MIN_SLOTS = 1 << 15 };
+
+/* A parsed lane row's ids, and the row queued on the pending ring (whose count is *n_pending) with
+ * its cell and, when the sizes are kept, its size entries prefetched: the size is recorded when
+ * the row is added. 0, or -1 after an error (out of memory, recorded). */
+__attribute__((always_inline)) static inline int lane_resolve(run_state_t *run, worker_t *w, size_t *n_pending,
+                                                              const lane_parsed_t *row) {
+  regio_partial_t *part = &w->partial;
+  int64_t district_id = regio_dict_intern_short(&part->districts, &part->district_short, row->district_key,
+                                                row->district, row->district_len);
+  int64_t sector_id =
+      regio_dict_intern_short(&part->sectors, &part->sector_short, row->sector_key, row->sector, row->sector_len);
+  pending_row_t *slot = &w->pending[*n_pending % PENDING_ROWS];
+  if (district_id < 0 || sector_id < 0 || (*n_pending >= PENDING_ROWS && lane_cells_add(part, slot) != 0)) {
+    worker_error(w, 0, REGIO_ERR_NOMEM, "out of memory while aggregating");
+    lower_stop(run, 0);
+    return -1;
+  }
+  slot->key = regio_cell_key((uint32_t)district_id, (uint32_t)sector_id);
+  slot->employment = row->employees;
+  slot->establishments = row->establishments;
+  slot->sized = part->track_sizes;
+  if (part->track_sizes) {
+    if ((size_t)district_id < part->district_micro_cap) __builtin_prefetch(&part->district_micro[district_id], 1, 3);
+    if ((size_t)sector_id < part->sector_size_squares_cap)
+      __builtin_prefetch(&part->sector_size_squares[sector_id], 1, 3);
+  }
+  regio_cells_prefetch(&part->cells, slot->key);
+  (*n_pending)++;
+  return 0;
+}
+
 /* The lane's work on a row, given its role fields (count NULL without an establishments column):
  * 1 when it was added (queued on the pending ring, whose count is *n_pending), 0 when it is not a
  * lane row (nothing done), -1 after an error (out of memory, recorded). The caller counts the
@@ -504,38 +580,11 @@ __attribute__((always_inline)) static inline int lane_row(run_state_t *run, work
                                                           const char *sector, size_t sector_len,
                                                           const char *employees_text, size_t employees_len,
                                                           const char *count, size_t count_len) {
-  if (district_len - 1 >= REGIO_SHORT_CODE_MAX || sector_len - 1 >= REGIO_SHORT_CODE_MAX) return 0;
-  if (lane->sector_digits && sector_len != lane->sector_digits) return 0;
-  if (sector_len < lane->min_sector_len) return 0;
-  int64_t employees, establishments = 1; /* (in milli, decimals included, as the general path) */
-  if (parse_employees(employees_text, employees_len, &employees) != 0) return 0;
-  if (count) {
-    establishments = lane_whole(count, count_len, 9);
-    if (establishments < 0) return 0;
-  }
-  regio_partial_t *part = &w->partial;
-  int64_t district_id = regio_dict_intern_short(&part->districts, &part->district_short,
-                                                regio_short_key(district, district_len), district, district_len);
-  int64_t sector_id = regio_dict_intern_short(&part->sectors, &part->sector_short, regio_short_key(sector, sector_len),
-                                              sector, sector_len);
-  if (district_id < 0 || sector_id < 0 ||
-      (part->track_sizes && regio_partial_add_size(part, (uint32_t)district_id, (uint32_t)sector_id, employees) != 0)) {
-    worker_error(w, 0, REGIO_ERR_NOMEM, "out of memory while aggregating");
-    lower_stop(run, 0);
-    return -1;
-  }
-  pending_row_t *slot = &w->pending[*n_pending % PENDING_ROWS];
-  if (*n_pending >= PENDING_ROWS && lane_cells_add(&part->cells, slot) != 0) {
-    worker_error(w, 0, REGIO_ERR_NOMEM, "out of memory while aggregating");
-    lower_stop(run, 0);
-    return -1;
-  }
-  slot->key = regio_cell_key((uint32_t)district_id, (uint32_t)sector_id);
-  slot->employment = employees;
-  slot->establishments = establishments;
-  regio_cells_prefetch(&part->cells, slot->key);
-  (*n_pending)++;
-  return 1;
+  lane_parsed_t row;
+  if (!lane_parse(lane, district, district_len, sector, sector_len, employees_text, employees_len, count, count_len,
+                  &row))
+    return 0;
+  return lane_resolve(run, w, n_pending, &row) < 0 ? -1 : 1;
 }
 
 /* The lane's work on a plain line at p with the given field bounds (split_plain's): as lane_row. */
@@ -580,6 +629,12 @@ static const char *lane_lines(run_state_t *run, worker_t *w, const lane_t *lane,
   const __m128i lf = _mm_set1_epi8('\n'), dl = _mm_set1_epi8(run->setup->delimiter), quote = _mm_set1_epi8('"');
   const __m128i space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
   size_t n_pending = w->n_pending; /* (a local, kept in a register) */
+  /* rows whose codes are looked up LANE_STAGE rows after their index slots were prefetched, where
+   * an index is too large for the caches */
+  const int stage_district = w->partial.district_short.mask + 1 >= LANE_STAGE_MIN_SLOTS;
+  const int stage_sector = w->partial.sector_short.mask + 1 >= LANE_STAGE_MIN_SLOTS;
+  lane_parsed_t staged[LANE_STAGE];
+  size_t n_staged = 0;
   int64_t rows = 0;
   const char *stop = p;
   while ((size_t)(limit - p) >= LANE_MARGIN) {
@@ -621,14 +676,24 @@ static const char *lane_lines(run_state_t *run, worker_t *w, const lane_t *lane,
         if ((quoted >> at[df] | quoted >> at[sf] | quoted >> at[ef] | (cf >= 0 ? quoted >> at[cf] : 0)) & 1) break;
       }
 #define LANE_AT(f) p + at[f], (size_t)(at[(f) + 1] - 1 - at[f])
-      const int done = lane_row(run, w, lane, &n_pending, LANE_AT(df), LANE_AT(sf), LANE_AT(ef),
-                                cf >= 0 ? p + at[cf] : NULL, cf >= 0 ? (size_t)(at[cf + 1] - 1 - at[cf]) : 0);
+      lane_parsed_t row;
+      if (!lane_parse(lane, LANE_AT(df), LANE_AT(sf), LANE_AT(ef), cf >= 0 ? p + at[cf] : NULL,
+                      cf >= 0 ? (size_t)(at[cf + 1] - 1 - at[cf]) : 0, &row))
+        break;
 #undef LANE_AT
-      if (done < 0) {
+      if (stage_district) {
+        regio_idcache_prefetch(&w->partial.district_short, row.district_key);
+        if (stage_sector) regio_idcache_prefetch(&w->partial.sector_short, row.sector_key);
+        if (n_staged >= LANE_STAGE && lane_resolve(run, w, &n_pending, &staged[n_staged % LANE_STAGE]) < 0) {
+          stop = NULL;
+          goto out;
+        }
+        staged[n_staged % LANE_STAGE] = row;
+        n_staged++;
+      } else if (lane_resolve(run, w, &n_pending, &row) < 0) {
         stop = NULL;
         goto out;
       }
-      if (!done) break;
       rows++;
       start = e + 1;
     }
@@ -636,6 +701,11 @@ static const char *lane_lines(run_state_t *run, worker_t *w, const lane_t *lane,
     if (ends || start == 0) break; /* a line not taken, or none ending in the window */
   }
   stop = p;
+  for (size_t k = n_staged > LANE_STAGE ? n_staged - LANE_STAGE : 0; k < n_staged; k++) /* oldest first */
+    if (lane_resolve(run, w, &n_pending, &staged[k % LANE_STAGE]) < 0) {
+      stop = NULL;
+      break;
+    }
 out:
   w->n_pending = n_pending;
   w->rows_read += rows;
