@@ -1,5 +1,6 @@
 /* Merging the per-thread partial aggregates into the global, sorted aggregate. */
 #include <omp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,9 +259,10 @@ regio_err_t regio_partials_merge(regio_partial_t *const *partials, int n, regio_
      * runs each). */
     {
       const size_t bytes = D * S * sizeof *agg->employment, huge = (size_t)2 << 20;
+      const uintptr_t base = (uintptr_t)agg->employment; /* (the cuts are on the pages' boundaries) */
       size_t a = bytes / (size_t)nt * (size_t)me, b = bytes / (size_t)nt * (size_t)(me + 1);
-      a = me == 0 ? 0 : (a + huge - 1) / huge * huge;
-      b = me == nt - 1 ? bytes : (b + huge - 1) / huge * huge;
+      a = me == 0 ? 0 : (size_t)(((base + a + huge - 1) & ~(uintptr_t)(huge - 1)) - base);
+      b = me == nt - 1 ? bytes : (size_t)(((base + b + huge - 1) & ~(uintptr_t)(huge - 1)) - base);
       if (a > bytes) a = bytes;
       if (b > bytes) b = bytes;
       if (b > a) memset((char *)agg->employment + a, 0, b - a);
