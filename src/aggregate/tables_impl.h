@@ -323,14 +323,15 @@ static inline uint32_t regio_cell_sector(uint64_t key) {
   return (uint32_t)((key - 1) & 0xffffffffu);
 }
 
-/* Asks for the cache line of key's cell, ahead of regio_cells_add. */
-__attribute__((always_inline)) static inline void regio_cells_prefetch(const regio_cells_t *c, uint64_t key) {
+/* Asks for the cache line of the cell of (district, sector), ahead of regio_cells_add. */
+__attribute__((always_inline)) static inline void regio_cells_prefetch_ids(const regio_cells_t *c, uint32_t district,
+                                                                           uint32_t sector) {
   if (c->dense) {
-    size_t d = regio_cell_district(key), s = regio_cell_sector(key);
-    if (d < c->district_cap && s < c->sector_cap) __builtin_prefetch(&c->dense[d * c->sector_cap + s], 1, 3);
+    if (district < c->district_cap && sector < c->sector_cap)
+      __builtin_prefetch(&c->dense[(size_t)district * c->sector_cap + sector], 1, 3);
     return;
   }
-  __builtin_prefetch(&c->slots[(size_t)regio_cell_hash(key) & c->mask], 1, 3);
+  __builtin_prefetch(&c->slots[(size_t)regio_cell_hash(regio_cell_key(district, sector)) & c->mask], 1, 3);
 }
 
 /* Slow paths of regio_cells_add: a cell beyond the dense table's rows or columns, a new cell that
