@@ -550,10 +550,11 @@ __attribute__((always_inline)) static inline int lane_parse(const lane_t *lane, 
 }
 
 /* The lane's lookups of codes in a short-code index of at least LANE_STAGE_MIN_SLOTS slots (16
- * bytes each: 512 KiB, a quarter of a core's L2 here) wait LANE_STAGE rows after the prefetch of
- * their slots. `us-tract`: 84,000 districts, 262,144 slots (4 MiB); a third of the lane's samples
- * were on that index's compare. */
-enum { LANE_STAGE = 8, LANE_STAGE_MIN_SLOTS = 1 << 15 };
+ * bytes each: 1 MiB, half a core's L2 here; an index that large holds more than 8,192 codes, as
+ * when this was measured with indexes half full) wait LANE_STAGE rows after the prefetch of their
+ * slots. `us-tract`: 84,000 districts, 262,144 slots (4 MiB); a third of the lane's samples were
+ * on that index's compare. `narrow`'s 3,500 districts (16,384 slots) were slower staged. */
+enum { LANE_STAGE = 8, LANE_STAGE_MIN_SLOTS = 1 << 16 };
 
 /* A parsed lane row's ids, and the row queued on the pending ring (whose count is *n_pending) with
  * its cell and, when the sizes are kept, its size entries prefetched: the size is recorded when
