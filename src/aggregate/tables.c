@@ -314,11 +314,11 @@ int regio_partial_grow_actors(regio_partial_t *p) {
 
 /* An index of up to REGIO_IDCACHE_SPARSE_SLOTS slots is kept at most a quarter full, a larger one
  * at most half full. A lookup whose code is not in its first slot costs a mispredicted branch
- * after a load from L2, and with linear probing a third of the codes (3,500 districts in 8,192
- * slots) were not; a quarter full, a sixth. Two district and sector lookups of `narrow`'s codes in
- * random order, /tmp microbenchmark (same hash and layout): 4.8 ns a row half full, 3.1 ns a
- * quarter full, 1.7 ns for the first slot's load alone. Larger indexes do not fit in L2 either way
- * and are looked up after a prefetch (the reader's staging). */
+ * after a load from L2. `narrow`'s 3,500 districts, rows in random order (bench/lookups.c, the
+ * same keys, hash and slots, the two lookups of a row): half full, 14% of the district lookups
+ * went past the first slot and a row took 5.3-5.4 ns; a quarter full, 10% and 4.3-4.5 ns; the
+ * first slot's load alone 2.0-2.3 ns. Larger indexes do not fit in L2 either way and are looked
+ * up after a prefetch (the reader's staging). */
 #define REGIO_IDCACHE_SPARSE_SLOTS ((size_t)1 << 16)
 
 int regio_idcache_put(regio_idcache_t *c, uint64_t key, uint64_t id) {
