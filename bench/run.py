@@ -40,6 +40,24 @@ def timed(cmd, repeat):
     return best, best_err
 
 
+def timed_rounds(cmds, repeat):
+    """timed() for several commands taking turns (each once, then again, repeat rounds), so that a
+    slower spell of this VM falls on all of them rather than on one: their ratios (2 threads against
+    1) are what the targets compare. Returns (best wall time, stderr of that run) per command."""
+    best = [None] * len(cmds)
+    errs = [""] * len(cmds)
+    for _ in range(repeat):
+        for i, cmd in enumerate(cmds):
+            t0 = time.perf_counter()
+            p = subprocess.run(cmd, shell=True, capture_output=True, text=True)
+            dt = time.perf_counter() - t0
+            if p.returncode != 0:
+                sys.exit(f"bench: command failed ({p.returncode}): {cmd}\n{p.stderr}")
+            if best[i] is None or dt < best[i]:
+                best[i], errs[i] = dt, p.stderr
+    return list(zip(best, errs))
+
+
 def phase(stderr, name):
     m = re.search(name + r" ([0-9.]+) s", stderr)
     return float(m.group(1)) if m else float("nan")
@@ -144,26 +162,28 @@ def bench_read(args, regio):
     t_wc, _ = timed(f"wc -l {table} > /dev/null", args.repeat)
     rows.append(("`cat FILE > /dev/null` (page cache)", t_cat, size / t_cat / 1e9, args.rows / t_cat / 1e6, ""))
     rows.append(("`wc -l FILE`", t_wc, size / t_wc / 1e9, args.rows / t_wc / 1e6, ""))
-    floor = {}  # the least work of an aggregation (bench/floor.c): a machine limit, not a peer
+    floor = {1: float("inf"), 2: float("inf")}  # the least work (bench/floor.c): a machine limit, not a peer
+    for _ in range(args.repeat):  # 1 and 2 threads taking turns, as timed_rounds
+        for threads in (1, 2):
+            out = sh(f"{os.path.join(ROOT, 'build', 'regio_floor_bench')} {table} {threads} 1").stdout.split()
+            floor[threads] = min(floor[threads], float(out[2]))
     for threads in (1, 2):
-        out = sh(f"{os.path.join(ROOT, 'build', 'regio_floor_bench')} {table} {threads} {args.repeat}").stdout.split()
-        floor[threads] = float(out[2])
         rows.append((f"least work (bench/floor.c), {threads} thread{'s' if threads > 1 else ''}", floor[threads],
                      size / floor[threads] / 1e9, args.rows / floor[threads] / 1e6,
                      "no validation, numeric codes as array indices"))
 
     base = (f"{regio} run {table} --establishments-col establishments --sector-levels 2,5 -o {out_h5}")
     results = {}
-    for threads in (1, 2):
-        for checksum in (False, True):
-            cmd = base + f" --threads {threads}" + ("" if checksum else " --no-checksum")
-            _, err = timed(cmd, args.repeat)
-            t = phase(err, "read\\+aggregate")
-            results[(threads, checksum)] = t
-            label = f"regio read + aggregate, {threads} thread{'s' if threads > 1 else ''}" + (
-                ", with SHA-256" if checksum else "")
-            rows.append((label, t, size / t / 1e9, args.rows / t / 1e6, f"indices {phase(err, 'indices'):.3f} s, "
-                         f"HDF5 write {phase(err, 'write'):.3f} s"))
+    variants = [(threads, checksum) for threads in (1, 2) for checksum in (False, True)]
+    runs = timed_rounds([base + f" --threads {threads}" + ("" if checksum else " --no-checksum")
+                         for threads, checksum in variants], args.repeat)
+    for (threads, checksum), (_, err) in zip(variants, runs):
+        t = phase(err, "read\\+aggregate")
+        results[(threads, checksum)] = t
+        label = f"regio read + aggregate, {threads} thread{'s' if threads > 1 else ''}" + (
+            ", with SHA-256" if checksum else "")
+        rows.append((label, t, size / t / 1e9, args.rows / t / 1e6, f"indices {phase(err, 'indices'):.3f} s, "
+                     f"HDF5 write {phase(err, 'write'):.3f} s"))
     rss = peak_rss_kb(base + " --threads 2 -q")
     speedup = results[(1, False)] / results[(2, False)]
 
@@ -171,9 +191,9 @@ def bench_read(args, regio):
     kr_size = os.path.getsize(kr)
     kr_rows = 6_000_000
     kr_results = []
-    for threads in (1, 2):
-        _, err = timed(f"{regio} run {kr} --sector-levels 2,5 --no-checksum --threads {threads} "
-                       f"-o {os.path.join(args.data, 'kr.h5')}", args.repeat)
+    kr_runs = timed_rounds([f"{regio} run {kr} --sector-levels 2,5 --no-checksum --threads {threads} "
+                            f"-o {os.path.join(args.data, 'kr.h5')}" for threads in (1, 2)], args.repeat)
+    for threads, (_, err) in zip((1, 2), kr_runs):
         t = phase(err, "read\\+aggregate")
         kr_results.append((threads, t, err))
     # the same establishment layout with as many rows as `narrow`: the size of table the core issue
@@ -185,9 +205,9 @@ def bench_read(args, regio):
     big_size = os.path.getsize(big)
     sh(f"cat {big} > /dev/null")
     big_results = []
-    for threads in (1, 2):
-        _, err = timed(f"{regio} run {big} --sector-levels 2,5 --no-checksum --threads {threads} "
-                       f"-o {os.path.join(args.data, 'kr_big.h5')}", args.repeat)
+    big_runs = timed_rounds([f"{regio} run {big} --sector-levels 2,5 --no-checksum --threads {threads} "
+                             f"-o {os.path.join(args.data, 'kr_big.h5')}" for threads in (1, 2)], args.repeat)
+    for threads, (_, err) in zip((1, 2), big_runs):
         big_results.append((threads, phase(err, "read\\+aggregate"), err))
 
     f = []
@@ -195,7 +215,9 @@ def bench_read(args, regio):
     f.append(f"`regio gen --preset narrow --seed 1 --rows {args.rows}`: {args.rows:,} rows, "
              f"{size / 1e9:.3f} GB ({size / args.rows:.1f} bytes per row), columns "
              f"`district,sector,employees,establishments`, rows in random order; file in the page cache. "
-             f"Best of {args.repeat} runs. The regio times are the read + aggregate phase as regio reports "
+             f"Best of {args.repeat} runs; the runs with 1 and 2 threads (and the least work's) take turns, so "
+             f"that a slower spell of the machine does not fall on one thread count alone. The regio times are "
+             f"the read + aggregate phase as regio reports "
              f"it (`regio: time:` line): mapping, parsing, validating, exact aggregation and the merge into the "
              f"sorted district x sector matrix.\n\n")
     f.append("| what | seconds | GB/s | million rows/s | notes |\n| --- | ---: | ---: | ---: | --- |\n")
@@ -286,8 +308,9 @@ def bench_peers(args, regio):
                 t_wc, _ = timed(f"wc -l {f} > /dev/null", args.repeat)
                 lines.append((label, "`wc -l FILE`", t_wc, size, n_rows, ""))
             t_regio = {}
-            for threads in (1, 2):
-                _, err = timed(f"{regio} run {f} {opts} --no-checksum --threads {threads} -o {out_h5}", args.repeat)
+            runs = timed_rounds([f"{regio} run {f} {opts} --no-checksum --threads {threads} -o {out_h5}"
+                                 for threads in (1, 2)], args.repeat)
+            for threads, (_, err) in zip((1, 2), runs):
                 t_regio[threads] = phase(err, "read\\+aggregate")
                 lines.append((label, f"regio read + aggregate, {threads} thread{'s' if threads > 1 else ''}",
                               t_regio[threads], size, n_rows, ""))
@@ -337,7 +360,8 @@ def bench_peers(args, regio):
              f"`sum(employees)` and the establishment count, fetched into numpy "
              f"(`bench/peers/duckdb_aggregate.py`), with employees as DECIMAL(18,3) (exact, like regio) and as "
              f"DOUBLE; the faster one is compared. gzip files: `gzip -6`; GB/s always of the uncompressed bytes. "
-             f"Best of {args.repeat}; files in the page cache.\n\n")
+             f"Best of {args.repeat} (regio's runs with 1 and 2 threads taking turns); files in the page "
+             f"cache.\n\n")
     f.append("| table | what | seconds | GB/s | million rows/s |\n| --- | --- | ---: | ---: | ---: |\n")
     for label, what, t, size, n_rows, _ in lines:
         f.append(f"| {label} | {what} | {t:.3f} | {size / t / 1e9:.2f} | {n_rows / t / 1e6:.1f} |\n")
