@@ -28,16 +28,7 @@ def sh(cmd, **kw):
 
 def timed(cmd, repeat):
     """Best wall time of cmd over repeat runs, and the stderr of the best run."""
-    best, best_err = None, ""
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        p = subprocess.run(cmd, shell=True, capture_output=True, text=True)
-        dt = time.perf_counter() - t0
-        if p.returncode != 0:
-            sys.exit(f"bench: command failed ({p.returncode}): {cmd}\n{p.stderr}")
-        if best is None or dt < best:
-            best, best_err = dt, p.stderr
-    return best, best_err
+    return timed_rounds([cmd], repeat)[0]
 
 
 def timed_rounds(cmds, repeat):
