@@ -68,9 +68,12 @@ typedef struct regio_ingest_opts {
   int sector_digits;              /* 0 = keep all lengths */
   int min_sector_len;             /* rows with shorter sector codes are bad (finest level); 0 = none */
   regio_bad_row_policy_t on_bad_row;
-  int checksum;       /* compute the SHA-256 of each input file (default 1) */
-  size_t block_bytes; /* bytes parsed per block by all threads together; 0 = default (8 MiB per
-                         thread). Small values exercise block and chunk boundaries in tests. */
+  int checksum;        /* compute the SHA-256 of each input file (default 1) */
+  size_t block_bytes;  /* bytes parsed per block by all threads together; 0 = default (8 MiB per
+                          thread). Small values exercise block and chunk boundaries in tests. */
+  int64_t dense_bytes; /* what the threads' dense cell tables may touch together however few their
+                          cells: 0 = default (128 MiB), negative = nothing (a table is laid out
+                          dense only when that touches at most twice its hash form's memory) */
 } regio_ingest_opts_t;
 
 /* Fills defaults: district, sector, employees; detect delimiter; fail on bad rows; checksum on. */

@@ -218,7 +218,8 @@ static size_t hash_bytes(size_t count) {
  * beyond the largest district id are reserved, not touched: the mapping's pages are zeroed by the
  * kernel on first use). */
 static int to_dense(regio_cells_t *c, size_t district_cap, size_t sector_cap) {
-  regio_cells_t next = {.max_district = c->max_district, .max_sector = c->max_sector};
+  regio_cells_t next = {
+      .max_district = c->max_district, .max_sector = c->max_sector, .dense_allowance = c->dense_allowance};
   next.dense = cells_map(district_cap * sector_cap * sizeof(uint64_t));
   if (!next.dense) return -1;
   next.district_cap = district_cap;
@@ -243,14 +244,26 @@ static void largest_ids(const regio_cells_t *c, uint64_t key, size_t *max_distri
   *max_sector = c->max_sector > regio_cell_sector(key) ? c->max_sector : regio_cell_sector(key);
 }
 
+/* The most a dense table may touch beside a hash table of hash_bytes: twice that, or the table's
+ * allowance if larger. */
+static size_t dense_allowed(const regio_cells_t *c, size_t hash_bytes) {
+  return 2 * hash_bytes > c->dense_allowance ? 2 * hash_bytes : c->dense_allowance;
+}
+
 /* A new cell in a full hash table: the table doubles, or becomes dense when the dense matrix of
  * the ids seen so far would touch no more than twice the memory of the doubled table (at most 4/3
- * of the peak of the doubling itself, old and new slots together; a doubling fewer to rehash). */
+ * of the peak of the doubling itself, old and new slots together; a doubling fewer to rehash), or
+ * no more than the table's allowance. */
 int regio_cells_add_growing(regio_cells_t *c, uint64_t key, int64_t employment, int64_t establishments) {
   size_t max_district, max_sector;
   largest_ids(c, key, &max_district, &max_sector);
   size_t width = dense_width(max_sector), doubled = (c->mask + 1) * 2;
-  if (dense_touched(max_district, width) <= 2 * doubled * sizeof(regio_cell_t)) {
+  if (dense_touched(max_district, width) <= dense_allowed(c, doubled * sizeof(regio_cell_t))) {
+    /* rows for twice the districts seen so far, and room for twice or half again the sectors
+     * where the allowance has it: sectors met later (the rare ones) then need no new layout */
+    const size_t wider[2] = {dense_width(2 * max_sector + 1), dense_width(max_sector + max_sector / 2 + 1)};
+    for (int k = 1; k >= 0; k--)
+      if (dense_touched(max_district, wider[k]) <= c->dense_allowance) width = wider[k];
     if (to_dense(c, 2 * (max_district + 1) + 64, width) != 0) return -1;
   } else if (hash_regrow(c, doubled) != 0) {
     return -1;
@@ -260,7 +273,8 @@ int regio_cells_add_growing(regio_cells_t *c, uint64_t key, int64_t employment, 
 
 /* A cell beyond the dense table's rows or row width: the table is laid out again, wider or with
  * more rows, or goes back to a hash table when its ids have become much sparser than its cells
- * (it would touch more than twice the memory of a hash table of the same cells). */
+ * (it would touch more than twice the memory of a hash table of the same cells, and more than its
+ * allowance). */
 int regio_cells_add_outside(regio_cells_t *c, uint64_t key, int64_t employment, int64_t establishments) {
   size_t max_district, max_sector;
   largest_ids(c, key, &max_district, &max_sector);
@@ -272,7 +286,7 @@ int regio_cells_add_outside(regio_cells_t *c, uint64_t key, int64_t employment, 
   size_t rows = c->district_cap;
   if (max_district >= rows) rows = 2 * (max_district + 1) + 64;
   int fail;
-  if (dense_touched(max_district, width) > 2 * hash_bytes(c->count + 1))
+  if (dense_touched(max_district, width) > dense_allowed(c, hash_bytes(c->count + 1)))
     fail = hash_regrow(c, hash_bytes(2 * (c->count + 1)) / sizeof(regio_cell_t));
   else
     fail = to_dense(c, rows, width);

@@ -81,7 +81,15 @@ typedef struct regio_cells {
   size_t district_cap, sector_cap;
   regio_cell_t *spill; /* dense form: the sums that left their word (hash, key REGIO_CELL_EMPTY: free) */
   size_t spill_mask, spill_count;
+  size_t dense_allowance; /* bytes a dense table may touch however few its cells (0: none; see tables.c) */
 } regio_cells_t;
+
+/* What the dense tables of all the threads of a process may touch together however few their
+ * cells, by default (regio_ingest_opts_t.dense_bytes; each thread's table gets its share): a small
+ * district x sector space is then laid out dense at the table's first growth, instead of after
+ * some 400,000 cells in the hash form, whose rows cost 2-3 times as much (`narrow`: 3,500 x 1,200
+ * ids, 50 MB a thread with room for more sectors). */
+#define REGIO_CELLS_DENSE_ALLOWANCE ((size_t)128 << 20)
 
 /* A dense cell's word: employment (milli) << REGIO_CELL_PACK | establishments. */
 #define REGIO_CELL_PACK 20

@@ -2159,6 +2159,10 @@ regio_err_t regio_ingest_files(const char *const *paths, size_t n_paths, const r
       goto read_done;
     }
     run.workers[t].partial.track_sizes = opts->establishments_col == NULL;
+    run.workers[t].partial.cells.dense_allowance =
+        opts->dense_bytes < 0
+            ? 0
+            : (opts->dense_bytes ? (size_t)opts->dense_bytes : REGIO_CELLS_DENSE_ALLOWANCE) / (size_t)T;
   }
   for (size_t f = 0; f < n_paths; f++) {
     agg->inputs[f].path = strdup(paths[f]);

@@ -249,6 +249,53 @@ static void test_cells_spill(void) {
   free(want_est);
 }
 
+static void test_cells_allowance(void) {
+  /* 2,000 x 600 ids (a dense table of 11 MB, more than twice a hash table of 49,152 cells): without
+   * an allowance the table stays a hash table at its first growth; with one of 20 MB it is laid out
+   * dense there, with room for half again the sectors (not twice: 22 MB), so that sectors met later
+   * need no new layout. Every sum stays the plain sum, also when the ids outgrow the allowance and
+   * the table goes back to a hash table. */
+  enum { D = 4100, S = 1100 };
+  int64_t *want_emp = calloc((size_t)D * S, sizeof *want_emp), *want_est = calloc((size_t)D * S, sizeof *want_est);
+  for (int allowance = 0; allowance < 2; allowance++) {
+    memset(want_emp, 0, (size_t)D * S * sizeof *want_emp);
+    memset(want_est, 0, (size_t)D * S * sizeof *want_est);
+    regio_partial_t p;
+    CHECK(regio_partial_init(&p) == 0);
+    p.cells.dense_allowance = allowance ? (size_t)20 << 20 : 0;
+    /* the largest ids first, then random cells up to the first growth and a little past it */
+    add_one(&p, want_emp, want_est, S, 1999, 599, 1000, 1);
+    while (p.cells.count <= 49152) add_one(&p, want_emp, want_est, S, lcg() % 2000, lcg() % 600, 2000, 1);
+    if (allowance) {
+      CHECKF(p.cells.dense != NULL && p.cells.sector_cap >= 900 && p.cells.sector_cap < 1200 &&
+                 p.cells.district_cap >= 4000,
+             "with an allowance: dense %d, %zu x %zu", p.cells.dense != NULL, p.cells.district_cap, p.cells.sector_cap);
+      const size_t width = p.cells.sector_cap;
+      add_rows(&p, want_emp, want_est, S, 100000, 0, 2000, 600, 290); /* sectors 600 to 891 */
+      CHECK(p.cells.dense != NULL && p.cells.sector_cap == width);
+      /* a sector beyond the row: laid out again, wider, still dense within the allowance (2,000 x
+       * 1,280 x 8 bytes: more than twice a hash table of these cells) */
+      add_one(&p, want_emp, want_est, S, 5, 1030, 3000, 1);
+      CHECKF(p.cells.dense != NULL && p.cells.sector_cap > width, "a wider row: dense %d, width %zu",
+             p.cells.dense != NULL, p.cells.sector_cap);
+    } else {
+      CHECKF(p.cells.dense == NULL, "without an allowance: dense at %zu cells", p.cells.count);
+      add_rows(&p, want_emp, want_est, S, 100000, 0, 2000, 600, 290);
+    }
+    CHECKF(cells_mismatches(&p.cells, want_emp, want_est, D, S) == 0, "allowance %d: cells differ from the plain sums",
+           allowance);
+    /* districts up to 4,100, a cell each: beyond the rows laid out and the allowance */
+    for (uint32_t d = 2000; d < D; d++) add_one(&p, want_emp, want_est, S, d, d % 600, 7000, 1);
+    CHECK(p.cells.dense == NULL);
+    CHECKF(cells_mismatches(&p.cells, want_emp, want_est, D, S) == 0,
+           "allowance %d: cells differ from the plain sums (back to a hash table)", allowance);
+    CHECK(p.cells.dense_allowance == (allowance ? (size_t)20 << 20 : 0)); /* kept through every layout */
+    regio_partial_free(&p);
+  }
+  free(want_emp);
+  free(want_est);
+}
+
 static void test_cells_sparse(void) {
   /* few cells over many ids (one cell per district, sector ids up to 100,000): the table stays a
    * hash table; a dense table whose ids turn sparse (rows sorted by district, each with few
@@ -428,6 +475,7 @@ int main(void) {
   test_cells_against_sums();
   test_cells_spill();
   test_cells_sparse();
+  test_cells_allowance();
   test_merge();
   test_merge_parts();
   return test_summary("test_aggregate");

@@ -1352,7 +1352,8 @@ static const char *const lane_counts[] = {"1",     "2",   "3", "9", "123456789",
  * good, and then *employment and *rows get their totals (computed here, independently); 2: also
  * 75,000 possible cells instead of the short lists of codes; 3: as 2 for the first half of the
  * rows, then more and more new districts, so that a dense per-thread table is laid out again
- * (more rows) and at last goes back to a hash table while the lane has rows queued for it. */
+ * (more rows) and at last goes back to a hash table while the lane has rows queued for it; 4: as
+ * 2 with 2,000 x 600 possible cells. */
 static char *lane_table(int rows, char delim, int quote, int valid_only, uint64_t seed, int64_t *employment,
                         int64_t *used) {
   gen_table_t t;
@@ -1370,9 +1371,11 @@ static char *lane_table(int rows, char delim, int quote, int valid_only, uint64_
     int n_fields = 4;
     char district[16], sector[16];
     if (valid_only >= 2) { /* many cells (the per-thread tables turn dense), each with several rows */
-      const uint32_t districts = valid_only == 3 && i >= rows / 2 ? 500 + (uint32_t)(i - rows / 2) / 8 : 500;
+      const uint32_t districts = valid_only == 4                    ? 2000
+                                 : valid_only == 3 && i >= rows / 2 ? 500 + (uint32_t)(i - rows / 2) / 8
+                                                                    : 500;
       snprintf(district, sizeof district, "%05u", below(districts) * 7);
-      snprintf(sector, sizeof sector, "%05u", 10000 + below(150) * 3);
+      snprintf(sector, sizeof sector, "%05u", 10000 + below(valid_only == 4 ? 600 : 150) * 3);
       field[0] = district;
       field[1] = sector;
     } else {
@@ -1433,15 +1436,22 @@ static void test_plain_lane(void) {
     const char *what;
     char delim;
     int sector_digits, min_sector_len, no_count, valid_only;
+    int64_t dense_bytes;
   } variants[] = {
-      {"comma", ',', 0, 0, 0, 0},
-      {"tab", '\t', 0, 0, 0, 0},
-      {"sector digits 5", ',', 5, 0, 0, 0},
-      {"min sector 3", '|', 0, 3, 0, 0},
-      {"row = establishment", ';', 0, 0, 1, 0},
-      {"valid", ',', 0, 0, 0, 1},
-      {"valid, dense tables", ',', 0, 0, 0, 2},
-      {"valid, dense tables that move", ',', 0, 0, 0, 3},
+      {"comma", ',', 0, 0, 0, 0, 0},
+      {"tab", '\t', 0, 0, 0, 0, 0},
+      {"sector digits 5", ',', 5, 0, 0, 0, 0},
+      {"min sector 3", '|', 0, 3, 0, 0, 0},
+      {"row = establishment", ';', 0, 0, 1, 0, 0},
+      {"valid", ',', 0, 0, 0, 1, 0},
+      {"valid, dense tables", ',', 0, 0, 0, 2, 0},
+      /* the tables laid out dense when no larger than twice their hash form, then again with
+       * more rows, then back to a hash table; and within an allowance of 3 MB, with wider rows
+       * from the start and back to a hash table at other points */
+      {"valid, dense tables that move", ',', 0, 0, 0, 3, -1},
+      {"valid, dense tables that move, within an allowance", ',', 0, 0, 0, 3, 3 << 20},
+      /* 2,000 x 600 ids: dense at the first growth only through the allowance */
+      {"valid, dense tables within the allowance", ',', 0, 0, 0, 4, 0},
   };
   enum { LANE_ROWS = 4000 };
   for (size_t v = 0; v < sizeof variants / sizeof *variants; v++) {
@@ -1457,6 +1467,7 @@ static void test_plain_lane(void) {
     regio_ingest_opts_t o = base;
     o.sector_digits = variants[v].sector_digits;
     o.min_sector_len = variants[v].min_sector_len;
+    o.dense_bytes = variants[v].dense_bytes;
     if (variants[v].no_count) o.establishments_col = NULL;
     regio_aggregate_t *ref = NULL;
     CHECK_ERROR(ingest_n(&quoted_path, 1, &o, 1, &ref), REGIO_OK, "");
