@@ -259,11 +259,11 @@ int regio_cells_add_growing(regio_cells_t *c, uint64_t key, int64_t employment, 
   largest_ids(c, key, &max_district, &max_sector);
   size_t width = dense_width(max_sector), doubled = (c->mask + 1) * 2;
   if (dense_touched(max_district, width) <= dense_allowed(c, doubled * sizeof(regio_cell_t))) {
-    /* rows for twice the districts seen so far, and room for twice or half again the sectors
-     * where the allowance has it: sectors met later (the rare ones) then need no new layout */
-    const size_t wider[2] = {dense_width(2 * max_sector + 1), dense_width(max_sector + max_sector / 2 + 1)};
-    for (int k = 1; k >= 0; k--)
-      if (dense_touched(max_district, wider[k]) <= c->dense_allowance) width = wider[k];
+    /* rows for twice the districts seen so far, and room for a quarter more sectors where the
+     * allowance has it: sectors met later (the rare ones) then seldom need a new layout, which
+     * costs as much as the first (its pages zeroed, the cells copied) */
+    const size_t wider = dense_width(max_sector + max_sector / 4 + 1);
+    if (dense_touched(max_district, wider) <= c->dense_allowance) width = wider;
     if (to_dense(c, 2 * (max_district + 1) + 64, width) != 0) return -1;
   } else if (hash_regrow(c, doubled) != 0) {
     return -1;
