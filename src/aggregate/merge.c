@@ -154,6 +154,28 @@ static inline void merge_cell(regio_aggregate_t *agg, size_t S, const merge_queu
     __atomic_store_n(&sector_over[s], 1, __ATOMIC_RELAXED);
 }
 
+/* merge_cell for every cell of a dense partial without a spill whose district part `me` owns, row
+ * by row: a row of the matrix takes one local row's cells, so it stays in cache and needs no
+ * prefetch, and the words are read in order (`narrow`: 0.05 s of the merge with 2 threads went
+ * through the general iterator's queue). */
+static void merge_dense_rows(regio_aggregate_t *agg, size_t S, const regio_cells_t *c, const uint32_t *district_map,
+                             const uint32_t *sector_map, uint32_t me, uint32_t parts, int64_t *sector_est,
+                             unsigned char *sector_over, size_t *bad_cell, size_t *bad_district) {
+  const size_t rows = c->count ? (size_t)c->max_district + 1 : 0, cols = (size_t)c->max_sector + 1;
+  for (size_t i = 0; i < rows; i++) {
+    if (regio_cells_part_of(district_map[i], parts) != me) continue;
+    const uint64_t *row = &c->dense[i * c->sector_cap];
+    merge_queued_t q = {{0, 0, 0}, district_map[i], 0};
+    for (size_t s = 0; s < cols; s++) {
+      if (row[s] == 0) continue;
+      q.cell.employment = (int64_t)(row[s] >> REGIO_CELL_PACK);
+      q.cell.establishments = (int64_t)(row[s] & REGIO_CELL_PACK_MASK);
+      q.s = sector_map[s];
+      merge_cell(agg, S, &q, sector_est, sector_over, bad_cell, bad_district);
+    }
+  }
+}
+
 /* The error for sums beyond the fixed-point range, naming the first overflowing cell (index
  * d * S + s), else district, else sector (SIZE_MAX: none), by their codes; REGIO_OK when none. */
 static regio_err_t overflow_error(const regio_codes_t *districts, const regio_codes_t *sectors, size_t bad_cell,
@@ -269,7 +291,13 @@ regio_err_t regio_partials_merge(regio_partial_t *const *partials, int n, regio_
     }
 #pragma omp barrier
     for (int t = 0; t < n; t++) {
-      regio_cells_iter_t it = regio_cells_iter_part(&partials[t]->cells, district_map[t], (uint32_t)me, (uint32_t)nt);
+      const regio_cells_t *c = &partials[t]->cells;
+      if (c->dense && c->spill_count == 0) {
+        merge_dense_rows(agg, S, c, district_map[t], sector_map[t], (uint32_t)me, (uint32_t)nt, sector_est, sector_over,
+                         &bad_cell, &bad_district);
+        continue;
+      }
+      regio_cells_iter_t it = regio_cells_iter_part(c, district_map[t], (uint32_t)me, (uint32_t)nt);
       /* the cells in the iterator's order, each added MERGE_AHEAD cells after its place in the
        * matrix was prefetched (a hashed partial's cells come in no useful order: `us-tract`, 672 MB
        * of matrix, a cache miss each) */
