@@ -94,6 +94,12 @@ typedef struct worker {
   regio_err_t error_code;
   char error_message[600];
   char scratch[ROLE_COUNT][REGIO_CODE_MAX + 1]; /* unescaped quoted values */
+  /* The next block's quote count, taken beside the parse (process_block): [side, side_end) is the
+   * part of the next block's sub-range not counted yet, side_quotes the quotes counted so far.
+   * lane_lines counts a 64-byte window of it with each window it parses, where the loads hide
+   * behind the parse's work; the rest is counted after the range. side = NULL: none. */
+  const char *side, *side_end;
+  size_t side_quotes;
 } worker_t;
 
 typedef struct run_state {
@@ -103,6 +109,12 @@ typedef struct run_state {
   int64_t stop_offset;  /* lowest error offset found so far (fail policy); read atomically */
   EVP_MD_CTX *sha;      /* hashing the raw bytes of a plain file inside the parse phase, or NULL */
   int64_t error_offset; /* where in the file the error reported was found (0: the file as a whole) */
+  /* the quote counts of the sub-ranges of the block at ahead_base of ahead_len bytes, counted while
+   * the block before it was parsed (valid: ahead_k > 0) */
+  size_t *ahead_quotes; /* [n_threads * SUBRANGES_PER_THREAD] */
+  int ahead_k;
+  int64_t ahead_base;
+  size_t ahead_len;
 } run_state_t;
 
 static const struct {
@@ -636,6 +648,14 @@ static inline int lane_record(run_state_t *run, worker_t *w, const lane_t *lane,
  * takes it: exactly the lines that plain_record, split_plain, roles_unquoted and lane_record take. Needs 2 to 64
  * columns. Returns where it stopped: the first line it did not take (the caller reads it the other way), or where fewer
  * than LANE_MARGIN bytes are left before limit; NULL after an error (recorded). */
+#ifdef __SSE2__
+/* The sum of the 16 bytes of v. */
+static inline size_t lane_byte_sum(__m128i v) {
+  const __m128i sums = _mm_sad_epu8(v, _mm_setzero_si128());
+  return (size_t)_mm_cvtsi128_si64(sums) + (size_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums));
+}
+#endif
+
 static const char *lane_lines(run_state_t *run, worker_t *w, const lane_t *lane, const char *p, const char *limit,
                               const char *buf, int64_t base) {
 #ifdef __SSE2__
@@ -653,8 +673,28 @@ static const char *lane_lines(run_state_t *run, worker_t *w, const lane_t *lane,
   size_t n_staged = 0;
   int64_t rows = 0;
   const char *stop = p;
+  /* the next block's quotes: a 64-byte window of it counted with each window parsed (the window
+   * 2 kB ahead asked for: without it the loads stalled the parse, which then took longer than the
+   * pass it replaces), in 8-bit lanes (side_sum) added up every 63 windows */
+  const char *side = w->side;
+  size_t side_windows = side ? (size_t)(w->side_end - side) / 64 : 0;
+  __m128i side_sum = _mm_setzero_si128();
+  unsigned side_steps = 0;
   while ((size_t)(limit - p) >= LANE_MARGIN) {
     if (base + (p - buf) > __atomic_load_n(&run->stop_offset, __ATOMIC_RELAXED)) break;
+    if (side_windows) {
+      _mm_prefetch(side + 2048, _MM_HINT_T0); /* (also past the range: a hint never faults) */
+      for (int k = 0; k < 4; k++)
+        side_sum = _mm_sub_epi8(side_sum,
+                                _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(side + 16 * k)), quote));
+      side += 64;
+      side_windows--;
+      if (++side_steps == 63) { /* (4 loads a window: at most 252 in a byte) */
+        w->side_quotes += lane_byte_sum(side_sum);
+        side_sum = _mm_setzero_si128();
+        side_steps = 0;
+      }
+    }
     uint64_t lines = 0, stops = 0, odd = 0, quotes = 0;
     for (int k = 0; k < 4; k++) {
       __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
@@ -726,6 +766,10 @@ out:
   w->n_pending = n_pending;
   w->rows_read += rows;
   w->rows_used += rows;
+  if (w->side) {
+    w->side = side;
+    w->side_quotes += lane_byte_sum(side_sum);
+  }
   return stop;
 #else
   (void)run, (void)w, (void)lane, (void)limit, (void)buf, (void)base;
@@ -1104,32 +1148,45 @@ static size_t first_record_start(const char *buf, size_t pos, size_t len, int pa
   return len;
 }
 
+/* The K sub-ranges of a block of len bytes, bounds[0, K]. They come in three sizes, the largest
+ * first: the threads take them in order (dynamic schedule), so the last ones, where a thread that
+ * is done waits for the others, are small (with 8 equal sub-ranges per thread, a thread waited
+ * 6-10% of the parse of `narrow`, 2 threads). Weights 4, 2, 1 for the thirds of them. */
+static void subrange_bounds(size_t len, int K, size_t *bounds) {
+  size_t weight = 0;
+  const size_t total = (size_t)K / 3 * 7;
+  for (int k = 0; k <= K; k++) {
+    bounds[k] = (size_t)((unsigned __int128)len * weight / total);
+    weight += k < K / 3 ? 4 : k < 2 * K / 3 ? 2 : 1;
+  }
+  bounds[K] = len;
+}
+
 /* Processes buf[0, len) which starts on a record boundary at stream offset base. Parses the
  * complete records and returns the bytes consumed (the start of the incomplete last record, or
- * len at the end of the stream). Sets *unbalanced when the stream ends inside a quoted field. */
+ * len at the end of the stream). Sets *unbalanced when the stream ends inside a quoted field.
+ * The bytes after buf[len) up to buf[avail) are in memory too (0: none, or not to be read), and the
+ * next block will be the min(block_bytes, avail - consumed) bytes after the ones consumed: its
+ * sub-ranges' quotes are counted beside this block's parse (run->ahead_quotes), so that the pass
+ * that counts a block's quotes before it is parsed, a read of the block from memory with little
+ * work to hide it behind, is made only for the first block (`narrow`, 2 threads: 6-9% of the
+ * read). */
 static size_t process_block(run_state_t *run, const char *buf, size_t len, int at_end, int64_t base, size_t *tail_start,
-                            int *unbalanced, int threads) {
+                            int *unbalanced, int threads, size_t avail, size_t block_bytes) {
   const int T = threads;
   const int K = T * SUBRANGES_PER_THREAD;
   size_t bounds[K + 1];
   size_t quotes[K];
   size_t starts[K + 1];
-  /* The sub-ranges in three sizes, the largest first: the threads take them in order (dynamic
-   * schedule), so the last ones, where a thread that is done waits for the others, are small
-   * (with 8 equal sub-ranges per thread, a thread waited 6-10% of the parse of `narrow`, 2
-   * threads). Weights 4, 2, 1 for the thirds of them. */
-  {
-    size_t weight = 0;
-    const size_t total = (size_t)K / 3 * 7;
-    for (int k = 0; k <= K; k++) {
-      bounds[k] = (size_t)((unsigned __int128)len * weight / total);
-      weight += k < K / 3 ? 4 : k < 2 * K / 3 ? 2 : 1;
-    }
-  }
-  bounds[K] = len;
+  subrange_bounds(len, K, bounds);
 
+  if (run->ahead_k == K && run->ahead_base == base && run->ahead_len == len) {
+    memcpy(quotes, run->ahead_quotes, (size_t)K * sizeof *quotes);
+  } else {
 #pragma omp parallel for num_threads(T) schedule(static, 1)
-  for (int k = 0; k < K; k++) quotes[k] = regio_csv_count_quotes(buf + bounds[k], bounds[k + 1] - bounds[k]);
+    for (int k = 0; k < K; k++) quotes[k] = regio_csv_count_quotes(buf + bounds[k], bounds[k + 1] - bounds[k]);
+  }
+  run->ahead_k = 0;
 
   int parity[K + 1];
   parity[0] = 0;
@@ -1152,6 +1209,15 @@ static size_t process_block(run_state_t *run, const char *buf, size_t len, int a
   *unbalanced = at_end && parity[K];
   *tail_start = complete;
 
+  /* the next block, where it is in memory: [next, next + next_len), its sub-ranges next_bounds */
+  const char *next = NULL;
+  size_t next_len = 0, next_bounds[K + 1], next_quotes[K];
+  if (!at_end && run->ahead_quotes && complete > 0 && avail > len) {
+    next = buf + complete;
+    next_len = avail - complete < block_bytes ? avail - complete : block_bytes;
+    subrange_bounds(next_len, K, next_bounds);
+  }
+
 #pragma omp parallel for num_threads(T) schedule(static)
   for (int k = 0; k < K; k++) {
     size_t b = bounds[k] < complete ? bounds[k] : complete;
@@ -1170,8 +1236,24 @@ static size_t process_block(run_state_t *run, const char *buf, size_t len, int a
     }
     worker_t *w = &run->workers[omp_get_thread_num()];
 #pragma omp for schedule(dynamic, 1)
-    for (int k = 0; k < K; k++)
+    for (int k = 0; k < K; k++) {
+      if (next) {
+        w->side = next + next_bounds[k];
+        w->side_end = next + next_bounds[k + 1];
+        w->side_quotes = 0;
+      }
       if (starts[k] < starts[k + 1]) parse_range(run, w, buf, starts[k], starts[k + 1], base);
+      if (next) { /* what the parse left uncounted */
+        next_quotes[k] = w->side_quotes + regio_csv_count_quotes(w->side, (size_t)(w->side_end - w->side));
+        w->side = w->side_end = NULL;
+      }
+    }
+  }
+  if (next) {
+    memcpy(run->ahead_quotes, next_quotes, (size_t)K * sizeof *next_quotes);
+    run->ahead_k = K;
+    run->ahead_base = base + (int64_t)complete;
+    run->ahead_len = next_len;
   }
   return complete;
 }
@@ -1574,6 +1656,7 @@ static regio_err_t read_plain(run_state_t *run, source_t *src, file_setup_t *s, 
     if (end > pos) madvise((void *)(((uintptr_t)src->map + pos) & ~(uintptr_t)4095), end - pos + 4096, MADV_WILLNEED);
   }
   size_t window = block_bytes, tail = 0;
+  run->ahead_k = 0;
   if (pos >= end) return REGIO_OK; /* a header without data rows, or no record starts in this part */
   int unbalanced = 0;
   /* the pages parsed are handed back as the read advances (the mapping is private and read-only:
@@ -1584,7 +1667,8 @@ static regio_err_t read_plain(run_state_t *run, source_t *src, file_setup_t *s, 
   while (pos < end) {
     size_t len = end - pos < window ? end - pos : window;
     int at_end = pos + len == end;
-    size_t used = process_block(run, src->map + pos, len, at_end, (int64_t)pos, &tail, &unbalanced, run->n_threads);
+    size_t used = process_block(run, src->map + pos, len, at_end, (int64_t)pos, &tail, &unbalanced, run->n_threads,
+                                end - pos, block_bytes);
     REGIO_TRY(report_worker_error(run, ctx));
     if (at_end) {
       if (unbalanced) break;
@@ -1829,7 +1913,7 @@ static regio_err_t read_gzip(run_state_t *run, source_t *src, file_setup_t *s, s
     }
     if (len > used) {
       const double t0 = omp_get_wtime();
-      used += process_block(run, data + used, len - used, eof, base + (int64_t)used, &tail, &unbalanced, workers);
+      used += process_block(run, data + used, len - used, eof, base + (int64_t)used, &tail, &unbalanced, workers, 0, 0);
       if (started) workers = gz_workers(&rates, slot, omp_get_wtime() - t0, workers, run->n_threads);
       if ((err = report_worker_error(run, ctx))) goto done;
     }
@@ -2141,6 +2225,8 @@ regio_err_t regio_ingest_files(const char *const *paths, size_t n_paths, const r
   memset(&run, 0, sizeof run);
   run.n_threads = T;
   run.workers = calloc((size_t)T, sizeof *run.workers);
+  /* (without it, every block's quotes are counted before it is parsed) */
+  run.ahead_quotes = calloc((size_t)T * SUBRANGES_PER_THREAD, sizeof *run.ahead_quotes);
   regio_err_t err = REGIO_OK;
   int64_t error_key = 0; /* the position of this rank's error in the input (distributed agreement) */
   if (!agg || !run.workers) {
@@ -2205,6 +2291,7 @@ fail:
   if (run.workers)
     for (int t = 0; t < T; t++) regio_partial_free(&run.workers[t].partial);
   free(run.workers);
+  free(run.ahead_quotes);
   if (err) {
     regio_aggregate_destroy(&agg);
     return err;

@@ -1427,6 +1427,60 @@ static char *lane_table(int rows, char delim, int quote, int valid_only, uint64_
   return t.text;
 }
 
+/* The quotes of a block are counted beside the parse of the block before it (process_block), a
+ * 64-byte window with each window the lane parses, the rest after each sub-range. Stretches of
+ * plain rows, which the lane parses, alternate with stretches whose names are nearly all quotes
+ * (doubled quotes, a comma and a line feed inside: a count off by one moves a sub-range's first
+ * record start), so that plain blocks count quote-dense ones. Every block size and thread count
+ * gives the totals counted here and the result of one block. (Losing the lane's counts at its
+ * exit fails here; only the parity of a count is used, so counters that wrap at 256 would not.) */
+static void test_quotes_ahead(void) {
+  gen_table_t t;
+  memset(&t, 0, sizeof t);
+  gen_puts(&t, "district,sector,employees,establishments,name\n");
+  lcg_state = 4242;
+  int64_t want_employment = 0, rows = 0;
+  for (int stretch = 0; stretch < 12; stretch++) {
+    for (int i = 0; i < 2500; i++, rows++) {
+      char row[160];
+      const unsigned employees = 1 + below(9);
+      if (stretch % 2 == 0)
+        snprintf(row, sizeof row, "%05u,%05u,%u,1,x\n", 10000 + below(300), 20000 + below(50), employees);
+      else
+        snprintf(row, sizeof row,
+                 "%05u,%05u,%u,1,\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"a,\nb\"\n",
+                 10000 + below(300), 20000 + below(50), employees);
+      gen_puts(&t, row);
+      want_employment += (int64_t)employees * 1000;
+    }
+  }
+  const char *path = test_path("quotes_ahead.csv");
+  test_write_file(path, t.text, t.len);
+  free(t.text);
+  regio_ingest_opts_t o = default_opts();
+  o.checksum = 0;
+  o.establishments_col = "establishments";
+  regio_aggregate_t *ref = NULL;
+  CHECK_ERROR(ingest_n(&path, 1, &o, 1, &ref), REGIO_OK, "");
+  if (!ref) return;
+  int64_t total = 0;
+  for (size_t i = 0; i < ref->districts.count * ref->sectors.count; i++) total += ref->employment[i];
+  CHECK_INT(total, want_employment);
+  CHECK_INT(ref->inputs[0].rows_used, rows);
+  static const size_t sizes[] = {40000, 65536, 100003, 262144};
+  for (int threads = 1; threads <= 3; threads++)
+    for (size_t b = 0; b < sizeof sizes / sizeof *sizes; b++) {
+      o.block_bytes = sizes[b];
+      regio_aggregate_t *agg = NULL;
+      CHECK_ERROR(ingest_n(&path, 1, &o, threads, &agg), REGIO_OK, "");
+      if (agg)
+        CHECKF(agg_identical(agg, ref) && agg->inputs[0].rows_used == rows,
+               "threads %d, blocks of %zu bytes: differs from one block", threads, sizes[b]);
+      regio_aggregate_destroy(&agg);
+    }
+  regio_aggregate_destroy(&ref);
+}
+
 static void test_plain_lane(void) {
   regio_ingest_opts_t base = default_opts();
   base.checksum = 0;
@@ -1569,6 +1623,7 @@ int main(void) {
   test_gzip();
   test_boundaries();
   test_plain_lane();
+  test_quotes_ahead();
   regio_ctx_destroy(&ctx);
   return test_summary("test_ingest");
 }
