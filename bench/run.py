@@ -673,8 +673,12 @@ def bench_memory(args, regio):
     out_b = z1["matrix_bytes"]
     finest = max(z1["levels"].values(), key=lambda v: v["S"])
     D1, S1 = finest["D"], finest["S"]
-    W1 = (S1 + S1 // 8 + 8 + 7) // 8 * 8  # dense_width() in src/aggregate/tables.c
-    dense_b = D1 * W1 * 8
+    def dense_width(max_sector):  # dense_width() in src/aggregate/tables.c
+        n = max_sector + 1
+        return (n + n // 8 + 8 + 7) // 8 * 8
+    # the row width: every sector fits; at most the room of the first growth (a quarter more sectors)
+    W_lo, W_hi = dense_width(S1 - 1), dense_width(S1 - 1 + (S1 - 1) // 4 + 1)
+    dense_lo, dense_hi = D1 * W_lo * 8, D1 * W_hi * 8
     f.append(f"\nThe peak resident set (`%M`) counts the pages of the input file that the process has mapped: regio "
              f"maps the input (`mmap`) and hands the pages it has parsed back to the kernel as the read advances "
              f"(MADV_DONTNEED), so the file-backed part of the peak is the block being parsed and the binary's and "
@@ -685,17 +689,19 @@ def bench_memory(args, regio):
              f"{a0 / 1e6:.0f} MB and {a1 / 1e6:.0f} MB at its peak. Its largest part is the reading threads' cell "
              f"tables (each thread its own). A table starts as a hash table (24-byte slots, a power of two, at "
              f"most three quarters full) and becomes a dense matrix of the district and sector ids it has seen "
-             f"(8 bytes per cell, both sums in one word, sums too large for it in a small side table; rows "
-             f"{D1:,} x about {W1:,} with room for an eighth more sectors) as soon as "
-             f"that touches at most twice the memory of the hash table's next doubling (src/aggregate/tables.c). The "
+             f"(8 bytes per cell, both sums in one word, sums too large for it in a small side table): at its "
+             f"first growth (49,152 cells) when that fits the threads' dense allowance (128 MB together, each "
+             f"thread its share), with room for a quarter more of the sectors seen by then, else as soon as it "
+             f"touches at most twice the memory of the hash table's next doubling (src/aggregate/tables.c). "
+             f"Here rows {D1:,} x {W_lo:,} to {W_hi:,} (the room depends on the sectors the first growth saw). The "
              f"finest level has {nz0 / 1e6:.2f} million non-zero cells after {r0:,} rows and {nz1 / 1e6:.2f} "
              f"million after {r1:,} (of {D1 * S1 / 1e6:.1f} million possible): as hash tables they would take "
              f"{sl0 / 2**20:.0f} Mi slots = {tb0 / 1e6:.0f} MB and {sl1 / 2**20:.0f} Mi slots = {tb1 / 1e6:.0f} MB "
-             f"per thread; dense, each takes {dense_b / 1e6:.0f} MB whatever the rows, 2 threads x "
-             f"{dense_b / 1e6:.0f} MB = {2 * dense_b / 1e6:.0f} MB. The result's matrices are allocated after the "
+             f"per thread; dense, each takes {dense_lo / 1e6:.0f}-{dense_hi / 1e6:.0f} MB whatever the rows, 2 threads "
+             f"x that = {2 * dense_lo / 1e6:.0f}-{2 * dense_hi / 1e6:.0f} MB. The result's matrices are allocated after the "
              f"tables are freed, so the anonymous peak is that of the read and the merge, not output + tables. "
              f"Bounded by the number of cells (D x S), not by the rows: threads x D x S x "
-             f"8 bytes (x 1.125) at most.\n\n"
+             f"8 bytes x {W_lo / S1:.2f} to {W_hi / S1:.2f} here.\n\n"
              f"Target (peak resident memory at most the output plus 300 MB, not growing with the rows): with the "
              f"10 GB input the peak resident set is {m1 / 1e6:.0f} MB = output + {(m1 - out_b) / 1e6:.0f} MB: "
              f"**{'met' if m1 - out_b < 300e6 else 'not met'}**; counting the anonymous "
