@@ -231,8 +231,7 @@ size_t regio_csv_count_quotes(const char *p, size_t n) {
     __m128i bytes = none;
     for (size_t k = 0; k < steps; k++, i += 16)
       bytes = _mm_sub_epi8(bytes, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i)), quote));
-    const __m128i sums = _mm_sad_epu8(bytes, none);
-    count += (size_t)_mm_cvtsi128_si64(sums) + (size_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums));
+    count += regio_byte_sum16(bytes);
   }
   for (; i + 8 <= n; i += 8) {
     uint64_t w;

@@ -32,6 +32,15 @@ char regio_csv_detect_delimiter(const char *line, size_t len);
 /* The number of quote characters in p[0, n) (SSE2, 16 bytes at a time). */
 size_t regio_csv_count_quotes(const char *p, size_t n);
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+/* The sum of the 16 bytes of v (the counters of regio_csv_count_quotes and of the reader's lane). */
+static inline size_t regio_byte_sum16(__m128i v) {
+  const __m128i sums = _mm_sad_epu8(v, _mm_setzero_si128());
+  return (size_t)_mm_cvtsi128_si64(sums) + (size_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums));
+}
+#endif
+
 /* Describes text for a message: at most max_len bytes, control and non-ASCII bytes as \xNN, and
  * "..." when cut. Writes a NUL-terminated string of at most out_size bytes. */
 void regio_csv_quote_for_message(const char *text, size_t len, char *out, size_t out_size);

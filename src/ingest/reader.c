@@ -648,14 +648,6 @@ static inline int lane_record(run_state_t *run, worker_t *w, const lane_t *lane,
  * takes it: exactly the lines that plain_record, split_plain, roles_unquoted and lane_record take. Needs 2 to 64
  * columns. Returns where it stopped: the first line it did not take (the caller reads it the other way), or where fewer
  * than LANE_MARGIN bytes are left before limit; NULL after an error (recorded). */
-#ifdef __SSE2__
-/* The sum of the 16 bytes of v. */
-static inline size_t lane_byte_sum(__m128i v) {
-  const __m128i sums = _mm_sad_epu8(v, _mm_setzero_si128());
-  return (size_t)_mm_cvtsi128_si64(sums) + (size_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums));
-}
-#endif
-
 static const char *lane_lines(run_state_t *run, worker_t *w, const lane_t *lane, const char *p, const char *limit,
                               const char *buf, int64_t base) {
 #ifdef __SSE2__
@@ -690,7 +682,7 @@ static const char *lane_lines(run_state_t *run, worker_t *w, const lane_t *lane,
       side += 64;
       side_windows--;
       if (++side_steps == 63) { /* (4 loads a window: at most 252 in a byte) */
-        w->side_quotes += lane_byte_sum(side_sum);
+        w->side_quotes += regio_byte_sum16(side_sum);
         side_sum = _mm_setzero_si128();
         side_steps = 0;
       }
@@ -768,7 +760,7 @@ out:
   w->rows_used += rows;
   if (w->side) {
     w->side = side;
-    w->side_quotes += lane_byte_sum(side_sum);
+    w->side_quotes += regio_byte_sum16(side_sum);
   }
   return stop;
 #else
