@@ -88,7 +88,7 @@ typedef struct regio_cells {
  * cells, by default (regio_ingest_opts_t.dense_bytes; each thread's table gets its share): a small
  * district x sector space is then laid out dense at the table's first growth, instead of after
  * some 400,000 cells in the hash form, whose rows cost 2-3 times as much (`narrow`: 3,500 x 1,200
- * ids, 50 MB a thread with room for more sectors). */
+ * ids, 41 MB a thread with room for a quarter more sectors). */
 #define REGIO_CELLS_DENSE_ALLOWANCE ((size_t)128 << 20)
 
 /* A dense cell's word: employment (milli) << REGIO_CELL_PACK | establishments. */
