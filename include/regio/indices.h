@@ -65,10 +65,17 @@ typedef struct regio_localisation {
 
 /* One level of the sector classification: sector codes cut to `prefix` characters. */
 typedef struct regio_level {
-  int prefix;                 /* prefix length, or REGIO_LEVEL_FULL */
-  char name[16];              /* "2", "6", or "full": the HDF5 group /levels/<name> */
-  regio_codes_t sectors;      /* sorted */
-  int64_t *employment;        /* [D x S] milli-employees, owned */
+  int prefix;            /* prefix length, or REGIO_LEVEL_FULL */
+  char name[16];         /* "2", "6", or "full": the HDF5 group /levels/<name> */
+  regio_codes_t sectors; /* sorted */
+  /* The employment matrix [D x S] in milli-employees, by its non-zero cells (compressed rows):
+   * district d's cells are (cell_sector[k], cell_employment[k]) for k in [cell_start[d],
+   * cell_start[d + 1]), in ascending sector order; every other cell is 0 (a cell given with 0 is
+   * as one not given). Owned. At fine levels most cells are 0 (`us-tract` level 5: 4.6 of 84
+   * million), so no dense matrix is kept: regio_level_row and regio_level_cell read it as one. */
+  size_t *cell_start;         /* [D + 1] */
+  uint32_t *cell_sector;      /* [cell_start[D]] */
+  int64_t *cell_employment;   /* [cell_start[D]] */
   int64_t *sector_employment; /* [S] national, milli */
   /* The location quotients are not stored: they are a function of the employment matrix and the
    * totals, computed row by row where they are needed (regio_level_lq_rows), so that a national
@@ -161,6 +168,15 @@ void regio_lq_row(const int64_t *employment_row, int64_t district_total, const i
 /* Symmetric location quotients (LQ - 1) / (LQ + 1) of n values (Dalum, Laursen & Villumsen 1998);
  * NaN stays NaN. */
 void regio_lq_symmetric(const double *lq, size_t n, double *out);
+
+/* District d's employment (a row of this process's rows) in the level's sectors [s0, s0 +
+ * n_sectors), dense, into row[0, n_sectors). */
+void regio_level_row(const regio_level_t *level, size_t d, size_t s0, size_t n_sectors, int64_t *row);
+/* District d's employment in sector s of the level (0 where no cell is stored). */
+int64_t regio_level_cell(const regio_level_t *level, size_t d, size_t s);
+/* The index of district d's first cell whose sector is s0 or above (cell_start[d + 1] when none):
+ * a block of columns [s0, s1) of row d is the cells from there while cell_sector[k] < s1. */
+size_t regio_level_cell_from(const regio_level_t *level, size_t d, size_t s0);
 
 /* The location quotients of `level` for the districts [d0, d0 + n) of this process's rows and the
  * sectors [s0, s0 + n_sectors), into out[n x n_sectors] (row-major): regio_lq_row on each row, so

@@ -157,11 +157,11 @@ uint64_t regio_indices_memory_estimate(const regio_aggregate_t *agg, const regio
   bytes = add_sat(bytes, mul_sat(D, 3 * sizeof(double)));
   int finest = 0, stolen = 0;
   for (int i = 0; i < n; i++) finest = prefixes[i] > finest ? prefixes[i] : finest;
-  /* the non-zero cells the indices walk (src/indices/levels.c), 12 bytes each (sector or district
-   * index and value): at most one per cell and one per row aggregated. While they are taken from
-   * the full matrix they are held twice (each thread's, then one array); after that once for the
-   * full matrix, once for each level of its own, and once more by sector for the localisation of
-   * one level at a time */
+  /* the non-zero cells the indices walk and the levels keep (src/indices/levels.c), 12 bytes each
+   * (sector or district index and value): at most one per cell and one per row aggregated. While
+   * they are taken from the full matrix they are held twice (each thread's, then one array); after
+   * that once for the full matrix, once for each level of its own, and once more by sector for the
+   * localisation of one level at a time */
   uint64_t rows_used = 0;
   for (size_t f = 0; f < agg->n_inputs; f++) rows_used = add_sat(rows_used, (uint64_t)agg->inputs[f].rows_used);
   uint64_t cells = mul_sat(D, S_full);
@@ -172,14 +172,13 @@ uint64_t regio_indices_memory_estimate(const regio_aggregate_t *agg, const regio
     for (int k = 0; k < i; k++) dup |= prefixes[k] == prefixes[i];
     if (dup) continue;
     uint64_t S = n ? level_sectors(&agg->sectors, prefixes[i]) : S_full;
-    /* the finest level takes over the aggregate's matrix when it has the full codes */
+    /* the finest level takes over the full matrix's cells when it has the full codes; every other
+     * level has cells of its own (the LQ are computed row by row, never stored), its 9
+     * specialisation values per district, and per sector the totals, codes and an LQ row per
+     * thread */
     int steal = !stolen && S == S_full && (n == 0 || prefixes[i] == finest);
     stolen |= steal;
-    /* the level's employment matrix (none for the one that takes over the aggregate's; the LQ are
-     * computed row by row, never stored), its 9 specialisation values per district, and per sector
-     * the totals, codes and an LQ row per thread */
-    if (!steal) bytes = add_sat(bytes, mul_sat(mul_sat(D, S), sizeof(int64_t)));
-    if (!steal && S != S_full) cell_copies++;
+    if (!steal) cell_copies++;
     bytes = add_sat(bytes, mul_sat(D, 9 * sizeof(double)));
     bytes = add_sat(bytes, mul_sat(S, 2 * sizeof(int64_t) + 2 * REGIO_CODE_MAX));
   }

@@ -279,9 +279,9 @@ regio_err_t regio_categories_compute(regio_result_t *res, const regio_category_m
     cat->sector_category[s] =
         regio_category_map_lookup(map, regio_codes_at(&level->sectors, s), regio_codes_len(&level->sectors, s));
   for (size_t d = 0; d < D; d++) { /* exact sums; totals <= E */
-    const int64_t *row = level->employment + d * S;
     int64_t *out = cat->employment + d * C;
-    for (size_t s = 0; s < S; s++) out[cat->sector_category[s]] += row[s];
+    for (size_t k = level->cell_start[d]; k < level->cell_start[d + 1]; k++)
+      out[cat->sector_category[level->cell_sector[k]]] += level->cell_employment[k];
     for (size_t c = 0; c < C; c++) cat->category_employment[c] += out[c];
   }
   /* national totals over every rank's districts (distributed mode), exact */

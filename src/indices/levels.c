@@ -180,10 +180,9 @@ static regio_err_t extract_rows(const int64_t *m, size_t D, size_t S, int T, reg
 }
 
 /* A level's rows from the full rows and the map full -> level (non-decreasing: the level's codes
- * are prefixes of the sorted full codes, so the cells of one level sector are adjacent), and its
- * dense matrix (zeroed, D x S) with the same cells. */
-static regio_err_t rows_of_level(const regio_rows_t *full, const size_t *map, size_t D, size_t S, int T,
-                                 regio_rows_t *rows, int64_t *dense, regio_ctx_t *ctx) {
+ * are prefixes of the sorted full codes, so the cells of one level sector are adjacent). */
+static regio_err_t rows_of_level(const regio_rows_t *full, const size_t *map, size_t D, int T, regio_rows_t *rows,
+                                 regio_ctx_t *ctx) {
   rows->alias = 0;
   rows->start = malloc((D + 1) * sizeof *rows->start);
   if (!rows->start) return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the cells of a level");
@@ -211,7 +210,6 @@ static regio_err_t rows_of_level(const regio_rows_t *full, const size_t *map, si
 #pragma omp parallel for num_threads(T) schedule(static)
   for (size_t d = 0; d < D; d++) {
     size_t at = rows->start[d], previous = SIZE_MAX;
-    int64_t *out = dense + d * S;
     for (size_t k = full->start[d]; k < full->start[d + 1]; k++) {
       const size_t m = map[full->sector[k]];
       if (m != previous) {
@@ -220,9 +218,25 @@ static regio_err_t rows_of_level(const regio_rows_t *full, const size_t *map, si
         previous = m;
       }
       rows->value[at - 1] += full->value[k]; /* a partial sum of a district total: no overflow */
-      out[m] += full->value[k];
     }
   }
+  return REGIO_OK;
+}
+
+/* A copy of rows (D districts), owned. */
+static regio_err_t rows_copy(const regio_rows_t *from, size_t D, regio_rows_t *rows, regio_ctx_t *ctx) {
+  const size_t nnz = from->start[D];
+  rows->alias = 0;
+  rows->start = malloc((D + 1) * sizeof *rows->start);
+  rows->sector = malloc((nnz ? nnz : 1) * sizeof *rows->sector);
+  rows->value = malloc((nnz ? nnz : 1) * sizeof *rows->value);
+  if (!rows->start || !rows->sector || !rows->value) {
+    regio_rows_free(rows);
+    return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the cells of a level");
+  }
+  memcpy(rows->start, from->start, (D + 1) * sizeof *rows->start);
+  memcpy(rows->sector, from->sector, nnz * sizeof *rows->sector);
+  memcpy(rows->value, from->value, nnz * sizeof *rows->value);
   return REGIO_OK;
 }
 
@@ -248,10 +262,11 @@ static regio_err_t sector_totals(const regio_rows_t *rows, size_t D, size_t S, i
   return REGIO_OK;
 }
 
-/* The level's rows on this process: codes, employment matrix and its non-zero cells (rows), local
- * sector totals. */
+/* The level's rows on this process: codes, its non-zero cells (owned by the level; *rows is a view
+ * of them) and local sector totals. The level that may steal takes over the full rows' arrays when
+ * its map is the identity (full_rows is then a view of them). */
 static regio_err_t build_level_rows(regio_result_t *res, regio_level_t *level, int prefix, int may_steal,
-                                    const regio_rows_t *full_rows, regio_rows_t *rows, regio_ctx_t *ctx) {
+                                    regio_rows_t *full_rows, regio_rows_t *rows, regio_ctx_t *ctx) {
   regio_aggregate_t *agg = res->agg;
   const size_t D = agg->districts.count, S_full = agg->sectors.count;
   const int T = regio_ctx_threads(ctx);
@@ -269,30 +284,23 @@ static regio_err_t build_level_rows(regio_result_t *res, regio_level_t *level, i
     return err;
   }
   const size_t S = level->sectors.count;
-  if (may_steal && S == S_full && agg->employment) {
-    level->employment = agg->employment; /* the map is the identity */
-    agg->employment = NULL;
-    *rows = *full_rows;
-    rows->alias = 1;
+  regio_rows_t own = {NULL, NULL, NULL, 0};
+  if (S == S_full && may_steal && !full_rows->alias) { /* the map is the identity: the full rows are this level's */
+    own = *full_rows;
+    full_rows->alias = 1;
+  } else if (S == S_full) {
+    err = rows_copy(full_rows, D, &own, ctx);
   } else {
-    level->employment = calloc((D * S) > 0 ? D * S : 1, sizeof(int64_t));
-    regio_advise_huge(level->employment, D * S * sizeof(int64_t));
-    if (!level->employment) {
-      free(map);
-      return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the level %s matrix (%zu x %zu)", level->name, D, S);
-    }
-    if (S == S_full) { /* the map is the identity: the full matrix's cells are this level's */
-      *rows = *full_rows;
-      rows->alias = 1;
-#pragma omp parallel for num_threads(T) schedule(static)
-      for (size_t d = 0; d < D; d++)
-        for (size_t k = rows->start[d]; k < rows->start[d + 1]; k++)
-          level->employment[d * S + rows->sector[k]] = rows->value[k];
-    } else if ((err = rows_of_level(full_rows, map, D, S, T, rows, level->employment, ctx))) {
-      free(map);
-      return err;
-    }
+    err = rows_of_level(full_rows, map, D, T, &own, ctx);
   }
+  if (err) {
+    free(map);
+    return err;
+  }
+  level->cell_start = own.start;
+  level->cell_sector = own.sector;
+  level->cell_employment = own.value;
+  *rows = (regio_rows_t){own.start, own.sector, own.value, 1};
   if (agg->sector_size_squares) { /* establishment sizes known: the level's sums of squares */
     level->sector_size_squares = calloc(S ? S : 1, sizeof *level->sector_size_squares);
     if (!level->sector_size_squares) {
@@ -309,7 +317,7 @@ static regio_err_t build_level_rows(regio_result_t *res, regio_level_t *level, i
 }
 
 static regio_err_t build_level(regio_result_t *res, regio_level_t *level, int prefix, int may_steal,
-                               const regio_rows_t *full_rows, regio_rows_t *rows, regio_ctx_t *ctx) {
+                               regio_rows_t *full_rows, regio_rows_t *rows, regio_ctx_t *ctx) {
   /* national totals: the other ranks' blocks added, exactly (every rank agrees first, so that one
    * that failed alone stops them all) */
   regio_dist_t *dist = regio_ctx_dist(ctx);
@@ -350,14 +358,30 @@ static regio_err_t compute_variety(regio_result_t *res, const regio_rows_t *leve
   }
   const int T = regio_ctx_threads(ctx);
   const size_t Sc = coarse ? coarse->sectors.count : 0;
-#pragma omp parallel for num_threads(T) schedule(static)
-  for (size_t d = 0; d < D; d++) {
-    const size_t a = rows->start[d];
-    regio_variety_cells(rows->sector + a, rows->value + a, rows->start[d + 1] - a,
-                        coarse ? coarse->employment + d * Sc : NULL, Sc, group_of, res->district_employment[d],
-                        &v->entropy[d], coarse ? &v->unrelated[d] : NULL, coarse ? &v->related[d] : NULL);
+  int out_of_memory = 0;
+#pragma omp parallel num_threads(T)
+  {
+    /* the district's coarse row, dense (its cells set, then cleared) */
+    int64_t *coarse_row = coarse ? calloc(Sc ? Sc : 1, sizeof *coarse_row) : NULL;
+    if (coarse && !coarse_row) {
+#pragma omp atomic write
+      out_of_memory = 1;
+    }
+#pragma omp for schedule(static)
+    for (size_t d = 0; d < D; d++) {
+      if (coarse && !coarse_row) continue;
+      const size_t a = rows->start[d];
+      const size_t c0 = coarse ? coarse->cell_start[d] : 0, c1 = coarse ? coarse->cell_start[d + 1] : 0;
+      for (size_t k = c0; k < c1; k++) coarse_row[coarse->cell_sector[k]] = coarse->cell_employment[k];
+      regio_variety_cells(rows->sector + a, rows->value + a, rows->start[d + 1] - a, coarse_row, Sc, group_of,
+                          res->district_employment[d], &v->entropy[d], coarse ? &v->unrelated[d] : NULL,
+                          coarse ? &v->related[d] : NULL);
+      for (size_t k = c0; k < c1; k++) coarse_row[coarse->cell_sector[k]] = 0;
+    }
+    free(coarse_row);
   }
   free(group_of);
+  REGIO_CHECK(ctx, !out_of_memory, REGIO_ERR_NOMEM, "out of memory for the variety");
   return REGIO_OK;
 }
 
@@ -436,6 +460,10 @@ regio_err_t regio_indices_compute(regio_aggregate_t **aggp, const regio_indices_
   if (!err)
     err = extract_rows(agg->employment, D, S, regio_ctx_threads(ctx), &full_rows, res->district_employment, overflowed,
                        ctx);
+  if (!err) { /* the cells hold all the matrix says: it is no longer needed */
+    free(agg->employment);
+    agg->employment = NULL;
+  }
   for (size_t d = 0; !err && d < D; d++) {
     const int64_t sum = res->district_employment[d];
     if (overflowed[d]) {
@@ -493,9 +521,6 @@ regio_err_t regio_indices_compute(regio_aggregate_t **aggp, const regio_indices_
       if ((err = build_level(res, &res->levels[i], prefixes[i], 0, &full_rows, &level_rows[i], ctx))) goto fail;
     }
   }
-  /* the levels hold all the full matrix says: it is no longer needed */
-  free(agg->employment);
-  agg->employment = NULL;
 
   /* variety levels */
   int fine = res->n_levels - 1, coarse = res->n_levels > 1 ? 0 : -1;
@@ -563,7 +588,9 @@ void regio_result_destroy(regio_result_t **p) {
   free(res->district_employment);
   for (int i = 0; i < REGIO_MAX_LEVELS; i++) {
     regio_codes_free(&res->levels[i].sectors);
-    free(res->levels[i].employment);
+    free(res->levels[i].cell_start);
+    free(res->levels[i].cell_sector);
+    free(res->levels[i].cell_employment);
     free(res->levels[i].sector_employment);
     free(res->levels[i].sector_size_squares);
     regio_specialisation_free(&res->levels[i]);

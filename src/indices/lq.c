@@ -34,22 +34,46 @@ void regio_level_lq_rows(const regio_result_t *res, const regio_level_t *level, 
   regio_level_lq_block(res, level, d0, n, s0, n_sectors, symmetric, out, n_sectors);
 }
 
+size_t regio_level_cell_from(const regio_level_t *level, size_t d,
+                             size_t s0) { /* (binary search: the cells are in sector order) */
+  size_t lo = level->cell_start[d], hi = level->cell_start[d + 1];
+  if (s0 == 0) return lo;
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    if (level->cell_sector[mid] < s0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+void regio_level_row(const regio_level_t *level, size_t d, size_t s0, size_t n_sectors, int64_t *row) {
+  memset(row, 0, n_sectors * sizeof *row);
+  for (size_t k = regio_level_cell_from(level, d, s0);
+       k < level->cell_start[d + 1] && level->cell_sector[k] < s0 + n_sectors; k++)
+    row[level->cell_sector[k] - s0] = level->cell_employment[k];
+}
+
+int64_t regio_level_cell(const regio_level_t *level, size_t d, size_t s) {
+  const size_t k = regio_level_cell_from(level, d, s);
+  return k < level->cell_start[d + 1] && level->cell_sector[k] == s ? level->cell_employment[k] : 0;
+}
+
 void regio_level_lq_block(const regio_result_t *res, const regio_level_t *level, size_t d0, size_t n, size_t s0,
                           size_t n_sectors, int symmetric, double *out, size_t stride) {
-  const size_t S = level->sectors.count;
-  const int64_t *totals = level->sector_employment + s0;
+  const int64_t *totals = level->sector_employment;
   const double national = (double)res->total_employment, empty = symmetric ? -1.0 : 0.0;
   /* regio_lq_row and regio_lq_symmetric, the same values: the empty cells first (most of them at
    * fine levels), LQ 0 and symmetric LQ -1 exactly, NaN where E_s = 0, copied from one model row;
-   * then the others, whose LQ (E_ds / E_d) / (E_s / E) is neither 0 (|E_ds| >= 1 milli cannot
-   * underflow) nor NaN */
+   * then the non-empty cells, whose LQ (E_ds / E_d) / (E_s / E) is neither 0 (|E_ds| >= 1 milli
+   * cannot underflow) nor NaN */
   double *model = n > 1 ? malloc(n_sectors * sizeof *model) : NULL; /* without it: built in each row */
   if (model)
-    for (size_t s = 0; s < n_sectors; s++) model[s] = totals[s] == 0 ? NAN : empty;
+    for (size_t s = 0; s < n_sectors; s++) model[s] = totals[s0 + s] == 0 ? NAN : empty;
   for (size_t r = 0; r < n; r++) {
     const size_t d = d0 + r;
     double *row = out + r * stride;
-    const int64_t *e = level->employment + d * S + s0;
     if (res->district_employment[d] == 0 || res->total_employment == 0) {
       for (size_t s = 0; s < n_sectors; s++) row[s] = NAN;
       continue;
@@ -57,16 +81,15 @@ void regio_level_lq_block(const regio_result_t *res, const regio_level_t *level,
     if (model)
       memcpy(row, model, n_sectors * sizeof *row);
     else
-      for (size_t s = 0; s < n_sectors; s++) row[s] = totals[s] == 0 ? NAN : empty;
+      for (size_t s = 0; s < n_sectors; s++) row[s] = totals[s0 + s] == 0 ? NAN : empty;
     const double district = (double)res->district_employment[d];
-    for (size_t s = 0; s < n_sectors; s += 4) {
-      const size_t end = s + 4 < n_sectors ? s + 4 : n_sectors;
-      if (end == s + 4 && !(e[s] | e[s + 1] | e[s + 2] | e[s + 3])) continue; /* four empty cells */
-      for (size_t k = s; k < end; k++) {
-        if (e[k] == 0 || totals[k] == 0) continue;
-        const double lq = ((double)e[k] / district) / ((double)totals[k] / national);
-        row[k] = symmetric ? (lq - 1.0) / (lq + 1.0) : lq;
-      }
+    const size_t end = level->cell_start[d + 1];
+    for (size_t k = regio_level_cell_from(level, d, s0); k < end && level->cell_sector[k] < s0 + n_sectors; k++) {
+      const size_t s = level->cell_sector[k];
+      const int64_t e = level->cell_employment[k];
+      if (e == 0 || totals[s] == 0) continue;
+      const double lq = ((double)e / district) / ((double)totals[s] / national);
+      row[s - s0] = symmetric ? (lq - 1.0) / (lq + 1.0) : lq;
     }
   }
   free(model);

@@ -44,8 +44,14 @@ regio_err_t regio_result_restrict(regio_result_t *res, size_t offset, size_t cou
   keep_rows(res->district_employment, offset, count, sizeof *res->district_employment);
   for (int i = 0; i < res->n_levels; i++) {
     regio_level_t *lvl = &res->levels[i];
-    const size_t S = lvl->sectors.count;
-    keep_rows(lvl->employment, offset, count, S * sizeof *lvl->employment);
+    if (lvl->cell_start) { /* the cells of the rows kept, to the front; their starts from 0 */
+      const size_t first = lvl->cell_start[offset], n = lvl->cell_start[offset + count] - first;
+      if (first > 0 && n > 0) {
+        memmove(lvl->cell_sector, lvl->cell_sector + first, n * sizeof *lvl->cell_sector);
+        memmove(lvl->cell_employment, lvl->cell_employment + first, n * sizeof *lvl->cell_employment);
+      }
+      for (size_t d = 0; d <= count; d++) lvl->cell_start[d] = lvl->cell_start[offset + d] - first;
+    }
     regio_specialisation_t *sp = &lvl->specialisation;
     double *values[] = {sp->krugman,           sp->hoover, sp->hhi, sp->hhi_normalised, sp->theil, sp->max_lq,
                         sp->relative_diversity};

@@ -269,12 +269,12 @@ regio_err_t regio_io_district_employment(const regio_result_t *res, const regio_
     if (d > 0 && group[d] == group[d - 1]) continue; /* the first district of each group adds them all */
     const size_t g = group[d];
     for (size_t r = d; r < D && group[r] == g; r++) {
-      const int64_t *row = lvl->employment + r * S;
-      for (size_t s = 0; s < S; s++) {
+      for (size_t k = lvl->cell_start[r]; k < lvl->cell_start[r + 1]; k++) {
+        const size_t s = lvl->cell_sector[k];
         if (io_of_sector[s] >= 0)
-          milli[g * N + (size_t)io_of_sector[s]] += row[s];
+          milli[g * N + (size_t)io_of_sector[s]] += lvl->cell_employment[k];
         else
-          excluded_milli += row[s];
+          excluded_milli += lvl->cell_employment[k];
       }
     }
   }

@@ -145,7 +145,8 @@ static regio_err_t check_result(const regio_result_t *res, const char *path, reg
     size_t n_sectors = lvl->sectors.count;
     if (n_sectors > 0 && (!lvl->sectors.chars || !lvl->sector_employment))
       return BAD_RESULT("cannot write output file '%s': level '%s' lacks sector codes or totals", path, lvl->name);
-    if (n_districts > 0 && n_sectors > 0 && (!lvl->employment || !res->district_employment))
+    if (n_districts > 0 && n_sectors > 0 &&
+        (!lvl->cell_start || !lvl->cell_sector || !lvl->cell_employment || !res->district_employment))
       return BAD_RESULT("cannot write output file '%s': level '%s' lacks its employment matrix or the district totals",
                         path, lvl->name);
   }
@@ -351,35 +352,32 @@ static int level_establishments(const regio_aggregate_t *agg, const regio_level_
   return 1;
 }
 
-/* Source of the employment matrix: milli-employees converted to float64 employees chunk by chunk,
- * so that no second full matrix is allocated. */
-typedef struct milli_rows {
-  const int64_t *milli;
-  size_t n_cols;
-} milli_rows_t;
-
+/* Source of the employment matrix: a level's cells converted to float64 employees chunk by chunk,
+ * so that no full matrix is allocated. */
 static void fill_employees(void *user, size_t row0, size_t rows, size_t col0, size_t cols, size_t elem_size,
                            size_t chunk_cols, void *out) {
-  const milli_rows_t *src = user;
+  const regio_level_t *lvl = user;
   double *dst = out;
   (void)elem_size;
   for (size_t r = 0; r < rows; r++) {
-    const int64_t *from = src->milli + (row0 + r) * src->n_cols + col0;
-    /* most cells of a fine level are empty: 0 / 1000 is +0, without the conversion and division */
-    for (size_t k = 0; k < cols; k++) dst[r * chunk_cols + k] = from[k] ? (double)from[k] / (double)REGIO_MILLI : 0.0;
+    double *row = dst + r * chunk_cols;
+    memset(row, 0, cols * sizeof *row); /* +0: the empty cells, most of them at a fine level */
+    const size_t d = row0 + r, end = lvl->cell_start[d + 1];
+    for (size_t k = regio_level_cell_from(lvl, d, col0); k < end && lvl->cell_sector[k] < col0 + cols; k++)
+      if (lvl->cell_employment[k])
+        row[lvl->cell_sector[k] - col0] = (double)lvl->cell_employment[k] / (double)REGIO_MILLI;
   }
 }
 
 static regio_err_t write_employment_matrix(regio_h5w_t *w, const regio_result_t *res, hid_t loc, const char *object,
-                                           const int64_t *milli, size_t n_sectors, hid_t *out) {
+                                           const regio_level_t *lvl, hid_t *out) {
   regio_err_t err = REGIO_OK;
-  hsize_t dims[2] = {districts_total(res), n_sectors};
+  hsize_t dims[2] = {districts_total(res), lvl->sectors.count};
   hid_t dset = -1;
   REGIO_TRY_GOTO(regio_h5_dataset(w, loc, "employment", object, H5T_IEEE_F64LE, 2, dims, DESC_EMPLOYMENT, &dset, NULL));
   REGIO_TRY_GOTO(regio_h5_attr_string(w, dset, object, "units", "employees"));
-  milli_rows_t src = {milli, n_sectors};
   REGIO_TRY_GOTO(regio_h5_dataset_fill(w, dset, object, H5T_IEEE_F64LE, 2, dims, res->district_offset,
-                                       res->agg->districts.count, fill_employees, &src));
+                                       res->agg->districts.count, fill_employees, (void *)lvl));
   *out = dset;
   dset = -1;
 cleanup:
@@ -700,7 +698,7 @@ static regio_err_t write_level(regio_h5w_t *w, const regio_result_t *res, const 
   }
 
   snprintf(object, sizeof object, "%s/employment", base);
-  REGIO_TRY_GOTO(write_employment_matrix(w, res, group, object, lvl->employment, n_sectors, &dset));
+  REGIO_TRY_GOTO(write_employment_matrix(w, res, group, object, lvl, &dset));
   REGIO_TRY_GOTO(attach(w, dset, object, district_scale, 0, "district"));
   REGIO_TRY_GOTO(attach(w, dset, object, scale, 1, "sector"));
   regio_h5_close(&dset);

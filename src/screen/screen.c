@@ -296,10 +296,15 @@ static regio_err_t value_chain(regio_result_t *res, regio_screen_t *s, const reg
       if (!spec || !row) continue;
       size_t count = 0;
       regio_level_lq_rows(res, fine, d, 1, 0, S, 0, row);
-      for (size_t k = 0; k < S; k++)
-        if (io_of_sector[k] >= 0 && row[k] >= res->specialised_lq &&
-            fine->employment[d * S + k] >= res->specialised_min_milli)
+      /* the sectors in order, each with its cell's employment (0 between the cells) */
+      size_t cell = fine->cell_start[d];
+      for (size_t k = 0; k < S; k++) {
+        while (cell < fine->cell_start[d + 1] && fine->cell_sector[cell] < k) cell++;
+        const int64_t e =
+            cell < fine->cell_start[d + 1] && fine->cell_sector[cell] == k ? fine->cell_employment[cell] : 0;
+        if (io_of_sector[k] >= 0 && row[k] >= res->specialised_lq && e >= res->specialised_min_milli)
           spec[count++] = io_of_sector[k];
+      }
       if (count < 2) {
         s->value_chain[d] = NAN;
         continue;

@@ -14,26 +14,58 @@
 
 static regio_ctx_t *ctx;
 
-/* The LQ matrix of a level, materialised for the checks (the result keeps none: they are computed
- * row by row by regio_level_lq_rows). Kept until exit, so the checks can hold the pointer. */
-static double **lq_kept;
-static size_t n_lq_kept;
-static void free_lq_kept(void) {
-  for (size_t i = 0; i < n_lq_kept; i++) free(lq_kept[i]);
-  free(lq_kept);
+/* Matrices materialised for the checks, kept until exit, so the checks can hold the pointers. */
+static void **kept;
+static size_t n_kept;
+static void free_kept(void) {
+  for (size_t i = 0; i < n_kept; i++) free(kept[i]);
+  free(kept);
 }
-static const double *level_lq(const regio_result_t *res, const regio_level_t *lvl) {
-  const size_t D = res->agg->districts.count, S = lvl->sectors.count;
-  double *m = malloc((D * S > 0 ? D * S : 1) * sizeof *m);
-  double **grown = realloc(lq_kept, (n_lq_kept + 1) * sizeof *grown);
+static void *keep(size_t bytes) {
+  void *m = malloc(bytes ? bytes : 1);
+  void **grown = realloc(kept, (n_kept + 1) * sizeof *grown);
   if (!m || !grown) {
     fprintf(stderr, "out of memory\n");
     exit(1);
   }
-  if (n_lq_kept == 0) atexit(free_lq_kept);
-  lq_kept = grown;
-  lq_kept[n_lq_kept++] = m;
+  if (n_kept == 0) atexit(free_kept);
+  kept = grown;
+  kept[n_kept++] = m;
+  return m;
+}
+
+/* The LQ matrix of a level (the result keeps none: they are computed row by row by
+ * regio_level_lq_rows). */
+static const double *level_lq(const regio_result_t *res, const regio_level_t *lvl) {
+  const size_t D = res->agg->districts.count, S = lvl->sectors.count;
+  double *m = keep(D * S * sizeof *m);
   regio_level_lq_rows(res, lvl, 0, D, 0, S, 0, m);
+  return m;
+}
+
+/* The employment matrix of a level, dense (the result keeps its non-zero cells only), read row
+ * by row by regio_level_row and cell by cell by regio_level_cell, which must agree; the cells are
+ * checked to be what the header promises: each row's in strictly ascending sector order, none 0. */
+static const int64_t *level_employment(const regio_result_t *res, const regio_level_t *lvl) {
+  const size_t D = res->agg->districts.count, S = lvl->sectors.count;
+  int64_t *m = keep(D * S * sizeof *m);
+  int cells_ok = lvl->cell_start && lvl->cell_start[0] == 0, same = 1;
+  for (size_t d = 0; cells_ok && d < D; d++) {
+    cells_ok = lvl->cell_start[d + 1] >= lvl->cell_start[d];
+    for (size_t k = lvl->cell_start[d]; cells_ok && k < lvl->cell_start[d + 1]; k++)
+      cells_ok = lvl->cell_sector[k] < S && lvl->cell_employment[k] != 0 &&
+                 (k == lvl->cell_start[d] || lvl->cell_sector[k - 1] < lvl->cell_sector[k]);
+  }
+  CHECKF(cells_ok, "level %s: its cells are not in ascending sector order, or one is 0", lvl->name);
+  if (!cells_ok) {
+    memset(m, 0, D * S * sizeof *m);
+    return m;
+  }
+  for (size_t d = 0; d < D; d++) {
+    regio_level_row(lvl, d, 0, S, m + d * S);
+    for (size_t s = 0; s < S; s++) same &= regio_level_cell(lvl, d, s) == m[d * S + s];
+  }
+  CHECKF(same, "level %s: regio_level_row and regio_level_cell differ", lvl->name);
   return m;
 }
 
@@ -182,7 +214,7 @@ static void test_full_level(void) {
   CHECK_INT(res->district_employment[2], 24000);
   const int64_t sector_want[4] = {10000, 10000, 12000, 16000};
   for (int s = 0; s < 4; s++) CHECK_INT(full->sector_employment[s], sector_want[s]);
-  for (int i = 0; i < 12; i++) CHECK_INT(full->employment[i], lq_milli[i]);
+  for (int i = 0; i < 12; i++) CHECK_INT(level_employment(res, full)[i], lq_milli[i]);
   const double *full_lq = level_lq(res, full);
   for (int d = 0; d < 3; d++)
     for (int s = 0; s < 4; s++) CHECK_NEAR(full_lq[4 * d + s], lq_want[d][s], LQ_TOL);
@@ -305,11 +337,11 @@ static void test_levels(void) {
     const int64_t want1[6] = {4000, 4000, 5000, 5000, 0, 0}, want1_s[2] = {9000, 9000};
     const int64_t want2[9] = {2000, 2000, 4000, 0, 5000, 5000, 0, 0, 0}, want2_s[3] = {2000, 7000, 9000};
     const int64_t want3_s[4] = {1000, 1000, 7000, 9000};
-    for (int i = 0; i < 6; i++) CHECK_INT(res->levels[0].employment[i], want1[i]);
+    for (int i = 0; i < 6; i++) CHECK_INT(level_employment(res, &res->levels[0])[i], want1[i]);
     for (int i = 0; i < 2; i++) CHECK_INT(res->levels[0].sector_employment[i], want1_s[i]);
-    for (int i = 0; i < 9; i++) CHECK_INT(res->levels[1].employment[i], want2[i]);
+    for (int i = 0; i < 9; i++) CHECK_INT(level_employment(res, &res->levels[1])[i], want2[i]);
     for (int i = 0; i < 3; i++) CHECK_INT(res->levels[1].sector_employment[i], want2_s[i]);
-    for (int i = 0; i < 12; i++) CHECK_INT(res->levels[2].employment[i], lv_milli[i]);
+    for (int i = 0; i < 12; i++) CHECK_INT(level_employment(res, &res->levels[2])[i], lv_milli[i]);
     for (int i = 0; i < 4; i++) CHECK_INT(res->levels[2].sector_employment[i], want3_s[i]);
   }
   {
@@ -369,7 +401,7 @@ static void test_levels(void) {
   CHECK_LEVEL_CODES(&res->levels[1].sectors, "11", "12", "21");
   {
     const int64_t want2[9] = {2000, 2000, 4000, 0, 5000, 5000, 0, 0, 0};
-    for (int i = 0; i < 9; i++) CHECK_INT(res->levels[1].employment[i], want2[i]);
+    for (int i = 0; i < 9; i++) CHECK_INT(level_employment(res, &res->levels[1])[i], want2[i]);
     CHECK_NEAR(level_lq(res, &res->levels[1])[1], 9.0 / 14, LQ_TOL);
     const double want[3][3] = {{1.5, 1.0, 0.5}, {1.0, 1.0, 0.0}, {NAN, NAN, NAN}};
     expect_variety(__FILE__, __LINE__, res, want);
@@ -404,10 +436,10 @@ static void test_prefix_extensions(void) {
   o.n_levels = 1;
   compute_ok(make_agg(districts, 2, sectors, 3, milli), &o, 2, &res);
   CHECK_LEVEL_CODES(&res->levels[0].sectors, "11", "12");
-  CHECK_INT(res->levels[0].employment[0], 3000);
-  CHECK_INT(res->levels[0].employment[1], 1000);
-  CHECK_INT(res->levels[0].employment[2], 0);
-  CHECK_INT(res->levels[0].employment[3], 4000);
+  CHECK_INT(level_employment(res, &res->levels[0])[0], 3000);
+  CHECK_INT(level_employment(res, &res->levels[0])[1], 1000);
+  CHECK_INT(level_employment(res, &res->levels[0])[2], 0);
+  CHECK_INT(level_employment(res, &res->levels[0])[3], 4000);
   CHECK_NEAR(level_lq(res, &res->levels[0])[0], 2.0, LQ_TOL);
   CHECK_NEAR(level_lq(res, &res->levels[0])[1], 2.0 / 5, LQ_TOL);
   CHECK_NEAR(level_lq(res, &res->levels[0])[3], 8.0 / 5, LQ_TOL);
@@ -540,7 +572,7 @@ static void test_random(void) {
       for (int d = 0; d < RD; d++)
         for (size_t s = 0; s < S; s++)
           rolled[d * G + group_of[s]] += milli[d * S + s], E_s[group_of[s]] += milli[d * S + s];
-      int same = memcmp(lvl->employment, rolled, RD * G * sizeof(int64_t)) == 0 &&
+      int same = memcmp(level_employment(res, lvl), rolled, RD * G * sizeof(int64_t)) == 0 &&
                  memcmp(lvl->sector_employment, E_s, G * sizeof(int64_t)) == 0;
       CHECKF(same, "trial %d level %d: roll-up differs", trial, p);
       int lq_ok = 1;
@@ -559,7 +591,7 @@ static void test_random(void) {
       /* bitwise identical with 4 threads */
       const regio_level_t *lvl4 = &res4->levels[L];
       CHECKF(memcmp(lq, level_lq(res4, lvl4), RD * G * sizeof(double)) == 0 &&
-                 memcmp(lvl->employment, lvl4->employment, RD * G * sizeof(int64_t)) == 0,
+                 memcmp(level_employment(res, lvl), level_employment(res4, lvl4), RD * G * sizeof(int64_t)) == 0,
              "trial %d level %d: 1 and 4 threads differ", trial, p);
     }
 

@@ -56,20 +56,31 @@ static void test_estimate(void) {
   const uint64_t D = 3, margin = (uint64_t)64 << 20, variety = D * 3 * 8, per_sector = 2 * 8 + 2 * 64;
   const uint64_t per_level = D * 9 * 8; /* the specialisation values of each district */
   /* the non-zero cells: at most one per row used (4, fewer than the 3 x 4 cells), 12 bytes each,
-   * held twice, and once more for each level that is not the full codes */
+   * held twice, and once more for each level but the one that takes over the full codes' (no level
+   * has a matrix) */
   const uint64_t cell = 4 * 12;
   regio_indices_opts_t io;
   memset(&io, 0, sizeof io);
-  /* one level of the full codes: it takes over the aggregate's matrix (the LQ are never stored) */
+  /* one level of the full codes: it takes over the full matrix's cells (the LQ are never stored) */
   CHECK_INT(regio_indices_memory_estimate(agg, &io), margin + variety + per_level + 4 * per_sector + 2 * cell);
   /* levels 1, 2, 3: 2, 3 and 4 sectors; level 3 has the full codes (taken over) */
   io.n_levels = 3;
   io.levels[0] = 1;
   io.levels[1] = 2;
   io.levels[2] = 3;
-  CHECK_INT(regio_indices_memory_estimate(agg, &io), margin + variety + 3 * per_level + D * 2 * 8 + 2 * per_sector +
-                                                         D * 3 * 8 + 3 * per_sector + 4 * per_sector + 4 * cell);
+  CHECK_INT(regio_indices_memory_estimate(agg, &io),
+            margin + variety + 3 * per_level + 2 * per_sector + 3 * per_sector + 4 * per_sector + 4 * cell);
   CHECK_INT(regio_indices_memory_check(agg, &io, ctx), REGIO_OK);
+  /* a result too large for any machine (2^40 districts, 1.1e14 bytes of per-district values at
+   * three levels; only the count is read): the check fails, saying what it needs and why */
+  const size_t real_count = agg->districts.count;
+  agg->districts.count = (size_t)1 << 40;
+  CHECK_INT(regio_indices_memory_check(agg, &io, ctx), REGIO_ERR_NOMEM);
+  CHECK(strstr(regio_ctx_message(ctx),
+               "computing the indices of 1099511627776 districts x 4 sectors at 3 levels needs "
+               "about ") != NULL);
+  CHECK(strstr(regio_ctx_message(ctx), " are available (") != NULL);
+  agg->districts.count = real_count;
   regio_aggregate_destroy(&agg);
 }
 

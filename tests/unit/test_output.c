@@ -66,14 +66,19 @@ static void fill_codes(regio_codes_t *codes, const char *const *strings, size_t 
   for (size_t i = 0; i < n; i++) memcpy(codes->chars + i * width, strings[i], strlen(strings[i]));
 }
 
-/* The LQ the file must hold, computed here from the level's cells (the result keeps no LQ matrix). */
-static void expected_lq(const regio_level_t *lvl, const int64_t *district_total, int64_t total, size_t n_districts,
-                        double *lq) {
+/* The employment matrix of each level of make_result's result, dense, as built there (the result
+ * keeps the non-zero cells only). */
+static int64_t *level_dense[2];
+
+/* The LQ the file must hold, computed here from the level's dense matrix (the result keeps no LQ
+ * matrix). */
+static void expected_lq(const regio_level_t *lvl, const int64_t *dense, const int64_t *district_total, int64_t total,
+                        size_t n_districts, double *lq) {
   size_t n = lvl->sectors.count;
   for (size_t d = 0; d < n_districts; d++)
     for (size_t s = 0; s < n; s++) {
       double e_d = (double)district_total[d], e_s = (double)lvl->sector_employment[s];
-      lq[d * n + s] = (e_d == 0 || e_s == 0) ? NAN : ((double)lvl->employment[d * n + s] / e_d) / (e_s / (double)total);
+      lq[d * n + s] = (e_d == 0 || e_s == 0) ? NAN : ((double)dense[d * n + s] / e_d) / (e_s / (double)total);
     }
 }
 
@@ -107,14 +112,27 @@ static regio_result_t *make_result(int two_levels, size_t n_districts, regio_ctx
     snprintf(lvl->name, sizeof lvl->name, "%s", full ? "full" : "2");
     fill_codes(&lvl->sectors, full ? full_codes : two_codes, full ? N_FULL : N_TWO, ctx);
     size_t n = lvl->sectors.count;
-    lvl->employment = xcalloc(n_districts * n, sizeof(int64_t));
+    int64_t *dense = level_dense[l] = xcalloc(n_districts * n, sizeof(int64_t));
     lvl->sector_employment = xcalloc(n, sizeof(int64_t));
     for (size_t d = 0; d < n_districts; d++)
       for (size_t s = 0; s < N_FULL; s++) {
         size_t k = full ? s : (s < 2 ? 0 : 1);
-        lvl->employment[d * n + k] += full_milli[d][s];
+        dense[d * n + k] += full_milli[d][s];
         lvl->sector_employment[k] += full_milli[d][s];
       }
+    /* the level's cells: the non-zero entries of each row in order */
+    lvl->cell_start = xcalloc(n_districts + 1, sizeof *lvl->cell_start);
+    lvl->cell_sector = xcalloc(n_districts * n, sizeof *lvl->cell_sector);
+    lvl->cell_employment = xcalloc(n_districts * n, sizeof *lvl->cell_employment);
+    size_t cells = 0;
+    for (size_t d = 0; d < n_districts; d++) {
+      for (size_t k = 0; k < n; k++)
+        if (dense[d * n + k]) {
+          lvl->cell_sector[cells] = (uint32_t)k;
+          lvl->cell_employment[cells++] = dense[d * n + k];
+        }
+      lvl->cell_start[d + 1] = cells;
+    }
   }
 
   res->variety.fine_level = res->n_levels - 1;
@@ -162,7 +180,11 @@ static void free_result(regio_result_t **resp) {
   free(agg);
   for (int l = 0; l < res->n_levels; l++) {
     regio_codes_free(&res->levels[l].sectors);
-    free(res->levels[l].employment);
+    free(res->levels[l].cell_start);
+    free(res->levels[l].cell_sector);
+    free(res->levels[l].cell_employment);
+    free(level_dense[l]);
+    level_dense[l] = NULL;
     free(res->levels[l].sector_employment);
   }
   free(res->variety.entropy);
@@ -358,7 +380,7 @@ static void check_file(const char *path, const regio_result_t *res) {
     if (n_districts > 0) {
       CHECKF(read_numbers(file, p, H5T_NATIVE_DOUBLE, values) == 0, "read %s", p);
       for (size_t k = 0; k < n_districts * n; k++)
-        CHECKF(values[k] == (double)lvl->employment[k] / 1000.0, "%s[%zu] = %g", p, k, values[k]);
+        CHECKF(values[k] == (double)level_dense[l][k] / 1000.0, "%s[%zu] = %g", p, k, values[k]);
       check_compressed(file, p);
     }
     check_scale(file, p, 0, "/districts/code");
@@ -370,7 +392,7 @@ static void check_file(const char *path, const regio_result_t *res) {
     if (n_districts > 0) {
       CHECKF(read_numbers(file, p, H5T_NATIVE_DOUBLE, values) == 0, "read %s", p);
       double *lq = xcalloc(n_districts * n, sizeof *lq);
-      expected_lq(lvl, res->district_employment, res->total_employment, n_districts, lq);
+      expected_lq(lvl, level_dense[l], res->district_employment, res->total_employment, n_districts, lq);
       for (size_t k = 0; k < n_districts * n; k++)
         CHECKF(same_double(values[k], lq[k]), "%s[%zu] = %g, expected %g", p, k, values[k], lq[k]);
       free(lq);

@@ -526,6 +526,57 @@ static void test_lorenz_near_ties(void) {
   regio_localisation_scratch_free(room);
 }
 
+/* A sector in more districts than 2^16 (70,000 of 75,000; the radix sort packs each district's
+ * index beside its key's bits, in 32 bits): the kernel against the reference, whose Gini it gives
+ * to the bit, with repeated ratios and a fifth of the districts holding the sector alone. */
+static void test_lorenz_many_districts(void) {
+  enum { D = 75000 };
+  int64_t *employment = malloc(D * sizeof *employment), *totals = malloc(D * sizeof *totals);
+  int64_t *cell_employment = malloc(D * sizeof *cell_employment);
+  uint32_t *district = malloc(D * sizeof *district);
+  double *x = malloc(D * sizeof *x);
+  unsigned char *scratch = malloc((size_t)D * 32);
+  REQUIRE(employment && totals && cell_employment && district && x && scratch);
+  int64_t sector_total = 0, national = 0;
+  regio_u128_t sum_sq = 0;
+  double sum_x2 = 0.0;
+  size_t n = 0;
+  uint64_t state = 4242;
+  for (int d = 0; d < D; d++) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    const int has = d % 15 != 0; /* 70,000 districts with the sector */
+    employment[d] = has ? (int64_t)((state >> 33) % 2000 + 1) * 500 : 0;
+    totals[d] = d % 5 == 1 ? employment[d] : employment[d] + (int64_t)((state >> 20) % 4000) * 250 + 1000;
+    if (has) {
+      district[n] = (uint32_t)d;
+      cell_employment[n++] = employment[d];
+    }
+    sector_total += employment[d];
+    national += totals[d];
+    sum_sq += (regio_u128_t)(uint64_t)totals[d] * (uint64_t)totals[d];
+  }
+  REQUIRE(n > 65536);
+  for (int d = 0; d < D; d++) {
+    x[d] = (double)totals[d] / (double)national;
+    sum_x2 += x[d] * x[d];
+  }
+  regio_localisation_scratch_t *room = regio_localisation_scratch_new(n);
+  REQUIRE(room != NULL);
+  regio_localisation_sector_t a, b;
+  regio_localisation_sector(employment, 1, D, totals, sector_total, national, sum_x2, NULL, scratch, &a);
+  regio_localisation_cells(district, cell_employment, n, totals, x, sector_total, national, sum_x2, sum_sq, NULL, room,
+                           &b);
+  CHECKF(localisation_close(&a, &b), "%zu cells: gini %.17g / %.17g, hoover %.17g / %.17g", n, a.gini, b.gini, a.hoover,
+         b.hoover);
+  regio_localisation_scratch_free(room);
+  free(employment);
+  free(totals);
+  free(cell_employment);
+  free(district);
+  free(x);
+  free(scratch);
+}
+
 /* regio_localisation_compute (the rows of non-zero cells, their transpose by sectors and the radix
  * sort of the Lorenz order) against the reference kernel on each level's matrix (localisation_close;
  * every thread count gives the same bits, test_threads), with 1, 2 and 3 threads: 2000 districts x 60 sectors, sectors
@@ -570,9 +621,12 @@ static void test_compute_matches_reference(void) {
       const regio_level_t *level = &res->levels[l];
       const size_t ns = level->sectors.count;
       CHECK(ns == (l == 0 ? 6u : (size_t)S));
+      int64_t *dense = malloc((nd * ns > 0 ? nd * ns : 1) * sizeof *dense); /* the reference walks dense columns */
+      REQUIRE(dense);
+      for (size_t d = 0; d < nd; d++) regio_level_row(level, d, 0, ns, dense + d * ns);
       for (size_t s = 0; s < ns; s++) {
         regio_localisation_sector_t a;
-        regio_localisation_sector(level->employment + s, ns, nd, res->district_employment, level->sector_employment[s],
+        regio_localisation_sector(dense + s, ns, nd, res->district_employment, level->sector_employment[s],
                                   res->total_employment, sum_x2, &level->sector_size_squares[s], scratch, &a);
         const regio_localisation_t *lo = &level->localisation;
         const regio_localisation_sector_t b = {lo->hoover[s],          lo->gini[s],
@@ -584,6 +638,7 @@ static void test_compute_matches_reference(void) {
                threads, l, s, a.hoover, b.hoover, a.gini, b.gini, a.concentration, b.concentration, a.maurel_sedillot,
                b.maurel_sedillot);
       }
+      free(dense);
       if (l == 1) CHECK(isnan(level->localisation.hoover[7])); /* E_s = 0 */
     }
     regio_result_destroy(&res);
@@ -629,8 +684,8 @@ static void test_lq_block_matches_rows(void) {
           const size_t n = d0 + blocks[b] <= D ? blocks[b] : D - d0;
           regio_level_lq_block(res, level, d0, n, s0, ns, symmetric, got, STRIDE);
           for (size_t r = 0; r < n; r++) {
-            regio_lq_row(level->employment + (d0 + r) * S + s0, res->district_employment[d0 + r],
-                         level->sector_employment + s0, res->total_employment, ns, want);
+            regio_lq_row(m + (d0 + r) * S + s0, res->district_employment[d0 + r], level->sector_employment + s0,
+                         res->total_employment, ns, want);
             if (symmetric) regio_lq_symmetric(want, ns, want);
             differ += memcmp(got + r * STRIDE, want, ns * sizeof *want) != 0;
           }
@@ -739,6 +794,7 @@ int main(void) {
   test_threads();
   test_kernel_matches_reference();
   test_lorenz_near_ties();
+  test_lorenz_many_districts();
   test_lq_block_matches_rows();
   test_compute_matches_reference();
   test_specialisation_kernel_matches_reference();
