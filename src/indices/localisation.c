@@ -93,21 +93,20 @@ static inline uint64_t ratio_key(double ratio) {
   return u >> 63 ? ~u : u | (UINT64_C(1) << 63);
 }
 
-typedef struct radix_item {
-  uint64_t key;
-  size_t index; /* in the unsorted entries, which are in district order */
-} radix_item_t;
-
 /* The radix sort orders by the top 33 bits of the key (sign, exponent and 21 bits of the mantissa:
  * three passes of 11 bits rather than six for all 64); the ratios that share those bits, few
- * beyond exact ties, are put in their exact order afterwards (exact_order). */
+ * beyond exact ties, are put in their exact order afterwards (localisation_sums_finish). The
+ * ratios it sorts are positive, so the top bit is 1 in every key: the other 32 bits and the
+ * entry's index (below 2^32: a sector has at most as many cells as there are districts, which
+ * regio_localisation_compute keeps below 2^32) make one 64-bit word, half the bytes each pass moves
+ * of a (key, index) pair. */
 enum { RADIX_BITS = 11, RADIX_SIZE = 1 << RADIX_BITS, RADIX_PASSES = 3, RADIX_LOW = 64 - RADIX_PASSES * RADIX_BITS };
 
 /* The room regio_localisation_cells and lorenz_radix_sort need for up to n entries. */
 struct regio_localisation_scratch {
   lorenz_entry_t *entries, *sorted;
-  radix_item_t *items, *swap;
-  size_t (*counts)[RADIX_SIZE];
+  uint64_t *words, *swap;
+  uint32_t (*counts)[RADIX_SIZE];
 };
 typedef regio_localisation_scratch_t radix_scratch_t;
 
@@ -115,7 +114,7 @@ void regio_localisation_scratch_free(regio_localisation_scratch_t *scratch) {
   if (!scratch) return;
   free(scratch->entries);
   free(scratch->sorted);
-  free(scratch->items);
+  free(scratch->words);
   free(scratch->swap);
   free(scratch->counts);
   free(scratch);
@@ -127,49 +126,51 @@ regio_localisation_scratch_t *regio_localisation_scratch_new(size_t n_cells) {
   const size_t room = n_cells ? n_cells : 1;
   scratch->entries = malloc(room * sizeof *scratch->entries);
   scratch->sorted = malloc(room * sizeof *scratch->sorted);
-  scratch->items = malloc(room * sizeof *scratch->items);
+  scratch->words = malloc(room * sizeof *scratch->words);
   scratch->swap = malloc(room * sizeof *scratch->swap);
   scratch->counts = malloc(RADIX_PASSES * sizeof *scratch->counts);
-  if (!scratch->entries || !scratch->sorted || !scratch->items || !scratch->swap || !scratch->counts) {
+  if (!scratch->entries || !scratch->sorted || !scratch->words || !scratch->swap || !scratch->counts) {
     regio_localisation_scratch_free(scratch);
     return NULL;
   }
   return scratch;
 }
 
-/* The order of the top RADIX_PASSES * RADIX_BITS bits of the ratios' keys by a stable LSD radix
- * sort: order[0, n) is in district order, so stability keeps equal keys in district order (short
- * lists: the (rounded ratio, district) order of lorenz_sort, which is also that order). Returns the
- * sorted entries (order itself for short lists, else scratch->sorted). */
+/* The order of the top RADIX_PASSES * RADIX_BITS bits of the ratios' keys (positive ratios, n <
+ * 2^32) by a stable LSD radix sort: order[0, n) is in district order, so stability keeps equal keys
+ * in district order (short lists: the (rounded ratio, district) order of lorenz_sort, which is
+ * also that order). Returns the sorted entries (order itself for short lists, else
+ * scratch->sorted). */
 static lorenz_entry_t *lorenz_radix_sort(lorenz_entry_t *order, size_t n, radix_scratch_t *scratch) {
   if (n < 256) {
     lorenz_sort(order, n);
     return order;
   }
-  radix_item_t *a = scratch->items, *b = scratch->swap;
-  size_t(*counts)[RADIX_SIZE] = scratch->counts;
+  uint64_t *a = scratch->words, *b = scratch->swap;
+  uint32_t(*counts)[RADIX_SIZE] = scratch->counts;
   memset(counts, 0, RADIX_PASSES * sizeof *counts);
   for (size_t i = 0; i < n; i++) {
-    const uint64_t key = ratio_key(order[i].ratio);
-    a[i] = (radix_item_t){key, i};
-    for (int p = 0; p < RADIX_PASSES; p++) counts[p][(key >> (RADIX_LOW + p * RADIX_BITS)) & (RADIX_SIZE - 1)]++;
+    /* the key's bits 31-62 above the index (its bit 63 is 1: the ratio is positive) */
+    const uint64_t word = ratio_key(order[i].ratio) >> RADIX_LOW << 32 | i;
+    a[i] = word;
+    for (int p = 0; p < RADIX_PASSES; p++) counts[p][(word >> (32 + p * RADIX_BITS)) & (RADIX_SIZE - 1)]++;
   }
   for (int p = 0; p < RADIX_PASSES; p++) {
-    const int shift = RADIX_LOW + p * RADIX_BITS;
-    size_t *c = counts[p];
-    if (c[(a[0].key >> shift) & (RADIX_SIZE - 1)] == n) continue; /* one digit: nothing moves */
-    size_t total = 0;
+    const int shift = 32 + p * RADIX_BITS;
+    uint32_t *c = counts[p];
+    if (c[(a[0] >> shift) & (RADIX_SIZE - 1)] == n) continue; /* one digit: nothing moves */
+    uint32_t total = 0;
     for (size_t v = 0; v < RADIX_SIZE; v++) {
-      const size_t k = c[v];
+      const uint32_t k = c[v];
       c[v] = total;
       total += k;
     }
-    for (size_t i = 0; i < n; i++) b[c[(a[i].key >> shift) & (RADIX_SIZE - 1)]++] = a[i];
-    radix_item_t *t = a;
+    for (size_t i = 0; i < n; i++) b[c[(a[i] >> shift) & (RADIX_SIZE - 1)]++] = a[i];
+    uint64_t *t = a;
     a = b;
     b = t;
   }
-  for (size_t i = 0; i < n; i++) scratch->sorted[i] = order[a[i].index];
+  for (size_t i = 0; i < n; i++) scratch->sorted[i] = order[(uint32_t)a[i]];
   return scratch->sorted;
 }
 
