@@ -100,9 +100,19 @@ typedef struct regio_aggregate {
    * districts [district_offset, district_offset + districts.count) of n_districts_global; every
    * per-sector and national array is the national one on every rank. One process: 0 and D. */
   size_t district_offset, n_districts_global;
-  regio_codes_t districts;          /* sorted */
-  regio_codes_t sectors;            /* full sector codes as read, sorted */
-  int64_t *employment;              /* [D x S] milli-employees, row-major (district rows), owned */
+  regio_codes_t districts; /* sorted */
+  regio_codes_t sectors;   /* full sector codes as read, sorted */
+  /* The employment matrix [D x S] in milli-employees, in one of two forms (the other NULL), owned:
+   * - by its non-zero cells (compressed rows, as regio_level_t's): district d's cells are
+   *   (cell_sector[k], cell_employment[k]) for k in [cell_start[d], cell_start[d + 1]), in
+   *   ascending sector order, none 0; what regio_ingest_files gives in one process;
+   * - dense, row-major (district rows): what it gives in the distributed mode (regio/dist.h), and
+   *   what a hand-built aggregate may give instead.
+   * regio_aggregate_cell reads either. */
+  size_t *cell_start;               /* [D + 1] */
+  uint32_t *cell_sector;            /* [cell_start[D]] */
+  int64_t *cell_employment;         /* [cell_start[D]] */
+  int64_t *employment;              /* [D x S] */
   int64_t *district_establishments; /* [D] */
   int64_t *sector_establishments;   /* [S] */
   /* When each row is one establishment (no establishments column), the sizes the concentration
@@ -125,6 +135,9 @@ typedef struct regio_aggregate {
 regio_err_t regio_ingest_files(const char *const *paths, size_t n_paths, const regio_ingest_opts_t *opts,
                                regio_ctx_t *ctx, regio_aggregate_t **out);
 void regio_aggregate_destroy(regio_aggregate_t **agg);
+/* The employment of district d (of this process's rows) in sector s, in milli-employees, from
+ * whichever form the aggregate holds (0 when it holds neither). */
+int64_t regio_aggregate_cell(const regio_aggregate_t *agg, size_t d, size_t s);
 
 /* Parses an exact non-negative decimal ("12", "3.5", "0.125") into thousandths. Extra decimal
  * places are accepted only when they are zeros. Returns 0 and sets *milli, or a nonzero reason:

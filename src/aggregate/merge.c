@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "aggregate/tables_impl.h"
+#include "core/nonzero_impl.h"
 #include "regio/dist.h"
 #include "regio/memory.h"
 
@@ -129,51 +130,110 @@ cleanup:
   return err;
 }
 
-/* A cell of a partial on its way into the matrix: its sums and global district and sector. */
+/* A cell of a partial on its way to its district's row: its global sector and sums. */
 enum { MERGE_AHEAD = 16 };
-typedef struct merge_queued {
-  regio_cell_t cell;
-  size_t d, s;
-} merge_queued_t;
+typedef struct staged_cell {
+  uint32_t sector;
+  int64_t employment, establishments;
+} staged_cell_t;
 
-/* Adds a cell to the matrix and the establishments to its district and (this thread's) sector;
- * sums beyond the fixed-point range are noted as regio_partials_merge describes. */
-static inline void merge_cell(regio_aggregate_t *agg, size_t S, const merge_queued_t *q, int64_t *sector_est,
-                              unsigned char *sector_over, size_t *bad_cell, size_t *bad_district) {
-  const size_t d = q->d, s = q->s;
-  if (q->cell.establishments < 0 ||
-      __builtin_add_overflow(agg->employment[d * S + s], q->cell.employment, &agg->employment[d * S + s])) {
-    if (d * S + s < *bad_cell) *bad_cell = d * S + s;
+/* What a thread of the merge adds into: the row of the district it is at (employment, dense over
+ * the global sectors), the sectors' establishments (its own), and the first overflows. */
+typedef struct merge_sums {
+  int64_t *row;
+  int64_t *sector_est;
+  unsigned char *sector_over;
+  size_t bad_cell, bad_district;
+} merge_sums_t;
+
+/* Adds a cell's sums into district g's row and establishments; sums beyond the fixed-point range
+ * are noted as regio_partials_merge describes. */
+static inline void merge_add(regio_aggregate_t *agg, size_t S, merge_sums_t *m, size_t g, size_t s, int64_t employment,
+                             int64_t establishments) {
+  if (establishments < 0 || __builtin_add_overflow(m->row[s], employment, &m->row[s])) {
+    if (g * S + s < m->bad_cell) m->bad_cell = g * S + s;
     return;
   }
-  if (__builtin_add_overflow(agg->district_establishments[d], q->cell.establishments,
-                             &agg->district_establishments[d]) &&
-      d < *bad_district)
-    *bad_district = d;
-  if (__builtin_add_overflow(sector_est[s], q->cell.establishments, &sector_est[s]))
-    __atomic_store_n(&sector_over[s], 1, __ATOMIC_RELAXED);
+  if (__builtin_add_overflow(agg->district_establishments[g], establishments, &agg->district_establishments[g]) &&
+      g < m->bad_district)
+    m->bad_district = g;
+  if (__builtin_add_overflow(m->sector_est[s], establishments, &m->sector_est[s]))
+    __atomic_store_n(&m->sector_over[s], 1, __ATOMIC_RELAXED);
 }
 
-/* merge_cell for every cell of a dense partial without a spill whose district part `me` owns, row
- * by row: a row of the matrix takes one local row's cells, so it stays in cache and needs no
- * prefetch, and the words are read in order (`narrow`: 0.05 s of the merge with 2 threads went
- * through the general iterator's queue). */
-static void merge_dense_rows(regio_aggregate_t *agg, size_t S, const regio_cells_t *c, const uint32_t *district_map,
-                             const uint32_t *sector_map, uint32_t me, uint32_t parts, int64_t *sector_est,
-                             unsigned char *sector_over, size_t *bad_cell, size_t *bad_district) {
-  const size_t rows = c->count ? (size_t)c->max_district + 1 : 0, cols = (size_t)c->max_sector + 1;
-  for (size_t i = 0; i < rows; i++) {
-    if (regio_cells_part_of(district_map[i], parts) != me) continue;
-    const uint64_t *row = &c->dense[i * c->sector_cap];
-    merge_queued_t q = {{0, 0, 0}, district_map[i], 0};
-    for (size_t s = 0; s < cols; s++) {
-      if (row[s] == 0) continue;
-      q.cell.employment = (int64_t)(row[s] >> REGIO_CELL_PACK);
-      q.cell.establishments = (int64_t)(row[s] & REGIO_CELL_PACK_MASK);
-      q.s = sector_map[s];
-      merge_cell(agg, S, &q, sector_est, sector_over, bad_cell, bad_district);
+static int cmp_u32(const void *a, const void *b) {
+  const uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* A thread's cells of the districts it owns, in (district, sector) order: sectors, values. */
+typedef struct merge_out {
+  uint32_t *sector;
+  int64_t *value;
+  size_t n, cap;
+  size_t first_district; /* of the thread's part */
+} merge_out_t;
+
+/* Room for `more` cells after the n there are. 0, or -1 out of memory. */
+static int merge_out_room(merge_out_t *o, size_t more) {
+  if (o->n + more <= o->cap) return 0;
+  size_t cap = 2 * o->cap > o->n + more ? 2 * o->cap : o->n + more;
+  uint32_t *s = realloc(o->sector, cap * sizeof *s);
+  if (!s) return -1;
+  o->sector = s;
+  int64_t *v = realloc(o->value, cap * sizeof *v);
+  if (!v) return -1;
+  o->value = v;
+  o->cap = cap;
+  return 0;
+}
+
+/* The non-zero entries of the district's row as cells, in sector order, the row zeroed behind
+ * them: the sectors touched (sorted here) when few, else a scan of the whole row. Returns the
+ * cells added, or SIZE_MAX out of memory. */
+static size_t merge_emit(merge_out_t *o, int64_t *row, size_t S, uint32_t *touched, size_t n_touched) {
+  const size_t before = o->n;
+  if (touched) {
+    if (n_touched <= 16) {
+      for (size_t i = 1; i < n_touched; i++) {
+        const uint32_t v = touched[i];
+        size_t k = i;
+        for (; k > 0 && touched[k - 1] > v; k--) touched[k] = touched[k - 1];
+        touched[k] = v;
+      }
+    } else {
+      qsort(touched, n_touched, sizeof *touched, cmp_u32);
+    }
+    if (merge_out_room(o, n_touched)) return SIZE_MAX;
+    for (size_t i = 0; i < n_touched; i++) {
+      const uint32_t s = touched[i];
+      if (row[s]) {
+        o->sector[o->n] = s;
+        o->value[o->n++] = row[s];
+        row[s] = 0;
+      }
+    }
+    return o->n - before;
+  }
+  if (merge_out_room(o, S)) return SIZE_MAX;
+  size_t s = 0;
+  for (; s + 8 <= S; s += 8) {
+    unsigned mask = regio_nonzero_mask8(row + s);
+    while (mask) {
+      const unsigned j = (unsigned)__builtin_ctz(mask);
+      mask &= mask - 1;
+      o->sector[o->n] = (uint32_t)(s + j);
+      o->value[o->n++] = row[s + j];
+      row[s + j] = 0;
     }
   }
+  for (; s < S; s++)
+    if (row[s]) {
+      o->sector[o->n] = (uint32_t)s;
+      o->value[o->n++] = row[s];
+      row[s] = 0;
+    }
+  return o->n - before;
 }
 
 /* The error for sums beyond the fixed-point range, naming the first overflowing cell (index
@@ -209,32 +269,59 @@ regio_err_t regio_partials_merge(regio_partial_t *const *partials, int n, regio_
   if ((err = regio_partials_union_codes(partials, n, 1, &agg->sectors, sector_map, ctx))) goto done;
 
   size_t D = agg->districts.count, S = agg->sectors.count;
-  if (S && D > SIZE_MAX / sizeof(int64_t) / S) {
-    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "%zu districts x %zu sectors do not fit in memory", D, S);
+  if (S && D > SIZE_MAX / S) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "%zu districts x %zu sectors: more cells than this machine indexes", D, S);
     goto done;
   }
-  size_t cells = D * S;
-  {
-    char what[160];
-    snprintf(what, sizeof what, "the employment matrix of %zu districts x %zu sectors", D, S);
-    if ((err = regio_memory_check(ctx, (uint64_t)cells * sizeof(int64_t), what))) goto done;
+  const int parts = n > 0 ? n : 1;
+  /* A partial whose cells are a dense table without spilled sums is added row by row (its row of
+   * each district found through the inverse of its district map); the others' cells are staged by
+   * district first (their order is the hash table's). */
+  uint32_t **row_of = calloc((size_t)parts, sizeof *row_of);
+  size_t staged_cells = 0, all_cells = 0;
+  if (!row_of) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory merging partial aggregates");
+    goto done;
   }
-  agg->employment = calloc(cells ? cells : 1, sizeof(int64_t));
-  regio_advise_huge(agg->employment,
-                    cells * sizeof(int64_t)); /* (`us-tract`: 672 MB in 2 MB pages, 164,000 faults fewer) */
+  for (int t = 0; t < n; t++) {
+    const regio_cells_t *c = &partials[t]->cells;
+    all_cells += c->count;
+    if (!(c->dense && c->spill_count == 0)) {
+      staged_cells += c->count;
+      continue;
+    }
+    row_of[t] = malloc((D ? D : 1) * sizeof *row_of[t]);
+    if (!row_of[t]) {
+      err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory merging partial aggregates");
+      goto merged;
+    }
+    memset(row_of[t], 0xff, D * sizeof *row_of[t]); /* UINT32_MAX: no row */
+    const size_t rows = c->count ? (size_t)c->max_district + 1 : 0;
+    for (size_t i = 0; i < rows; i++) row_of[t][district_map[t][i]] = (uint32_t)i;
+  }
+  {
+    /* the staged cells (24 bytes), every cell's sector and value in a thread's part and then in
+     * the aggregate (12 bytes, twice), the districts' starts and where each partial's go, and a
+     * row of sums per thread */
+    char what[160];
+    snprintf(what, sizeof what, "merging the cells of %zu districts x %zu sectors", D, S);
+    const uint64_t bytes = (uint64_t)staged_cells * sizeof(staged_cell_t) + (uint64_t)all_cells * 24 +
+                           (uint64_t)(D + 1) * 16 * (uint64_t)(parts + 1) + (uint64_t)parts * S * 16;
+    if ((err = regio_memory_check(ctx, bytes, what))) goto merged;
+  }
+  agg->cell_start = calloc(D + 1, sizeof *agg->cell_start);
   agg->district_establishments = calloc(D ? D : 1, sizeof(int64_t));
   agg->sector_establishments = calloc(S ? S : 1, sizeof(int64_t));
-  if (!agg->employment || !agg->district_establishments || !agg->sector_establishments) {
-    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the %zu x %zu employment matrix (%.1f MiB)", D, S,
-                      (double)D * (double)S * 8.0 / 1048576.0);
-    goto done;
+  if (!agg->cell_start || !agg->district_establishments || !agg->sector_establishments) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the cells of %zu districts x %zu sectors", D, S);
+    goto merged;
   }
   if (n > 0 && partials[0]->track_sizes) {
     agg->sector_size_squares = calloc(S ? S : 1, sizeof *agg->sector_size_squares);
     agg->district_micro_establishments = calloc(D ? D : 1, sizeof(int64_t));
     if (!agg->sector_size_squares || !agg->district_micro_establishments) {
       err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory merging establishment sizes");
-      goto done;
+      goto merged;
     }
     for (int t = 0; t < n; t++) {
       const regio_partial_t *p = partials[t];
@@ -248,77 +335,163 @@ regio_err_t regio_partials_merge(regio_partial_t *const *partials, int n, regio_
   {
     int any_actors = 0;
     for (int t = 0; t < n; t++) any_actors |= partials[t]->n_actors > 0;
-    if (any_actors && (err = merge_actors(partials, n, (const uint32_t *const *)district_map, agg, ctx))) goto done;
+    if (any_actors && (err = merge_actors(partials, n, (const uint32_t *const *)district_map, agg, ctx))) goto merged;
   }
-  /* The cells, on n threads: each adds the cells of every partial whose district it owns
-   * (regio_cells_part_of), so a cell and a district's establishments are summed by one thread in
-   * partial order, and each thread sums the sectors' establishments apart, added up after. Sums
-   * beyond the fixed-point range: every overflowing cell, district and sector is found (the loops
-   * go on), and the first in sorted order is named, so the message does not depend on the thread
-   * count or the order of the rows (the values are non-negative: a sum overflows somewhere on the
-   * way exactly when its total does). */
+  /* The cells, on n threads. The cells of the partials that are not merged by rows are first
+   * put in (district, partial) order, a counting sort in which each partial's table is read
+   * twice, by one thread: its cells counted by district, then placed (pos[t][g]: where partial t's
+   * cells of district g go next). Then each thread takes a contiguous part of the sorted districts
+   * and, district by district, adds every partial's cells of it into a row of sums (a cell and a
+   * district's establishments are summed by one thread, in partial order; each thread sums the
+   * sectors' establishments apart, added up after), then takes the row's non-zero entries as the
+   * district's cells. The parts are laid end to end: the cells are in (district, sector) order
+   * whatever the thread count. Sums beyond the fixed-point range: every overflowing cell, district
+   * and sector is found (the loops go on), and the first in sorted order is named, so the message
+   * does not depend on the thread count or the order of the rows (the values are non-negative: a
+   * sum overflows somewhere on the way exactly when its total does). */
   size_t bad_cell = SIZE_MAX, bad_district = SIZE_MAX, bad_sector = SIZE_MAX;
-  const int parts = n > 0 ? n : 1;
   int64_t *sector_parts = calloc((size_t)parts * (S ? S : 1), sizeof *sector_parts);
   unsigned char *sector_over = calloc(S ? S : 1, 1);
-  if (!sector_parts || !sector_over) {
+  merge_out_t *outs = calloc((size_t)parts, sizeof *outs);
+  size_t **pos = calloc((size_t)parts, sizeof *pos), *first = calloc(D + 1, sizeof *first);
+  staged_cell_t *staged = malloc((staged_cells ? staged_cells : 1) * sizeof *staged);
+  regio_advise_huge(staged, staged_cells * sizeof *staged);
+  int failed = !sector_parts || !sector_over || !outs || !pos || !first || !staged;
+  for (int t = 0; t < n && !failed; t++)
+    if (!row_of[t] && !(pos[t] = calloc(D ? D : 1, sizeof *pos[t]))) failed = 1;
+  if (!failed) {
+#pragma omp parallel num_threads(parts) reduction(min : bad_cell, bad_district)
+    {
+      const int me = omp_get_thread_num(), nt = omp_get_num_threads();
+#pragma omp for schedule(static, 1)
+      for (int t = 0; t < n; t++) {
+        if (row_of[t]) continue;
+        regio_cells_iter_t it = regio_cells_iter(&partials[t]->cells);
+        regio_cell_t cell;
+        while (regio_cells_next(&it, &cell)) pos[t][district_map[t][regio_cell_district(cell.key)]]++;
+      } /* implicit barrier */
+#pragma omp single
+      { /* the counts -> where each district's cells start, and each partial's among them */
+        size_t at = 0;
+        for (size_t g = 0; g < D; g++) {
+          first[g] = at;
+          for (int t = 0; t < n; t++) {
+            if (row_of[t]) continue;
+            const size_t k = pos[t][g];
+            pos[t][g] = at;
+            at += k;
+          }
+        }
+        first[D] = at;
+      } /* implicit barrier */
+#pragma omp for schedule(static, 1)
+      for (int t = 0; t < n; t++) {
+        if (row_of[t]) continue;
+        regio_cells_iter_t it = regio_cells_iter(&partials[t]->cells);
+        /* each cell placed MERGE_AHEAD cells after its place was prefetched (a hashed partial's
+         * cells come in no useful order: `us-tract`, a cache miss each) */
+        struct {
+          size_t g;
+          staged_cell_t cell;
+        } queue[MERGE_AHEAD];
+        size_t next = 0, queued = 0, *at = pos[t];
+        regio_cell_t cell;
+        while (regio_cells_next(&it, &cell)) {
+          const size_t g = district_map[t][regio_cell_district(cell.key)];
+          __builtin_prefetch(&staged[at[g]], 1, 3);
+          if (queued == MERGE_AHEAD)
+            staged[at[queue[next].g]++] = queue[next].cell;
+          else
+            queued++;
+          queue[next].g = g;
+          queue[next].cell =
+              (staged_cell_t){sector_map[t][regio_cell_sector(cell.key)], cell.employment, cell.establishments};
+          next = (next + 1) % MERGE_AHEAD;
+        }
+        for (size_t k = 0; k < queued; k++) { /* the last ones, oldest first */
+          const size_t q = (next + MERGE_AHEAD - queued + k) % MERGE_AHEAD;
+          staged[at[queue[q].g]++] = queue[q].cell;
+        }
+      } /* implicit barrier */
+      const size_t g0 = D * (size_t)me / (size_t)nt, g1 = D * (size_t)(me + 1) / (size_t)nt;
+      merge_sums_t m = {calloc(S ? S : 1, sizeof(int64_t)), &sector_parts[(size_t)me * S], sector_over, SIZE_MAX,
+                        SIZE_MAX};
+      merge_out_t *o = &outs[me];
+      o->first_district = g0;
+      size_t most = 0; /* the most staged cells of one district */
+      for (size_t g = g0; g < g1; g++) most = first[g + 1] - first[g] > most ? first[g + 1] - first[g] : most;
+      uint32_t *touched = malloc((most ? most : 1) * sizeof *touched);
+      int mine_failed = !m.row || !touched;
+      for (size_t g = g0; g < g1 && !mine_failed; g++) {
+        int by_rows = 0; /* a dense partial's row added: the whole row is scanned for the cells */
+        for (int t = 0; t < n; t++) {
+          if (!row_of[t] || row_of[t][g] == UINT32_MAX) continue;
+          const regio_cells_t *c = &partials[t]->cells;
+          const uint64_t *row = &c->dense[(size_t)row_of[t][g] * c->sector_cap];
+          const size_t cols = (size_t)c->max_sector + 1;
+          for (size_t s = 0; s < cols; s++)
+            if (row[s])
+              merge_add(agg, S, &m, g, sector_map[t][s], (int64_t)(row[s] >> REGIO_CELL_PACK),
+                        (int64_t)(row[s] & REGIO_CELL_PACK_MASK));
+          by_rows = 1;
+        }
+        const size_t a = first[g], b = first[g + 1];
+        for (size_t k = a; k < b; k++) {
+          merge_add(agg, S, &m, g, staged[k].sector, staged[k].employment, staged[k].establishments);
+          touched[k - a] = staged[k].sector;
+        }
+        /* few cells against the sectors: only the sectors touched are looked at */
+        const int few = !by_rows && (b - a) * 32 < S;
+        const size_t added = merge_emit(o, m.row, S, few ? touched : NULL, b - a);
+        if (added == SIZE_MAX) {
+          mine_failed = 1;
+          break;
+        }
+        agg->cell_start[g + 1] = added; /* the count, for now */
+      }
+      if (mine_failed) {
+#pragma omp atomic write
+        failed = 1;
+      }
+      bad_cell = m.bad_cell;
+      bad_district = m.bad_district;
+      free(m.row);
+      free(touched);
+    }
+  }
+  for (int t = 0; pos && t < parts; t++) free(pos[t]);
+  free(pos);
+  free(first);
+  free(staged);
+  if (!failed) { /* the parts end to end */
+    for (size_t d = 0; d < D; d++) agg->cell_start[d + 1] += agg->cell_start[d];
+    const size_t nnz = agg->cell_start[D];
+    agg->cell_sector = malloc((nnz ? nnz : 1) * sizeof *agg->cell_sector);
+    agg->cell_employment = malloc((nnz ? nnz : 1) * sizeof *agg->cell_employment);
+    regio_advise_huge(agg->cell_sector, nnz * sizeof *agg->cell_sector);
+    regio_advise_huge(agg->cell_employment, nnz * sizeof *agg->cell_employment);
+    failed = !agg->cell_sector || !agg->cell_employment;
+  }
+  if (!failed) {
+#pragma omp parallel for num_threads(parts) schedule(static, 1)
+    for (int t = 0; t < parts; t++) {
+      const size_t at = agg->cell_start[outs[t].first_district];
+      if (outs[t].n) {
+        memcpy(agg->cell_sector + at, outs[t].sector, outs[t].n * sizeof *agg->cell_sector);
+        memcpy(agg->cell_employment + at, outs[t].value, outs[t].n * sizeof *agg->cell_employment);
+      }
+    }
+  }
+  for (int t = 0; outs && t < parts; t++) {
+    free(outs[t].sector);
+    free(outs[t].value);
+  }
+  free(outs);
+  if (failed) {
     free(sector_parts);
     free(sector_over);
     err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory merging partial aggregates");
-    goto done;
-  }
-#pragma omp parallel num_threads(parts) reduction(min : bad_cell, bad_district)
-  {
-    const int me = omp_get_thread_num(), nt = omp_get_num_threads();
-    int64_t *sector_est = &sector_parts[(size_t)me * S];
-    /* The matrix's pages are first written here, before any sum: a page that is first read (the
-     * sums below read before they write) is the shared zero page, and writing it then copies it
-     * and flushes the TLB of every core running this process, an interrupt per page to the other
-     * threads (on this VM 9% of the `us-tract` read with 2 threads). Each thread zeroes one
-     * contiguous share, cut at 2 MB boundaries, so that no huge page is faulted by two threads
-     * at once (with the shares of 64-district blocks dealt round they were: us-tract read +
-     * aggregate 1.33-1.58 s against 1.46-1.74 s, and 1.57-1.73 s in 4 kB pages; six interleaved
-     * runs each). */
-    {
-      const size_t bytes = D * S * sizeof *agg->employment, huge = (size_t)2 << 20;
-      const uintptr_t base = (uintptr_t)agg->employment; /* (the cuts are on the pages' boundaries) */
-      size_t a = bytes / (size_t)nt * (size_t)me, b = bytes / (size_t)nt * (size_t)(me + 1);
-      a = me == 0 ? 0 : (size_t)(((base + a + huge - 1) & ~(uintptr_t)(huge - 1)) - base);
-      b = me == nt - 1 ? bytes : (size_t)(((base + b + huge - 1) & ~(uintptr_t)(huge - 1)) - base);
-      if (a > bytes) a = bytes;
-      if (b > bytes) b = bytes;
-      if (b > a) memset((char *)agg->employment + a, 0, b - a);
-    }
-#pragma omp barrier
-    for (int t = 0; t < n; t++) {
-      const regio_cells_t *c = &partials[t]->cells;
-      if (c->dense && c->spill_count == 0) {
-        merge_dense_rows(agg, S, c, district_map[t], sector_map[t], (uint32_t)me, (uint32_t)nt, sector_est, sector_over,
-                         &bad_cell, &bad_district);
-        continue;
-      }
-      regio_cells_iter_t it = regio_cells_iter_part(c, district_map[t], (uint32_t)me, (uint32_t)nt);
-      /* the cells in the iterator's order, each added MERGE_AHEAD cells after its place in the
-       * matrix was prefetched (a hashed partial's cells come in no useful order: `us-tract`, 672 MB
-       * of matrix, a cache miss each) */
-      merge_queued_t queue[MERGE_AHEAD];
-      size_t next = 0, queued = 0;
-      for (;;) {
-        regio_cell_t cell;
-        if (!regio_cells_next(&it, &cell)) break;
-        const size_t d = district_map[t][regio_cell_district(cell.key)], s = sector_map[t][regio_cell_sector(cell.key)];
-        __builtin_prefetch(&agg->employment[d * S + s], 1, 3);
-        if (queued == MERGE_AHEAD)
-          merge_cell(agg, S, &queue[next], sector_est, sector_over, &bad_cell, &bad_district);
-        else
-          queued++;
-        queue[next] = (merge_queued_t){cell, d, s};
-        next = (next + 1) % MERGE_AHEAD;
-      }
-      for (size_t k = 0; k < queued; k++) /* the last ones, oldest first */
-        merge_cell(agg, S, &queue[(next + MERGE_AHEAD - queued + k) % MERGE_AHEAD], sector_est, sector_over, &bad_cell,
-                   &bad_district);
-    }
+    goto merged;
   }
   for (int part = 0; part < parts; part++)
     for (size_t s = 0; s < S; s++)
@@ -330,6 +503,9 @@ regio_err_t regio_partials_merge(regio_partial_t *const *partials, int n, regio_
   free(sector_parts);
   free(sector_over);
   err = overflow_error(&agg->districts, &agg->sectors, bad_cell, bad_district, bad_sector, ctx);
+merged:
+  for (int t = 0; t < n; t++) free(row_of[t]);
+  free(row_of);
 done:
   for (int t = 0; t < n; t++) {
     if (district_map) free(district_map[t]);

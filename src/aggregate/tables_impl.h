@@ -405,32 +405,26 @@ static inline int regio_cells_add(regio_cells_t *c, uint64_t key, int64_t employ
  * while (regio_cells_next(&it, &cell)) ... Each present cell once, with its whole sums (a dense
  * word and its spill added; an overflow marks the cell as regio_cell_sums_add does), in an order
  * that depends on the table's form and history (merges do not depend on it: integer sums).
- * regio_cells_iter_part(c, map, part, parts) visits only the cells whose district d has
- * regio_cells_part_of(map[d], parts) == part: the parts of a parallel merge. */
+ * regio_cells_iter_range(c, map, lo, hi) visits only the cells whose district d has lo <= map[d] <
+ * hi: a thread's share of a parallel merge. */
 typedef struct regio_cells_iter {
   const regio_cells_t *c;
   size_t i, d, s;
   const uint32_t *map; /* NULL: every cell */
-  uint32_t part, parts;
+  uint32_t lo, hi;
 } regio_cells_iter_t;
 
 static inline regio_cells_iter_t regio_cells_iter(const regio_cells_t *c) {
-  return (regio_cells_iter_t){c, 0, 0, 0, NULL, 0, 1};
+  return (regio_cells_iter_t){c, 0, 0, 0, NULL, 0, 0};
 }
 
-/* The part that owns (global) district g: blocks of 64 districts dealt round, so that the parts
- * get about as many districts and write whole stretches of the matrix. */
-static inline uint32_t regio_cells_part_of(uint32_t g, uint32_t parts) {
-  return (g / 64) % parts;
-}
-
-static inline regio_cells_iter_t regio_cells_iter_part(const regio_cells_t *c, const uint32_t *map, uint32_t part,
-                                                       uint32_t parts) {
-  return (regio_cells_iter_t){c, 0, 0, 0, map, part, parts};
+static inline regio_cells_iter_t regio_cells_iter_range(const regio_cells_t *c, const uint32_t *map, uint32_t lo,
+                                                        uint32_t hi) {
+  return (regio_cells_iter_t){c, 0, 0, 0, map, lo, hi};
 }
 
 static inline int regio_cells_iter_skips(const regio_cells_iter_t *it, size_t d) {
-  return it->map && regio_cells_part_of(it->map[d], it->parts) != it->part;
+  return it->map && (it->map[d] < it->lo || it->map[d] >= it->hi);
 }
 
 static inline int regio_cells_next(regio_cells_iter_t *it, regio_cell_t *out) {
@@ -496,8 +490,8 @@ regio_err_t regio_partials_union_codes(regio_partial_t *const *partials, int n, 
 regio_err_t regio_partials_merge_dist(regio_partial_t *const *partials, int n_partials, int align_prefix,
                                       regio_aggregate_t *agg, regio_ctx_t *ctx);
 
-/* Builds the global aggregate (sorted codes, dense [D x S] employment, establishment totals)
- * from the partials. */
+/* Builds the global aggregate (sorted codes, the employment matrix's non-zero cells, establishment
+ * totals) from the partials. */
 regio_err_t regio_partials_merge(regio_partial_t *const *partials, int n_partials, regio_aggregate_t *agg,
                                  regio_ctx_t *ctx);
 

@@ -1,4 +1,5 @@
 /* Checking up front that a run fits in memory (see include/regio/memory.h). */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,9 +98,36 @@ static void cgroup_room(uint64_t *best, const char **why) {
   }
 }
 
+/* REGIO_MEMORY_LIMIT: bytes, or a number followed by K, M, G or T (powers of 1024). 1 and *bytes
+ * when it is set and valid, 0 when unset or empty, -1 when it is not a size. */
+static int memory_limit_setting(uint64_t *bytes) {
+  const char *text = getenv("REGIO_MEMORY_LIMIT");
+  if (!text || !*text) return 0;
+  char *end = NULL;
+  errno = 0;
+  const unsigned long long v = strtoull(text, &end, 10);
+  if (end == text || errno || text[0] == '-') return -1;
+  int shift = 0;
+  if (*end) {
+    static const char units[] = "KMGT";
+    const char *u = strchr(units, *end);
+    if (!u || end[1]) return -1;
+    shift = 10 * (int)(u - units + 1);
+  }
+  if (v > (UINT64_MAX >> shift)) return -1;
+  *bytes = (uint64_t)v << shift;
+  return 1;
+}
+
 uint64_t regio_memory_available(const char **limited_by) {
   uint64_t best = UINT64_MAX;
   const char *why = "no limit known";
+  uint64_t setting;
+  if (memory_limit_setting(&setting) == 1) { /* a budget for the resident memory */
+    int64_t rss = proc_kib("/proc/self/status", "VmRSS");
+    if (rss < 0) rss = 0;
+    consider(&best, &why, setting > (uint64_t)rss ? setting - (uint64_t)rss : 0, "the REGIO_MEMORY_LIMIT setting");
+  }
   int64_t avail = proc_kib("/proc/meminfo", "MemAvailable"), swap = proc_kib("/proc/meminfo", "SwapFree");
   if (avail >= 0) consider(&best, &why, (uint64_t)avail + (uint64_t)(swap > 0 ? swap : 0), "MemAvailable + SwapFree");
   consider(&best, &why, rlimit_room(RLIMIT_AS, "VmSize"), "the address-space limit, ulimit -v");
@@ -114,6 +142,10 @@ static double gib(uint64_t bytes) {
 }
 
 regio_err_t regio_memory_check(regio_ctx_t *ctx, uint64_t bytes, const char *what) {
+  uint64_t setting;
+  REGIO_CHECK(ctx, memory_limit_setting(&setting) >= 0, REGIO_ERR_USAGE,
+              "REGIO_MEMORY_LIMIT='%s': not a size (bytes, or a number followed by K, M, G or T)",
+              getenv("REGIO_MEMORY_LIMIT"));
   const char *why = NULL;
   uint64_t available = regio_memory_available(&why);
   REGIO_CHECK(ctx, bytes <= available, REGIO_ERR_NOMEM,

@@ -1,11 +1,11 @@
 /* Sector levels, location quotients and variety for every district. */
-#include <emmintrin.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/nonzero_impl.h"
 #include "indices/indices_impl.h"
 #include "regio/categories.h"
 #include "regio/dist.h"
@@ -51,23 +51,6 @@ void regio_rows_free(regio_rows_t *rows) {
   rows->sector = NULL;
   rows->value = NULL;
   rows->alias = 0;
-}
-
-/* Bit j set: r[j] != 0, for j < 8 (SSE2: 64-bit lanes compared as pairs of 32-bit halves). */
-static inline unsigned nonzero_mask8(const int64_t *r) {
-  const __m128i z = _mm_setzero_si128();
-  const __m128i a0 = _mm_loadu_si128((const __m128i *)r), a1 = _mm_loadu_si128((const __m128i *)(r + 2));
-  const __m128i a2 = _mm_loadu_si128((const __m128i *)(r + 4)), a3 = _mm_loadu_si128((const __m128i *)(r + 6));
-  if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_or_si128(_mm_or_si128(a0, a1), _mm_or_si128(a2, a3)), z)) == 0xFFFF)
-    return 0;
-  unsigned zero = 0;
-  const __m128i a[4] = {a0, a1, a2, a3};
-  for (int i = 0; i < 4; i++) {
-    __m128i c = _mm_cmpeq_epi32(a[i], z);
-    c = _mm_and_si128(c, _mm_shuffle_epi32(c, 0xB1)); /* both halves zero */
-    zero |= (unsigned)_mm_movemask_pd(_mm_castsi128_pd(c)) << (2 * i);
-  }
-  return ~zero & 0xFFu;
 }
 
 /* The non-zero cells of the D x S matrix m by district (rows, allocated here) and each district's
@@ -119,7 +102,7 @@ static regio_err_t extract_rows(const int64_t *m, size_t D, size_t S, int T, reg
         size_t s = 0;
         for (; s + 8 <= S; s += 8) {
           const int64_t *r = row + s;
-          unsigned mask = nonzero_mask8(r);
+          unsigned mask = regio_nonzero_mask8(r);
           while (mask) {
             const unsigned j = (unsigned)__builtin_ctz(mask);
             mask &= mask - 1;
@@ -177,6 +160,20 @@ static regio_err_t extract_rows(const int64_t *m, size_t D, size_t S, int T, reg
     return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the non-zero cells of the %zu x %zu matrix", D, S);
   }
   return REGIO_OK;
+}
+
+/* Each district's total from its cells (overflowed[d] = 1 when it leaves the 64-bit range; the
+ * total is then unspecified), in parallel. */
+static void district_totals(const regio_rows_t *rows, size_t D, int T, int64_t *totals, unsigned char *overflowed) {
+#pragma omp parallel for num_threads(T > 0 ? T : 1) schedule(static)
+  for (size_t d = 0; d < D; d++) {
+    int64_t sum = 0;
+    int over = 0;
+    for (size_t k = rows->start[d]; k < rows->start[d + 1]; k++)
+      over |= __builtin_add_overflow(sum, rows->value[k], &sum);
+    totals[d] = sum;
+    overflowed[d] = (unsigned char)over;
+  }
 }
 
 /* A level's rows from the full rows and the map full -> level (non-decreasing: the level's codes
@@ -456,10 +453,20 @@ regio_err_t regio_indices_compute(regio_aggregate_t **aggp, const regio_indices_
   int64_t checks[2] = {INT64_MAX, 0}; /* the first district (global index) that overflows; national overflow */
   unsigned char *overflowed = err ? NULL : calloc(D ? D : 1, 1);
   if (!err && !overflowed) err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
-  /* each row on its own, in parallel, in the pass that takes its non-zero cells; then the rows in order */
-  if (!err)
+  /* the aggregate's cells, taken over, or those of its dense matrix, each row on its own, in
+   * parallel, in the pass that takes them; then the rows in order */
+  if (!err && agg->cell_start) {
+    full_rows = (regio_rows_t){agg->cell_start, agg->cell_sector, agg->cell_employment, 0};
+    agg->cell_start = NULL;
+    agg->cell_sector = NULL;
+    agg->cell_employment = NULL;
+    district_totals(&full_rows, D, regio_ctx_threads(ctx), res->district_employment, overflowed);
+  } else if (!err && agg->employment) {
     err = extract_rows(agg->employment, D, S, regio_ctx_threads(ctx), &full_rows, res->district_employment, overflowed,
                        ctx);
+  } else if (!err) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_USAGE, "regio_indices_compute: the aggregate holds no employment matrix");
+  }
   if (!err) { /* the cells hold all the matrix says: it is no longer needed */
     free(agg->employment);
     agg->employment = NULL;

@@ -14,6 +14,18 @@ static void keep_rows(void *data, size_t offset, size_t count, size_t row_bytes)
   memmove(data, (char *)data + offset * row_bytes, count * row_bytes);
 }
 
+/* Keeps the cells of rows [offset, offset + count) of a matrix given by its non-zero cells (start
+ * NULL: none): moves them to the front, their starts from 0. */
+static void keep_cells(size_t *start, uint32_t *sector, int64_t *value, size_t offset, size_t count) {
+  if (!start) return;
+  const size_t first = start[offset], n = start[offset + count] - first;
+  if (first > 0 && n > 0) {
+    memmove(sector, sector + first, n * sizeof *sector);
+    memmove(value, value + first, n * sizeof *value);
+  }
+  for (size_t d = 0; d <= count; d++) start[d] = start[offset + d] - first;
+}
+
 regio_err_t regio_result_restrict(regio_result_t *res, size_t offset, size_t count, regio_ctx_t *ctx) {
   REGIO_CHECK(ctx, res && res->agg, REGIO_ERR_USAGE, "regio_result_restrict: no result");
   regio_aggregate_t *agg = res->agg;
@@ -32,6 +44,7 @@ regio_err_t regio_result_restrict(regio_result_t *res, size_t offset, size_t cou
   /* the aggregate */
   keep_rows(agg->districts.chars, offset, count, agg->districts.width);
   keep_rows(agg->employment, offset, count, agg->sectors.count * sizeof *agg->employment);
+  keep_cells(agg->cell_start, agg->cell_sector, agg->cell_employment, offset, count);
   keep_rows(agg->district_establishments, offset, count, sizeof *agg->district_establishments);
   keep_rows(agg->district_micro_establishments, offset, count, sizeof *agg->district_micro_establishments);
   keep_rows(agg->district_actor_employment, offset, count,
@@ -44,14 +57,7 @@ regio_err_t regio_result_restrict(regio_result_t *res, size_t offset, size_t cou
   keep_rows(res->district_employment, offset, count, sizeof *res->district_employment);
   for (int i = 0; i < res->n_levels; i++) {
     regio_level_t *lvl = &res->levels[i];
-    if (lvl->cell_start) { /* the cells of the rows kept, to the front; their starts from 0 */
-      const size_t first = lvl->cell_start[offset], n = lvl->cell_start[offset + count] - first;
-      if (first > 0 && n > 0) {
-        memmove(lvl->cell_sector, lvl->cell_sector + first, n * sizeof *lvl->cell_sector);
-        memmove(lvl->cell_employment, lvl->cell_employment + first, n * sizeof *lvl->cell_employment);
-      }
-      for (size_t d = 0; d <= count; d++) lvl->cell_start[d] = lvl->cell_start[offset + d] - first;
-    }
+    keep_cells(lvl->cell_start, lvl->cell_sector, lvl->cell_employment, offset, count);
     regio_specialisation_t *sp = &lvl->specialisation;
     double *values[] = {sp->krugman,           sp->hoover, sp->hhi, sp->hhi_normalised, sp->theil, sp->max_lq,
                         sp->relative_diversity};

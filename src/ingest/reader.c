@@ -2297,6 +2297,9 @@ void regio_aggregate_destroy(regio_aggregate_t **p) {
   regio_aggregate_t *agg = *p;
   regio_codes_free(&agg->districts);
   regio_codes_free(&agg->sectors);
+  free(agg->cell_start);
+  free(agg->cell_sector);
+  free(agg->cell_employment);
   free(agg->employment);
   free(agg->district_establishments);
   free(agg->sector_establishments);
@@ -2309,4 +2312,18 @@ void regio_aggregate_destroy(regio_aggregate_t **p) {
   free(agg->inputs);
   free(agg);
   *p = NULL;
+}
+
+int64_t regio_aggregate_cell(const regio_aggregate_t *agg, size_t d, size_t s) {
+  if (agg->employment) return agg->employment[d * agg->sectors.count + s];
+  if (!agg->cell_start) return 0;
+  size_t lo = agg->cell_start[d], hi = agg->cell_start[d + 1]; /* (the cells are in sector order) */
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    if (agg->cell_sector[mid] < s)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < agg->cell_start[d + 1] && agg->cell_sector[lo] == s ? agg->cell_employment[lo] : 0;
 }

@@ -54,9 +54,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   regio_err_t err = regio_ingest_files(paths, 1, &opts, ctx, &agg);
   if (err == REGIO_OK && agg) {
     /* the aggregate must be consistent: sorted codes, totals that add up */
-    int64_t total = 0;
-    for (size_t i = 0; i < agg->districts.count * agg->sectors.count; i++) total += agg->employment[i];
-    (void)total;
+    /* its cells in (district, sector) order, none 0 */
+    for (size_t d = 0; d < agg->districts.count; d++)
+      for (size_t k = agg->cell_start[d]; k < agg->cell_start[d + 1]; k++)
+        if (agg->cell_sector[k] >= agg->sectors.count || agg->cell_employment[k] == 0 ||
+            (k > agg->cell_start[d] && agg->cell_sector[k - 1] >= agg->cell_sector[k]))
+          abort();
     for (size_t i = 1; i < agg->districts.count; i++)
       if (memcmp(regio_codes_at(&agg->districts, i - 1), regio_codes_at(&agg->districts, i), agg->districts.width) >= 0)
         abort();

@@ -326,9 +326,27 @@ static void test_cells_sparse(void) {
   free(want_est);
 }
 
+/* The merge gives the matrix as its non-zero cells: each district's in strictly ascending sector
+ * order, none 0, the starts from 0 and never falling, no dense matrix beside them. */
+static int cells_well_formed(const regio_aggregate_t *agg) {
+  const size_t D = agg->districts.count, S = agg->sectors.count;
+  if (agg->employment || !agg->cell_start || agg->cell_start[0] != 0) return 0;
+  for (size_t d = 0; d < D; d++) {
+    if (agg->cell_start[d + 1] < agg->cell_start[d]) return 0;
+    for (size_t k = agg->cell_start[d]; k < agg->cell_start[d + 1]; k++)
+      if (agg->cell_sector[k] >= S || agg->cell_employment[k] == 0 ||
+          (k > agg->cell_start[d] && agg->cell_sector[k - 1] >= agg->cell_sector[k]))
+        return 0;
+  }
+  return 1;
+}
+
 static void free_aggregate(regio_aggregate_t *agg) {
   regio_codes_free(&agg->districts);
   regio_codes_free(&agg->sectors);
+  free(agg->cell_start);
+  free(agg->cell_sector);
+  free(agg->cell_employment);
   free(agg->employment);
   free(agg->district_establishments);
   free(agg->sector_establishments);
@@ -372,7 +390,11 @@ static void test_merge(void) {
   CHECK(strncmp(regio_codes_at(&agg.sectors, 0), "10", 2) == 0 && strcmp(regio_codes_at(&agg.sectors, 1), "2") == 0);
   /* [A, AA, B] x [10, 2] in thousandths: A/10 = 1000 + 2000, AA/2 = 7000, B/2 = 5000 + 1000 */
   const int64_t want[6] = {3000, 0, 0, 7000, 0, 6000};
-  for (int i = 0; i < 6; i++) CHECKF(agg.employment[i] == want[i], "cell %d: %lld", i, (long long)agg.employment[i]);
+  CHECK(cells_well_formed(&agg));
+  for (int i = 0; i < 6; i++)
+    CHECKF(regio_aggregate_cell(&agg, (size_t)i / 2, (size_t)i % 2) == want[i], "cell %d: %lld", i,
+           (long long)regio_aggregate_cell(&agg, (size_t)i / 2, (size_t)i % 2));
+  CHECK(agg.cell_start[3] == 3); /* A/10, AA/2, B/2: the empty cells are not kept */
   CHECK(agg.district_establishments[0] == 2 && agg.district_establishments[1] == 2 &&
         agg.district_establishments[2] == 2);
   CHECK(agg.sector_establishments[0] == 2 && agg.sector_establishments[1] == 4);
@@ -396,9 +418,9 @@ static uint32_t intern_sector(regio_partial_t *p, int s) {
 
 static void test_merge_parts(void) {
   /* The merge runs on as many threads as partials, each adding the cells of the districts it owns
-   * (blocks of 64). Three partials (a dense table, a hash table, a dense table with spilled
-   * sums) over 700 districts, codes interned in different orders: every cell and every district's
-   * and sector's establishments must be the plain sums. */
+   * (a contiguous part of the sorted districts each). Three partials (a dense table, a hash table, a dense table with
+   * spilled sums) over 700 districts, codes interned in different orders: every cell and every district's and sector's
+   * establishments must be the plain sums. */
   enum { D = 700, S = 90, N = 3 };
   int64_t *want_emp = calloc((size_t)D * S, sizeof *want_emp), *want_est = calloc((size_t)D * S, sizeof *want_est);
   regio_partial_t parts[N];
@@ -427,11 +449,12 @@ static void test_merge_parts(void) {
   CHECK(regio_ctx_create(&ctx) == REGIO_OK);
   CHECK(regio_partials_merge(all, N, &agg, ctx) == REGIO_OK);
   CHECK(agg.districts.count == D && agg.sectors.count == S);
+  CHECK(cells_well_formed(&agg));
   size_t bad = 0;
   for (int d = 0; d < D; d++) {
     int64_t est = 0;
     for (int s = 0; s < S; s++) {
-      bad += agg.employment[(size_t)d * S + s] != want_emp[(size_t)d * S + s];
+      bad += regio_aggregate_cell(&agg, (size_t)d, (size_t)s) != want_emp[(size_t)d * S + s];
       est += want_est[(size_t)d * S + s];
     }
     bad += agg.district_establishments[d] != est;
@@ -446,7 +469,7 @@ static void test_merge_parts(void) {
   for (int t = 0; t < N; t++) regio_partial_free(&parts[t]);
 
   /* a sector's establishments beyond the int64 range only once the threads' parts are added (the
-   * two districts are in blocks of different threads): still found and named */
+   * two districts are in the parts of different threads): still found and named */
   CHECK(regio_partial_init(&parts[0]) == 0 && regio_partial_init(&parts[1]) == 0);
   for (int d = 0; d < 100; d++) intern_district(&parts[0], d); /* D00003 -> row 3, D00070 -> row 70 */
   const int64_t half = INT64_MAX / 2 + 10;
@@ -454,7 +477,7 @@ static void test_merge_parts(void) {
                         half) == 0);
   CHECK(regio_cells_add(&parts[1].cells, regio_cell_key(intern_district(&parts[1], 70), intern_sector(&parts[1], 7)), 5,
                         half) == 0);
-  CHECK(regio_cells_part_of(3, 2) != regio_cells_part_of(70, 2));
+  /* (two threads take districts [0, 50) and [50, 100) of the 100) */
   regio_partial_t *two[2] = {&parts[0], &parts[1]};
   memset(&agg, 0, sizeof agg);
   CHECK(regio_partials_merge(two, 2, &agg, ctx) == REGIO_ERR_INPUT);
