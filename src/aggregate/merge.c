@@ -161,6 +161,21 @@ static inline void merge_add(regio_aggregate_t *agg, size_t S, merge_sums_t *m, 
     __atomic_store_n(&m->sector_over[s], 1, __ATOMIC_RELAXED);
 }
 
+/* The next cell of a partial to stage: every cell of a hash table, a dense table's spilled cells
+ * whose word is 0 (its others are added row by row). */
+static inline int staged_next(regio_cells_iter_t *it, regio_cell_t *out) {
+  const regio_cells_t *c = it->c;
+  if (!c->dense) return regio_cells_next(it, out);
+  while (c->spill && it->i <= c->spill_mask) {
+    const regio_cell_t *cell = &c->spill[it->i++];
+    if (regio_cells_spilled_alone(c, cell)) {
+      *out = *cell;
+      return 1;
+    }
+  }
+  return 0;
+}
+
 static int cmp_u32(const void *a, const void *b) {
   const uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
   return (x > y) - (x < y);
@@ -274,9 +289,10 @@ regio_err_t regio_partials_merge(regio_partial_t *const *partials, int n, regio_
     goto done;
   }
   const int parts = n > 0 ? n : 1;
-  /* A partial whose cells are a dense table without spilled sums is added row by row (its row of
-   * each district found through the inverse of its district map); the others' cells are staged by
-   * district first (their order is the hash table's). */
+  /* A partial whose cells are a dense table is added row by row (its row of each district found
+   * through the inverse of its district map; a word's spilled sums looked up with it); the other
+   * partials' cells, and a dense table's spilled cells whose word is 0, are staged by district
+   * first (their order is the hash table's). */
   uint32_t **row_of = calloc((size_t)parts, sizeof *row_of);
   size_t staged_cells = 0, all_cells = 0;
   if (!row_of) {
@@ -286,10 +302,11 @@ regio_err_t regio_partials_merge(regio_partial_t *const *partials, int n, regio_
   for (int t = 0; t < n; t++) {
     const regio_cells_t *c = &partials[t]->cells;
     all_cells += c->count;
-    if (!(c->dense && c->spill_count == 0)) {
+    if (!c->dense) {
       staged_cells += c->count;
       continue;
     }
+    for (size_t i = 0; c->spill && i <= c->spill_mask; i++) staged_cells += regio_cells_spilled_alone(c, &c->spill[i]);
     row_of[t] = malloc((D ? D : 1) * sizeof *row_of[t]);
     if (!row_of[t]) {
       err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory merging partial aggregates");
@@ -358,17 +375,16 @@ regio_err_t regio_partials_merge(regio_partial_t *const *partials, int n, regio_
   regio_advise_huge(staged, staged_cells * sizeof *staged);
   int failed = !sector_parts || !sector_over || !outs || !pos || !first || !staged;
   for (int t = 0; t < n && !failed; t++)
-    if (!row_of[t] && !(pos[t] = calloc(D ? D : 1, sizeof *pos[t]))) failed = 1;
+    if (!(pos[t] = calloc(D ? D : 1, sizeof *pos[t]))) failed = 1;
   if (!failed) {
 #pragma omp parallel num_threads(parts) reduction(min : bad_cell, bad_district)
     {
       const int me = omp_get_thread_num(), nt = omp_get_num_threads();
 #pragma omp for schedule(static, 1)
       for (int t = 0; t < n; t++) {
-        if (row_of[t]) continue;
         regio_cells_iter_t it = regio_cells_iter(&partials[t]->cells);
         regio_cell_t cell;
-        while (regio_cells_next(&it, &cell)) pos[t][district_map[t][regio_cell_district(cell.key)]]++;
+        while (staged_next(&it, &cell)) pos[t][district_map[t][regio_cell_district(cell.key)]]++;
       } /* implicit barrier */
 #pragma omp single
       { /* the counts -> where each district's cells start, and each partial's among them */
@@ -376,7 +392,6 @@ regio_err_t regio_partials_merge(regio_partial_t *const *partials, int n, regio_
         for (size_t g = 0; g < D; g++) {
           first[g] = at;
           for (int t = 0; t < n; t++) {
-            if (row_of[t]) continue;
             const size_t k = pos[t][g];
             pos[t][g] = at;
             at += k;
@@ -386,7 +401,6 @@ regio_err_t regio_partials_merge(regio_partial_t *const *partials, int n, regio_
       } /* implicit barrier */
 #pragma omp for schedule(static, 1)
       for (int t = 0; t < n; t++) {
-        if (row_of[t]) continue;
         regio_cells_iter_t it = regio_cells_iter(&partials[t]->cells);
         /* each cell placed MERGE_AHEAD cells after its place was prefetched (a hashed partial's
          * cells come in no useful order: `us-tract`, a cache miss each) */
@@ -396,7 +410,7 @@ regio_err_t regio_partials_merge(regio_partial_t *const *partials, int n, regio_
         } queue[MERGE_AHEAD];
         size_t next = 0, queued = 0, *at = pos[t];
         regio_cell_t cell;
-        while (regio_cells_next(&it, &cell)) {
+        while (staged_next(&it, &cell)) {
           const size_t g = district_map[t][regio_cell_district(cell.key)];
           __builtin_prefetch(&staged[at[g]], 1, 3);
           if (queued == MERGE_AHEAD)
@@ -427,12 +441,18 @@ regio_err_t regio_partials_merge(regio_partial_t *const *partials, int n, regio_
         for (int t = 0; t < n; t++) {
           if (!row_of[t] || row_of[t][g] == UINT32_MAX) continue;
           const regio_cells_t *c = &partials[t]->cells;
-          const uint64_t *row = &c->dense[(size_t)row_of[t][g] * c->sector_cap];
-          const size_t cols = (size_t)c->max_sector + 1;
-          for (size_t s = 0; s < cols; s++)
-            if (row[s])
+          const size_t i = row_of[t][g], cols = (size_t)c->max_sector + 1;
+          const uint64_t *row = &c->dense[i * c->sector_cap];
+          for (size_t s = 0; s < cols; s++) {
+            if (!row[s]) continue;
+            if (c->spill_count) {
+              const regio_cell_t whole = regio_cells_dense_sums(c, i, s, row[s]);
+              merge_add(agg, S, &m, g, sector_map[t][s], whole.employment, whole.establishments);
+            } else {
               merge_add(agg, S, &m, g, sector_map[t][s], (int64_t)(row[s] >> REGIO_CELL_PACK),
                         (int64_t)(row[s] & REGIO_CELL_PACK_MASK));
+            }
+          }
           by_rows = 1;
         }
         const size_t a = first[g], b = first[g + 1];

@@ -401,6 +401,29 @@ static inline int regio_cells_add(regio_cells_t *c, uint64_t key, int64_t employ
   return 0;
 }
 
+/* A dense table's cell (d, s) whose word is not 0: its whole sums, the word's and its spill's (an
+ * overflow in the spill marks the cell as regio_cell_sums_add does). */
+static inline regio_cell_t regio_cells_dense_sums(const regio_cells_t *c, size_t d, size_t s, uint64_t word) {
+  const uint64_t key = regio_cell_key((uint32_t)d, (uint32_t)s);
+  regio_cell_t out = {key, (int64_t)(word >> REGIO_CELL_PACK), (int64_t)(word & REGIO_CELL_PACK_MASK)};
+  const regio_cell_t *more = c->spill_count ? regio_cells_spilled(c, key) : NULL;
+  if (more) {
+    if (more->establishments < 0)
+      out.establishments = -1;
+    else
+      regio_cell_sums_add(&out.employment, &out.establishments, more->employment, more->establishments);
+  }
+  return out;
+}
+
+/* A slot of a dense table's spill that is a cell of its own: one whose word is 0 (or outside the
+ * dense matrix) and whose sums are not both 0 (the others come with their word). */
+static inline int regio_cells_spilled_alone(const regio_cells_t *c, const regio_cell_t *cell) {
+  if (cell->key == REGIO_CELL_EMPTY || (cell->employment | cell->establishments) == 0) return 0;
+  const size_t d = regio_cell_district(cell->key), s = regio_cell_sector(cell->key);
+  return !(d < c->district_cap && s < c->sector_cap && c->dense[d * c->sector_cap + s] != 0);
+}
+
 /* Visits the table's cells: regio_cells_iter_t it = regio_cells_iter(c); regio_cell_t cell;
  * while (regio_cells_next(&it, &cell)) ... Each present cell once, with its whole sums (a dense
  * word and its spill added; an overflow marks the cell as regio_cell_sums_add does), in an order
@@ -440,15 +463,7 @@ static inline int regio_cells_next(regio_cells_iter_t *it, regio_cell_t *out) {
       while (it->s < cols) {
         const size_t s = it->s++;
         if (row[s] != 0) {
-          const uint64_t key = regio_cell_key((uint32_t)it->d, (uint32_t)s);
-          *out = (regio_cell_t){key, (int64_t)(row[s] >> REGIO_CELL_PACK), (int64_t)(row[s] & REGIO_CELL_PACK_MASK)};
-          const regio_cell_t *more = c->spill_count ? regio_cells_spilled(c, key) : NULL;
-          if (more) {
-            if (more->establishments < 0)
-              out->establishments = -1;
-            else
-              regio_cell_sums_add(&out->employment, &out->establishments, more->employment, more->establishments);
-          }
+          *out = regio_cells_dense_sums(c, it->d, s, row[s]);
           return 1;
         }
       }
@@ -458,11 +473,7 @@ static inline int regio_cells_next(regio_cells_iter_t *it, regio_cell_t *out) {
     /* then the spilled cells whose word is empty (the others came with their word) */
     while (it->i <= c->spill_mask && c->spill) {
       const regio_cell_t *cell = &c->spill[it->i++];
-      if (cell->key == REGIO_CELL_EMPTY) continue;
-      const size_t d = regio_cell_district(cell->key), s = regio_cell_sector(cell->key);
-      if (regio_cells_iter_skips(it, d)) continue;
-      if (d < c->district_cap && s < c->sector_cap && c->dense[d * c->sector_cap + s] != 0) continue;
-      if ((cell->employment | cell->establishments) == 0) continue;
+      if (!regio_cells_spilled_alone(c, cell) || regio_cells_iter_skips(it, regio_cell_district(cell->key))) continue;
       *out = *cell;
       return 1;
     }
