@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "aggregate/tables_impl.h"
-#include "core/nonzero_impl.h"
+#include "core/cells_impl.h"
 #include "regio/dist.h"
 #include "regio/memory.h"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/nonzero_impl.h"
+#include "core/cells_impl.h"
 #include "indices/indices_impl.h"
 #include "regio/categories.h"
 #include "regio/dist.h"

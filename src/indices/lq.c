@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cells_impl.h"
 #include "regio/indices.h"
 
 void regio_lq_row(const int64_t *employment_row, int64_t district_total, const int64_t *sector_totals,
@@ -34,18 +35,8 @@ void regio_level_lq_rows(const regio_result_t *res, const regio_level_t *level, 
   regio_level_lq_block(res, level, d0, n, s0, n_sectors, symmetric, out, n_sectors);
 }
 
-size_t regio_level_cell_from(const regio_level_t *level, size_t d,
-                             size_t s0) { /* (binary search: the cells are in sector order) */
-  size_t lo = level->cell_start[d], hi = level->cell_start[d + 1];
-  if (s0 == 0) return lo;
-  while (lo < hi) {
-    const size_t mid = lo + (hi - lo) / 2;
-    if (level->cell_sector[mid] < s0)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return lo;
+size_t regio_level_cell_from(const regio_level_t *level, size_t d, size_t s0) {
+  return regio_cells_lower_bound(level->cell_sector, level->cell_start[d], level->cell_start[d + 1], s0);
 }
 
 void regio_level_row(const regio_level_t *level, size_t d, size_t s0, size_t n_sectors, int64_t *row) {

@@ -28,6 +28,7 @@
 #include <zlib.h> /* gzread, for the line numbers of messages */
 
 #include "aggregate/tables_impl.h"
+#include "core/cells_impl.h"
 #include "ingest/csv_impl.h"
 #include "regio/dist.h"
 #include "regio/ingest.h"
@@ -2317,13 +2318,6 @@ void regio_aggregate_destroy(regio_aggregate_t **p) {
 int64_t regio_aggregate_cell(const regio_aggregate_t *agg, size_t d, size_t s) {
   if (agg->employment) return agg->employment[d * agg->sectors.count + s];
   if (!agg->cell_start) return 0;
-  size_t lo = agg->cell_start[d], hi = agg->cell_start[d + 1]; /* (the cells are in sector order) */
-  while (lo < hi) {
-    const size_t mid = lo + (hi - lo) / 2;
-    if (agg->cell_sector[mid] < s)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return lo < agg->cell_start[d + 1] && agg->cell_sector[lo] == s ? agg->cell_employment[lo] : 0;
+  const size_t k = regio_cells_lower_bound(agg->cell_sector, agg->cell_start[d], agg->cell_start[d + 1], s);
+  return k < agg->cell_start[d + 1] && agg->cell_sector[k] == s ? agg->cell_employment[k] : 0;
 }

@@ -1,8 +1,10 @@
-/* Internal: finding the non-zero entries of int64 rows eight at a time (the merge's rows, and the
- * indices' when they are given a dense matrix). */
-#ifndef REGIO_NONZERO_IMPL_H
-#define REGIO_NONZERO_IMPL_H
+/* Internal: matrices as compressed rows of non-zero cells (the aggregate's and the levels'): their
+ * non-zero entries found in int64 rows eight at a time (the merge's rows, and a dense matrix the
+ * indices are given), and a cell looked up in its row. */
+#ifndef REGIO_CELLS_IMPL_H
+#define REGIO_CELLS_IMPL_H
 
+#include <stddef.h>
 #include <stdint.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -31,6 +33,19 @@ static inline unsigned regio_nonzero_mask8(const int64_t *r) {
   for (int j = 0; j < 8; j++) mask |= (unsigned)(r[j] != 0) << j;
   return mask;
 #endif
+}
+
+/* The first k in [lo, hi) with sector[k] >= s (hi when none): a row's cells are in ascending
+ * sector order. */
+static inline size_t regio_cells_lower_bound(const uint32_t *sector, size_t lo, size_t hi, size_t s) {
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    if (sector[mid] < s)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
 }
 
 #endif
