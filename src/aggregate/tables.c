@@ -100,6 +100,11 @@ static void cells_release(regio_cells_t *c) {
   c->spill_mask = c->spill_count = 0;
 }
 
+void regio_cells_drop(regio_cells_t *c) {
+  if (c->slots || c->dense) cells_release(c);
+  memset(c, 0, sizeof *c);
+}
+
 static int cells_alloc(regio_cells_t *c, size_t n_slots) {
   c->slots = cells_map(n_slots * sizeof(regio_cell_t));
   if (!c->slots) return -1;

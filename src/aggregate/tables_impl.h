@@ -344,6 +344,8 @@ __attribute__((always_inline)) static inline void regio_cells_prefetch_ids(const
 
 /* Slow paths of regio_cells_add: a cell beyond the dense table's rows or columns, a new cell that
  * fills the hash table, a row that does not fit in its dense word. Return as regio_cells_add. */
+/* Releases the table's memory: no cells left (slots and dense NULL). */
+void regio_cells_drop(regio_cells_t *c);
 int regio_cells_add_outside(regio_cells_t *c, uint64_t key, int64_t employment, int64_t establishments);
 int regio_cells_add_growing(regio_cells_t *c, uint64_t key, int64_t employment, int64_t establishments);
 int regio_cells_add_spilling(regio_cells_t *c, uint64_t key, int64_t employment, int64_t establishments);
@@ -502,7 +504,8 @@ regio_err_t regio_partials_merge_dist(regio_partial_t *const *partials, int n_pa
                                       regio_aggregate_t *agg, regio_ctx_t *ctx);
 
 /* Builds the global aggregate (sorted codes, the employment matrix's non-zero cells, establishment
- * totals) from the partials. */
+ * totals) from the partials. A partial whose cells are a hash table has the table released once
+ * its cells are staged (its cells then empty; the partial is still freed by regio_partial_free). */
 regio_err_t regio_partials_merge(regio_partial_t *const *partials, int n_partials, regio_aggregate_t *agg,
                                  regio_ctx_t *ctx);
 
