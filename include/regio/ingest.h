@@ -105,9 +105,9 @@ typedef struct regio_aggregate {
   /* The employment matrix [D x S] in milli-employees, in one of two forms (the other NULL), owned:
    * - by its non-zero cells (compressed rows, as regio_level_t's): district d's cells are
    *   (cell_sector[k], cell_employment[k]) for k in [cell_start[d], cell_start[d + 1]), in
-   *   ascending sector order, none 0; what regio_ingest_files gives in one process;
-   * - dense, row-major (district rows): what it gives in the distributed mode (regio/dist.h), and
-   *   what a hand-built aggregate may give instead.
+   *   ascending sector order, none 0; what regio_ingest_files gives (in the distributed mode,
+   *   regio/dist.h, for the rank's block of districts);
+   * - dense, row-major (district rows): what a hand-built aggregate may give instead.
    * regio_aggregate_cell reads either. */
   size_t *cell_start;               /* [D + 1] */
   uint32_t *cell_sector;            /* [cell_start[D]] */

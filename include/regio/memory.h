@@ -1,8 +1,8 @@
 /* regio: checking up front that a run fits in memory.
  *
  * The big allocations of a run are the non-zero cells of the district x sector matrices (the
- * aggregate's, then each sector level's; in the distributed mode each rank's block of the dense
- * aggregate). Their sizes are known once the codes are merged, so a run that would not fit says so
+ * aggregate's, then each sector level's; in the distributed mode those of each rank's block of
+ * districts). Their sizes are known once the codes are merged, so a run that would not fit says so
  * then, with the sizes, instead of failing (or being killed by the kernel) half-way through. */
 #ifndef REGIO_MEMORY_H
 #define REGIO_MEMORY_H

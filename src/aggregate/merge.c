@@ -709,6 +709,11 @@ regio_err_t regio_partials_merge_dist(regio_partial_t *const *partials, int n, i
   exchange_record_t *send = NULL, *recv = NULL;
   size_t *recv_bytes = NULL;
   uint64_t *squares = NULL;
+  size_t *record_start = NULL, *order = NULL;
+  int64_t *row = NULL;
+  unsigned char *sector_over = NULL;
+  uint32_t *touched = NULL;
+  merge_out_t cells = {NULL, NULL, 0, 0, 0};
   if (!district_map || !sector_map || !first || !send_bytes || !fill) {
     err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory merging across ranks");
     goto done;
@@ -805,16 +810,17 @@ regio_err_t regio_partials_merge_dist(regio_partial_t *const *partials, int n, i
   agg->n_districts_global = Dg;
   if ((err = regio_codes_init(&agg->districts, D, districts.width, ctx))) goto done;
   if (D) memcpy(agg->districts.chars, regio_codes_at(&districts, d0), D * districts.width);
-  if (S && D > SIZE_MAX / sizeof(int64_t) / S) {
-    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "%zu districts x %zu sectors do not fit in memory", D, S);
-    goto done;
-  }
+  size_t n_records = 0;
+  for (int r = 0; r < P; r++) n_records += recv_bytes[r] / sizeof(exchange_record_t);
   {
+    /* the cells (at most one a record, 12 bytes), each record's place (8) and the starts of the
+     * districts' records and cells (16 a district), a row of sums and its flags (9 a sector) */
     char what[200];
-    snprintf(what, sizeof what, "this rank's employment matrix of %zu districts x %zu sectors", D, S);
-    if ((err = regio_memory_check(ctx, (uint64_t)(D * S) * sizeof(int64_t), what))) goto done;
+    snprintf(what, sizeof what, "this rank's cells of %zu districts x %zu sectors (%zu records)", D, S, n_records);
+    const uint64_t bytes = (uint64_t)n_records * 20 + (uint64_t)(D + 1) * 16 + (uint64_t)S * 9;
+    if ((err = regio_memory_check(ctx, bytes, what))) goto done;
   }
-  agg->employment = calloc(D * S > 0 ? D * S : 1, sizeof(int64_t));
+  agg->cell_start = calloc(D + 1, sizeof *agg->cell_start);
   agg->district_establishments = calloc(D ? D : 1, sizeof(int64_t));
   agg->sector_establishments = calloc(S ? S : 1, sizeof(int64_t));
   sector_establishments = agg->sector_establishments;
@@ -827,11 +833,15 @@ regio_err_t regio_partials_merge_dist(regio_partial_t *const *partials, int n, i
     agg->actor_codes = calloc(actors.count ? actors.count : 1, sizeof *agg->actor_codes);
     agg->district_actor_employment = calloc(D * actors.count > 0 ? D * actors.count : 1, sizeof(int64_t));
   }
-  if (!agg->employment || !agg->district_establishments || !agg->sector_establishments ||
+  record_start = calloc(D + 1, sizeof *record_start);
+  order = malloc((n_records ? n_records : 1) * sizeof *order);
+  row = calloc(S ? S : 1, sizeof *row);
+  sector_over = calloc(S ? S : 1, 1);
+  if (!agg->cell_start || !agg->district_establishments || !agg->sector_establishments ||
       (track && (!agg->sector_size_squares || !agg->district_micro_establishments)) ||
-      (flag && (!agg->actor_codes || !agg->district_actor_employment))) {
-    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the %zu x %zu employment matrix (%.1f MiB)", D, S,
-                      (double)D * (double)S * 8.0 / 1048576.0);
+      (flag && (!agg->actor_codes || !agg->district_actor_employment)) || !record_start || !order || !row ||
+      !sector_over) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the cells of %zu districts x %zu sectors", D, S);
     goto done;
   }
   for (size_t a = 0; flag && a < actors.count; a++)
@@ -839,36 +849,57 @@ regio_err_t regio_partials_merge_dist(regio_partial_t *const *partials, int n, i
       err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
       goto done;
     }
-  /* sums beyond the fixed-point range: the first in sorted order over all ranks is named, as by
-   * regio_partials_merge (the values are non-negative, so any order overflows alike) */
-  int64_t bad[2] = {INT64_MAX, INT64_MAX}; /* cell d * S + s, district (global) */
-  size_t n_records = 0;
-  for (int r = 0; r < P; r++) n_records += recv_bytes[r] / sizeof(exchange_record_t);
+  /* the micro and actor records added; the cells' records counted by district, then placed by
+   * district in the order they came (a counting sort), so each district's row of sums is made as
+   * in one process (merge_add, merge_emit) and gives its non-zero cells */
   for (size_t i = 0; i < n_records; i++) {
     const exchange_record_t *rec = &recv[i];
     const size_t d = rec->district - d0;
-    if (rec->sector == REGIO_RECORD_MICRO) {
+    if (rec->sector == REGIO_RECORD_MICRO)
       agg->district_micro_establishments[d] += rec->employment;
-      continue;
-    }
-    if (rec->sector >= REGIO_RECORD_ACTOR) {
+    else if (rec->sector >= REGIO_RECORD_ACTOR)
       agg->district_actor_employment[d * actors.count + (rec->sector - REGIO_RECORD_ACTOR)] += rec->employment;
-      continue;
-    }
-    const size_t s = rec->sector;
-    int64_t *e = &agg->employment[d * S + s];
-    if (rec->establishments < 0 || __builtin_add_overflow(*e, rec->employment, e)) {
-      const int64_t cell = (int64_t)((d0 + d) * S + s);
-      if (cell < bad[0]) bad[0] = cell;
-      continue;
-    }
-    if (__builtin_add_overflow(agg->district_establishments[d], rec->establishments,
-                               &agg->district_establishments[d]) &&
-        (int64_t)(d0 + d) < bad[1])
-      bad[1] = (int64_t)(d0 + d);
-    if (__builtin_add_overflow(sector_establishments[s], rec->establishments, &sector_establishments[s]))
-      sector_establishments[s] = INT64_MAX; /* beyond the range: the reduction below overflows too */
+    else
+      record_start[d + 1]++;
   }
+  size_t most = 0; /* the most records of one district */
+  for (size_t d = 0; d < D; d++) {
+    most = record_start[d + 1] > most ? record_start[d + 1] : most;
+    record_start[d + 1] += record_start[d];
+  }
+  for (size_t i = 0; i < n_records; i++)
+    if (recv[i].sector < REGIO_RECORD_ACTOR) order[record_start[recv[i].district - d0]++] = i; /* a cell */
+  for (size_t d = D; d > 0; d--) record_start[d] = record_start[d - 1];                        /* the starts again */
+  record_start[0] = 0;
+  touched = malloc((most ? most : 1) * sizeof *touched);
+  if (!touched) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+    goto done;
+  }
+  merge_sums_t m = {row, sector_establishments, sector_over, SIZE_MAX, SIZE_MAX};
+  for (size_t d = 0; d < D; d++) {
+    const size_t a = record_start[d], b = record_start[d + 1];
+    for (size_t k = a; k < b; k++) {
+      const exchange_record_t *rec = &recv[order[k]];
+      merge_add(agg, S, &m, d, rec->sector, rec->employment, rec->establishments);
+      touched[k - a] = rec->sector;
+    }
+    const size_t added = merge_emit(&cells, row, S, (b - a) * 32 < S ? touched : NULL, b - a);
+    if (added == SIZE_MAX) {
+      err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the cells of %zu districts x %zu sectors", D, S);
+      goto done;
+    }
+    agg->cell_start[d + 1] = agg->cell_start[d] + added;
+  }
+  agg->cell_sector = cells.sector;
+  agg->cell_employment = cells.value;
+  cells = (merge_out_t){NULL, NULL, 0, 0, 0};
+  for (size_t s = 0; s < S; s++)
+    if (sector_over[s]) sector_establishments[s] = INT64_MAX; /* beyond the range: the reduction below overflows */
+  /* sums beyond the fixed-point range: the first in sorted order over all ranks is named, as by
+   * regio_partials_merge (the values are non-negative, so any order overflows alike) */
+  int64_t bad[2] = {m.bad_cell == SIZE_MAX ? INT64_MAX : (int64_t)(d0 * S + m.bad_cell),      /* cell d * S + s */
+                    m.bad_district == SIZE_MAX ? INT64_MAX : (int64_t)(d0 + m.bad_district)}; /* district */
   if ((err = regio_dist_allreduce_i64(dist, bad, 2, REGIO_DIST_MIN, NULL, ctx))) goto done;
   size_t bad_sector = SIZE_MAX;
   if ((err = regio_dist_allreduce_i64(dist, sector_establishments, S, REGIO_DIST_SUM, &bad_sector, ctx))) goto done;
@@ -916,5 +947,12 @@ done:
   free(recv);
   free(recv_bytes);
   free(squares);
+  free(record_start);
+  free(order);
+  free(row);
+  free(sector_over);
+  free(touched);
+  free(cells.sector);
+  free(cells.value);
   return regio_dist_agree(dist, err, ctx);
 }

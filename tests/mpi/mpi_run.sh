@@ -74,4 +74,26 @@ for n in 2 4; do
 done
 if [ -e err.h5 ] || ls err.h5.tmp* >/dev/null 2>&1; then fail "err_no_output: an output file was left"; else pass "err_no_output: no output or temporary file"; fi
 
+# a cell whose employment sums beyond the 64-bit fixed-point range (9.2e15 employees), from rows at
+# both ends of the table (so read by different ranks): the merge names it as in one process
+"$PY" - <<'PYEOF'
+lines = open('kr.csv').read().rstrip('\n').split('\n')
+big = lines[1].rsplit(',', 1)[0] + ',5000000000000000'  # employees: the last column
+lines.insert(2, big)
+lines.append(big)
+open('over.csv', 'w').write('\n'.join(lines) + '\n')
+PYEOF
+run_expect over_one 3 run over.csv -o over.h5
+grep -q 'fixed-point range' over_one.err || { fail "over_one: not the overflow message:"; show over_one.err; }
+for n in 2 4; do
+  if mpi_expect "over_np$n" "$n" 3 run over.csv -o over.h5; then
+    if grep -qF "$(grep 'error:' over_one.err)" "over_np$n.err"; then
+      pass "over_np$n: the message of one process: $(grep 'error:' over_one.err)"
+    else
+      fail "over_np$n: the message differs from one process's:"
+      show "over_np$n.err"
+    fi
+  fi
+done
+
 finish
