@@ -812,72 +812,70 @@ regio_err_t regio_partials_merge_dist(regio_partial_t *const *partials, int n, i
   if (D) memcpy(agg->districts.chars, regio_codes_at(&districts, d0), D * districts.width);
   size_t n_records = 0;
   for (int r = 0; r < P; r++) n_records += recv_bytes[r] / sizeof(exchange_record_t);
+  /* what fails here fails on this rank alone: the error is agreed before the next collective call */
   {
     /* the cells (at most one a record, 12 bytes), each record's place (8) and the starts of the
      * districts' records and cells (16 a district), a row of sums and its flags (9 a sector) */
     char what[200];
     snprintf(what, sizeof what, "this rank's cells of %zu districts x %zu sectors (%zu records)", D, S, n_records);
     const uint64_t bytes = (uint64_t)n_records * 20 + (uint64_t)(D + 1) * 16 + (uint64_t)S * 9;
-    if ((err = regio_memory_check(ctx, bytes, what))) goto done;
+    err = regio_memory_check(ctx, bytes, what);
   }
-  agg->cell_start = calloc(D + 1, sizeof *agg->cell_start);
-  agg->district_establishments = calloc(D ? D : 1, sizeof(int64_t));
-  agg->sector_establishments = calloc(S ? S : 1, sizeof(int64_t));
-  sector_establishments = agg->sector_establishments;
-  if (track) {
-    agg->sector_size_squares = calloc(S ? S : 1, sizeof *agg->sector_size_squares);
-    agg->district_micro_establishments = calloc(D ? D : 1, sizeof(int64_t));
-  }
-  if (flag) {
-    agg->n_actors = (int)actors.count;
-    agg->actor_codes = calloc(actors.count ? actors.count : 1, sizeof *agg->actor_codes);
-    agg->district_actor_employment = calloc(D * actors.count > 0 ? D * actors.count : 1, sizeof(int64_t));
-  }
-  record_start = calloc(D + 1, sizeof *record_start);
-  order = malloc((n_records ? n_records : 1) * sizeof *order);
-  row = calloc(S ? S : 1, sizeof *row);
-  sector_over = calloc(S ? S : 1, 1);
-  if (!agg->cell_start || !agg->district_establishments || !agg->sector_establishments ||
-      (track && (!agg->sector_size_squares || !agg->district_micro_establishments)) ||
-      (flag && (!agg->actor_codes || !agg->district_actor_employment)) || !record_start || !order || !row ||
-      !sector_over) {
-    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the cells of %zu districts x %zu sectors", D, S);
-    goto done;
-  }
-  for (size_t a = 0; flag && a < actors.count; a++)
-    if (!(agg->actor_codes[a] = strndup(regio_codes_at(&actors, a), regio_codes_len(&actors, a)))) {
-      err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
-      goto done;
+  if (!err) {
+    agg->cell_start = calloc(D + 1, sizeof *agg->cell_start);
+    agg->district_establishments = calloc(D ? D : 1, sizeof(int64_t));
+    agg->sector_establishments = calloc(S ? S : 1, sizeof(int64_t));
+    sector_establishments = agg->sector_establishments;
+    if (track) {
+      agg->sector_size_squares = calloc(S ? S : 1, sizeof *agg->sector_size_squares);
+      agg->district_micro_establishments = calloc(D ? D : 1, sizeof(int64_t));
     }
-  /* the micro and actor records added; the cells' records counted by district, then placed by
-   * district in the order they came (a counting sort), so each district's row of sums is made as
-   * in one process (merge_add, merge_emit) and gives its non-zero cells */
-  for (size_t i = 0; i < n_records; i++) {
-    const exchange_record_t *rec = &recv[i];
-    const size_t d = rec->district - d0;
-    if (rec->sector == REGIO_RECORD_MICRO)
-      agg->district_micro_establishments[d] += rec->employment;
-    else if (rec->sector >= REGIO_RECORD_ACTOR)
-      agg->district_actor_employment[d * actors.count + (rec->sector - REGIO_RECORD_ACTOR)] += rec->employment;
-    else
-      record_start[d + 1]++;
+    if (flag) {
+      agg->n_actors = (int)actors.count;
+      agg->actor_codes = calloc(actors.count ? actors.count : 1, sizeof *agg->actor_codes);
+      agg->district_actor_employment = calloc(D * actors.count > 0 ? D * actors.count : 1, sizeof(int64_t));
+    }
+    record_start = calloc(D + 1, sizeof *record_start);
+    order = malloc((n_records ? n_records : 1) * sizeof *order);
+    row = calloc(S ? S : 1, sizeof *row);
+    sector_over = calloc(S ? S : 1, 1);
+    if (!agg->cell_start || !agg->district_establishments || !agg->sector_establishments ||
+        (track && (!agg->sector_size_squares || !agg->district_micro_establishments)) ||
+        (flag && (!agg->actor_codes || !agg->district_actor_employment)) || !record_start || !order || !row ||
+        !sector_over)
+      err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the cells of %zu districts x %zu sectors", D, S);
   }
-  size_t most = 0; /* the most records of one district */
-  for (size_t d = 0; d < D; d++) {
-    most = record_start[d + 1] > most ? record_start[d + 1] : most;
-    record_start[d + 1] += record_start[d];
-  }
-  for (size_t i = 0; i < n_records; i++)
-    if (recv[i].sector < REGIO_RECORD_ACTOR) order[record_start[recv[i].district - d0]++] = i; /* a cell */
-  for (size_t d = D; d > 0; d--) record_start[d] = record_start[d - 1];                        /* the starts again */
-  record_start[0] = 0;
-  touched = malloc((most ? most : 1) * sizeof *touched);
-  if (!touched) {
-    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
-    goto done;
-  }
+  for (size_t a = 0; !err && flag && a < actors.count; a++)
+    if (!(agg->actor_codes[a] = strndup(regio_codes_at(&actors, a), regio_codes_len(&actors, a))))
+      err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
   merge_sums_t m = {row, sector_establishments, sector_over, SIZE_MAX, SIZE_MAX};
-  for (size_t d = 0; d < D; d++) {
+  if (!err) {
+    /* the micro and actor records added; the cells' records counted by district, then placed by
+     * district in the order they came (a counting sort), so each district's row of sums is made
+     * as in one process (merge_add, merge_emit) and gives its non-zero cells */
+    for (size_t i = 0; i < n_records; i++) {
+      const exchange_record_t *rec = &recv[i];
+      const size_t d = rec->district - d0;
+      if (rec->sector == REGIO_RECORD_MICRO)
+        agg->district_micro_establishments[d] += rec->employment;
+      else if (rec->sector >= REGIO_RECORD_ACTOR)
+        agg->district_actor_employment[d * actors.count + (rec->sector - REGIO_RECORD_ACTOR)] += rec->employment;
+      else
+        record_start[d + 1]++;
+    }
+    size_t most = 0; /* the most records of one district */
+    for (size_t d = 0; d < D; d++) {
+      most = record_start[d + 1] > most ? record_start[d + 1] : most;
+      record_start[d + 1] += record_start[d];
+    }
+    for (size_t i = 0; i < n_records; i++)
+      if (recv[i].sector < REGIO_RECORD_ACTOR) order[record_start[recv[i].district - d0]++] = i; /* a cell */
+    for (size_t d = D; d > 0; d--) record_start[d] = record_start[d - 1];                        /* the starts again */
+    record_start[0] = 0;
+    touched = malloc((most ? most : 1) * sizeof *touched);
+    if (!touched) err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+  }
+  for (size_t d = 0; !err && d < D; d++) {
     const size_t a = record_start[d], b = record_start[d + 1];
     for (size_t k = a; k < b; k++) {
       const exchange_record_t *rec = &recv[order[k]];
@@ -885,12 +883,12 @@ regio_err_t regio_partials_merge_dist(regio_partial_t *const *partials, int n, i
       touched[k - a] = rec->sector;
     }
     const size_t added = merge_emit(&cells, row, S, (b - a) * 32 < S ? touched : NULL, b - a);
-    if (added == SIZE_MAX) {
+    if (added == SIZE_MAX)
       err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the cells of %zu districts x %zu sectors", D, S);
-      goto done;
-    }
-    agg->cell_start[d + 1] = agg->cell_start[d] + added;
+    else
+      agg->cell_start[d + 1] = agg->cell_start[d] + added;
   }
+  if ((err = regio_dist_agree(dist, err, ctx))) goto done;
   agg->cell_sector = cells.sector;
   agg->cell_employment = cells.value;
   cells = (merge_out_t){NULL, NULL, 0, 0, 0};

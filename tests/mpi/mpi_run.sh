@@ -74,6 +74,18 @@ for n in 2 4; do
 done
 if [ -e err.h5 ] || ls err.h5.tmp* >/dev/null 2>&1; then fail "err_no_output: an output file was left"; else pass "err_no_output: no output or temporary file"; fi
 
+# a rank's cells beyond the memory budget: refused up front on every rank (exit 6), no output
+for n in 2 4; do
+  if REGIO_MEMORY_LIMIT=1M mpi_expect "mem_np$n" "$n" 6 run kr.csv -o mem.h5; then
+    if grep -q "this rank's cells of" "mem_np$n.err" && [ ! -e mem.h5 ]; then
+      pass "mem_np$n: $(grep 'error:' "mem_np$n.err" | head -1)"
+    else
+      fail "mem_np$n: not the merge's memory check, or an output was left:"
+      show "mem_np$n.err"
+    fi
+  fi
+done
+
 # a cell whose employment sums beyond the 64-bit fixed-point range (9.2e15 employees), from rows at
 # both ends of the table (so read by different ranks): the merge names it as in one process
 "$PY" - <<'PYEOF'
