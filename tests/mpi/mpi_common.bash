@@ -21,6 +21,26 @@ mpi_expect() {
   pass "$name: 'mpirun -np $ranks regio $*' exited $rc"
 }
 
+# ranks_same_error NAME RC ARGS...: `regio ARGS` fails with RC in one process (NAME_one) and on 2
+# and 4 ranks (NAME_npN) with the same error message
+ranks_same_error() {
+  local name=$1 want=$2
+  shift 2
+  run_expect "${name}_one" "$want" "$@" || return 1
+  local message
+  message=$(grep 'error:' "${name}_one.err" | head -1)
+  for n in 2 4; do
+    if mpi_expect "${name}_np$n" "$n" "$want" "$@"; then
+      if grep -qF "$message" "${name}_np$n.err"; then
+        pass "${name}_np$n: the message of one process: $message"
+      else
+        fail "${name}_np$n: the message differs from one process's:"
+        show "${name}_np$n.err"
+      fi
+    fi
+  done
+}
+
 # ranks_agree NAME ARGS... (ARGS end with the output option's value as NAME_REF.h5 implied):
 # one process, then 1..4 ranks, each compared with the one-process file
 ranks_agree() {
