@@ -714,30 +714,31 @@ regio_err_t regio_partials_merge_dist(regio_partial_t *const *partials, int n, i
   unsigned char *sector_over = NULL;
   uint32_t *touched = NULL;
   merge_out_t cells = {NULL, NULL, 0, 0, 0};
-  if (!district_map || !sector_map || !first || !send_bytes || !fill) {
+  /* A step that can fail on one rank alone is agreed before the next collective call, so that all
+   * ranks leave together (the end agrees once more: every rank gets there with the same error). */
+  if (!district_map || !sector_map || !first || !send_bytes || !fill)
     err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory merging across ranks");
-    goto done;
-  }
   /* global codes: the sectors become the aggregate's; the districts are cut into blocks */
-  if ((err = regio_partials_union_codes(partials, n, 0, &rank_districts, district_map, ctx))) goto done;
-  if ((err = regio_partials_union_codes(partials, n, 1, &rank_sectors, sector_map, ctx))) goto done;
-  if ((err = gather_codes(dist, &rank_districts, &districts, ctx))) goto done;
-  if ((err = gather_codes(dist, &rank_sectors, &agg->sectors, ctx))) goto done;
-  if ((err = to_global_ids(&rank_districts, &districts, district_map, partials, n, 0, ctx))) goto done;
-  if ((err = to_global_ids(&rank_sectors, &agg->sectors, sector_map, partials, n, 1, ctx))) goto done;
+  if (!err) err = regio_partials_union_codes(partials, n, 0, &rank_districts, district_map, ctx);
+  if (!err) err = regio_partials_union_codes(partials, n, 1, &rank_sectors, sector_map, ctx);
+  if ((err = regio_dist_agree(dist, err, ctx))) goto done;
+  err = gather_codes(dist, &rank_districts, &districts, ctx);
+  if ((err = regio_dist_agree(dist, err, ctx))) goto done;
+  err = gather_codes(dist, &rank_sectors, &agg->sectors, ctx);
+  if (!err) err = to_global_ids(&rank_districts, &districts, district_map, partials, n, 0, ctx);
+  if (!err) err = to_global_ids(&rank_sectors, &agg->sectors, sector_map, partials, n, 1, ctx);
+  if ((err = regio_dist_agree(dist, err, ctx))) goto done;
   int any_actors = 0;
   for (int t = 0; t < n; t++) any_actors |= partials[t]->n_actors > 0;
   int64_t flag = any_actors;
   if ((err = regio_dist_allreduce_i64(dist, &flag, 1, REGIO_DIST_MAX, NULL, ctx))) goto done;
-  if (flag && (err = gather_actors(dist, partials, n, &actors, ctx))) goto done;
+  if (flag) err = gather_actors(dist, partials, n, &actors, ctx);
 
   const size_t Dg = districts.count, S = agg->sectors.count;
   weight = calloc(Dg ? Dg : 1, sizeof *weight);
   owner = malloc((Dg ? Dg : 1) * sizeof *owner);
-  if (!weight || !owner) {
-    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for %zu districts", Dg);
-    goto done;
-  }
+  if (!err && (!weight || !owner)) err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for %zu districts", Dg);
+  if ((err = regio_dist_agree(dist, err, ctx))) goto done;
   for (int t = 0; t < n; t++) {
     regio_cells_iter_t it = regio_cells_iter(&partials[t]->cells);
     regio_cell_t cell;
@@ -794,10 +795,8 @@ regio_err_t regio_partials_merge_dist(regio_partial_t *const *partials, int n, i
         total += send_bytes[r];
       }
       send = malloc(total ? total : 1);
-      if (!send) {
-        err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for %zu bytes of partial aggregates", total);
-        goto done;
-      }
+      if (!send) err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for %zu bytes of partial aggregates", total);
+      if ((err = regio_dist_agree(dist, err, ctx))) goto done;
     }
   }
   if ((err = regio_dist_alltoallv(dist, send, send_bytes, (void **)&recv, &recv_bytes, ctx))) goto done;
@@ -808,18 +807,17 @@ regio_err_t regio_partials_merge_dist(regio_partial_t *const *partials, int n, i
   const size_t d0 = first[rank], D = first[rank + 1] - d0;
   agg->district_offset = d0;
   agg->n_districts_global = Dg;
-  if ((err = regio_codes_init(&agg->districts, D, districts.width, ctx))) goto done;
-  if (D) memcpy(agg->districts.chars, regio_codes_at(&districts, d0), D * districts.width);
+  err = regio_codes_init(&agg->districts, D, districts.width, ctx);
+  if (!err && D) memcpy(agg->districts.chars, regio_codes_at(&districts, d0), D * districts.width);
   size_t n_records = 0;
   for (int r = 0; r < P; r++) n_records += recv_bytes[r] / sizeof(exchange_record_t);
-  /* what fails here fails on this rank alone: the error is agreed before the next collective call */
   {
     /* the cells (at most one a record, 12 bytes), each record's place (8) and the starts of the
      * districts' records and cells (16 a district), a row of sums and its flags (9 a sector) */
     char what[200];
     snprintf(what, sizeof what, "this rank's cells of %zu districts x %zu sectors (%zu records)", D, S, n_records);
     const uint64_t bytes = (uint64_t)n_records * 20 + (uint64_t)(D + 1) * 16 + (uint64_t)S * 9;
-    err = regio_memory_check(ctx, bytes, what);
+    if (!err) err = regio_memory_check(ctx, bytes, what);
   }
   if (!err) {
     agg->cell_start = calloc(D + 1, sizeof *agg->cell_start);

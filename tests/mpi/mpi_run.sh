@@ -76,6 +76,18 @@ for n in 2 4; do
   fi
 done
 
+# one rank alone beyond its budget (rank 0; rank 1 goes on towards the next collective call): both
+# stop with rank 0's error, exit 6, no output (before 7a6fcc0 the run hung)
+timeout 120 "$MPIEXEC" "${MPI_FLAGS[@]}" -np 1 env REGIO_MEMORY_LIMIT=1M "$REGIO" run kr.csv -o mem1.h5 : \
+  -np 1 "$REGIO" run kr.csv -o mem1.h5 >mem_rank0.out 2>mem_rank0.err
+rc=$?
+if [ "$rc" -eq 6 ] && grep -q "this rank's cells of" mem_rank0.err && [ ! -e mem1.h5 ]; then
+  pass "mem_rank0: one rank out of memory, every rank stopped (exit 6)"
+else
+  fail "mem_rank0: exited $rc (124 or 15: it hung), expected 6 and the merge's memory check, no output:"
+  show mem_rank0.err
+fi
+
 # a cell whose employment sums beyond the 64-bit fixed-point range (9.2e15 employees), from rows at
 # both ends of the table (so read by different ranks): the merge names it as in one process
 "$PY" - <<'PYEOF'
