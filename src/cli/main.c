@@ -651,6 +651,14 @@ static int check_output_path(const char *path) {
   return rc;
 }
 
+/* The exit code of the checks before a run, the same on every rank: that of the lowest rank that
+ * failed (0: none did). Collective. */
+static int agree_exit_code(regio_dist_t *dist, int rc) {
+  int64_t first = rc ? (int64_t)regio_dist_rank(dist) * 256 + (rc & 255) : INT64_MAX;
+  if (regio_dist_allreduce_i64(dist, &first, 1, REGIO_DIST_MIN, NULL, NULL) != REGIO_OK) return REGIO_ERR_INTERNAL;
+  return first == INT64_MAX ? 0 : (int)(first % 256);
+}
+
 static int fail_with(regio_ctx_t *ctx, regio_err_t err) {
   /* in the distributed mode every rank holds the agreed error: rank 0 reports it */
   if (regio_dist_rank(regio_ctx_dist(ctx)) != 0) return (int)err;
@@ -734,7 +742,9 @@ int cli_run_main(int argc, char **argv, const char *command_line, regio_dist_t *
       {"help", no_argument, 0, 'h'},
       {0, 0, 0, 0},
   };
-  int rc = 0;
+  int rc = 0, help = 0;
+  regio_ctx_t *ctx = NULL;
+  char *district_cols = NULL;
 
   /* the config file first, so that the command line overrides it */
   for (int i = 1; i < argc; i++) {
@@ -743,7 +753,7 @@ int cli_run_main(int argc, char **argv, const char *command_line, regio_dist_t *
       path = argv[i + 1];
     else if (!strncmp(argv[i], "--config=", 9))
       path = argv[i] + 9;
-    if (path && (rc = load_config(&o, path))) goto done;
+    if (path && (rc = load_config(&o, path))) goto checked;
   }
   int config_inputs = o.n_inputs;
 
@@ -755,7 +765,10 @@ int cli_run_main(int argc, char **argv, const char *command_line, regio_dist_t *
     switch (c) {
       case 'o': problem = apply_option(&o, "output", optarg); break;
       case 'q': o.quiet = 1; break;
-      case 'h': fputs(usage_text, stdout); goto done;
+      case 'h':
+        fputs(usage_text, stdout);
+        help = 1;
+        goto checked;
       case OPT_CONFIG: break;
       case OPT_NO_CHECKSUM: o.checksum = 0; break;
       case OPT_NAMED: problem = apply_option(&o, long_options[index].name, optarg); break;
@@ -763,16 +776,16 @@ int cli_run_main(int argc, char **argv, const char *command_line, regio_dist_t *
       case ':':
         fprintf(stderr, "regio run: option '%s' needs a value\n", argv[optind - 1]);
         rc = REGIO_ERR_USAGE;
-        goto done;
+        goto checked;
       default:
         fprintf(stderr, "regio run: unknown option '%s' (see regio --help)\n", argv[optind - 1]);
         rc = REGIO_ERR_USAGE;
-        goto done;
+        goto checked;
     }
     if (problem) {
       fprintf(stderr, "regio run: --%s %s: %s\n", c == 'o' ? "output" : long_options[index].name, optarg, problem);
       rc = REGIO_ERR_USAGE;
-      goto done;
+      goto checked;
     }
   }
   if (optind < argc) { /* inputs on the command line replace those of the config file */
@@ -783,34 +796,34 @@ int cli_run_main(int argc, char **argv, const char *command_line, regio_dist_t *
   if (o.n_inputs == 0) {
     fprintf(stderr, "regio run: no input files (see regio --help)\n");
     rc = REGIO_ERR_USAGE;
-    goto done;
+    goto checked;
   }
   if (!o.output) {
     fprintf(stderr, "regio run: no output file: give -o OUT.h5\n");
     rc = REGIO_ERR_USAGE;
-    goto done;
+    goto checked;
   }
   const char *contradiction = missing_companion(&o);
   if (contradiction) {
     fprintf(stderr, "regio run: %s\n", contradiction);
     rc = REGIO_ERR_USAGE;
-    goto done;
+    goto checked;
   }
-  if ((rc = check_output_not_input(&o))) goto done;
+  if ((rc = check_output_not_input(&o))) goto checked;
   if (o.io_table && !o.io_output_row == !o.io_output_col) {
     fprintf(stderr, "regio run: --io-table: give exactly one of --io-output-row and --io-output-col\n");
     rc = REGIO_ERR_USAGE;
-    goto done;
+    goto checked;
   }
   if (!o.io_sector_map && o.io_district_level) {
     fprintf(stderr, "regio run: --io-district-level needs --io-sector-map\n");
     rc = REGIO_ERR_USAGE;
-    goto done;
+    goto checked;
   }
   if (o.screen && !o.categories) {
     fprintf(stderr, "regio run: --screen needs --categories (a map with a use column)\n");
     rc = REGIO_ERR_USAGE;
-    goto done;
+    goto checked;
   }
   if (!o.district_cols) o.district_cols = strdup("district");
   if (!o.sector_col) o.sector_col = strdup("sector");
@@ -818,22 +831,20 @@ int cli_run_main(int argc, char **argv, const char *command_line, regio_dist_t *
 
   regio_ingest_opts_t ingest;
   regio_ingest_opts_default(&ingest);
-  char *district_cols = strdup(o.district_cols);
+  district_cols = strdup(o.district_cols);
   ingest.n_district_cols = 0;
   for (char *save = NULL, *tok = strtok_r(district_cols, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
     if (ingest.n_district_cols == REGIO_MAX_DISTRICT_COLS) {
       fprintf(stderr, "regio run: --district-col: at most %d columns\n", REGIO_MAX_DISTRICT_COLS);
-      free(district_cols);
       rc = REGIO_ERR_USAGE;
-      goto done;
+      goto checked;
     }
     ingest.district_cols[ingest.n_district_cols++] = tok;
   }
   if (ingest.n_district_cols == 0) {
     fprintf(stderr, "regio run: --district-col: no column name given\n");
-    free(district_cols);
     rc = REGIO_ERR_USAGE;
-    goto done;
+    goto checked;
   }
   ingest.sector_col = o.sector_col;
   ingest.employees_col = o.employees_col;
@@ -865,22 +876,18 @@ int cli_run_main(int argc, char **argv, const char *command_line, regio_dist_t *
             "regio run: --sector-levels/--variety-levels ask for level %d but --sector-digits %d keeps only "
             "%d-character codes\n",
             ingest.min_sector_len, o.sector_digits, o.sector_digits);
-    free(district_cols);
     rc = REGIO_ERR_USAGE;
-    goto done;
+    goto checked;
   }
 
-  if ((rc = check_output_path(o.output))) {
-    free(district_cols);
-    goto done;
-  }
+  if ((rc = check_output_path(o.output))) goto checked;
 
-  regio_ctx_t *ctx = NULL;
-  if (regio_ctx_create(&ctx) != REGIO_OK) {
-    free(district_cols);
-    rc = REGIO_ERR_NOMEM;
-    goto done;
-  }
+  if (regio_ctx_create(&ctx) != REGIO_OK) rc = REGIO_ERR_NOMEM;
+checked:
+  /* distributed mode: the checks above read files and directories that a rank may see alone (a
+   * config file, the output's directory on a node's own disk) and every rank goes on to collective
+   * calls, so all ranks take the exit code of the first that failed (it printed its message) */
+  if ((rc = agree_exit_code(dist, rc)) || help) goto done;
   regio_ctx_set_threads(ctx, o.threads);
   regio_ctx_set_dist(ctx, dist);
   if (regio_dist_rank(dist) != 0) o.quiet = 1; /* rank 0 speaks for all */
@@ -985,9 +992,9 @@ int cli_run_main(int argc, char **argv, const char *command_line, regio_dist_t *
   io_state_free(&io);
   regio_result_destroy(&res);
   regio_aggregate_destroy(&agg);
+done:
   regio_ctx_destroy(&ctx);
   free(district_cols);
-done:
   free_options(&o);
   return rc;
 }

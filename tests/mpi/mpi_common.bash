@@ -21,6 +21,26 @@ mpi_expect() {
   pass "$name: 'mpirun -np $ranks regio $*' exited $rc"
 }
 
+# mpi_rank1_elsewhere NAME RC MESSAGE OUT ARGS...: `regio ARGS` on 2 ranks, rank 0 in the scratch
+# folder and rank 1 in its subfolder elsewhere/, which holds no files: a relative path there is one
+# that rank 1 alone cannot open (a file or folder on one node's own disk). Every rank must stop
+# with RC, the message MESSAGE and no output file OUT; a rank that goes on alone into a collective
+# call hangs, stopped after MPI_HANG_TIMEOUT seconds (default 120: exit 124).
+mpi_rank1_elsewhere() {
+  local name=$1 want=$2 message=$3 out=$4
+  shift 4
+  mkdir -p elsewhere
+  timeout "${MPI_HANG_TIMEOUT:-120}" "$MPIEXEC" "${MPI_FLAGS[@]}" -np 1 -wdir "$PWD" "$REGIO" "$@" : \
+    -np 1 -wdir "$PWD/elsewhere" "$REGIO" "$@" >"$name.out" 2>"$name.err"
+  local rc=$?
+  if [ "$rc" -eq "$want" ] && grep -qF -- "$message" "$name.err" && [ ! -e "$out" ] && ! ls "$out".tmp* >/dev/null 2>&1; then
+    pass "$name: rank 1 alone failed, every rank stopped (exit $rc): $message"
+  else
+    fail "$name: exited $rc (124: timed out, a rank hung), expected $want, '$message' and no output $out:"
+    show "$name.err"
+  fi
+}
+
 # ranks_same_error NAME RC ARGS...: `regio ARGS` fails with RC in one process (NAME_one) and on 2
 # and 4 ranks (NAME_npN) with the same error message
 ranks_same_error() {

@@ -3,7 +3,7 @@
 # generated tables: plain and gzip inputs together, quoted fields with line breaks, skipped rows,
 # actor types, categories, the screen, regional IO tables (also by district groups); the first
 # error in file order stops every rank with the one-process message and exit code and leaves no
-# output file.
+# output file; so does a file or folder that one rank alone cannot open (no rank hangs).
 #
 # Usage (ctest): bash mpi_run.sh REGIO_BIN PYTHON SOURCE_DIR SCRATCH_DIR SHARED_DATA_DIR
 . "$(dirname "${BASH_SOURCE[0]}")/../cli/common.bash"
@@ -99,5 +99,12 @@ open('over.csv', 'w').write('\n'.join(lines) + '\n')
 PYEOF
 ranks_same_error over 3 run over.csv -o over.h5
 grep -q 'fixed-point range' over_one.err || { fail "over_one: not the overflow message:"; show over_one.err; }
+
+section "a file or folder that one rank alone cannot open: every rank stops with its message"
+# (rank 1 runs in elsewhere/, where the relative paths lead nowhere; before the fixes rank 0 went on
+# into a collective call and hung: measured, timeout)
+mkdir -p sub
+mpi_rank1_elsewhere out_dir_rank1 5 "cannot write output 'sub/pre.h5': directory 'sub' does not exist" sub/pre.h5 \
+  run "$PWD/kr.csv" -o sub/pre.h5
 
 finish
