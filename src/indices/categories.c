@@ -316,14 +316,18 @@ regio_err_t regio_district_areas_apply(regio_result_t *res, const char *path, re
   const regio_codes_t *districts = &res->agg->districts;
   const size_t D = districts->count;
   *n_unknown = 0;
+  /* every rank opens the file: one that a rank alone cannot open (a node's own disk) is agreed
+   * below like the other errors, before the collective sum */
   FILE *f = fopen(path, "r");
-  REGIO_CHECK(ctx, f, REGIO_ERR_IO, "cannot open the district area file '%s': %s", path, strerror(errno));
-  regio_err_t err = REGIO_OK;
+  regio_err_t err =
+      f ? REGIO_OK
+        : REGIO_ERROR(ctx, REGIO_ERR_IO, "cannot open the district area file '%s': %s", path, strerror(errno));
   char *line = NULL;
   size_t cap = 0;
   int lineno = 0;
   int *seen_line = calloc(D ? D : 1, sizeof *seen_line);
   int64_t data_lines = 0, matched = 0;
+  if (err) goto cleanup;
   free(res->district_area);
   free(res->establishment_density);
   res->district_area = malloc((D ? D : 1) * sizeof(double));
@@ -380,7 +384,7 @@ regio_err_t regio_district_areas_apply(regio_result_t *res, const char *path, re
     res->establishment_density[d] = (double)res->agg->district_establishments[d] / area;
   }
 cleanup:
-  fclose(f);
+  if (f) fclose(f);
   free(line);
   free(seen_line);
   /* distributed mode: each rank matched the lines of its own districts */

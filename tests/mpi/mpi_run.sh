@@ -106,5 +106,8 @@ section "a file or folder that one rank alone cannot open: every rank stops with
 mkdir -p sub
 mpi_rank1_elsewhere out_dir_rank1 5 "cannot write output 'sub/pre.h5': directory 'sub' does not exist" sub/pre.h5 \
   run "$PWD/kr.csv" -o sub/pre.h5
+printf 'district,area_km2\n11010,12.5\n' >areas.csv
+mpi_rank1_elsewhere areas_rank1 5 "cannot open the district area file 'areas.csv'" areas1.h5 \
+  run "$PWD/kr.csv" --district-area areas.csv -o "$PWD/areas1.h5"
 
 finish
