@@ -517,30 +517,33 @@ static regio_err_t run_io(const run_options_t *o, const regio_result_t *res, reg
   ro.household_col = o->io_household_col;
   ro.n_sectors = o->io_sectors;
   ro.delimiter = o->io_delimiter;
+  /* Every rank reads the table and the sector map itself: a file that one rank alone cannot read
+   * (a node's own disk, memory) fails there alone, so the reading is agreed before the first
+   * collective call below (without a sector map there is none: the caller agrees). */
+  regio_err_t err = REGIO_OK;
   if (o->io_value_added_rows) {
     size_t len = strlen(o->io_value_added_rows);
     s->va_buf = strdup(o->io_value_added_rows);
     s->va_items = malloc((len / 2 + 2) * sizeof *s->va_items);
-    REGIO_CHECK(ctx, s->va_buf && s->va_items, REGIO_ERR_NOMEM, "out of memory");
+    if (!s->va_buf || !s->va_items) err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
     int n = 0;
-    for (char *save = NULL, *tok = strtok_r(s->va_buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+    for (char *save = NULL, *tok = err ? NULL : strtok_r(s->va_buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
       s->va_items[n++] = tok;
     ro.value_added_rows = s->va_items;
     ro.n_value_added_rows = n;
   }
   regio_io_national_opts_t no = {o->io_full_inverse, o->io_sensitivity_from_ghosh};
-  REGIO_TRY(regio_io_table_read(o->io_table, &ro, ctx, &s->table));
-  REGIO_TRY(regio_io_national_compute(s->table, &no, ctx, &s->national));
+  if (!err) err = regio_io_table_read(o->io_table, &ro, ctx, &s->table);
+  if (!err) err = regio_io_national_compute(s->table, &no, ctx, &s->national);
   s->out.table = s->table;
   s->out.national = s->national;
-  if (!o->io_sector_map) return REGIO_OK;
-  REGIO_TRY(regio_io_sector_map_read(o->io_sector_map, ctx, &s->map));
+  if (!o->io_sector_map) return err;
+  if (!err) err = regio_io_sector_map_read(o->io_sector_map, ctx, &s->map);
+  if (!err)
+    err = regio_io_district_employment(res, s->map, s->table, o->io_district_level, ctx, &s->n_districts,
+                                       &s->district_code, &s->employment, &s->out.excluded_employment);
   regio_dist_t *dist = regio_ctx_dist(ctx);
-  REGIO_TRY(
-      regio_dist_agree(dist,
-                       regio_io_district_employment(res, s->map, s->table, o->io_district_level, ctx, &s->n_districts,
-                                                    &s->district_code, &s->employment, &s->out.excluded_employment),
-                       ctx));
+  REGIO_TRY(regio_dist_agree(dist, err, ctx));
   /* distributed mode: where this rank's regional districts sit among all ranks', and the national
    * excluded employment (exact: the milli-employees are summed) */
   int64_t *counts = NULL;

@@ -109,5 +109,12 @@ mpi_rank1_elsewhere out_dir_rank1 5 "cannot write output 'sub/pre.h5': directory
 printf 'district,area_km2\n11010,12.5\n' >areas.csv
 mpi_rank1_elsewhere areas_rank1 5 "cannot open the district area file 'areas.csv'" areas1.h5 \
   run "$PWD/kr.csv" --district-area areas.csv -o "$PWD/areas1.h5"
+cp "$SRC/inputs/demo_io_table.csv" "$SRC/inputs/demo_io_sector_map.csv" .
+IO_ARGS=(--io-table demo_io_table.csv --io-output-row "Total output" --io-sector-map demo_io_sector_map.csv)
+mpi_rank1_elsewhere io_table_rank1 5 "cannot read IO table 'demo_io_table.csv'" io1.h5 \
+  run "$PWD/demo.csv" --sector-levels 2,5 "${IO_ARGS[@]}" -o "$PWD/io1.h5"
+cp demo_io_table.csv elsewhere/
+mpi_rank1_elsewhere io_map_rank1 5 "cannot open the sector map 'demo_io_sector_map.csv'" io2.h5 \
+  run "$PWD/demo.csv" --sector-levels 2,5 "${IO_ARGS[@]}" -o "$PWD/io2.h5"
 
 finish
