@@ -118,18 +118,40 @@ static inline AVX2 __m256d log_four(__m256i ix, int base2) {
   return _mm256_add_pd(hi, lo);
 }
 
-/* 4 values from x to y; the lanes the table does not take get the C library's */
-static inline AVX2 void log_store_four(const double *x, double *y, int base2) {
+/* the logarithms of x[0, 4); the lanes the table does not take get the C library's */
+static inline AVX2 __m256d log_load_four(const double *x, int base2) {
   const __m256i ix = _mm256_loadu_si256((const __m256i *)x);
   const __m256i takes = _mm256_and_si256(_mm256_cmpgt_epi64(ix, _mm256_set1_epi64x(0x000fffffffffffffLL)),
                                          _mm256_cmpgt_epi64(_mm256_set1_epi64x(0x7ff0000000000000LL), ix));
   const __m256d v = log_four(ix, base2);
+  if (_mm256_movemask_pd(_mm256_castsi256_pd(takes)) == 0xf) return v;
   double lanes[4];
   _mm256_storeu_pd(lanes, v);
-  if (_mm256_movemask_pd(_mm256_castsi256_pd(takes)) != 0xf)
-    for (int j = 0; j < 4; j++)
-      if (!log_takes(bits_of(x[j]))) lanes[j] = base2 ? log2(x[j]) : log(x[j]);
-  memcpy(y, lanes, sizeof lanes);
+  for (int j = 0; j < 4; j++)
+    if (!log_takes(bits_of(x[j]))) lanes[j] = base2 ? log2(x[j]) : log(x[j]);
+  return _mm256_loadu_pd(lanes);
+}
+
+static inline AVX2 void log_store_four(const double *x, double *y, int base2) {
+  _mm256_storeu_pd(y, log_load_four(x, base2));
+}
+
+/* log_dot_reference's sum: lane l of acc takes the terms j = l (mod 4) in order; the last 1 to 3
+ * are padded with terms 0 log 1 = +0, which leave a lane as it is (a lane is never -0) */
+static AVX2 double log_dot_avx2(const double *w, const double *x, size_t n, int base2) {
+  __m256d acc = _mm256_setzero_pd();
+  size_t k = 0;
+  for (; k + 4 <= n; k += 4)
+    acc = _mm256_add_pd(acc, _mm256_mul_pd(_mm256_loadu_pd(w + k), log_load_four(x + k, base2)));
+  if (k < n) {
+    double wk[4] = {0.0, 0.0, 0.0, 0.0}, xk[4] = {1.0, 1.0, 1.0, 1.0};
+    memcpy(wk, w + k, (n - k) * sizeof *w);
+    memcpy(xk, x + k, (n - k) * sizeof *x);
+    acc = _mm256_add_pd(acc, _mm256_mul_pd(_mm256_loadu_pd(wk), log_load_four(xk, base2)));
+  }
+  double lanes[4];
+  _mm256_storeu_pd(lanes, acc);
+  return (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
 }
 
 static AVX2 void log_batch_avx2(const double *x, double *y, size_t n, int base2) {
@@ -157,6 +179,36 @@ static void log_batch(const double *x, double *y, size_t n, int base2) {
   }
 #endif
   for (size_t k = 0; k < n; k++) y[k] = base2 ? regio_log2_reference(x[k]) : regio_log_reference(x[k]);
+}
+
+/* sum of w[j] log x[j] (log2), j < n: four sums of every fourth term, then added in pairs */
+static double log_dot_reference(const double *w, const double *x, size_t n, int base2) {
+  double acc[4] = {0.0, 0.0, 0.0, 0.0};
+  for (size_t j = 0; j < n; j++) acc[j % 4] += w[j] * (base2 ? regio_log2_reference(x[j]) : regio_log_reference(x[j]));
+  return (acc[0] + acc[1]) + (acc[2] + acc[3]);
+}
+
+static double log_dot(const double *w, const double *x, size_t n, int base2) {
+#ifdef REGIO_LOG_AVX2
+  if (log_have_avx2()) return log_dot_avx2(w, x, n, base2);
+#endif
+  return log_dot_reference(w, x, n, base2);
+}
+
+double regio_log_dot(const double *w, const double *x, size_t n) {
+  return log_dot(w, x, n, 0);
+}
+
+double regio_log2_dot(const double *w, const double *x, size_t n) {
+  return log_dot(w, x, n, 1);
+}
+
+double regio_log_dot_reference(const double *w, const double *x, size_t n) {
+  return log_dot_reference(w, x, n, 0);
+}
+
+double regio_log2_dot_reference(const double *w, const double *x, size_t n) {
+  return log_dot_reference(w, x, n, 1);
 }
 
 void regio_log_batch(const double *x, double *y, size_t n) {

@@ -5,8 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log_impl.h"
 #include "indices/indices_impl.h"
 #include "regio/indices.h"
+
+/* The Theil index's sum of share log LQ is taken a chunk of cells at a time (regio_log_dot: its own
+ * fixed order inside a chunk), the chunks' sums in order. */
+enum { THEIL_CHUNK = 256 };
 
 void regio_lq_symmetric(const double *lq, size_t n, double *out) {
   /* LQ 0 (an empty cell, most of them): (0 - 1) / (0 + 1) = -1 exactly, without the division */
@@ -26,6 +31,8 @@ void regio_specialisation_row(const int64_t *employment_row, const double *lq_ro
   }
   const double district = (double)district_total;
   double krugman = 0.0, hhi = 0.0, theil = 0.0, max_lq = -INFINITY;
+  double theil_share[THEIL_CHUNK], theil_lq[THEIL_CHUNK];
+  size_t n_theil = 0;
   int64_t max_sector = -1, n_specialised = 0;
   for (size_t s = 0; s < n_sectors; s++) {
     /* 0 / E_d = +0 exactly: no division for an empty cell (most of them) */
@@ -34,7 +41,14 @@ void regio_specialisation_row(const int64_t *employment_row, const double *lq_ro
     krugman += fabs(local_share - national_share);
     hhi += local_share * local_share;
     /* 0 ln 0 = 0; E_ds > 0 implies E_s > 0, so the LQ is a positive number here */
-    if (employment_row[s] > 0) theil += local_share * log(lq_row[s]);
+    if (employment_row[s] > 0) { /* the terms in chunks, as the kernel sums them */
+      theil_share[n_theil] = local_share;
+      theil_lq[n_theil++] = lq_row[s];
+      if (n_theil == THEIL_CHUNK) {
+        theil += regio_log_dot_reference(theil_share, theil_lq, n_theil);
+        n_theil = 0;
+      }
+    }
     if (!isnan(lq_row[s])) {
       if (lq_row[s] > max_lq) {
         max_lq = lq_row[s];
@@ -43,6 +57,7 @@ void regio_specialisation_row(const int64_t *employment_row, const double *lq_ro
       if (lq_row[s] >= lq_threshold && employment_row[s] >= min_milli) n_specialised++;
     }
   }
+  if (n_theil) theil += regio_log_dot_reference(theil_share, theil_lq, n_theil);
   out->krugman = krugman;
   out->hoover = 0.5 * krugman;
   out->hhi = hhi;
@@ -74,8 +89,9 @@ void regio_specialisation_cells(const uint32_t *sector, const int64_t *value, si
   const double district = (double)district_total;
   double krugman = 0.0, hhi = 0.0, theil = 0.0, max_lq = -INFINITY;
   int64_t max_sector = -1, n_specialised = 0;
-  size_t nonzero_with_share = 0;
+  size_t nonzero_with_share = 0, n_theil = 0;
   __int128 abs_in_cells = 0; /* sum of |E_s| over the cells */
+  double theil_share[THEIL_CHUNK], theil_lq[THEIL_CHUNK];
   for (size_t k = 0; k < n_cells; k++) {
     const int64_t e = value[k];
     if (e == 0) continue; /* an empty cell given explicitly: as one not given */
@@ -87,7 +103,14 @@ void regio_specialisation_cells(const uint32_t *sector, const int64_t *value, si
     /* regio_lq_row's value: NaN where E_s = 0 (p_s = 0 exactly: |E_s| >= 1 milli cannot underflow) */
     const double lq = national_share == 0.0 ? NAN : local_share / national_share;
     nonzero_with_share += national_share != 0.0;
-    if (e > 0) theil += local_share * log(lq);
+    if (e > 0) {
+      theil_share[n_theil] = local_share;
+      theil_lq[n_theil++] = lq;
+      if (n_theil == THEIL_CHUNK) {
+        if (n_theil) theil += regio_log_dot(theil_share, theil_lq, n_theil);
+        n_theil = 0;
+      }
+    }
     if (!isnan(lq)) {
       if (lq > max_lq) {
         max_lq = lq;
@@ -96,6 +119,7 @@ void regio_specialisation_cells(const uint32_t *sector, const int64_t *value, si
       if (lq >= lq_threshold && e >= min_milli) n_specialised++;
     }
   }
+  if (n_theil) theil += regio_log_dot(theil_share, theil_lq, n_theil);
   /* the empty cells: |0 - p_s| = |E_s| / E each, taken at once from the exact integer sum */
   krugman += (double)(abs_sector_total - abs_in_cells) / (double)national_total;
   /* the empty cells' LQ of 0, as in the reference: the first of them (with p_s != 0) is the maximum

@@ -4,16 +4,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/log_impl.h"
 #include "indices/indices_impl.h"
+
+/* The sums of p log2 p are taken a chunk of positive cells at a time (regio_log2_dot: its own fixed
+ * order inside a chunk), the chunks' sums in order. */
+enum { VARIETY_CHUNK = 256 };
 
 /* -sum p log2 p over the positive entries of counts[0, n), p = count / total. */
 static double entropy_of(const int64_t *counts, size_t n, int64_t total) {
-  double h = 0.0;
+  double h = 0.0, p[VARIETY_CHUNK];
   const double t = (double)total;
-  for (size_t i = 0; i < n; i++) {
-    if (counts[i] <= 0) continue;
-    const double p = (double)counts[i] / t;
-    h -= p * log2(p);
+  for (size_t i = 0; i < n;) {
+    size_t m = 0;
+    for (; i < n && m < VARIETY_CHUNK; i++)
+      if (counts[i] > 0) p[m++] = (double)counts[i] / t;
+    h -= regio_log2_dot(p, p, m);
   }
   return h;
 }
@@ -27,43 +33,32 @@ void regio_variety_cells(const uint32_t *fine_sector, const int64_t *fine_value,
     if (related) *related = NAN;
     return;
   }
-  const double total = (double)district_total;
-  double h = 0.0;
   if (!unrelated) {
-    for (size_t k = 0; k < n_fine; k++) {
-      if (fine_value[k] <= 0) continue;
-      const double p = (double)fine_value[k] / total;
-      h -= p * log2(p);
-    }
-    *entropy = h;
+    *entropy = entropy_of(fine_value, n_fine, district_total);
     return;
   }
   *unrelated = entropy_of(coarse_row, n_coarse, district_total);
-  /* The entropy and the related variety, sum_g P_g H_g, in one walk of the fine cells: the groups
-   * are contiguous runs of fine sectors in order (compute_variety checks it), so the cells of a
-   * group are adjacent, and h takes the positive cells in sector order, as entropy_of would. A
-   * group whose count is not positive has no positive cell (counts are sums of non-negative
-   * values): its cells are passed over, as the terms of an empty group. */
-  double rv = 0.0, hg = 0.0, share = 0.0, in_group = 0.0;
-  size_t current = SIZE_MAX;
-  for (size_t k = 0; k < n_fine; k++) {
-    const int64_t e = fine_value[k];
-    if (e <= 0) continue;
-    const size_t g = group_of[fine_sector[k]];
-    const int64_t group = coarse_row[g];
-    if (group <= 0) continue;
-    if (g != current) {
-      if (current != SIZE_MAX) rv += share * hg;
-      current = g;
-      hg = 0.0;
-      share = (double)group / total;
-      in_group = (double)group;
+  /* The entropy and the related variety in one walk of the fine cells. The related variety is
+   * sum_g P_g H_g = -sum_g P_g sum_(s in g) q_s log2 q_s with q_s = E_ds / E_dg and P_g = E_dg / E_d;
+   * P_g q_s = p_s = E_ds / E_d, so it is -sum_s p_s log2 q_s: one sum over the cells, each p_s
+   * rounded once (P_g q_s would be rounded three times). A cell takes its group's E_dg (group_of;
+   * a group whose count is not positive has no positive cell: counts are sums of non-negative
+   * values). The entropy takes the same cells' p log2 p, as entropy_of would. */
+  const double total = (double)district_total;
+  double h = 0.0, rv = 0.0, p[VARIETY_CHUNK], q[VARIETY_CHUNK];
+  for (size_t k = 0; k < n_fine;) {
+    size_t m = 0;
+    for (; k < n_fine && m < VARIETY_CHUNK; k++) {
+      const int64_t e = fine_value[k];
+      if (e <= 0) continue;
+      const int64_t group = coarse_row[group_of[fine_sector[k]]];
+      if (group <= 0) continue;
+      p[m] = (double)e / total;
+      q[m++] = (double)e / (double)group;
     }
-    const double p = (double)e / total, q = (double)e / in_group;
-    h -= p * log2(p);
-    hg -= q * log2(q);
+    h -= regio_log2_dot(p, p, m);
+    rv -= regio_log2_dot(p, q, m);
   }
-  if (current != SIZE_MAX) rv += share * hg;
   *entropy = h;
   *related = rv;
 }

@@ -157,7 +157,52 @@ static void special_values(void) {
   CHECK(ulp_error(regio_log(3.0), logl(3.0L)) <= 0.51 && ulp_error(regio_log(0.1), logl((long double)0.1)) <= 0.51);
 }
 
+/* the dot products: the same bits as the reference, every length from 0 to 70 and a long one (the
+ * padding of the last 1 to 3 terms, special values among them), and within a few ulps of the sum
+ * of the terms in long double, each term's logarithm from logl */
+static void dot_products(void) {
+  enum { N = 70, LONG = 100003 };
+  double *w = malloc(LONG * sizeof *w), *x = malloc(LONG * sizeof *x);
+  CHECK(w && x);
+  if (!w || !x) return;
+  for (size_t i = 0; i < LONG; i++) {
+    x[i] = draw_share();
+    w[i] = x[i] * (i % 7 ? 1.0 : -0.5);
+  }
+  size_t differ = 0;
+  for (size_t n = 0; n <= N; n++) {
+    differ += to_bits(regio_log_dot(w, x, n)) != to_bits(regio_log_dot_reference(w, x, n));
+    differ += to_bits(regio_log2_dot(w, x, n)) != to_bits(regio_log2_dot_reference(w, x, n));
+    differ += to_bits(regio_log2_dot(w + 1, x + 3, n)) != to_bits(regio_log2_dot_reference(w + 1, x + 3, n));
+  }
+  differ += to_bits(regio_log_dot(w, x, LONG)) != to_bits(regio_log_dot_reference(w, x, LONG));
+  differ += to_bits(regio_log2_dot(w, x, LONG)) != to_bits(regio_log2_dot_reference(w, x, LONG));
+  CHECKF(differ == 0, "%zu dot products differ from the reference", differ);
+  long double ln = 0, lg = 0, abs_ln = 0, abs_lg = 0;
+  for (size_t i = 0; i < LONG; i++) {
+    ln += (long double)w[i] * logl(x[i]);
+    lg += (long double)w[i] * log2l(x[i]);
+    abs_ln += fabsl((long double)w[i] * logl(x[i]));
+    abs_lg += fabsl((long double)w[i] * log2l(x[i]));
+  }
+  /* a sum's error bound: (n / 4 + 3) eps of the sum of the |terms| (each term's own 1.5 ulp is within it) */
+  const long double bound = (LONG / 4.0L + 3) * DBL_EPSILON;
+  CHECKF(fabsl(regio_log_dot(w, x, LONG) - ln) <= bound * abs_ln, "log dot %.17g against %.17Lg",
+         regio_log_dot(w, x, LONG), ln);
+  CHECKF(fabsl(regio_log2_dot(w, x, LONG) - lg) <= bound * abs_lg, "log2 dot %.17g against %.17Lg",
+         regio_log2_dot(w, x, LONG), lg);
+  /* exact cases: 1/2 log2 1/2 twice is -1; special values go through */
+  const double half[2] = {0.5, 0.5}, special[5] = {0.25, 1.0, 0.0, 0.5, 0.125};
+  CHECK(regio_log2_dot(half, half, 2) == -1.0);
+  CHECK(regio_log2_dot(special, special, 2) == -0.5);
+  CHECK(isnan(regio_log2_dot(special, special, 3))); /* 0 log2 0 = 0 x -inf: the caller skips zeros */
+  CHECK(isnan(regio_log2_dot_reference(special, special, 3)));
+  free(w);
+  free(x);
+}
+
 int main(void) {
+  dot_products();
   exact_values();
   special_values();
   accuracy("positive normal doubles", draw_normal, 2000000);

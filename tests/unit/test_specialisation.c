@@ -711,16 +711,19 @@ static void canonical_nans(regio_specialisation_row_t *r) {
  * with regio_lq_row's LQ: Krugman within 1e-13 (the reference adds up to 60 rounded shares one by
  * one), Hoover and the relative diversity K / 2 and 1 / K of the kernel's own K, every other value
  * the same to the bit. 3000 random
- * rows of 1 to 60 sectors, from empty to full, sectors with no national employment (NaN LQ),
+ * rows of 1 to 60 sectors (every tenth up to 700), from empty to full, sectors with no national employment (NaN LQ),
  * negative cells (the API allows them), districts with a zero or negative total, and thresholds
  * that an LQ of 0 passes (0 and -1, minimum employment 0 and -5) or not (1.25, 1000). */
 static void test_specialisation_kernel_matches_reference(void) {
-  enum { S_MAX = 60 };
+  enum { S_MAX = 700 }; /* every tenth row up to 700 sectors: the Theil sum's chunks of 256 terms */
   uint64_t state = 4242;
 #define NEXT() (state = state * 6364136223846793005ull + 1442695040888963407ull, state >> 33)
-  int mismatches = 0, rows = 0, zero_max = 0;
+  int mismatches = 0, rows = 0, zero_max = 0, long_theil = 0;
   for (int trial = 0; trial < 3000; trial++) {
-    const size_t S = 1 + NEXT() % S_MAX;
+    /* a long row has no sector without national employment and no negative cell: its Theil index is
+     * a number, not NaN, and sums more than one chunk of terms */
+    const int long_row = trial % 10 == 0;
+    const size_t S = 1 + NEXT() % (long_row ? S_MAX : 60);
     const unsigned density = (unsigned)(NEXT() % 101);
     int64_t row[S_MAX], sector_totals[S_MAX], district_total = 0;
     double ns[S_MAX], lq[S_MAX];
@@ -730,10 +733,10 @@ static void test_specialisation_kernel_matches_reference(void) {
     const int64_t national = 1000000 + (int64_t)(NEXT() % 100000000);
     size_t n_active = 0, n_nonzero = 0;
     for (size_t s = 0; s < S; s++) {
-      const unsigned kind = (unsigned)(NEXT() % 20);
+      const unsigned kind = (unsigned)(long_row ? 2 + NEXT() % 18 : NEXT() % 20);
       sector_totals[s] = kind == 0 ? 0 : kind == 1 ? -(int64_t)(1 + NEXT() % 1000) : (int64_t)(1 + NEXT() % 5000000);
       row[s] = NEXT() % 100 < density ? (int64_t)(1 + NEXT() % 40000) : 0;
-      if (NEXT() % 50 == 0) row[s] = -row[s];
+      if (NEXT() % 50 == 0 && !long_row) row[s] = -row[s];
       district_total += row[s];
       ns[s] = (double)sector_totals[s] / (double)national;
       abs_total += sector_totals[s] < 0 ? -(__int128)sector_totals[s] : sector_totals[s];
@@ -759,6 +762,7 @@ static void test_specialisation_kernel_matches_reference(void) {
                                    abs_total, n_nonzero, n_active, thresholds[t], minimums[m], &b);
         rows++;
         zero_max += a.max_lq == 0.0;
+        long_theil += n_cells > 256 && !isnan(a.theil);
         regio_specialisation_row_t same = a; /* a with the kernel's own K, K / 2 and 1 / K */
         same.krugman = b.krugman;
         same.hoover = b.hoover;
@@ -782,6 +786,7 @@ static void test_specialisation_kernel_matches_reference(void) {
   CHECKF(mismatches == 0, "%d of %d rows differ between the tuned and the reference specialisation kernels", mismatches,
          rows);
   CHECKF(zero_max > 0, "some rows have their maximum LQ at an empty cell (%d)", zero_max);
+  CHECKF(long_theil > 0, "some rows sum more than 256 Theil terms (%d)", long_theil);
 }
 
 int main(void) {
