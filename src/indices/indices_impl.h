@@ -20,12 +20,14 @@ typedef struct regio_rows {
 void regio_rows_free(regio_rows_t *rows);
 
 /* Variety of one district from its non-zero cells at the fine level (fine_sector, fine_value,
- * n_fine cells in sector order) and its dense row at the coarse level; group_of[s]: the coarse
+ * n_fine cells in sector order), its dense row at the coarse level (coarse_row) and the values of
+ * its non-zero coarse cells in sector order (coarse_value, n_coarse cells); group_of[s]: the coarse
  * group of fine sector s (the groups are contiguous runs of fine sectors in order). coarse_row,
- * group_of, unrelated and related may be NULL (no decomposition). */
+ * coarse_value, group_of, unrelated and related may be NULL (no decomposition). */
 void regio_variety_cells(const uint32_t *fine_sector, const int64_t *fine_value, size_t n_fine,
-                         const int64_t *coarse_row, size_t n_coarse, const uint32_t *group_of, int64_t district_total,
-                         double *entropy, double *unrelated, double *related);
+                         const int64_t *coarse_row, const int64_t *coarse_value, size_t n_coarse,
+                         const uint32_t *group_of, int64_t district_total, double *entropy, double *unrelated,
+                         double *related);
 
 /* Specialisation of one district (regio_specialisation_t, one value each) from its employment and
  * LQ rows. national_shares[s] = (double)E_s / (double)E; n_active_sectors: the sectors with E_s > 0

@@ -370,9 +370,9 @@ static regio_err_t compute_variety(regio_result_t *res, const regio_rows_t *leve
       const size_t a = rows->start[d];
       const size_t c0 = coarse ? coarse->cell_start[d] : 0, c1 = coarse ? coarse->cell_start[d + 1] : 0;
       for (size_t k = c0; k < c1; k++) coarse_row[coarse->cell_sector[k]] = coarse->cell_employment[k];
-      regio_variety_cells(rows->sector + a, rows->value + a, rows->start[d + 1] - a, coarse_row, Sc, group_of,
-                          res->district_employment[d], &v->entropy[d], coarse ? &v->unrelated[d] : NULL,
-                          coarse ? &v->related[d] : NULL);
+      regio_variety_cells(rows->sector + a, rows->value + a, rows->start[d + 1] - a, coarse_row,
+                          coarse ? coarse->cell_employment + c0 : NULL, c1 - c0, group_of, res->district_employment[d],
+                          &v->entropy[d], coarse ? &v->unrelated[d] : NULL, coarse ? &v->related[d] : NULL);
       for (size_t k = c0; k < c1; k++) coarse_row[coarse->cell_sector[k]] = 0;
     }
     free(coarse_row);

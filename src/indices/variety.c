@@ -25,8 +25,9 @@ static double entropy_of(const int64_t *counts, size_t n, int64_t total) {
 }
 
 void regio_variety_cells(const uint32_t *fine_sector, const int64_t *fine_value, size_t n_fine,
-                         const int64_t *coarse_row, size_t n_coarse, const uint32_t *group_of, int64_t district_total,
-                         double *entropy, double *unrelated, double *related) {
+                         const int64_t *coarse_row, const int64_t *coarse_value, size_t n_coarse,
+                         const uint32_t *group_of, int64_t district_total, double *entropy, double *unrelated,
+                         double *related) {
   if (district_total <= 0) {
     *entropy = NAN;
     if (unrelated) *unrelated = NAN;
@@ -37,7 +38,7 @@ void regio_variety_cells(const uint32_t *fine_sector, const int64_t *fine_value,
     *entropy = entropy_of(fine_value, n_fine, district_total);
     return;
   }
-  *unrelated = entropy_of(coarse_row, n_coarse, district_total);
+  *unrelated = entropy_of(coarse_value, n_coarse, district_total); /* the row's positive entries in order */
   /* The entropy and the related variety in one walk of the fine cells. The related variety is
    * sum_g P_g H_g = -sum_g P_g sum_(s in g) q_s log2 q_s with q_s = E_ds / E_dg and P_g = E_dg / E_d;
    * P_g q_s = p_s = E_ds / E_d, so it is -sum_s p_s log2 q_s: one sum over the cells, each p_s
