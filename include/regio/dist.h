@@ -6,7 +6,11 @@
  * default) and for a NULL dist they act on one process and do nothing, so the serial code path and
  * the distributed one are the same code.
  *
- * Every function is collective over all ranks unless it says otherwise. */
+ * Every function is collective over all ranks unless it says otherwise. A collective function
+ * returns the same error on every rank (MPI's own errors stop the job): what can fail on one rank
+ * alone inside it (memory) is agreed before the data moves. Its caller must do the same for its own steps: a step that can
+ * fail on one rank alone is agreed (regio_dist_agree) before the next collective call, so that
+ * every rank makes the same calls in the same order and none waits forever. */
 #ifndef REGIO_DIST_H
 #define REGIO_DIST_H
 

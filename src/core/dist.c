@@ -16,6 +16,9 @@ struct regio_dist {
   char host[256];
 #ifdef REGIO_HAVE_MPI
   MPI_Comm comm;
+  /* 2 * size words for the byte counts of a gather or a personalised exchange: allocated once at
+   * the start, so that nothing can fail on one rank alone before an exchange's first message */
+  uint64_t *counts;
 #endif
 };
 
@@ -64,6 +67,15 @@ regio_err_t regio_dist_init(int *argc, char ***argv, regio_dist_t **out) {
   int len = 0;
   MPI_Get_processor_name(d->host, &len);
   d->host[len < (int)sizeof d->host ? len : (int)sizeof d->host - 1] = '\0';
+  d->counts = malloc(2 * (size_t)d->size * sizeof *d->counts);
+  int ok = d->counts != NULL; /* (agreed: every rank starts, or none) */
+  MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, d->comm);
+  if (!ok) {
+    free(d->counts);
+    if (!already) MPI_Finalize();
+    free(d);
+    return REGIO_ERR_NOMEM;
+  }
 #else
   (void)argc;
   (void)argv;
@@ -80,6 +92,7 @@ void regio_dist_finalize(regio_dist_t **d) {
   int finalized = 0;
   MPI_Finalized(&finalized);
   if (!finalized) MPI_Finalize();
+  free((*d)->counts);
 #endif
   free(*d);
   *d = NULL;
@@ -150,27 +163,33 @@ regio_err_t regio_dist_allreduce_i64(regio_dist_t *d, int64_t *v, size_t n, regi
     int rc = MPI_Allreduce(MPI_IN_PLACE, v, (int)n, MPI_INT64_T, op == REGIO_DIST_MIN ? MPI_MIN : MPI_MAX, d->comm);
     return rc == MPI_SUCCESS ? REGIO_OK : mpi_failed(ctx, "Allreduce", rc);
   }
-  int64_t *pairs = malloc(2 * n * sizeof *pairs);
-  REGIO_CHECK(ctx, pairs, REGIO_ERR_NOMEM, "out of memory");
-  for (size_t k = 0; k < n; k++) {
-    pairs[2 * k] = v[k];
-    pairs[2 * k + 1] = 0;
-  }
+  /* The (value, flag) pairs pass through a buffer on the stack, a block at a time: no allocation,
+   * so that no rank can fail here alone while the others reduce (the same blocks on every rank,
+   * since n is). */
+  enum { PAIRS = 4096 };
+  int64_t pairs[2 * PAIRS];
   MPI_Datatype pair;
   MPI_Op sum;
   MPI_Type_contiguous(2, MPI_INT64_T, &pair);
   MPI_Type_commit(&pair);
   MPI_Op_create(sum_checked, 1, &sum);
   d->bytes_sent += 2 * n * sizeof *pairs;
-  int rc = MPI_Allreduce(MPI_IN_PLACE, pairs, (int)n, pair, sum, d->comm);
+  int rc = MPI_SUCCESS;
+  size_t over = SIZE_MAX;
+  for (size_t k0 = 0; k0 < n && rc == MPI_SUCCESS; k0 += PAIRS) {
+    const size_t m = n - k0 < PAIRS ? n - k0 : PAIRS;
+    for (size_t k = 0; k < m; k++) {
+      pairs[2 * k] = v[k0 + k];
+      pairs[2 * k + 1] = 0;
+    }
+    rc = MPI_Allreduce(MPI_IN_PLACE, pairs, (int)m, pair, sum, d->comm);
+    for (size_t k = 0; k < m; k++) {
+      v[k0 + k] = pairs[2 * k];
+      if (pairs[2 * k + 1] && over == SIZE_MAX) over = k0 + k;
+    }
+  }
   MPI_Op_free(&sum);
   MPI_Type_free(&pair);
-  size_t over = SIZE_MAX;
-  for (size_t k = n; k-- > 0;) {
-    v[k] = pairs[2 * k];
-    if (pairs[2 * k + 1]) over = k;
-  }
-  free(pairs);
   if (first_overflow) *first_overflow = over;
   return rc == MPI_SUCCESS ? REGIO_OK : mpi_failed(ctx, "Allreduce", rc);
 #else
@@ -211,12 +230,17 @@ regio_err_t regio_dist_allreduce_u128(regio_dist_t *d, uint64_t *v2, size_t n, r
  * receives, then its sends, in blocks of at most 1 GiB. */
 enum { BLOCK = 1 << 30 };
 
-static regio_err_t exchange(regio_dist_t *d, const char *send, const size_t *send_bytes, const size_t *send_displs,
-                            char *recv, const size_t *recv_bytes, const size_t *recv_displs, regio_ctx_t *ctx) {
+/* The requests of an exchange of these sizes. */
+static size_t exchange_requests(const regio_dist_t *d, const size_t *send_bytes, const size_t *recv_bytes) {
   size_t n_req = 0;
   for (int r = 0; r < d->size; r++) n_req += (send_bytes[r] + BLOCK - 1) / BLOCK + (recv_bytes[r] + BLOCK - 1) / BLOCK;
-  MPI_Request *req = malloc((n_req ? n_req : 1) * sizeof *req);
-  REGIO_CHECK(ctx, req, REGIO_ERR_NOMEM, "out of memory");
+  return n_req ? n_req : 1;
+}
+
+/* req: room for exchange_requests(d, send_bytes, recv_bytes) requests. */
+static regio_err_t exchange(regio_dist_t *d, const char *send, const size_t *send_bytes, const size_t *send_displs,
+                            char *recv, const size_t *recv_bytes, const size_t *recv_displs, MPI_Request *req,
+                            regio_ctx_t *ctx) {
   size_t k = 0;
   for (int r = 0; r < d->size; r++)
     for (size_t off = 0; off < recv_bytes[r]; off += BLOCK) {
@@ -231,53 +255,51 @@ static regio_err_t exchange(regio_dist_t *d, const char *send, const size_t *sen
       MPI_Isend(send + send_displs[r] + off, (int)len, MPI_BYTE, r, 7, d->comm, &req[k++]);
     }
   int rc = MPI_Waitall((int)k, req, MPI_STATUSES_IGNORE);
-  free(req);
   return rc == MPI_SUCCESS ? REGIO_OK : mpi_failed(ctx, "exchange", rc);
 }
 #endif
 
+/* The gather and the personalised exchange first swap the byte counts (into the dist's own words:
+ * nothing to allocate before), then allocate what receives the bytes, which can fail on one rank
+ * alone: that is agreed before any byte moves, so every rank returns the same error. */
 regio_err_t regio_dist_allgatherv(regio_dist_t *d, const void *send, size_t bytes, void **recv, size_t **counts,
                                   size_t **displs, regio_ctx_t *ctx) {
   const int P = regio_dist_size(d);
-  size_t *c = calloc((size_t)P, sizeof *c), *o = calloc((size_t)P, sizeof *o);
-  if (!c || !o) {
-    free(c);
-    free(o);
-    return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
-  }
-  c[0] = bytes;
+  uint64_t mine = bytes, *all = &mine;
 #ifdef REGIO_HAVE_MPI
   if (P > 1) {
-    uint64_t mine = bytes, *all = (uint64_t *)c;
+    all = d->counts;
     MPI_Allgather(&mine, 1, MPI_UINT64_T, all, 1, MPI_UINT64_T, d->comm);
   }
 #endif
   size_t total = 0;
-  for (int r = 0; r < P; r++) {
-    o[r] = total;
-    total += c[r];
-  }
+  for (int r = 0; r < P; r++) total += (size_t)all[r];
+  size_t *c = calloc((size_t)P, sizeof *c), *o = calloc((size_t)P, sizeof *o);
   char *buf = malloc(total ? total : 1);
-  if (!buf) {
-    free(c);
-    free(o);
-    return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for %zu bytes gathered from all ranks", total);
-  }
   regio_err_t err = REGIO_OK;
+  if (!c || !o || !buf)
+    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for %zu bytes gathered from all ranks", total);
+  for (int r = 0; !err && r < P; r++) {
+    c[r] = (size_t)all[r];
+    o[r] = r ? o[r - 1] + c[r - 1] : 0;
+  }
   if (P == 1) {
-    if (bytes) memcpy(buf, send, bytes);
+    if (!err && bytes) memcpy(buf, send, bytes);
   }
 #ifdef REGIO_HAVE_MPI
   else {
     size_t *sb = malloc((size_t)P * sizeof *sb), *sd = calloc((size_t)P, sizeof *sd);
-    if (!sb || !sd)
-      err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
-    else {
+    MPI_Request *req = NULL;
+    if (!err && sb && sd) {
       for (int r = 0; r < P; r++) sb[r] = bytes;
-      err = exchange(d, send, sb, sd, buf, c, o, ctx);
+      req = malloc(exchange_requests(d, sb, c) * sizeof *req);
     }
+    if (!err && (!sb || !sd || !req)) err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+    err = regio_dist_agree(d, err, ctx);
+    if (!err) err = exchange(d, send, sb, sd, buf, c, o, req, ctx);
     free(sb);
     free(sd);
+    free(req);
   }
 #endif
   if (err) {
@@ -301,38 +323,31 @@ regio_err_t regio_dist_allgatherv(regio_dist_t *d, const void *send, size_t byte
 regio_err_t regio_dist_alltoallv(regio_dist_t *d, const void *send, const size_t *send_bytes, void **recv,
                                  size_t **recv_bytes, regio_ctx_t *ctx) {
   const int P = regio_dist_size(d);
-  size_t *rb = calloc((size_t)P, sizeof *rb);
-  REGIO_CHECK(ctx, rb, REGIO_ERR_NOMEM, "out of memory");
-  rb[0] = send_bytes[0];
+  uint64_t mine = send_bytes[0], *from = &mine;
 #ifdef REGIO_HAVE_MPI
   if (P > 1) {
-    uint64_t *sb64 = malloc((size_t)P * sizeof *sb64);
-    if (!sb64) {
-      free(rb);
-      return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
-    }
-    for (int r = 0; r < P; r++) sb64[r] = send_bytes[r];
-    MPI_Alltoall(sb64, 1, MPI_UINT64_T, rb, 1, MPI_UINT64_T, d->comm);
-    free(sb64);
+    uint64_t *to = d->counts;
+    from = d->counts + P;
+    for (int r = 0; r < P; r++) to[r] = send_bytes[r];
+    MPI_Alltoall(to, 1, MPI_UINT64_T, from, 1, MPI_UINT64_T, d->comm);
   }
 #endif
   size_t total = 0;
-  for (int r = 0; r < P; r++) total += rb[r];
+  for (int r = 0; r < P; r++) total += (size_t)from[r];
+  size_t *rb = calloc((size_t)P, sizeof *rb);
   char *buf = malloc(total ? total : 1);
-  if (!buf) {
-    free(rb);
-    return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for %zu bytes received from all ranks", total);
-  }
   regio_err_t err = REGIO_OK;
+  if (!rb || !buf)
+    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for %zu bytes received from all ranks", total);
+  for (int r = 0; !err && r < P; r++) rb[r] = (size_t)from[r];
   if (P == 1) {
-    if (rb[0]) memcpy(buf, send, rb[0]);
+    if (!err && rb[0]) memcpy(buf, send, rb[0]);
   }
 #ifdef REGIO_HAVE_MPI
   else {
     size_t *sd = malloc((size_t)P * sizeof *sd), *rd = malloc((size_t)P * sizeof *rd);
-    if (!sd || !rd)
-      err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
-    else {
+    MPI_Request *req = NULL;
+    if (!err && sd && rd) {
       size_t so = 0, ro = 0;
       for (int r = 0; r < P; r++) {
         sd[r] = so;
@@ -340,10 +355,14 @@ regio_err_t regio_dist_alltoallv(regio_dist_t *d, const void *send, const size_t
         rd[r] = ro;
         ro += rb[r];
       }
-      err = exchange(d, send, send_bytes, sd, buf, rb, rd, ctx);
+      req = malloc(exchange_requests(d, send_bytes, rb) * sizeof *req);
     }
+    if (!err && (!sd || !rd || !req)) err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+    err = regio_dist_agree(d, err, ctx);
+    if (!err) err = exchange(d, send, send_bytes, sd, buf, rb, rd, req, ctx);
     free(sd);
     free(rd);
+    free(req);
   }
 #endif
   if (err) {
