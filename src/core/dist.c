@@ -264,7 +264,7 @@ static regio_err_t exchange(regio_dist_t *d, const char *send, const size_t *sen
  * alone: that is agreed before any byte moves, so every rank returns the same error. */
 regio_err_t regio_dist_allgatherv(regio_dist_t *d, const void *send, size_t bytes, void **recv, size_t **counts,
                                   size_t **displs, regio_ctx_t *ctx) {
-  const int P = regio_dist_size(d);
+  const int P = regio_dist_size(d) > 1 ? regio_dist_size(d) : 1; /* >= 1, so the compiler knows it */
   uint64_t mine = bytes, *all = &mine;
 #ifdef REGIO_HAVE_MPI
   if (P > 1) {
@@ -322,7 +322,7 @@ regio_err_t regio_dist_allgatherv(regio_dist_t *d, const void *send, size_t byte
 
 regio_err_t regio_dist_alltoallv(regio_dist_t *d, const void *send, const size_t *send_bytes, void **recv,
                                  size_t **recv_bytes, regio_ctx_t *ctx) {
-  const int P = regio_dist_size(d);
+  const int P = regio_dist_size(d) > 1 ? regio_dist_size(d) : 1; /* >= 1, so the compiler knows it */
   uint64_t mine = send_bytes[0], *from = &mine;
 #ifdef REGIO_HAVE_MPI
   if (P > 1) {
