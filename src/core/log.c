@@ -76,15 +76,17 @@ double regio_log2_reference(double x) {
 
 #ifdef REGIO_LOG_AVX2
 #define AVX2 __attribute__((target("avx2,fma")))
+/* inlined into the loops, so that the constants are loaded once a loop, not once a call */
+#define AVX2_INLINE __attribute__((target("avx2,fma"), always_inline))
 
-static inline AVX2 __m256d fast_two_sum(__m256d a, __m256d b, __m256d *err) {
+static inline AVX2_INLINE __m256d fast_two_sum(__m256d a, __m256d b, __m256d *err) {
   const __m256d s = _mm256_add_pd(a, b);
   *err = _mm256_add_pd(_mm256_sub_pd(a, s), b);
   return s;
 }
 
 /* log_one on 4 lanes (every lane's argument taken by the table) */
-static inline AVX2 __m256d log_four(__m256i ix, int base2) {
+static inline AVX2_INLINE __m256d log_four(__m256i ix, int base2) {
   const __m256i tmp = _mm256_sub_epi64(ix, _mm256_set1_epi64x((long long)LOG_OFF));
   const __m256i i = _mm256_and_si256(_mm256_srli_epi64(tmp, 45), _mm256_set1_epi64x(LOG_TABLE_N - 1));
   /* k = tmp >> 52 (arithmetic, 12 bits) as a double: 0x1.8p52 + k has k in its low bits */
@@ -119,7 +121,7 @@ static inline AVX2 __m256d log_four(__m256i ix, int base2) {
 }
 
 /* the logarithms of x[0, 4); the lanes the table does not take get the C library's */
-static inline AVX2 __m256d log_load_four(const double *x, int base2) {
+static inline AVX2_INLINE __m256d log_load_four(const double *x, int base2) {
   const __m256i ix = _mm256_loadu_si256((const __m256i *)x);
   const __m256i takes = _mm256_and_si256(_mm256_cmpgt_epi64(ix, _mm256_set1_epi64x(0x000fffffffffffffLL)),
                                          _mm256_cmpgt_epi64(_mm256_set1_epi64x(0x7ff0000000000000LL), ix));
@@ -132,7 +134,7 @@ static inline AVX2 __m256d log_load_four(const double *x, int base2) {
   return _mm256_loadu_pd(lanes);
 }
 
-static inline AVX2 void log_store_four(const double *x, double *y, int base2) {
+static inline AVX2_INLINE void log_store_four(const double *x, double *y, int base2) {
   _mm256_storeu_pd(y, log_load_four(x, base2));
 }
 
