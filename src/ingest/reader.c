@@ -2057,18 +2057,14 @@ static regio_err_t read_file(run_state_t *run, const char *path, const regio_ing
  * range and finds the same record boundaries one process would. Gzip files go whole to the rank
  * with the fewest gzip bytes so far, largest files first (ties: the lower rank, the earlier file).
  * A file that cannot be opened here is left to read_file to report. Collective. */
-static regio_err_t plan_shares(const char *const *paths, size_t n, regio_dist_t *dist, file_share_t **out,
-                               regio_ctx_t *ctx) {
+static regio_err_t plan_shares(const char *const *paths, size_t n, regio_dist_t *dist, regio_err_t err,
+                               file_share_t **out, regio_ctx_t *ctx) {
   const int P = regio_dist_size(dist), rank = regio_dist_rank(dist);
   file_share_t *shares = calloc(n ? n : 1, sizeof *shares);
   int64_t *size = calloc(n ? n : 1, sizeof *size);
   uint8_t *gzip = calloc(n ? n : 1, 1), *parity = calloc(n ? n : 1, 1);
-  regio_err_t err = REGIO_OK;
-  if (!shares || !size || !gzip || !parity) {
-    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
-    goto done;
-  }
-  for (size_t f = 0; f < n; f++) {
+  if (!err && (!shares || !size || !gzip || !parity)) err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+  for (size_t f = 0; !err && f < n; f++) {
     int fd = open(paths[f], O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     struct stat st;
     if (fd < 0) continue;
@@ -2090,6 +2086,9 @@ static regio_err_t plan_shares(const char *const *paths, size_t n, regio_dist_t 
     }
     close(fd);
   }
+  /* this rank's error so far (the caller's and this memory) agreed before the gather; what fails
+   * after it is agreed by the caller, whose next collective call is an agreement */
+  if ((err = regio_dist_agree(dist, err, ctx))) goto done;
   uint8_t *all = NULL;
   if ((err = regio_dist_allgatherv(dist, parity, n, (void **)&all, NULL, NULL, ctx))) goto done;
   int64_t *load = calloc((size_t)P, sizeof *load);
@@ -2149,8 +2148,12 @@ static regio_err_t combine_input_stats(regio_aggregate_t *agg, const file_share_
   const size_t F = agg->n_inputs, per = 2 + 2 * REGIO_SKIP_COUNT + 1;
   int64_t *sums = calloc(F * per, sizeof *sums);
   char *digests = calloc(F ? F : 1, 65);
-  REGIO_CHECK(ctx, sums && digests, REGIO_ERR_NOMEM, "out of memory");
-  for (size_t f = 0; f < F; f++) {
+  int64_t *counts = malloc(F * (2 + REGIO_SKIP_COUNT) * sizeof *counts);
+  int64_t *lines = malloc(F * (REGIO_SKIP_COUNT + 1) * sizeof *lines);
+  char *all = NULL;
+  regio_err_t err = REGIO_OK;
+  if (!sums || !digests || !counts || !lines) err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+  for (size_t f = 0; !err && f < F; f++) {
     const regio_input_stats_t *st = &agg->inputs[f];
     int64_t *v = sums + f * per;
     v[0] = st->rows_read;
@@ -2163,17 +2166,14 @@ static regio_err_t combine_input_stats(regio_aggregate_t *agg, const file_share_
     v[2 + 2 * REGIO_SKIP_COUNT] = (unsigned char)st->delimiter;
     if (shares[f].hash) memcpy(digests + f * 65, st->sha256, 65);
   }
-  regio_err_t err = REGIO_OK;
-  int64_t *counts = malloc(F * (2 + REGIO_SKIP_COUNT) * sizeof *counts);
-  int64_t *lines = malloc(F * (REGIO_SKIP_COUNT + 1) * sizeof *lines);
-  char *all = NULL;
-  if (!counts || !lines) err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
   for (size_t f = 0; !err && f < F; f++) {
     memcpy(counts + f * (2 + REGIO_SKIP_COUNT), sums + f * per, (2 + REGIO_SKIP_COUNT) * sizeof *counts);
     memcpy(lines + f * (REGIO_SKIP_COUNT + 1), sums + f * per + 2 + REGIO_SKIP_COUNT,
            (REGIO_SKIP_COUNT + 1) * sizeof *lines);
   }
-  if (!err) err = regio_dist_allreduce_i64(dist, counts, F * (2 + REGIO_SKIP_COUNT), REGIO_DIST_SUM, NULL, ctx);
+  /* (this rank's memory: agreed before the reductions) */
+  if (!(err = regio_dist_agree(dist, err, ctx)))
+    err = regio_dist_allreduce_i64(dist, counts, F * (2 + REGIO_SKIP_COUNT), REGIO_DIST_SUM, NULL, ctx);
   if (!err) err = regio_dist_allreduce_i64(dist, lines, F * (REGIO_SKIP_COUNT + 1), REGIO_DIST_MAX, NULL, ctx);
   if (!err) err = regio_dist_allgatherv(dist, digests, F * 65, (void **)&all, NULL, NULL, ctx);
   const int P = regio_dist_size(dist);
@@ -2222,20 +2222,15 @@ regio_err_t regio_ingest_files(const char *const *paths, size_t n_paths, const r
   run.ahead_quotes = calloc((size_t)T * SUBRANGES_PER_THREAD, sizeof *run.ahead_quotes);
   regio_err_t err = REGIO_OK;
   int64_t error_key = 0; /* the position of this rank's error in the input (distributed agreement) */
-  if (!agg || !run.workers) {
+  /* what fails before the reading fails on this rank alone: plan_shares agrees on it first */
+  if (!agg || !run.workers) err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+  if (!err && !(agg->inputs = calloc(n_paths, sizeof *agg->inputs)))
     err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
-    goto read_done;
-  }
-  agg->inputs = calloc(n_paths, sizeof *agg->inputs);
-  if (!agg->inputs) {
-    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
-    goto read_done;
-  }
-  agg->n_inputs = n_paths;
-  for (int t = 0; t < T; t++) {
+  if (!err) agg->n_inputs = n_paths;
+  for (int t = 0; !err && t < T; t++) {
     if (regio_partial_init(&run.workers[t].partial) != 0) {
       err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
-      goto read_done;
+      break;
     }
     run.workers[t].partial.track_sizes = opts->establishments_col == NULL;
     run.workers[t].partial.cells.dense_allowance =
@@ -2243,22 +2238,16 @@ regio_err_t regio_ingest_files(const char *const *paths, size_t n_paths, const r
             ? 0
             : (opts->dense_bytes ? (size_t)opts->dense_bytes : REGIO_CELLS_DENSE_ALLOWANCE) / (size_t)T;
   }
-  for (size_t f = 0; f < n_paths; f++) {
-    agg->inputs[f].path = strdup(paths[f]);
-    if (!agg->inputs[f].path) {
-      err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
-      goto read_done;
-    }
-  }
-  if (P > 1 && (err = plan_shares(paths, n_paths, dist, &shares, ctx))) goto read_done;
-  for (size_t f = 0; f < n_paths; f++) {
+  for (size_t f = 0; !err && f < n_paths; f++)
+    if (!(agg->inputs[f].path = strdup(paths[f]))) err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+  if (P > 1) err = plan_shares(paths, n_paths, dist, err, &shares, ctx);
+  for (size_t f = 0; !err && f < n_paths; f++) {
     if ((err = read_file(&run, paths[f], opts, shares ? &shares[f] : NULL, &agg->inputs[f], ctx))) {
       const int64_t position = run.error_offset < ((int64_t)1 << 40) ? run.error_offset : ((int64_t)1 << 40) - 1;
       error_key = ((int64_t)f << 40) | position;
       break;
     }
   }
-read_done:
   if (P > 1) {
     /* every rank stops here: the first error in file order wins, then the statistics of the files
      * and the partial aggregates are combined across ranks */
