@@ -575,16 +575,23 @@ typedef struct exchange_record {
 static regio_err_t gather_codes(regio_dist_t *dist, const regio_codes_t *local, regio_codes_t *global,
                                 regio_ctx_t *ctx) {
   const size_t bytes = 8 + local->count * local->width;
-  char *send = malloc(bytes);
-  REGIO_CHECK(ctx, send, REGIO_ERR_NOMEM, "out of memory gathering codes");
   const uint64_t width = local->width;
-  memcpy(send, &width, 8);
-  if (local->count) memcpy(send + 8, local->chars, local->count * local->width);
+  char *send = malloc(bytes);
+  /* without memory for its codes this rank still takes part in the gather (with no codes) and
+   * returns its error, which the caller agrees before its next collective call */
+  const regio_err_t failed = send ? REGIO_OK : REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory gathering codes");
+  if (send) {
+    memcpy(send, &width, 8);
+    if (local->count) memcpy(send + 8, local->chars, local->count * local->width);
+  }
   char *all = NULL;
   size_t *counts = NULL, *displs = NULL;
-  regio_err_t err = regio_dist_allgatherv(dist, send, bytes, (void **)&all, &counts, &displs, ctx);
+  code_ref_t *refs = NULL;
+  regio_err_t err = regio_dist_allgatherv(dist, send ? send : (const char *)&width, send ? bytes : 8, (void **)&all,
+                                          &counts, &displs, ctx);
   free(send);
   if (err) return err;
+  if ((err = failed)) goto done;
   const int P = regio_dist_size(dist);
   size_t total = 0;
   for (int r = 0; r < P; r++) {
@@ -592,7 +599,7 @@ static regio_err_t gather_codes(regio_dist_t *dist, const regio_codes_t *local, 
     memcpy(&w, all + displs[r], 8);
     total += (counts[r] - 8) / (w ? w : 1);
   }
-  code_ref_t *refs = malloc((total ? total : 1) * sizeof *refs);
+  refs = malloc((total ? total : 1) * sizeof *refs);
   if (!refs) {
     err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory merging %zu codes", total);
     goto done;
@@ -649,19 +656,22 @@ static regio_err_t gather_actors(regio_dist_t *dist, regio_partial_t *const *par
   for (int t = 0; t < n; t++) total += partials[t]->n_actors;
   code_ref_t refs[REGIO_MAX_ACTORS * 64 + 1];
   code_ref_t *list = total <= REGIO_MAX_ACTORS * 64 ? refs : malloc((size_t)total * sizeof *list);
-  REGIO_CHECK(ctx, list, REGIO_ERR_NOMEM, "out of memory");
-  int k = 0;
-  for (int t = 0; t < n; t++)
+  regio_err_t err = list ? REGIO_OK : REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+  int k = 0, unique = 0;
+  for (int t = 0; list && t < n; t++)
     for (int a = 0; a < partials[t]->n_actors; a++)
       list[k++] = (code_ref_t){partials[t]->actor_code[a], (uint32_t)partials[t]->actor_len[a]};
-  qsort(list, (size_t)k, sizeof *list, code_ref_cmp);
-  int unique = 0;
+  if (list) qsort(list, (size_t)k, sizeof *list, code_ref_cmp);
   for (int i = 0; i < k; i++)
     if (unique == 0 || code_ref_cmp(&list[unique - 1], &list[i]) != 0) list[unique++] = list[i];
-  regio_err_t err = regio_codes_init(&local, (size_t)unique, REGIO_CODE_MAX, ctx);
+  if (!err) err = regio_codes_init(&local, (size_t)unique, REGIO_CODE_MAX, ctx);
   for (int i = 0; !err && i < unique; i++) memcpy(local.chars + (size_t)i * REGIO_CODE_MAX, list[i].text, list[i].len);
   if (list != refs) free(list);
-  if (!err) err = gather_codes(dist, &local, actors, ctx);
+  /* every rank takes part in the gather, one that failed above with no codes: its error goes on to
+   * the caller's agreement */
+  const regio_codes_t none = {0, 0, NULL};
+  const regio_err_t gathered = gather_codes(dist, err ? &none : &local, actors, ctx);
+  if (!err) err = gathered;
   regio_codes_free(&local);
   if (!err && actors->count > REGIO_MAX_ACTORS)
     err = REGIO_ERROR(ctx, REGIO_ERR_INPUT,
@@ -886,6 +896,8 @@ regio_err_t regio_partials_merge_dist(regio_partial_t *const *partials, int n, i
     else
       agg->cell_start[d + 1] = agg->cell_start[d] + added;
   }
+  if (!err && track && !(squares = calloc(2 * (S ? S : 1), sizeof *squares))) /* (for the reduction below) */
+    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
   if ((err = regio_dist_agree(dist, err, ctx))) goto done;
   agg->cell_sector = cells.sector;
   agg->cell_employment = cells.value;
@@ -902,11 +914,6 @@ regio_err_t regio_partials_merge_dist(regio_partial_t *const *partials, int n, i
   for (size_t s = 0; bad_sector == SIZE_MAX && s < S; s++)
     if (sector_establishments[s] == INT64_MAX) bad_sector = s;
   if (track) { /* the sums of squared sizes, national */
-    squares = calloc(2 * (S ? S : 1), sizeof *squares);
-    if (!squares) {
-      err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
-      goto done;
-    }
     for (int t = 0; t < n; t++) {
       const regio_partial_t *p = partials[t];
       for (size_t i = 0; i < p->sectors.count && i < p->sector_size_squares_cap; i++) {
