@@ -385,26 +385,15 @@ static regio_err_t compute_variety(regio_result_t *res, const regio_rows_t *leve
 regio_err_t regio_indices_compute(regio_aggregate_t **aggp, const regio_indices_opts_t *opts, regio_ctx_t *ctx,
                                   regio_result_t **out) {
   *out = NULL;
-  regio_result_t *res = calloc(1, sizeof *res);
-  if (!res) {
-    regio_aggregate_destroy(aggp);
-    return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
-  }
-  res->agg = *aggp;
-  *aggp = NULL;
-  res->district_offset = res->agg->district_offset;
-  res->n_districts_global = res->agg->n_districts_global;
-  /* an aggregate built by hand for one process may leave the block unset */
-  if (res->n_districts_global < res->district_offset + res->agg->districts.count)
-    res->n_districts_global = res->district_offset + res->agg->districts.count;
-  res->variety.coarse_level = -1;
   regio_err_t err = REGIO_OK;
-  regio_aggregate_t *agg = res->agg;
+  regio_aggregate_t *agg = *aggp;
   const size_t D = agg->districts.count, S = agg->sectors.count;
-  /* the non-zero cells of the full matrix and of every level, by district */
-  regio_rows_t full_rows = {NULL, NULL, NULL, 0}, level_rows[REGIO_MAX_LEVELS];
-  memset(level_rows, 0, sizeof level_rows);
+  /* an aggregate built by hand for one process may leave the block unset */
+  size_t n_districts_global = agg->n_districts_global;
+  if (n_districts_global < agg->district_offset + D) n_districts_global = agg->district_offset + D;
 
+  /* The checks of the options and of the national sizes give the same answer on every rank, before
+   * any collective call; what fails after them on one rank alone is agreed before the next. */
   /* levels: the requested ones plus the variety levels, ascending, unique */
   int prefixes[REGIO_MAX_LEVELS + 2];
   int n = 0;
@@ -415,24 +404,16 @@ regio_err_t regio_indices_compute(regio_aggregate_t **aggp, const regio_indices_
   int unique = 0;
   for (int i = 0; i < n; i++)
     if (unique == 0 || prefixes[unique - 1] != prefixes[i]) prefixes[unique++] = prefixes[i];
-  if (unique > REGIO_MAX_LEVELS) {
-    err = REGIO_ERROR(ctx, REGIO_ERR_USAGE, "at most %d sector levels", REGIO_MAX_LEVELS);
-    goto fail;
-  }
-  for (int i = 0; i < unique; i++) {
-    if (prefixes[i] < 1 || prefixes[i] > REGIO_CODE_MAX) {
+  if (unique > REGIO_MAX_LEVELS) err = REGIO_ERROR(ctx, REGIO_ERR_USAGE, "at most %d sector levels", REGIO_MAX_LEVELS);
+  for (int i = 0; !err && i < unique; i++) {
+    if (prefixes[i] < 1 || prefixes[i] > REGIO_CODE_MAX)
       err = REGIO_ERROR(ctx, REGIO_ERR_USAGE, "sector level %d: a level is a code prefix length between 1 and %d",
                         prefixes[i], REGIO_CODE_MAX);
-      goto fail;
-    }
   }
-  if (opts->variety_fine > 0 && opts->variety_coarse > 0 && opts->variety_fine <= opts->variety_coarse) {
+  if (!err && opts->variety_fine > 0 && opts->variety_coarse > 0 && opts->variety_fine <= opts->variety_coarse)
     err = REGIO_ERROR(ctx, REGIO_ERR_USAGE, "--variety-levels %d,%d: the fine level must be longer than the coarse one",
                       opts->variety_fine, opts->variety_coarse);
-    goto fail;
-  }
-  regio_dist_t *dist = regio_ctx_dist(ctx);
-  if (res->n_districts_global == 0 || S == 0) {
+  if (!err && (n_districts_global == 0 || S == 0)) {
     int64_t read = 0;
     for (size_t f = 0; f < agg->n_inputs; f++) read += agg->inputs[f].rows_read;
     if (agg->n_inputs == 1 && read == 0)
@@ -443,8 +424,25 @@ regio_err_t regio_indices_compute(regio_aggregate_t **aggp, const regio_indices_
                         "no rows were aggregated (%lld data rows read from %zu input file%s, none used): nothing to "
                         "compute (see the skipped rows)",
                         (long long)read, agg->n_inputs, agg->n_inputs == 1 ? "" : "s");
-    goto fail;
   }
+  if (err) {
+    regio_aggregate_destroy(aggp);
+    return err;
+  }
+  regio_dist_t *dist = regio_ctx_dist(ctx);
+  regio_result_t *res = calloc(1, sizeof *res);
+  if (!res) { /* this rank alone: the others' next collective call is the agreement below */
+    regio_aggregate_destroy(aggp);
+    return regio_dist_agree(dist, REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory"), ctx);
+  }
+  res->agg = agg;
+  *aggp = NULL;
+  res->district_offset = agg->district_offset;
+  res->n_districts_global = n_districts_global;
+  res->variety.coarse_level = -1;
+  /* the non-zero cells of the full matrix and of every level, by district */
+  regio_rows_t full_rows = {NULL, NULL, NULL, 0}, level_rows[REGIO_MAX_LEVELS];
+  memset(level_rows, 0, sizeof level_rows);
 
   /* district and national totals, exact (the national total over all ranks' blocks: the first
    * district whose own total overflows is named, whatever the ranks) */
