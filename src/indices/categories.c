@@ -255,8 +255,11 @@ regio_err_t regio_categories_compute(regio_result_t *res, const regio_category_m
   const int level_index = res->n_levels - 1; /* the finest */
   const regio_level_t *level = &res->levels[level_index];
   const size_t D = res->agg->districts.count, S = level->sectors.count, C = (size_t)map->n_categories;
+  /* what fails here fails on this rank alone: agreed before the national sums */
+  regio_dist_t *dist = regio_ctx_dist(ctx);
+  regio_err_t err = REGIO_OK;
   regio_categories_t *cat = calloc(1, sizeof *cat);
-  if (!cat) return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the categories");
+  if (!cat) return regio_dist_agree(dist, REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the categories"), ctx);
   res->categories = cat;
   cat->n_categories = map->n_categories;
   cat->level = level_index;
@@ -270,11 +273,12 @@ regio_err_t regio_categories_compute(regio_result_t *res, const regio_category_m
   if (map->has_use) cat->mixed_use = malloc((D ? D : 1) * sizeof(double));
   if (!cat->names || !cat->use || !cat->sector_category || !cat->employment || !cat->category_employment ||
       !cat->share || !cat->lq || (map->has_use && !cat->mixed_use))
-    return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the categories");
-  for (size_t c = 0; c < C; c++) {
+    err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the categories");
+  for (size_t c = 0; !err && c < C; c++) {
     cat->use[c] = map->use[c];
-    if (!(cat->names[c] = strdup(map->names[c]))) return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
+    if (!(cat->names[c] = strdup(map->names[c]))) err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory");
   }
+  REGIO_TRY(regio_dist_agree(dist, err, ctx));
   for (size_t s = 0; s < S; s++)
     cat->sector_category[s] =
         regio_category_map_lookup(map, regio_codes_at(&level->sectors, s), regio_codes_len(&level->sectors, s));
@@ -285,7 +289,7 @@ regio_err_t regio_categories_compute(regio_result_t *res, const regio_category_m
     for (size_t c = 0; c < C; c++) cat->category_employment[c] += out[c];
   }
   /* national totals over every rank's districts (distributed mode), exact */
-  REGIO_TRY(regio_dist_allreduce_i64(regio_ctx_dist(ctx), cat->category_employment, C, REGIO_DIST_SUM, NULL, ctx));
+  REGIO_TRY(regio_dist_allreduce_i64(dist, cat->category_employment, C, REGIO_DIST_SUM, NULL, ctx));
   const double ln3 = log(3.0);
   for (size_t d = 0; d < D; d++) {
     const int64_t *row = cat->employment + d * C;
