@@ -446,7 +446,9 @@ regio_err_t regio_io_regional_compute(const regio_io_table_t *table, const regio
   double *ec = NULL, *national_emp = NULL, *flops = NULL;
   int *status = NULL;
   regio_io_regional_t *r = calloc(1, sizeof *r);
-  REGIO_CHECK(ctx, r, REGIO_ERR_NOMEM, "out of memory for the regional IO results");
+  /* this rank alone: the others' next collective call is the agreement below */
+  if (!r)
+    return regio_dist_agree(dist, REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the regional IO results"), ctx);
   r->n_districts = D;
   r->n = n;
   r->method = o.method;
