@@ -347,8 +347,11 @@ regio_err_t regio_screen_compute_io(regio_result_t *res, const regio_screen_opts
   const regio_categories_t *cat = res->categories;
   const size_t D = res->agg->districts.count, C = (size_t)cat->n_categories;
   const regio_level_t *fine = &res->levels[res->n_levels - 1];
+  /* What fails before the gathers below (memory, the value chains) fails on this rank alone: it is
+   * agreed before them. */
+  regio_dist_t *dist = regio_ctx_dist(ctx);
   regio_screen_t *s = calloc(1, sizeof *s);
-  REGIO_CHECK(ctx, s, REGIO_ERR_NOMEM, "out of memory for the screen");
+  if (!s) return regio_dist_agree(dist, REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the screen"), ctx);
   res->screen = s;
   s->opts = *opts;
   s->value_chain_threshold = NAN;
@@ -364,19 +367,21 @@ regio_err_t regio_screen_compute_io(regio_result_t *res, const regio_screen_opts
   s->max_lq_in_manufacturing = malloc(nD);
   double *scratch = malloc(nD * sizeof(double));
   char *member = malloc(C);
+  const size_t Dg = res->n_districts_global, d0 = res->district_offset;
+  double *z = malloc((Dg ? Dg : 1) * sizeof *z), *all_scratch = malloc((Dg ? Dg : 1) * sizeof *all_scratch);
   regio_err_t err = REGIO_OK;
   if (!s->district_class || !s->krugman_z || !s->related_z || !s->knowledge_lq || !s->office_lq || !s->amenity_lq ||
-      !s->mixed_use || !s->micro_share || !s->max_lq_in_manufacturing || !scratch || !member) {
+      !s->mixed_use || !s->micro_share || !s->max_lq_in_manufacturing || !scratch || !member || !z || !all_scratch) {
     err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the screen");
-    goto done;
+    goto agree;
   }
-  if ((err = category_set(cat, opts->knowledge_categories, "knowledge-categories", member, ctx))) goto done;
+  if ((err = category_set(cat, opts->knowledge_categories, "knowledge-categories", member, ctx))) goto agree;
   set_lq(res, member, s->knowledge_lq);
-  if ((err = category_set(cat, opts->office_categories, "office-categories", member, ctx))) goto done;
+  if ((err = category_set(cat, opts->office_categories, "office-categories", member, ctx))) goto agree;
   set_lq(res, member, s->office_lq);
-  if ((err = category_set(cat, opts->amenity_categories, "amenity-categories", member, ctx))) goto done;
+  if ((err = category_set(cat, opts->amenity_categories, "amenity-categories", member, ctx))) goto agree;
   set_lq(res, member, s->amenity_lq);
-  if ((err = category_set(cat, opts->manufacturing_categories, "manufacturing-categories", member, ctx))) goto done;
+  if ((err = category_set(cat, opts->manufacturing_categories, "manufacturing-categories", member, ctx))) goto agree;
 
   const int64_t thin_milli = (int64_t)llround(opts->thin_employment * REGIO_MILLI);
   for (size_t d = 0; d < D; d++) {
@@ -388,24 +393,19 @@ regio_err_t regio_screen_compute_io(regio_result_t *res, const regio_screen_opts
     s->mixed_use[d] = cat->mixed_use[d];
     s->micro_share[d] = res->micro_share ? res->micro_share[d] : NAN;
   }
+  if (table && national && map) err = value_chain(res, s, table, national, map, ctx);
+agree:
+  if ((err = regio_dist_agree(dist, err, ctx))) goto done;
   /* z-scores and quantiles are over every district: in the distributed mode the four scores and
    * the thin flags of all ranks are gathered (D values each), and every rank computes the same
    * statistics in the same district order as one process */
   {
-    regio_dist_t *dist = regio_ctx_dist(ctx);
-    const size_t Dg = res->n_districts_global, d0 = res->district_offset;
     double *all[4] = {NULL, NULL, NULL, NULL};
     const double *local[4] = {fine->specialisation.krugman, res->variety.related, s->mixed_use, s->micro_share};
     int8_t *all_class = NULL;
-    double *z = NULL, *all_scratch = NULL;
     for (int k = 0; !err && k < 4; k++)
       err = regio_dist_allgatherv(dist, local[k], D * sizeof(double), (void **)&all[k], NULL, NULL, ctx);
     if (!err) err = regio_dist_allgatherv(dist, s->district_class, D, (void **)&all_class, NULL, NULL, ctx);
-    if (!err) {
-      z = malloc((Dg ? Dg : 1) * sizeof *z);
-      all_scratch = malloc((Dg ? Dg : 1) * sizeof *all_scratch);
-      if (!z || !all_scratch) err = REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the screen");
-    }
     if (!err) {
       z_scores(all[0], all_class, Dg, z, &s->krugman_mean, &s->krugman_sd);
       memcpy(s->krugman_z, z + d0, D * sizeof *z);
@@ -417,12 +417,8 @@ regio_err_t regio_screen_compute_io(regio_result_t *res, const regio_screen_opts
     }
     for (int k = 0; k < 4; k++) free(all[k]);
     free(all_class);
-    free(z);
-    free(all_scratch);
     if (err) goto done;
   }
-
-  if (table && national && map && (err = value_chain(res, s, table, national, map, ctx))) goto done;
 
   for (size_t d = 0; d < D; d++) {
     if (s->district_class[d] == REGIO_CLASS_THIN) continue;
@@ -442,10 +438,12 @@ regio_err_t regio_screen_compute_io(regio_result_t *res, const regio_screen_opts
     s->district_class[d] = (int8_t)cls;
   }
   for (size_t d = 0; d < D; d++) s->counts[s->district_class[d]]++;
-  err = regio_dist_allreduce_i64(regio_ctx_dist(ctx), s->counts, REGIO_CLASS_COUNT, REGIO_DIST_SUM, NULL, ctx);
+  err = regio_dist_allreduce_i64(dist, s->counts, REGIO_CLASS_COUNT, REGIO_DIST_SUM, NULL, ctx);
 done:
   free(scratch);
   free(member);
+  free(z);
+  free(all_scratch);
   if (err) regio_screen_destroy(&res->screen);
   return err;
 }
