@@ -136,21 +136,24 @@ regio_err_t regio_h5_atomic_begin(regio_h5_atomic_t *a, const char *path, const 
   REGIO_AGREE_GOTO(&a->w, err);
   if (H5Eget_auto2(H5E_DEFAULT, &a->old_func, &a->old_data) >= 0) a->auto_saved = 1;
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  REGIO_H5_TRY(&a->w, fcpl = H5Pcreate(H5P_FILE_CREATE), "/");
-  REGIO_H5_TRY(&a->w, H5Pset_obj_track_times(fcpl, 0), "/");
-  REGIO_H5_TRY(&a->w, fapl = H5Pcreate(H5P_FILE_ACCESS), "/");
-  REGIO_H5_TRY(&a->w, H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG), "/");
   /* The parallel mode: rank 0 writes the file, as one process does, from the rows every rank
    * sends it (h5util.c); the other ranks make the same HDF5 calls on a file in memory that is never
-   * stored (the core driver without a backing store), so every rank runs the same code. */
+   * stored (the core driver without a backing store), so every rank runs the same code. What fails
+   * here (the property lists: memory; the file) fails on one rank alone: agreed below. */
   const int in_memory = a->w.parallel && regio_dist_rank(a->w.dist) != 0;
   char memory_name[64];
-  if (in_memory) {
-    REGIO_H5_TRY(&a->w, H5Pset_fapl_core(fapl, (size_t)1 << 20, 0), "/");
-    snprintf(memory_name, sizeof memory_name, "regio-rank-%d-in-memory.h5", regio_dist_rank(a->w.dist));
-  }
-  a->w.file = H5Fcreate(in_memory ? memory_name : a->temp_path, H5F_ACC_EXCL, fcpl, fapl);
-  if (a->w.file < 0) {
+  snprintf(memory_name, sizeof memory_name, "regio-rank-%d-in-memory.h5", regio_dist_rank(a->w.dist));
+  if ((fcpl = H5Pcreate(H5P_FILE_CREATE)) < 0)
+    err = regio_h5_fail(&a->w, "H5Pcreate(H5P_FILE_CREATE)", "/", __FILE__, __LINE__, __func__);
+  else if (H5Pset_obj_track_times(fcpl, 0) < 0)
+    err = regio_h5_fail(&a->w, "H5Pset_obj_track_times(fcpl, 0)", "/", __FILE__, __LINE__, __func__);
+  else if ((fapl = H5Pcreate(H5P_FILE_ACCESS)) < 0)
+    err = regio_h5_fail(&a->w, "H5Pcreate(H5P_FILE_ACCESS)", "/", __FILE__, __LINE__, __func__);
+  else if (H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0)
+    err = regio_h5_fail(&a->w, "H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG)", "/", __FILE__, __LINE__, __func__);
+  else if (in_memory && H5Pset_fapl_core(fapl, (size_t)1 << 20, 0) < 0)
+    err = regio_h5_fail(&a->w, "H5Pset_fapl_core(fapl, (size_t)1 << 20, 0)", "/", __FILE__, __LINE__, __func__);
+  else if ((a->w.file = H5Fcreate(in_memory ? memory_name : a->temp_path, H5F_ACC_EXCL, fcpl, fapl)) < 0) {
     char inner[768];
     regio_h5_innermost_message(inner, sizeof inner);
     err =
