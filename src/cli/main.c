@@ -885,7 +885,10 @@ int cli_run_main(int argc, char **argv, const char *command_line, regio_dist_t *
 
   if ((rc = check_output_path(o.output))) goto checked;
 
-  if (regio_ctx_create(&ctx) != REGIO_OK) rc = REGIO_ERR_NOMEM;
+  if (regio_ctx_create(&ctx) != REGIO_OK) {
+    fprintf(stderr, "regio: error: out of memory\n");
+    rc = REGIO_ERR_NOMEM;
+  }
 checked:
   /* distributed mode: the checks above read files and directories that a rank may see alone (a
    * config file, the output's directory on a node's own disk) and every rank goes on to collective
