@@ -8,9 +8,10 @@
  *
  * Every function is collective over all ranks unless it says otherwise. A collective function
  * returns the same error on every rank (MPI's own errors stop the job): what can fail on one rank
- * alone inside it (memory) is agreed before the data moves. Its caller must do the same for its own steps: a step that can
- * fail on one rank alone is agreed (regio_dist_agree) before the next collective call, so that
- * every rank makes the same calls in the same order and none waits forever. */
+ * alone inside it (memory) is agreed before the data moves. Its caller must do the same for its
+ * own steps: a step that can fail on one rank alone is agreed (regio_dist_agree) before the next
+ * collective call, so that every rank makes the same calls in the same order and none waits
+ * forever. */
 #ifndef REGIO_DIST_H
 #define REGIO_DIST_H
 
