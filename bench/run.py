@@ -31,12 +31,12 @@ def timed(cmd, repeat):
     return timed_rounds([cmd], repeat)[0]
 
 
-def timed_rounds(cmds, repeat):
-    """timed() for several commands taking turns (each once, then again, repeat rounds), so that a
-    slower spell of this VM falls on all of them rather than on one: their ratios (2 threads against
-    1) are what the targets compare. Returns (best wall time, stderr of that run) per command."""
-    best = [None] * len(cmds)
-    errs = [""] * len(cmds)
+def rounds(cmds, repeat):
+    """The commands taking turns (each once, then again, repeat rounds), so that a slower spell of
+    this VM falls on all of them rather than on one: their ratios (2 threads against 1, regio against
+    a peer) are what the targets compare. Returns, per command, its runs as (wall time, stdout,
+    stderr)."""
+    runs = [[] for _ in cmds]
     for _ in range(repeat):
         for i, cmd in enumerate(cmds):
             t0 = time.perf_counter()
@@ -44,9 +44,13 @@ def timed_rounds(cmds, repeat):
             dt = time.perf_counter() - t0
             if p.returncode != 0:
                 sys.exit(f"bench: command failed ({p.returncode}): {cmd}\n{p.stderr}")
-            if best[i] is None or dt < best[i]:
-                best[i], errs[i] = dt, p.stderr
-    return list(zip(best, errs))
+            runs[i].append((dt, p.stdout, p.stderr))
+    return runs
+
+
+def timed_rounds(cmds, repeat):
+    """rounds(), reduced to (best wall time, stderr of that run) per command."""
+    return [min(r, key=lambda x: x[0])[0::2] for r in rounds(cmds, repeat)]
 
 
 def phase(stderr, name):
@@ -300,17 +304,21 @@ def bench_peers(args, regio):
                 t_wc, _ = timed(f"wc -l {f} > /dev/null", args.repeat)
                 lines.append((label, "`wc -l FILE`", t_wc, size, n_rows, ""))
             t_regio = {}
-            runs = timed_rounds([f"{regio} run {f} {opts} --no-checksum --threads {threads} -o {out_h5}"
-                                 for threads in (1, 2)], args.repeat)
-            for threads, (_, err) in zip((1, 2), runs):
-                t_regio[threads] = phase(err, "read\\+aggregate")
+            # regio with 1 and 2 threads and DuckDB with each type take turns (rounds), so that the
+            # ratios compare runs of the same spells of this VM
+            kinds = ("decimal", "double")
+            runs = rounds([f"{regio} run {f} {opts} --no-checksum --threads {threads} -o {out_h5}"
+                           for threads in (1, 2)]
+                          + [f"{py} {peers}/duckdb_aggregate.py {f} 2 {kind} {dcol} {scol} {ecol} {estab or ''}"
+                             for kind in kinds], args.repeat)
+            for threads, r in zip((1, 2), runs):
+                t_regio[threads] = phase(min(r, key=lambda x: x[0])[2], "read\\+aggregate")
                 lines.append((label, f"regio read + aggregate, {threads} thread{'s' if threads > 1 else ''}",
                               t_regio[threads], size, n_rows, ""))
             t_cat_plain = t_cat if not compressed else t_cat_plain
             best_duck = None
-            for kind in ("decimal", "double"):
-                cmd = f"{py} {peers}/duckdb_aggregate.py {f} 2 {kind} {dcol} {scol} {ecol} {estab or ''}"
-                t = min(float(sh(cmd).stdout.split()[0]) for _ in range(args.repeat))
+            for kind, r in zip(kinds, runs[2:]):
+                t = min(float(out.split()[0]) for _, out, _ in r)
                 lines.append((label, f"DuckDB {versions[0]}, 2 threads, employees {kind.upper()}", t, size, n_rows,
                               ""))
                 best_duck = t if best_duck is None else min(best_duck, t)
@@ -352,7 +360,8 @@ def bench_peers(args, regio):
              f"`sum(employees)` and the establishment count, fetched into numpy "
              f"(`bench/peers/duckdb_aggregate.py`), with employees as DECIMAL(18,3) (exact, like regio) and as "
              f"DOUBLE; the faster one is compared. gzip files: `gzip -6`; GB/s always of the uncompressed bytes. "
-             f"Best of {args.repeat} (regio's runs with 1 and 2 threads taking turns); files in the page "
+             f"Best of {args.repeat} (regio's runs with 1 and 2 threads and DuckDB's with each type taking turns); "
+             f"files in the page "
              f"cache.\n\n")
     f.append("| table | what | seconds | GB/s | million rows/s |\n| --- | --- | ---: | ---: | ---: |\n")
     for label, what, t, size, n_rows, _ in lines:
