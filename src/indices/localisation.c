@@ -138,7 +138,7 @@ static double lorenz_area(const uint64_t *words, size_t n, const gini_terms_t *t
 /* The room regio_localisation_cells needs for up to n cells. */
 struct regio_localisation_scratch {
   uint64_t *words, *swap;
-  uint32_t *counts; /* RADIX_PASSES << RADIX_BITS, and at least n + 1 */
+  uint32_t *counts; /* 2 x RADIX_PASSES << RADIX_BITS (two copies), and at least n + 1 */
   gini_terms_t *terms;
   lorenz_entry_t *entries;
 };
@@ -157,7 +157,7 @@ regio_localisation_scratch_t *regio_localisation_scratch_new(size_t n_cells) {
   regio_localisation_scratch_t *scratch = calloc(1, sizeof *scratch);
   if (!scratch) return NULL;
   const size_t room = n_cells ? n_cells : 1;
-  const size_t counts = room + 1 > (RADIX_PASSES << RADIX_BITS) ? room + 1 : RADIX_PASSES << RADIX_BITS;
+  const size_t counts = room + 1 > (2 * RADIX_PASSES << RADIX_BITS) ? room + 1 : 2 * RADIX_PASSES << RADIX_BITS;
   scratch->words = malloc(room * sizeof *scratch->words);
   scratch->swap = malloc(room * sizeof *scratch->swap);
   scratch->counts = malloc(counts * sizeof *scratch->counts);
@@ -237,8 +237,27 @@ static uint64_t *lorenz_sort_words(size_t n, uint32_t lo, uint32_t hi, regio_loc
   const int digit = (bits + passes - 1) / passes;
   const uint32_t mask = (UINT32_C(1) << digit) - 1;
   uint32_t *counts = scratch->counts;
-  memset(counts, 0, (size_t)passes * (mask + 1) * sizeof *counts);
-  for (size_t i = 0; i < n; i++) {
+  const size_t used = (size_t)passes * (mask + 1);
+  size_t counted = 0; /* words counted by the two copies */
+  if (passes == 2) {
+    /* the usual case (keys within 2^26): the two digits counted without the loop over the passes,
+     * the even and the odd words in two copies of the counts added after, since an increment of a
+     * count that the word before incremented waits for it, and equal digits are common (equal
+     * ratios: 39-50% of `us-tract`'s cells); 12% less time for the sort (bench/NOTES.md) */
+    uint32_t *odd = counts + used;
+    memset(counts, 0, 2 * used * sizeof *counts);
+    for (; counted + 2 <= n; counted += 2) {
+      const uint32_t k0 = (uint32_t)(a[counted] >> 32) - lo, k1 = (uint32_t)(a[counted + 1] >> 32) - lo;
+      counts[k0 & mask]++;
+      counts[mask + 1 + (k0 >> digit)]++;
+      odd[k1 & mask]++;
+      odd[mask + 1 + (k1 >> digit)]++;
+    }
+    for (size_t v = 0; v < used; v++) counts[v] += odd[v];
+  } else {
+    memset(counts, 0, used * sizeof *counts);
+  }
+  for (size_t i = counted; i < n; i++) {
     const uint32_t key = (uint32_t)(a[i] >> 32) - lo;
     for (int p = 0; p < passes; p++) counts[(size_t)p * (mask + 1) + ((key >> (p * digit)) & mask)]++;
   }
