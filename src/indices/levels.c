@@ -204,17 +204,21 @@ static regio_err_t rows_of_level(const regio_rows_t *full, const size_t *map, si
     regio_rows_free(rows);
     return REGIO_ERROR(ctx, REGIO_ERR_NOMEM, "out of memory for the cells of a level");
   }
+  /* the sum of the current level cell kept in a register and stored with its sector at every full
+   * cell, without a branch: the level sector changes at random (about every other cell of
+   * `us-tract`), and an addition to the cell in memory waited for the one before */
 #pragma omp parallel for num_threads(T) schedule(static)
   for (size_t d = 0; d < D; d++) {
-    size_t at = rows->start[d], previous = SIZE_MAX;
+    size_t at = rows->start[d] - 1, previous = SIZE_MAX; /* (unsigned: the first cell adds 1 back) */
+    int64_t sum = 0;
     for (size_t k = full->start[d]; k < full->start[d + 1]; k++) {
       const size_t m = map[full->sector[k]];
-      if (m != previous) {
-        rows->sector[at] = (uint32_t)m;
-        rows->value[at++] = 0;
-        previous = m;
-      }
-      rows->value[at - 1] += full->value[k]; /* a partial sum of a district total: no overflow */
+      const size_t fresh = m != previous;
+      at += fresh;
+      sum = (sum & ((int64_t)fresh - 1)) + full->value[k]; /* a partial sum of a district total: no overflow */
+      rows->sector[at] = (uint32_t)m;
+      rows->value[at] = sum;
+      previous = m;
     }
   }
   return REGIO_OK;
