@@ -111,13 +111,12 @@ void regio_specialisation_cells(const uint32_t *sector, const int64_t *value, si
         n_theil = 0;
       }
     }
-    if (!isnan(lq)) {
-      if (lq > max_lq) {
-        max_lq = lq;
-        max_sector = (int64_t)s;
-      }
-      if (lq >= lq_threshold && e >= min_milli) n_specialised++;
+    /* (a NaN LQ passes neither comparison) */
+    if (lq > max_lq) {
+      max_lq = lq;
+      max_sector = (int64_t)s;
     }
+    n_specialised += (lq >= lq_threshold) & (e >= min_milli); /* without a branch: it passes at random */
   }
   if (n_theil) theil += regio_log_dot(theil_share, theil_lq, n_theil);
   /* the empty cells: |0 - p_s| = |E_s| / E each, taken at once from the exact integer sum */
