@@ -124,15 +124,18 @@ static double lorenz_area(const uint64_t *words, size_t n, const gini_terms_t *t
   double cumulative = 0.0, area = 0.0;
   gini_terms_t last = {0.0, 0.0, 0, 1};
   uint64_t last_key = UINT64_MAX;
+  int out_of_order = 0;
   for (size_t i = 0; i < n; i++) {
     const gini_terms_t t = terms[(uint32_t)words[i]];
-    if (words[i] >> 32 == last_key && (__int128)last.e * t.total > (__int128)t.e * last.total) return NAN;
+    /* checked at every word, without a branch: neighbours of equal keys come at random (39-50% of
+     * `us-tract`'s cells) */
+    out_of_order |= (words[i] >> 32 == last_key) & ((__int128)last.e * t.total > (__int128)t.e * last.total);
     last = t;
     last_key = words[i] >> 32;
     area += t.x * (2.0 * cumulative + t.share);
     cumulative += t.share;
   }
-  return area;
+  return out_of_order ? NAN : area;
 }
 
 /* The room regio_localisation_cells needs for up to n cells. */
