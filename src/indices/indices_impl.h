@@ -66,7 +66,8 @@ void regio_localisation_sector(const int64_t *employment, size_t stride, size_t 
                                double sum_x2, const regio_u128_t *size_squares, void *scratch,
                                regio_localisation_sector_t *out);
 /* The same from the sector's non-zero cells (district[k], employment[k], k < n_cells, in ascending
- * district order), the kernel regio_localisation_compute uses. x[d] = E_d / E; sum_x2 as above;
+ * district order), the kernel regio_localisation_compute uses. x[d] = E_d / E, computed as
+ * (double)E_d / (double)E (the Lorenz pass computes it again so, from E_d); sum_x2 as above;
  * sum_sq_totals = sum_d E_d^2, exactly. The districts without the sector add x_d to the Hoover sum
  * and x_d^2 to G: both parts are taken exactly from integer sums, (E - sum over the cells of E_d) / E
  * and (sum_sq_totals - sum over the cells of E_d^2) / E^2, and added to the cells' parts last, so
