@@ -275,7 +275,22 @@ static uint64_t *lorenz_sort_words(size_t n, uint32_t lo, uint32_t hi, regio_loc
       c[v] = total;
       total += k;
     }
-    for (size_t i = 0; i < n; i++) b[c[(((uint32_t)(a[i] >> 32) - lo) >> shift) & mask]++] = a[i];
+    /* the words by pairs, both counts loaded before either is stored: a word whose digit is the
+     * word before's (common after the first pass: equal keys are then neighbours) takes the next
+     * place without waiting for the count's store (12% less time for the sort, bench/NOTES.md) */
+    size_t i = 0;
+    for (; i + 2 <= n; i += 2) {
+      const uint64_t w0 = a[i], w1 = a[i + 1];
+      const uint32_t d0 = (((uint32_t)(w0 >> 32) - lo) >> shift) & mask;
+      const uint32_t d1 = (((uint32_t)(w1 >> 32) - lo) >> shift) & mask;
+      const uint32_t at0 = c[d0], next = c[d1];
+      const uint32_t at1 = d1 == d0 ? at0 + 1 : next;
+      c[d0] = at0 + 1;
+      c[d1] = at1 + 1;
+      b[at0] = w0;
+      b[at1] = w1;
+    }
+    for (; i < n; i++) b[c[(((uint32_t)(a[i] >> 32) - lo) >> shift) & mask]++] = a[i];
     uint64_t *t = a;
     a = b;
     b = t;
