@@ -228,6 +228,11 @@ static void words_sort(uint64_t *a, uint64_t *tmp, size_t n, uint32_t *counts) {
   }
 }
 
+/* A word's radix digit: the bits of key - lo from shift, under mask. */
+static inline uint32_t word_digit(uint64_t word, uint32_t lo, int shift, uint32_t mask) {
+  return (((uint32_t)(word >> 32) - lo) >> shift) & mask;
+}
+
 /* Sorts the words scratch->words[0, n); returns where they are (scratch->words or ->swap). */
 static uint64_t *lorenz_sort_words(size_t n, uint32_t lo, uint32_t hi, regio_localisation_scratch_t *scratch) {
   uint64_t *a = scratch->words, *b = scratch->swap;
@@ -268,7 +273,7 @@ static uint64_t *lorenz_sort_words(size_t n, uint32_t lo, uint32_t hi, regio_loc
   for (int p = 0; p < passes; p++) {
     const int shift = p * digit;
     uint32_t *c = counts + (size_t)p * (mask + 1);
-    if (c[(((uint32_t)(a[0] >> 32) - lo) >> shift) & mask] == n) continue; /* one digit: nothing moves */
+    if (c[word_digit(a[0], lo, shift, mask)] == n) continue; /* one digit: nothing moves */
     uint32_t total = 0;
     for (size_t v = 0; v <= mask; v++) {
       const uint32_t k = c[v];
@@ -281,8 +286,7 @@ static uint64_t *lorenz_sort_words(size_t n, uint32_t lo, uint32_t hi, regio_loc
     size_t i = 0;
     for (; i + 2 <= n; i += 2) {
       const uint64_t w0 = a[i], w1 = a[i + 1];
-      const uint32_t d0 = (((uint32_t)(w0 >> 32) - lo) >> shift) & mask;
-      const uint32_t d1 = (((uint32_t)(w1 >> 32) - lo) >> shift) & mask;
+      const uint32_t d0 = word_digit(w0, lo, shift, mask), d1 = word_digit(w1, lo, shift, mask);
       const uint32_t at0 = c[d0], next = c[d1];
       const uint32_t at1 = d1 == d0 ? at0 + 1 : next;
       c[d0] = at0 + 1;
@@ -290,7 +294,7 @@ static uint64_t *lorenz_sort_words(size_t n, uint32_t lo, uint32_t hi, regio_loc
       b[at0] = w0;
       b[at1] = w1;
     }
-    for (; i < n; i++) b[c[(((uint32_t)(a[i] >> 32) - lo) >> shift) & mask]++] = a[i];
+    for (; i < n; i++) b[c[word_digit(a[i], lo, shift, mask)]++] = a[i];
     uint64_t *t = a;
     a = b;
     b = t;
