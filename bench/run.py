@@ -53,6 +53,28 @@ def timed_rounds(cmds, repeat):
     return [min(r, key=lambda x: x[0])[0::2] for r in rounds(cmds, repeat)]
 
 
+SCALING_ITERATIONS = 400_000_000  # about 0.4-0.8 s with 1 thread on the Intel VM
+
+
+def scaling_cmds():
+    """The commands of the machine's own speed-up probe (bench/scaling.c), 1 and 2 threads, to take
+    turns with regio's runs."""
+    return [f"{os.path.join(ROOT, 'build', 'regio_scaling_bench')} {SCALING_ITERATIONS} {threads}" for threads in (1, 2)]
+
+
+def scaling_of(runs):
+    """The probe's 2 threads / 1 thread from its runs (rounds() of scaling_cmds()): best time of each,
+    as the program reports it."""
+    best = [min(float(out.split()[1]) for _, out, _ in r) for r in runs]
+    return best[0] / best[1], best
+
+
+SCALING_TEXT = ("the machine's own 2 threads / 1 thread on work that touches no memory (`build/regio_scaling_bench`, "
+                "bench/scaling.c: an integer loop in registers shared between the threads), in turns with regio's "
+                "runs: on this VM the two virtual cores share the host's cores with other work, and no program's "
+                "ratio can pass this one in the same minutes")
+
+
 def phase(stderr, name):
     m = re.search(name + r" ([0-9.]+) s", stderr)
     return float(m.group(1)) if m else float("nan")
@@ -171,8 +193,10 @@ def bench_read(args, regio):
     base = (f"{regio} run {table} --establishments-col establishments --sector-levels 2,5 -o {out_h5}")
     results = {}
     variants = [(threads, checksum) for threads in (1, 2) for checksum in (False, True)]
-    runs = timed_rounds([base + f" --threads {threads}" + ("" if checksum else " --no-checksum")
-                         for threads, checksum in variants], args.repeat)
+    all_runs = rounds([base + f" --threads {threads}" + ("" if checksum else " --no-checksum")
+                       for threads, checksum in variants] + scaling_cmds(), args.repeat)
+    runs = [min(r, key=lambda x: x[0])[0::2] for r in all_runs[:len(variants)]]
+    machine_speedup, machine_best = scaling_of(all_runs[len(variants):])
     for (threads, checksum), (_, err) in zip(variants, runs):
         t = phase(err, "read\\+aggregate")
         results[(threads, checksum)] = t
@@ -221,7 +245,8 @@ def bench_read(args, regio):
         f.append(f"| {label} | {t:.3f} | {gbs:.2f} | {mrs:.1f} | {note} |\n")
     f.append(f"\n2 threads / 1 thread speed-up (no checksum): {speedup:.2f}x (the least work: "
              f"{floor[1] / floor[2]:.2f}x). regio takes {results[(1, False)] / floor[1]:.2f}x the time of the least "
-             f"work with 1 thread, {results[(2, False)] / floor[2]:.2f}x with 2. "
+             f"work with 1 thread, {results[(2, False)] / floor[2]:.2f}x with 2; {SCALING_TEXT}: "
+             f"{machine_speedup:.2f}x ({machine_best[0]:.3f} s and {machine_best[1]:.3f} s). "
              f"Peak resident memory of the whole 2-thread run: {rss / 1024:.0f} MiB.\n")
     f.append("\nThe least work (`build/regio_floor_bench FILE THREADS REPEAT`, bench/floor.c) reads the file as regio "
              "does and only finds the fields, turns the numeric codes into ids through arrays indexed by their "
@@ -288,6 +313,7 @@ def bench_peers(args, regio):
     lines = []
     ratios = []
     wide_figs = {}
+    narrow_machine = None
     for name, path, n_rows, dcol, scol, ecol, estab, opts in tables:
         for compressed in (False, True):
             f = gz_of(path) if compressed else path
@@ -310,7 +336,10 @@ def bench_peers(args, regio):
             runs = rounds([f"{regio} run {f} {opts} --no-checksum --threads {threads} -o {out_h5}"
                            for threads in (1, 2)]
                           + [f"{py} {peers}/duckdb_aggregate.py {f} 2 {kind} {dcol} {scol} {ecol} {estab or ''}"
-                             for kind in kinds], args.repeat)
+                             for kind in kinds]
+                          + (scaling_cmds() if name == "narrow" and not compressed else []), args.repeat)
+            if name == "narrow" and not compressed:
+                narrow_machine = scaling_of(runs[4:])
             for threads, r in zip((1, 2), runs):
                 t_regio[threads] = phase(min(r, key=lambda x: x[0])[2], "read\\+aggregate")
                 lines.append((label, f"regio read + aggregate, {threads} thread{'s' if threads > 1 else ''}",
@@ -371,6 +400,8 @@ def bench_peers(args, regio):
     for label, r_duck, r_thr, r_gz in ratios:
         f.append(f"| {label} | {r_duck:.1f}x | {r_thr:.2f}x | "
                  f"{'' if r_gz is None else f'{r_gz:.2f} (regio takes {1 / r_gz:.2f}x the time of gzip -dc)'} |\n")
+    f.append(f"\nOn `narrow`, {SCALING_TEXT}: {narrow_machine[0]:.2f}x ({narrow_machine[1][0]:.3f} s and "
+             f"{narrow_machine[1][1]:.3f} s).\n")
     f.append(f"\nIndices on the `kr` cells (3,500 districts x 1,199 sectors, levels 2 and full: LQ at both, "
              f"entropy, related and unrelated variety): regio's indices phase {t_idx:.3f} s (2 threads), "
              f"pandas + numpy (`bench/peers/pandas_indices.py`, from a long DataFrame of the same cells) "
