@@ -70,9 +70,8 @@ def scaling_of(runs):
 
 
 SCALING_TEXT = ("the machine's own 2 threads / 1 thread on work that touches no memory (`build/regio_scaling_bench`, "
-                "bench/scaling.c: an integer loop in registers shared between the threads), in turns with regio's "
-                "runs: on this VM the two virtual cores share the host's cores with other work, and no program's "
-                "ratio can pass this one in the same minutes")
+                "bench/scaling.c: an integer loop in registers shared between the threads; 2.00x where the two "
+                "cores are the program's alone), best of its runs in turns with regio's")
 
 
 def phase(stderr, name):

@@ -2,9 +2,9 @@
  * iterations of an integer loop (eight dependency chains, all in registers) shared among THREADS
  * OpenMP threads, each its own equal part. On a machine whose cores are its own, 2 threads take half
  * the time of 1; on a VM whose virtual cores share the host's physical cores with other work (or
- * with each other, as hyper-threads), they take longer, and a program's "2 threads / 1 thread" ratio
- * cannot go beyond what this loop gets in the same minutes. The bench runs it in turns with regio's
- * runs (bench/run.py).
+ * with each other, as hyper-threads), they can take longer, and a program's "2 threads / 1 thread"
+ * ratio measured then says as much about the host as about the program. The bench runs it in turns
+ * with regio's runs (bench/run.py), so that the report shows the host's own ratio beside regio's.
  *
  * usage: regio_scaling_bench ITERATIONS THREADS
  *   prints: threads wall_seconds checksum */
