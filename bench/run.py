@@ -48,9 +48,15 @@ def rounds(cmds, repeat):
     return runs
 
 
+def best_run(runs):
+    """The fastest of one command's runs (from rounds()), as (wall time, stderr of that run)."""
+    wall, _, err = min(runs, key=lambda x: x[0])
+    return wall, err
+
+
 def timed_rounds(cmds, repeat):
-    """rounds(), reduced to (best wall time, stderr of that run) per command."""
-    return [min(r, key=lambda x: x[0])[0::2] for r in rounds(cmds, repeat)]
+    """rounds(), reduced to best_run() per command."""
+    return [best_run(r) for r in rounds(cmds, repeat)]
 
 
 SCALING_ITERATIONS = 400_000_000  # about 0.4-0.8 s with 1 thread on the Intel VM
@@ -194,7 +200,7 @@ def bench_read(args, regio):
     variants = [(threads, checksum) for threads in (1, 2) for checksum in (False, True)]
     all_runs = rounds([base + f" --threads {threads}" + ("" if checksum else " --no-checksum")
                        for threads, checksum in variants] + scaling_cmds(), args.repeat)
-    runs = [min(r, key=lambda x: x[0])[0::2] for r in all_runs[:len(variants)]]
+    runs = [best_run(r) for r in all_runs[:len(variants)]]
     machine_speedup, machine_best = scaling_of(all_runs[len(variants):])
     for (threads, checksum), (_, err) in zip(variants, runs):
         t = phase(err, "read\\+aggregate")
@@ -340,7 +346,7 @@ def bench_peers(args, regio):
             if name == "narrow" and not compressed:
                 narrow_machine = scaling_of(runs[4:])
             for threads, r in zip((1, 2), runs):
-                t_regio[threads] = phase(min(r, key=lambda x: x[0])[2], "read\\+aggregate")
+                t_regio[threads] = phase(best_run(r)[1], "read\\+aggregate")
                 lines.append((label, f"regio read + aggregate, {threads} thread{'s' if threads > 1 else ''}",
                               t_regio[threads], size, n_rows, ""))
             t_cat_plain = t_cat if not compressed else t_cat_plain
@@ -533,7 +539,7 @@ def bench_e2e(args, regio):
     peer_cmds += [f"{env}{py} {peers}/io_numpy_loop.py {out} {ecp} {args.data}/peer_e2e.npz"
                   for env in ("", "OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 ")]
     runs = rounds([cmd] + peer_cmds, args.repeat)
-    t_regio, err = min(runs[0], key=lambda x: x[0])[0::2]
+    t_regio, err = best_run(runs[0])
     best = [min(float(o.split()[0]) for _, o, _ in r) for r in runs[1:]]
     rss = peak_rss_kb(cmd + " -q")
     phases = {"read": phase(err, "read\\+aggregate"), "indices": phase(err, "indices"), "write": phase(err, "write")}
